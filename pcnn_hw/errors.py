@@ -1,0 +1,67 @@
+"""Typed user-facing errors. The CLI turns any of these into one clear line and exit code 1.
+
+Every error names what is at fault (node, layer, file, parameter). `assert` is kept for internal
+invariants only.
+"""
+
+from __future__ import annotations
+
+
+class PcnnHwError(Exception):
+    """Base class of every error a user can cause; carries a one-line message."""
+
+
+class ConfigError(PcnnHwError):
+    """A bad command-line option or parameter value (names the parameter)."""
+
+
+class UnknownNameError(ConfigError):
+    """A name (model, board, dataset, quantizer) that is not in its registry; lists the known ones."""
+
+    def __init__(self, kind: str, name: str, known: list[str] | tuple[str, ...]):
+        super().__init__(f"unknown {kind} {name!r}; known: {', '.join(sorted(known))}")
+        self.kind, self.name, self.known = kind, name, list(known)
+
+
+class DatasetError(PcnnHwError):
+    """A missing or malformed dataset (names the path and the layout expected)."""
+
+
+class CheckpointError(PcnnHwError):
+    """A missing, corrupt or incompatible checkpoint file (names the file)."""
+
+
+class ExportError(PcnnHwError):
+    """QONNX export failed or disagrees with PyTorch (says by how much)."""
+
+
+class ModelFileError(PcnnHwError):
+    """A missing, corrupt or truncated ONNX file (names the file)."""
+
+
+class UnsupportedOpError(PcnnHwError):
+    """A graph node the compiler cannot map (names the node, the op, and what is supported)."""
+
+
+class QuantizationError(PcnnHwError):
+    """Non-binary weights where XNOR is required, or similar (names the layer)."""
+
+
+class FoldingError(PcnnHwError):
+    """A folding that breaks a divisibility rule (names the layer and the values)."""
+
+
+class VerificationError(PcnnHwError):
+    """Two fidelity levels disagree (names the level, layer, image and value)."""
+
+
+class ToolMissingError(PcnnHwError):
+    """An external tool (Verilator, Yosys, g++, Vivado, Vitis HLS) or header set is not available."""
+
+
+class SimulationError(PcnnHwError):
+    """A simulation failed, timed out or deadlocked (names the layer or FIFO)."""
+
+
+class BoardError(PcnnHwError):
+    """Board-side failures: missing bitfile/hwh, DMA timeout, bad input shape/dtype/range."""
