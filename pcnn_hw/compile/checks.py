@@ -1,0 +1,84 @@
+"""Graph checks that turn unmappable models into typed errors naming the node/layer at fault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pcnn_hw.errors import QuantizationError, UnsupportedOpError
+
+# Ops of an exported QONNX model that the pipeline can map (before QONNX → FINN).
+SUPPORTED_QONNX_OPS = (
+    "Add", "BatchNormalization", "BinaryQuant", "BipolarQuant", "Cast", "Concat", "Constant", "Conv",
+    "Div", "Flatten", "Gather", "Gemm", "Identity", "MatMul", "MaxPool", "Mul", "Pad", "Quant",
+    "Reshape", "Shape", "Sign", "Squeeze", "Sub", "Transpose", "Unsqueeze",
+)
+
+# HW layers the pipeline produces and the later stages (simulator, RTL, HLS) handle.
+SUPPORTED_HW_OPS = (
+    "ConvolutionInputGenerator", "LabelSelect", "MVAU", "Pool", "StreamingMaxPool", "Thresholding",
+)
+
+
+def _supported_hw(op_type: str) -> bool:
+    base = op_type.removesuffix("_hls").removesuffix("_rtl")
+    return base in SUPPORTED_HW_OPS
+
+
+def check_supported_ops(model: Any, stage: str = "qonnx") -> None:
+    """Raise UnsupportedOpError for the first node whose op the pipeline cannot map."""
+    for node in model.graph.node:
+        if node.op_type not in SUPPORTED_QONNX_OPS:
+            raise UnsupportedOpError(
+                f"node {node.name or '(unnamed)'!r}: op {node.op_type} cannot be mapped to hardware; "
+                f"supported ops: {', '.join(SUPPORTED_QONNX_OPS)}"
+            )
+
+
+def check_binary_weights(model: Any) -> None:
+    """Every matrix layer must have binary (bipolar) weights; raise QuantizationError otherwise."""
+    for node in model.graph.node:
+        if node.op_type not in ("MatMul", "XnorPopcountMatMul"):
+            continue
+        wname = node.input[1]
+        if model.get_initializer(wname) is None:
+            raise QuantizationError(f"layer {node.name!r}: weights are not constant")
+        wdt = model.get_tensor_datatype(wname)
+        if wdt.name not in ("BIPOLAR", "BINARY"):
+            raise QuantizationError(
+                f"layer {node.name!r} (weights {wname!r}, shape {list(model.get_tensor_shape(wname))}): "
+                f"weights are {wdt.name}, but XNOR-popcount hardware needs binary (bipolar) weights"
+            )
+        idt = model.get_tensor_datatype(node.input[0])
+        if node.op_type == "MatMul" and not idt.is_integer():
+            raise QuantizationError(
+                f"layer {node.name!r}: input {node.input[0]!r} is {idt.name}, not quantised; the first "
+                f"layer needs 8-bit integer input and the others bipolar activations"
+            )
+
+
+def check_all_hw(model: Any) -> None:
+    """After conversion every node must be a supported HW layer; name the first that is not."""
+    for node in model.graph.node:
+        if node.domain.startswith("finn.custom_op.fpgadataflow") and _supported_hw(node.op_type):
+            continue
+        detail = ""
+        if node.op_type in ("MatMul", "XnorPopcountMatMul"):
+            detail = " (a matrix layer without integer input / binary weights)"
+        elif node.op_type == "MultiThreshold":
+            detail = " (thresholds that are not between two matrix layers)"
+        elif node.op_type in ("Mul", "Add", "Sub", "Div"):
+            detail = " (a float scale/bias that streamlining could not absorb)"
+        raise UnsupportedOpError(
+            f"node {node.name!r}: op {node.op_type}{detail} was not mapped to a hardware layer; "
+            f"supported hardware layers: {', '.join(SUPPORTED_HW_OPS)}"
+        )
+
+
+def check_single_partition(sdps: list, others: list) -> None:
+    """The whole graph must be one streaming dataflow partition."""
+    if len(sdps) != 1 or others:
+        names = ", ".join(f"{n.name} ({n.op_type})" for n in others) or "-"
+        raise UnsupportedOpError(
+            f"graph does not form a single dataflow partition ({len(sdps)} partitions, "
+            f"nodes outside: {names}); supported hardware layers: {', '.join(SUPPORTED_HW_OPS)}"
+        )

@@ -1,0 +1,126 @@
+"""Our own graph passes, only where FINN+ has none: drop no-op input reshapes and identity thresholds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _rewire(model: Any, node: Any) -> None:
+    """Remove single-input ``node``: its consumers (or the graph output) read its input instead."""
+    src, dst = node.input[0], node.output[0]
+    graph_outs = [o.name for o in model.graph.output]
+    model.graph.node.remove(node)
+    if dst in graph_outs:  # keep the graph output name, rename the producer's output instead
+        prod = model.find_producer(src)
+        for i, o in enumerate(prod.output):
+            if o == src:
+                prod.output[i] = dst
+        return
+    for n in model.graph.node:
+        for i, name in enumerate(n.input):
+            if name == dst:
+                n.input[i] = src
+
+
+def remove_leading_flatten(model: Any) -> tuple[Any, bool]:
+    """Remove a Reshape right after the graph input that only flattens (batch 1 kept).
+
+    The accelerator reads its input as one flat stream, so the reshape is a no-op in hardware; the
+    graph input takes the flattened shape (the input must be flattened in C order, as PyTorch does).
+    Returns (model, removed).
+    """
+    inp = model.graph.input[0].name
+    consumers = model.find_consumers(inp)
+    if len(consumers) != 1 or consumers[0].op_type not in ("Reshape", "Flatten"):
+        return model, False
+    node = consumers[0]
+    out_shape = model.get_tensor_shape(node.output[0])
+    in_shape = model.get_tensor_shape(inp)
+    if len(out_shape) != 2 or out_shape[0] != 1 or int(np.prod(in_shape)) != out_shape[1]:
+        return model, False
+    from onnx import helper
+
+    dt = model.get_tensor_datatype(inp)
+    out = node.output[0]
+    model.graph.node.remove(node)
+    for n in model.graph.node:
+        for i, name in enumerate(n.input):
+            if name == out:
+                n.input[i] = inp
+    for vi in list(model.graph.value_info):
+        if vi.name == out:
+            model.graph.value_info.remove(vi)
+    elem = model.graph.input[0].type.tensor_type.elem_type
+    model.graph.input[0].CopyFrom(helper.make_tensor_value_info(inp, elem, list(out_shape)))
+    model.set_tensor_datatype(inp, dt)
+    return model, True
+
+
+def remove_identity_thresholds(model: Any) -> tuple[Any, int]:
+    """Remove MultiThreshold nodes that map every value of their integer input to itself.
+
+    This is what an 8-bit input quantiser with the fixed scale 1/255 becomes after the /255
+    pre-processing: thresholds k - 0.5 on a uint8 pixel, i.e. the identity. Returns (model, count).
+    """
+    from qonnx.custom_op.registry import getCustomOp
+
+    removed = 0
+    for node in list(model.graph.node):
+        if node.op_type != "MultiThreshold":
+            continue
+        idt = model.get_tensor_datatype(node.input[0])
+        if not idt.is_integer() or idt.bitwidth() > 8:
+            continue
+        inst = getCustomOp(node)
+        if inst.get_nodeattr("out_scale") != 1.0 or inst.get_nodeattr("out_bias") != idt.min():
+            if not (inst.get_nodeattr("out_bias") == 0 and idt.min() == 0):
+                continue
+        thr = model.get_initializer(node.input[1])
+        values = np.arange(idt.min(), idt.max() + 1, dtype=np.float64)
+        counts = (values[None, :, None] >= thr[:, None, :]).sum(axis=2)  # channels x values
+        out = counts * inst.get_nodeattr("out_scale") + inst.get_nodeattr("out_bias")
+        if not np.array_equal(out, np.broadcast_to(values, out.shape)):
+            continue
+        odt = model.get_tensor_datatype(node.output[0])
+        _rewire(model, node)
+        if odt != idt:
+            pass
+        removed += 1
+    return model, removed
+
+
+def remove_input_transpose(model: Any) -> tuple[Any, bool]:
+    """Remove an NCHW → NHWC Transpose right after the graph input; the input becomes NHWC.
+
+    The accelerator streams pixels channel-last, so the host (driver, simulator) supplies NHWC
+    data; FINN itself would leave this Transpose outside the dataflow partition. Returns
+    (model, removed).
+    """
+    from onnx import helper
+
+    inp = model.graph.input[0].name
+    consumers = model.find_consumers(inp)
+    if len(consumers) != 1 or consumers[0].op_type != "Transpose":
+        return model, False
+    node = consumers[0]
+    perm = [a for a in node.attribute if a.name == "perm"]
+    if not perm or list(perm[0].ints) != [0, 2, 3, 1]:
+        return model, False
+    dt = model.get_tensor_datatype(inp)
+    out = node.output[0]
+    out_shape = model.get_tensor_shape(out)
+    model.graph.node.remove(node)
+    for n in model.graph.node:
+        for i, name in enumerate(n.input):
+            if name == out:
+                n.input[i] = inp
+    for vi in list(model.graph.value_info):
+        if vi.name == out:
+            model.graph.value_info.remove(vi)
+    elem = model.graph.input[0].type.tensor_type.elem_type
+    model.graph.input[0].CopyFrom(helper.make_tensor_value_info(inp, elem, list(out_shape)))
+    model.set_tensor_datatype(inp, dt)
+    model.set_tensor_layout(inp, ["N", "H", "W", "C"])
+    return model, True
