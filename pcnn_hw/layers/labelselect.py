@@ -1,0 +1,66 @@
+"""Label select (FINN `LabelSelect`, `_hls`; the TopK at the end of the graph): the single definition.
+
+Output: the indices of the K largest of `Labels` integer scores per image, largest first; ties go to
+the lower index (ONNX TopK, which FINN's Python execution uses, and a stable sort agree on that).
+Folding: Labels % PE == 0; cycles per frame = Labels / PE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from onnx import NodeProto
+
+from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
+from pcnn_hw.sim.packing import PackedBits
+
+OP_TYPES = ("LabelSelect", "LabelSelect_hls")
+
+
+def topk_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices (N, k) of the k largest scores along the last axis, ties to the lower index."""
+    s = np.asarray(scores)
+    if k == 1:
+        return np.argmax(s, axis=-1)[..., None]
+    return np.argsort(-s, axis=-1, kind="stable")[..., :k]
+
+
+@dataclass
+class LabelSelect(HwLayer):
+    """One LabelSelect node."""
+
+    @property
+    def labels(self) -> int:
+        """Number of input scores."""
+        return int(self.attrs["Labels"])
+
+    @property
+    def pe(self) -> int:
+        """Scores consumed per cycle."""
+        return int(self.attrs.get("PE", 1))
+
+    @classmethod
+    def from_node(
+        cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None
+    ) -> LabelSelect:
+        """Build from a graph node."""
+        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
+        layer.check_folding()
+        return layer
+
+    def check_folding(self) -> None:
+        """Labels % PE == 0."""
+        check_divisible(self.name, "Labels", self.labels, "PE", self.pe)
+
+    def execute(self, x: np.ndarray | PackedBits) -> np.ndarray:
+        """Top-K indices (N, K) int64."""
+        if isinstance(x, PackedBits):
+            x = x.to_bits()
+        xv = np.asarray(x).reshape(np.asarray(x).shape[0], -1)
+        return topk_indices(xv, int(self.attrs.get("K", 1))).astype(np.int64)
+
+    def exp_cycles(self) -> int:
+        """Labels / PE."""
+        return self.labels // self.pe

@@ -1,0 +1,350 @@
+"""Matrix-vector-activation unit (FINN `MVAU`, `MVAU_hls`, `MVAU_rtl`): the single definition.
+
+Three flavours share this module, selected by the node attributes:
+
+* **XNOR MVAU** (`binaryXnorMode=1`, or BIPOLAR input and weights): binary input bits x, binary weight
+  bits w (0 encodes -1). The accumulator is the XNOR popcount P = #(x_i == w_i) = (dot + K) / 2 with
+  K = MW, *not* the bipolar dot product. Thresholds compare against P.
+* **Integer-input MVAU** (first layer: 8-bit input x integer weights, e.g. bipolar weights stored as
+  INT2 -1/+1 after weight-width minimisation): the accumulator is the integer dot product sum x_i w_i.
+* **Accumulator MVAU** (`noActivation=1`, the last layer): outputs the accumulator itself.
+
+With thresholds (`noActivation=0`) the output is y = s * #{i : acc >= T[c, i]} + b, with s = 2, b = -1
+for a BIPOLAR output (a BINARY/BIPOLAR output is carried as one bit: y_bit = acc >= T[c, 0]) and
+s = 1, b = ActVal otherwise.
+
+Folding: MW % SIMD == 0 and MH % PE == 0. One PE computes SIMD products per cycle; the layer takes
+(MH / PE) * (MW / SIMD) cycles per input vector, times prod(numInputVectors) vectors per frame.
+
+Memory layout (FINN's `get_hw_compatible_weight_tensor` / `get_hw_compatible_threshold_tensor`):
+
+* weights: W is (MW, MH) as in the ONNX graph (y = x @ W). Output row r = nf * PE + p goes to PE p,
+  neuron fold nf; input column c = sf * SIMD + s goes to address nf * SF + sf, lane SIMD - 1 - s.
+  The image has shape (PE, WMEM, SIMD), WMEM = MW * MH / (PE * SIMD), SF = MW / SIMD; BIPOLAR weights
+  are stored as bits (w + 1) / 2.
+* thresholds: T is (MH, n_steps) (or (1, n_steps), broadcast to all channels); row r = nf * PE + p goes
+  to PE p, address nf: image (PE, TMEM, n_steps), TMEM = MH / PE.
+
+The simulator computes from these memory images (`weights_from_memory`, `thresholds_from_memory`), so
+a layout bug shows up as a simulation mismatch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from onnx import NodeProto
+
+from pcnn_hw.errors import QuantizationError
+from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
+from pcnn_hw.sim.packing import PackedBits, pack_matrix_rows, unpack_bits, xnor_popcount_matmul
+
+OP_TYPES = ("MVAU", "MVAU_hls", "MVAU_rtl")
+
+
+def check_mvau_folding(layer: str, mw: int, mh: int, simd: int, pe: int) -> None:
+    """Raise FoldingError unless MW % SIMD == 0 and MH % PE == 0."""
+    check_divisible(layer, "MW", mw, "SIMD", simd)
+    check_divisible(layer, "MH", mh, "PE", pe)
+
+
+def weight_memory(w: np.ndarray, pe: int, simd: int, bipolar: bool = False) -> np.ndarray:
+    """Weight matrix (MW, MH) -> memory image (PE, WMEM, SIMD) in FINN's hardware layout."""
+    mw, mh = w.shape
+    check_mvau_folding("weights", mw, mh, simd, pe)
+    ret = np.asarray(w).T
+    if bipolar:
+        ret = (ret + 1) // 2 if np.issubdtype(ret.dtype, np.integer) else (ret + 1) / 2
+    ret = ret.reshape(mh // pe, pe, mw).transpose(1, 0, 2)  # interleave rows over PEs
+    ret = ret.reshape(pe, (mh // pe) * (mw // simd), simd)
+    return np.ascontiguousarray(np.flip(ret, axis=-1))
+
+
+def weights_from_memory(mem: np.ndarray, mw: int, mh: int, bipolar: bool = False) -> np.ndarray:
+    """Inverse of `weight_memory`: image (PE, WMEM, SIMD) -> weight matrix (MW, MH)."""
+    pe, _, simd = mem.shape
+    ret = np.flip(mem, axis=-1).reshape(pe, mh // pe, mw).transpose(1, 0, 2).reshape(mh, mw)
+    if bipolar:
+        ret = 2 * ret - 1
+    return np.ascontiguousarray(ret.T)
+
+
+def threshold_memory(t: np.ndarray, mh: int, pe: int) -> np.ndarray:
+    """Thresholds (MH or 1, n_steps) -> memory image (PE, TMEM, n_steps) in FINN's hardware layout."""
+    t = np.asarray(t)
+    if t.ndim == 1:
+        t = t[:, None]
+    if t.shape[0] == 1:
+        t = np.tile(t, (mh, 1))
+    check_divisible("thresholds", "MH", mh, "PE", pe)
+    return np.ascontiguousarray(t.reshape(mh // pe, pe, t.shape[1]).transpose(1, 0, 2))
+
+
+def thresholds_from_memory(mem: np.ndarray) -> np.ndarray:
+    """Inverse of `threshold_memory`: image (PE, TMEM, n_steps) -> thresholds (MH, n_steps)."""
+    pe, tmem, n = mem.shape
+    return np.ascontiguousarray(mem.transpose(1, 0, 2).reshape(pe * tmem, n))
+
+
+def apply_thresholds(
+    acc: np.ndarray, thr: np.ndarray, out_dtype: str, act_val: int
+) -> np.ndarray | PackedBits:
+    """Multi-threshold the channels-last accumulator `acc` with thresholds (C, n_steps).
+
+    BINARY/BIPOLAR outputs with one step are returned packed (`PackedBits`, bit = acc >= T); other
+    outputs as int64 arrays y = count(acc >= T[c, :]) * s + b (s = 2, b = -1 for BIPOLAR, else s = 1,
+    b = ActVal).
+    """
+    c, n_steps = thr.shape
+    if out_dtype in ("BINARY", "BIPOLAR") and n_steps == 1:
+        bits = acc >= thr[:, 0]
+        return PackedBits.from_bits(bits)
+    if n_steps > 8 and np.all(np.diff(thr, axis=1) >= 0):
+        cnt = np.empty(acc.shape, np.int64)
+        for ch in range(c):
+            cnt[..., ch] = np.searchsorted(thr[ch], acc[..., ch], side="right")
+    else:
+        cnt = np.zeros(acc.shape, np.int64)
+        for i in range(n_steps):
+            cnt += acc >= thr[:, i]
+    if out_dtype == "BIPOLAR":
+        return 2 * cnt - 1
+    return cnt + int(act_val)
+
+
+def exact_int_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Integer matrix product x (M, K) @ w (K, H) computed exactly via BLAS (int64 result).
+
+    float32 is used when every partial sum is below 2**24, float64 when below 2**53, int64 otherwise.
+    """
+    k = x.shape[1]
+    bound = float(np.abs(x).max(initial=0)) * float(np.abs(w).max(initial=0)) * k
+    if bound < 2**24:
+        return (x.astype(np.float32) @ w.astype(np.float32)).astype(np.int64)
+    if bound < 2**53:
+        return (x.astype(np.float64) @ w.astype(np.float64)).astype(np.int64)
+    return x.astype(np.int64) @ w.astype(np.int64)
+
+
+@dataclass
+class MVAU(HwLayer):
+    """One MVAU node: folding, memory images, bit-exact batched execution and cycle model."""
+
+    weight_mem: np.ndarray = field(default_factory=lambda: np.zeros((1, 1, 1)))
+    thresh_mem: np.ndarray | None = None
+
+    # -- attributes -----------------------------------------------------------------------------
+    @property
+    def mw(self) -> int:
+        """Input vector length MW."""
+        return int(self.attrs["MW"])
+
+    @property
+    def mh(self) -> int:
+        """Output vector length MH."""
+        return int(self.attrs["MH"])
+
+    @property
+    def pe(self) -> int:
+        """Processing elements (output parallelism)."""
+        return int(self.attrs.get("PE", 1))
+
+    @property
+    def simd(self) -> int:
+        """SIMD lanes (input parallelism)."""
+        return int(self.attrs.get("SIMD", 1))
+
+    @property
+    def xnor(self) -> bool:
+        """True when the layer computes XNOR popcounts (binary input and weights)."""
+        idt, wdt = self.attrs.get("inputDataType"), self.attrs.get("weightDataType")
+        return bool(self.attrs.get("binaryXnorMode", 0)) or (idt == "BIPOLAR" and wdt == "BIPOLAR")
+
+    @property
+    def bipolar_weights(self) -> bool:
+        """True when weights are bipolar in the graph (stored as bits in memory)."""
+        return self.attrs.get("weightDataType") == "BIPOLAR" and not self.xnor
+
+    @property
+    def no_activation(self) -> bool:
+        """True for the last layer (accumulator output, no thresholds)."""
+        return bool(self.attrs.get("noActivation", 0))
+
+    @property
+    def kind(self) -> str:
+        """'xnor', 'int-input' or, with no thresholds, the same suffixed with '-acc'."""
+        k = "xnor" if self.xnor else "int-input"
+        return k + ("-acc" if self.no_activation else "")
+
+    @property
+    def num_input_vectors(self) -> list[int]:
+        """numInputVectors attribute (e.g. [1, OH, OW] for a convolution)."""
+        return list(self.attrs.get("numInputVectors", [1]))
+
+    @property
+    def wmem(self) -> int:
+        """Weight memory depth MW * MH / (PE * SIMD)."""
+        return self.mw * self.mh // (self.pe * self.simd)
+
+    @property
+    def tmem(self) -> int:
+        """Threshold memory depth MH / PE (0 without thresholds)."""
+        return 0 if self.no_activation else self.mh // self.pe
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def from_node(cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None) -> MVAU:
+        """Build from a graph node; weights/thresholds from the initializers or a given memory image."""
+        attrs = node_attrs(node)
+        layer = cls(name=node.name, op_type=node.op_type, attrs=attrs)
+        layer.check_folding()
+        if memory is not None and "weights" in memory:
+            layer.weight_mem = np.asarray(memory["weights"])
+        else:
+            w = get_init(node.input[1])
+            if w is None:
+                raise QuantizationError(f"layer {node.name}: MVAU weights are not an initializer")
+            layer._check_weights(w)
+            layer.weight_mem = weight_memory(w, layer.pe, layer.simd, bipolar=layer.bipolar_weights)
+        if not layer.no_activation:
+            if memory is not None and "thresholds" in memory:
+                layer.thresh_mem = np.asarray(memory["thresholds"])
+            else:
+                t = get_init(node.input[2])
+                if t is None:
+                    raise QuantizationError(f"layer {node.name}: MVAU thresholds are not an initializer")
+                layer.thresh_mem = threshold_memory(t, layer.mh, layer.pe)
+        layer._prepare()
+        return layer
+
+    def _check_weights(self, w: np.ndarray) -> None:
+        if w.shape != (self.mw, self.mh):
+            raise QuantizationError(
+                f"layer {self.name}: weight shape {w.shape} != (MW, MH) = {(self.mw, self.mh)}"
+            )
+        if self.xnor and not np.isin(w, (0, 1)).all() and not np.isin(w, (-1, 1)).all():
+            raise QuantizationError(
+                f"layer {self.name}: XNOR mode needs binary weights, found values {np.unique(w)[:5]}"
+            )
+        if not np.all(np.round(w) == w):
+            raise QuantizationError(f"layer {self.name}: non-integer weights are not supported")
+        lo, hi = datatype_range(str(self.attrs.get("weightDataType", "")))
+        if w.min() < lo or w.max() > hi:
+            raise QuantizationError(
+                f"layer {self.name}: weights outside {self.attrs.get('weightDataType')} range"
+            )
+
+    def check_folding(self) -> None:
+        """MW % SIMD == 0 and MH % PE == 0, else FoldingError naming the layer."""
+        check_mvau_folding(self.name, self.mw, self.mh, self.simd, self.pe)
+
+    def memory_images(self) -> dict[str, np.ndarray]:
+        """{'weights': (PE, WMEM, SIMD)} and, with thresholds, {'thresholds': (PE, TMEM, n_steps)}."""
+        out = {"weights": self.weight_mem}
+        if self.thresh_mem is not None:
+            out["thresholds"] = self.thresh_mem
+        return out
+
+    def _prepare(self) -> None:
+        """Derive the compute form of the weights from the memory image."""
+        w = weights_from_memory(self.weight_mem, self.mw, self.mh, bipolar=self.bipolar_weights)
+        self.weights = w  # (MW, MH) as in the graph (bits in XNOR mode)
+        if self.xnor:
+            wb = w if np.isin(w, (0, 1)).all() else (w + 1) // 2
+            self._wbits = np.asarray(wb, dtype=np.uint8).T  # (MH, MW)
+            self._packed_cache: dict[int, np.ndarray] = {}
+        else:
+            self._wint = np.asarray(w, dtype=np.int64)
+        self.thresholds = None if self.thresh_mem is None else thresholds_from_memory(self.thresh_mem)
+
+    def packed_weights(self, seg_bits: int) -> np.ndarray:
+        """XNOR weights packed row-wise (MH, S * words) with input segments of `seg_bits` bits."""
+        if seg_bits not in self._packed_cache:
+            self._packed_cache[seg_bits] = pack_matrix_rows(self._wbits, seg_bits)
+        return self._packed_cache[seg_bits]
+
+    # -- execution ------------------------------------------------------------------------------
+    def accumulate(self, x: np.ndarray | PackedBits) -> np.ndarray:
+        """Accumulator values (N, *vectors, MH), int64: XNOR popcount P or integer dot product."""
+        if self.xnor:
+            if not isinstance(x, PackedBits):
+                x = PackedBits.from_bits((np.asarray(x) > 0).astype(np.uint8))
+            if x.n_bits != self.mw:
+                x = x.flatten_spatial()
+            if x.n_bits != self.mw:
+                raise QuantizationError(f"layer {self.name}: input has {x.n_bits} bits, MW = {self.mw}")
+            lead = x.words.shape[:-1]
+            xw = x.words.reshape(-1, x.words.shape[-1])
+            acc = xnor_popcount_matmul(xw, self.packed_weights(x.seg_bits), self.mw)
+            return acc.reshape(lead + (self.mh,)).astype(np.int64)
+        if isinstance(x, PackedBits):
+            xv = x.to_bits().astype(np.int64)
+            if self.attrs.get("inputDataType") == "BIPOLAR":
+                xv = 2 * xv - 1
+        else:
+            xv = np.asarray(x)
+        if xv.shape[-1] != self.mw:
+            xv = xv.reshape(xv.shape[0], -1)
+        lead = xv.shape[:-1]
+        acc = exact_int_matmul(xv.reshape(-1, self.mw), self._wint)
+        return acc.reshape(lead + (self.mh,))
+
+    def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
+        """Bit-exact batched execution: accumulator, then thresholds unless noActivation."""
+        acc = self.accumulate(x)
+        if self.no_activation:
+            return acc
+        return apply_thresholds(
+            acc, self.thresholds, str(self.attrs.get("outputDataType")), int(self.attrs.get("ActVal", 0))
+        )
+
+    def exp_cycles(self) -> int:
+        """(MH / PE) * (MW / SIMD) * prod(numInputVectors) * TH, as FINN's MVAU.get_exp_cycles."""
+        th = int(self.attrs.get("TH", 1))
+        return int((self.mh // self.pe) * (self.mw // self.simd) * np.prod(self.num_input_vectors) * th)
+
+
+def reference_mvau(
+    x: np.ndarray,
+    w: np.ndarray,
+    thr: np.ndarray | None,
+    xnor: bool,
+    out_dtype: str = "BINARY",
+    act_val: int = 0,
+) -> np.ndarray:
+    """Plain numpy reference (unpacked, no folding): x (M, MW) bits/ints, w (MW, MH) -> (M, MH) ints."""
+    if xnor:
+        xb, wb = 2 * np.asarray(x, np.int64) - 1, 2 * np.asarray(w, np.int64) - 1
+        acc = (xb @ wb + w.shape[0]) // 2
+    else:
+        acc = np.asarray(x, np.int64) @ np.asarray(w, np.int64)
+    if thr is None:
+        return acc
+    t = np.broadcast_to(thr, (w.shape[1], thr.shape[-1]))
+    cnt = (acc[..., None] >= t).sum(-1)
+    return 2 * cnt - 1 if out_dtype == "BIPOLAR" else cnt + act_val
+
+
+def unpack_output(y: np.ndarray | PackedBits) -> np.ndarray:
+    """Layer output as a plain integer array (bits unpacked)."""
+    if isinstance(y, PackedBits):
+        return y.to_bits().astype(np.int64)
+    return np.asarray(y)
+
+
+__all__ = [
+    "MVAU",
+    "OP_TYPES",
+    "apply_thresholds",
+    "check_mvau_folding",
+    "exact_int_matmul",
+    "reference_mvau",
+    "threshold_memory",
+    "thresholds_from_memory",
+    "unpack_bits",
+    "unpack_output",
+    "weight_memory",
+    "weights_from_memory",
+]

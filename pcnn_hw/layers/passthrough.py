@@ -1,0 +1,43 @@
+"""Layers that do not change values: FIFOs and data-width converters (their only effect is timing).
+
+Cycle model: the number of output words per frame (FIFO: 0 added cycles are modelled here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from onnx import NodeProto
+
+from pcnn_hw.layers.base import HwLayer, node_attrs
+from pcnn_hw.sim.packing import PackedBits
+
+OP_TYPES = (
+    "StreamingFIFO",
+    "StreamingFIFO_rtl",
+    "StreamingDataWidthConverter",
+    "StreamingDataWidthConverter_hls",
+    "StreamingDataWidthConverter_rtl",
+)
+
+
+@dataclass
+class PassThrough(HwLayer):
+    """A FIFO or width converter: identity on values."""
+
+    @classmethod
+    def from_node(
+        cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None
+    ) -> PassThrough:
+        """Build from a graph node."""
+        return cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
+
+    def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
+        """Identity."""
+        return x
+
+    def exp_cycles(self) -> int:
+        """0 (latency only)."""
+        return 0

@@ -1,0 +1,126 @@
+"""Sliding-window generator (FINN `ConvolutionInputGenerator`, `_hls`, `_rtl`): the single definition.
+
+Logical function (what FINN's Python execution computes via qonnx Im2Col): input (N, H, W, C) NHWC,
+no padding (padding is a separate FMPadding layer), output (N, OH, OW, KH*KW*C) whose last axis is
+ordered (kh, kw, c), matching the (kh, kw, c) row order of the lowered convolution weights. This holds
+for `depthwise=1` too (used in front of Pool); there only the *stream order* in hardware differs
+(channel-fold-major), which the streaming backends must reproduce.
+
+On packed binary data each input pixel is one segment of ceil(C / 64) words, so a window is a gather
+of whole words (KH*KW segments), no bit shifts.
+
+Folding: IFMChannels % SIMD == 0. Cycle model: FINN's ConvolutionInputGenerator_rtl.get_exp_cycles
+(default implementation style for 2D, 1D and the parallel-window style).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from onnx import NodeProto
+
+from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
+from pcnn_hw.sim.packing import PackedBits
+
+OP_TYPES = ("ConvolutionInputGenerator", "ConvolutionInputGenerator_hls", "ConvolutionInputGenerator_rtl")
+
+
+def window_index(
+    ifm: tuple[int, int], k: tuple[int, int], stride: tuple[int, int], dil: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Row and column gather indices (OH, OW, KH*KW) of every window element, and (OH, OW)."""
+    (h, w), (kh, kw), (sh, sw), (dh, dw) = ifm, k, stride, dil
+    oh = (h - dh * (kh - 1) - 1) // sh + 1
+    ow = (w - dw * (kw - 1) - 1) // sw + 1
+    ky, kx = np.meshgrid(np.arange(kh) * dh, np.arange(kw) * dw, indexing="ij")
+    rows = (np.arange(oh) * sh)[:, None, None] + ky.reshape(1, 1, -1)
+    cols = (np.arange(ow) * sw)[None, :, None] + kx.reshape(1, 1, -1)
+    rows = np.broadcast_to(rows, (oh, ow, kh * kw))
+    cols = np.broadcast_to(cols, (oh, ow, kh * kw))
+    return rows, cols, (oh, ow)
+
+
+def im2col_nhwc(
+    x: np.ndarray, k: tuple[int, int], stride: tuple[int, int], dil: tuple[int, int]
+) -> np.ndarray:
+    """Plain im2col on (N, H, W, C) -> (N, OH, OW, KH*KW*C) with (kh, kw, c) order."""
+    n, h, w, c = x.shape
+    rows, cols, (oh, ow) = window_index((h, w), k, stride, dil)
+    return x[:, rows, cols, :].reshape(n, oh, ow, -1)
+
+
+@dataclass
+class SlidingWindow(HwLayer):
+    """One ConvolutionInputGenerator node."""
+
+    def _pair(self, key: str, default: int = 1) -> tuple[int, int]:
+        v = self.attrs.get(key, [default, default])
+        return int(v[0]), int(v[1])
+
+    @property
+    def channels(self) -> int:
+        """IFMChannels."""
+        return int(self.attrs["IFMChannels"])
+
+    @property
+    def simd(self) -> int:
+        """Channels per cycle."""
+        return int(self.attrs.get("SIMD", 1))
+
+    @classmethod
+    def from_node(
+        cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None
+    ) -> SlidingWindow:
+        """Build from a graph node."""
+        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
+        layer.check_folding()
+        return layer
+
+    def check_folding(self) -> None:
+        """IFMChannels % SIMD == 0."""
+        check_divisible(self.name, "IFMChannels", self.channels, "SIMD", self.simd)
+
+    def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
+        """Batched window gather; packed input stays packed (one segment per window pixel)."""
+        k, s, d = self._pair("ConvKernelDim"), self._pair("Stride"), self._pair("Dilation")
+        ih, iw = self._pair("IFMDim")
+        if isinstance(x, PackedBits):
+            words = x.words.reshape(x.words.shape[0], ih, iw, -1)
+            rows, cols, (oh, ow) = window_index((ih, iw), k, s, d)
+            out = words[:, rows, cols, :].reshape(words.shape[0], oh, ow, -1)
+            return PackedBits(out, x.seg_bits, x.n_segs * k[0] * k[1])
+        xv = np.asarray(x)
+        xv = xv.reshape(xv.shape[0], ih, iw, -1)
+        return im2col_nhwc(xv, k, s, d)
+
+    def exp_cycles(self) -> int:
+        """FINN's ConvolutionInputGenerator_rtl cycle model."""
+        simd, ifm_ch = self.simd, self.channels
+        k_h, k_w = self._pair("ConvKernelDim")
+        ifm_h, ifm_w = self._pair("IFMDim")
+        ofm_h, ofm_w = self._pair("OFMDim")
+        s_h, s_w = self._pair("Stride")
+        d_h, d_w = self._pair("Dilation")
+        depthwise = int(self.attrs.get("depthwise", 0))
+        if int(self.attrs.get("parallel_window", 0)) or (k_h == 1 and k_w == 1):
+            return int(ifm_h * ifm_w * ifm_ch // simd + 2)
+        cf = ifm_ch // simd
+        if ifm_h == 1 or ifm_w == 1:
+            # normalise to a horizontal 1D problem
+            if ifm_w == 1:
+                ifm_w, ofm_w, k_w, s_w = ifm_h, ofm_h, k_h, s_h
+            if depthwise:
+                c_out = ofm_w * k_w * cf + (cf - 1) * k_w
+                c_in = ifm_w * cf + cf * (k_w - 1) * (s_w - 1)
+                return int(max(c_out, c_in) + 2)
+            return int(ofm_w * k_w * cf + 2)
+        buf = ((k_h - 1) * d_h * ifm_w + (k_w - 1) * d_w + 1) * cf
+        mx = max(ofm_w * k_w * k_h * cf, s_w * ifm_w * cf)
+        if depthwise:
+            mx += ofm_w * (s_w - 1) * (cf - 1)
+        cyc = buf + ofm_h * mx
+        if depthwise:
+            cyc += (s_h - 1) * ifm_w * cf
+        return int(cyc)

@@ -1,0 +1,98 @@
+"""Standalone multi-threshold unit (FINN `Thresholding`, `_hls`, `_rtl`): the single definition.
+
+FINN emits it for the input quantizer (e.g. float or 8-bit pixels -> INT8 with 255 thresholds,
+ActVal = -128) and for activations it does not merge into an MVAU.
+
+y[c] = #{i : x[c] >= T[c, i]} + ActVal (BIPOLAR output: 2 * that - 1, carried as one bit).
+Folding: NumChannels % PE == 0; cycles per frame = NumChannels / PE * prod(numInputVectors).
+Memory layout: thresholds (C, n_steps) interleaved over PEs -> (PE, C / PE, n_steps), as FINN's
+`Thresholding.get_hw_compatible_threshold_tensor` (same rule as the MVAU thresholds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from onnx import NodeProto
+
+from pcnn_hw.errors import QuantizationError
+from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
+from pcnn_hw.layers.mvau import threshold_memory, thresholds_from_memory
+from pcnn_hw.sim.packing import PackedBits
+
+OP_TYPES = ("Thresholding", "Thresholding_hls", "Thresholding_rtl")
+
+
+def multithreshold_channels_last(x: np.ndarray, thr: np.ndarray) -> np.ndarray:
+    """Count, per element, how many thresholds of its channel (last axis) it reaches (x >= T)."""
+    c, n = thr.shape
+    x = np.asarray(x)
+    if n > 8 and np.all(np.diff(thr, axis=1) >= 0):
+        cnt = np.empty(x.shape, np.int64)
+        for ch in range(c):
+            cnt[..., ch] = np.searchsorted(thr[ch], x[..., ch], side="right")
+        return cnt
+    cnt = np.zeros(x.shape, np.int64)
+    for i in range(n):
+        cnt += x >= thr[:, i]
+    return cnt
+
+
+@dataclass
+class Thresholding(HwLayer):
+    """One Thresholding node."""
+
+    thresh_mem: np.ndarray = field(default_factory=lambda: np.zeros((1, 1, 1)))
+
+    @property
+    def channels(self) -> int:
+        """NumChannels."""
+        return int(self.attrs["NumChannels"])
+
+    @property
+    def pe(self) -> int:
+        """Channels processed per cycle."""
+        return int(self.attrs.get("PE", 1))
+
+    @classmethod
+    def from_node(
+        cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None
+    ) -> Thresholding:
+        """Build from a graph node (thresholds from the initializer or a given memory image)."""
+        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
+        layer.check_folding()
+        if memory is not None and "thresholds" in memory:
+            layer.thresh_mem = np.asarray(memory["thresholds"])
+        else:
+            t = get_init(node.input[1])
+            if t is None:
+                raise QuantizationError(f"layer {node.name}: thresholds are not an initializer")
+            layer.thresh_mem = threshold_memory(t, layer.channels, layer.pe)
+        layer.thresholds = thresholds_from_memory(layer.thresh_mem)
+        return layer
+
+    def check_folding(self) -> None:
+        """NumChannels % PE == 0."""
+        check_divisible(self.name, "NumChannels", self.channels, "PE", self.pe)
+
+    def memory_images(self) -> dict[str, np.ndarray]:
+        """{'thresholds': (PE, C / PE, n_steps)}."""
+        return {"thresholds": self.thresh_mem}
+
+    def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
+        """Bit-exact batched execution; BINARY/BIPOLAR one-step outputs come back packed."""
+        if isinstance(x, PackedBits):
+            x = x.to_bits()
+        odt = str(self.attrs.get("outputDataType"))
+        act = int(self.attrs.get("ActVal", 0))
+        if odt in ("BINARY", "BIPOLAR") and self.thresholds.shape[1] == 1 and act == 0:
+            return PackedBits.from_bits(np.asarray(x) >= self.thresholds[:, 0])
+        cnt = multithreshold_channels_last(x, self.thresholds) + act
+        return 2 * cnt - 1 if odt == "BIPOLAR" else cnt
+
+    def exp_cycles(self) -> int:
+        """NumChannels / PE * prod(numInputVectors)."""
+        vecs = list(self.attrs.get("numInputVectors", [1]))
+        return int(self.channels // self.pe * np.prod(vecs))

@@ -1,0 +1,204 @@
+"""Batched bit-exact executor of a folded FINN dataflow graph.
+
+`Simulator(model)` builds one `pcnn_hw.layers` object per node of the graph (specialized `*_hls` /
+`*_rtl` nodes or their generic HW ops), reading weights and thresholds through the layers' hardware
+memory images, and runs N inputs at once. Binary tensors travel between layers packed into uint64
+words (`PackedBits`); integer tensors as int64 arrays. A parent graph with a
+`StreamingDataflowPartition` node is followed into its child model, and the host-side layout ops FINN
+leaves outside the accelerator (Transpose, Reshape, Flatten) are executed too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import NodeProto, numpy_helper
+
+from pcnn_hw.errors import ModelFileError, UnsupportedOpError
+from pcnn_hw.layers import SUPPORTED_OPS, HwLayer, layer_from_node
+from pcnn_hw.layers.base import node_attrs
+from pcnn_hw.sim.packing import PackedBits
+
+HOST_OPS = ("Transpose", "Reshape", "Flatten")
+
+
+def load_onnx(model: str | Path | onnx.ModelProto | Any) -> onnx.ModelProto:
+    """An ONNX ModelProto from a path, a ModelProto or a qonnx ModelWrapper; ModelFileError if unreadable."""
+    if isinstance(model, onnx.ModelProto):
+        return model
+    if hasattr(model, "model") and isinstance(model.model, onnx.ModelProto):
+        return model.model
+    path = Path(model)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such ONNX file")
+    try:
+        return onnx.load(str(path))
+    except Exception as exc:  # onnx raises DecodeError and others for corrupt files
+        raise ModelFileError(f"{path}: not a readable ONNX file ({type(exc).__name__}: {exc})") from exc
+
+
+def tensor_datatypes(model: onnx.ModelProto) -> dict[str, str]:
+    """FINN/QONNX datatype annotations of a graph: tensor name -> datatype name (e.g. 'BINARY')."""
+    out = {}
+    for ann in model.graph.quantization_annotation:
+        for kv in ann.quant_parameter_tensor_names:
+            if kv.key == "finn_datatype":
+                out[ann.tensor_name] = kv.value
+    return out
+
+
+def to_plain(x: np.ndarray | PackedBits) -> np.ndarray:
+    """A simulator value as a plain numpy array (packed bits unpacked to {0,1})."""
+    if isinstance(x, PackedBits):
+        return x.to_bits().astype(np.int64)
+    return np.asarray(x)
+
+
+@dataclass
+class Step:
+    """One executed graph node: the layer (or host op), its input and output tensor names."""
+
+    node: NodeProto
+    layer: HwLayer | None
+    inp: str
+    out: str
+    run: Callable[[Any], Any]
+
+
+class Simulator:
+    """Bit-exact batched simulator of a folded dataflow graph.
+
+    `memory` optionally maps node names to memory images ({'weights': ..., 'thresholds': ...} in the
+    hardware layout of `pcnn_hw.layers`), overriding the graph's initializers (e.g. the images the
+    compiler wrote to build/NAME/weights/).
+    """
+
+    def __init__(
+        self,
+        model: str | Path | onnx.ModelProto | Any,
+        memory: dict[str, dict[str, np.ndarray]] | None = None,
+        base_dir: str | Path | None = None,
+    ) -> None:
+        proto = load_onnx(model)
+        if base_dir is None and isinstance(model, (str, Path)):
+            base_dir = Path(model).parent
+        self.model = proto
+        self.base_dir = Path(base_dir) if base_dir is not None else None
+        self.memory = memory or {}
+        self.steps: list[Step] = []
+        g = proto.graph
+        self.input_name = g.input[0].name
+        self.output_name = g.output[0].name
+        self.input_shape = [d.dim_value for d in g.input[0].type.tensor_type.shape.dim]
+        self.output_shape = [d.dim_value for d in g.output[0].type.tensor_type.shape.dim]
+        self.input_dtype = tensor_datatypes(proto).get(self.input_name, "FLOAT32")
+        self._build(proto)
+
+    # -- construction -----------------------------------------------------------------------------
+    def _build(self, proto: onnx.ModelProto) -> None:
+        inits = {t.name: t for t in proto.graph.initializer}
+        cache: dict[str, np.ndarray] = {}
+
+        def get_init(name: str) -> np.ndarray | None:
+            if name not in inits:
+                return None
+            if name not in cache:
+                cache[name] = numpy_helper.to_array(inits[name])
+            return cache[name]
+
+        for node in proto.graph.node:
+            self.steps.extend(self._steps_for(node, get_init))
+
+    def _steps_for(self, node: NodeProto, get_init: Callable[[str], np.ndarray | None]) -> list[Step]:
+        op = node.op_type
+        if op == "StreamingDataflowPartition":
+            path = Path(str(node_attrs(node)["model"]))
+            if not path.is_absolute() and self.base_dir is not None and not path.is_file():
+                path = self.base_dir / path
+            child = Simulator(path, self.memory)
+            steps = list(child.steps)
+            # rename the child's boundary tensors to the parent's
+            if steps:
+                steps[0] = Step(steps[0].node, steps[0].layer, node.input[0], steps[0].out, steps[0].run)
+                last = steps[-1]
+                steps[-1] = Step(last.node, last.layer, last.inp, node.output[0], last.run)
+            return steps
+        if op in HOST_OPS:
+            return [Step(node, None, node.input[0], node.output[0], self._host_op(node, get_init))]
+        try:
+            layer = layer_from_node(node, get_init, self.memory.get(node.name))
+        except UnsupportedOpError:
+            raise UnsupportedOpError(
+                f"node {node.name!r}: op {op!r} is not supported by the bit-exact simulator; supported: "
+                f"{', '.join(SUPPORTED_OPS)} (and their _hls/_rtl variants), host ops {', '.join(HOST_OPS)}"
+            ) from None
+        return [Step(node, layer, node.input[0], node.output[0], layer.execute)]
+
+    @staticmethod
+    def _host_op(node: NodeProto, get_init: Callable[[str], np.ndarray | None]) -> Callable[[Any], Any]:
+        attrs = node_attrs(node)
+        if node.op_type == "Transpose":
+            perm = list(attrs["perm"])
+
+            def run(x: Any) -> Any:
+                return np.transpose(to_plain(x), perm)
+
+            return run
+        if node.op_type == "Flatten":
+
+            def run_f(x: Any) -> Any:
+                if isinstance(x, PackedBits):
+                    return x.flatten_spatial()
+                return np.asarray(x).reshape(np.asarray(x).shape[0], -1)
+
+            return run_f
+        shape = get_init(node.input[1])
+        tgt = [int(v) for v in (shape if shape is not None else [-1])]
+
+        def run_r(x: Any) -> Any:
+            if isinstance(x, PackedBits) and len(tgt) == 2:
+                return x.flatten_spatial()
+            xv = to_plain(x)
+            return xv.reshape([xv.shape[0]] + [v for v in tgt[1:]])
+
+        return run_r
+
+    @property
+    def layers(self) -> list[HwLayer]:
+        """The hardware layers in execution order."""
+        return [s.layer for s in self.steps if s.layer is not None]
+
+    # -- execution ----------------------------------------------------------------------------------
+    def prepare_input(self, x: np.ndarray) -> np.ndarray | PackedBits:
+        """Reshape a batch to the graph input shape (batch axis free); pack it if the input is binary."""
+        x = np.asarray(x)
+        x = x.reshape([x.shape[0]] + self.input_shape[1:])
+        if self.input_dtype in ("BINARY", "BIPOLAR"):
+            return PackedBits.from_bits((x > 0).astype(np.uint8) if self.input_dtype == "BIPOLAR" else x)
+        return x
+
+    def run(self, x: np.ndarray, keep: bool = False) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Execute the graph on a batch x (N, ...); returns the graph output (N, ...) as a numpy array.
+
+        With keep=True also returns every intermediate tensor (unpacked) by tensor name.
+        """
+        vals: dict[str, Any] = {self.input_name: self.prepare_input(x)}
+        for s in self.steps:
+            vals[s.out] = s.run(vals[s.inp])
+            if not keep:
+                vals.pop(s.inp, None)
+        n = np.asarray(x).shape[0]
+        out = to_plain(vals[self.steps[-1].out] if self.steps else vals[self.input_name])
+        out = out.reshape([n] + [d for d in self.output_shape[1:]]) if self.output_shape else out
+        if keep:
+            return out, {k: to_plain(v) for k, v in vals.items()}
+        return out
+
+    def exp_cycles(self) -> dict[str, int]:
+        """Cycles per frame of every layer (FINN's count), by node name."""
+        return {layer.name: layer.exp_cycles() for layer in self.layers}

@@ -1,0 +1,177 @@
+"""Bit packing helpers of the bit-exact simulator.
+
+Conventions (shared with the layer definitions in `pcnn_hw.layers`):
+
+* A bipolar value v in {-1, +1} is stored as the bit b = (v + 1) / 2, i.e. -1 -> 0 and +1 -> 1, the same
+  encoding FINN uses for BINARY tensors in XNOR mode.
+* Bits are packed along the last (channel) axis into little-endian uint64 words: element i of a vector
+  lands in word i // 64, bit i % 64. A vector of C bits takes ceil(C / 64) words; the padding bits are 0.
+* A packed binary tensor may consist of several *segments* (e.g. the KH*KW pixels of a sliding window,
+  each C bits long); each segment is padded to a word boundary on its own, so a window can be gathered
+  from whole words without bit shifting. Weights are packed with the same segmentation, and since
+  padding bits are 0 on both sides they never produce a mismatch: popcount(x XOR w) counts exactly the
+  mismatching real bits, and the XNOR popcount is P = K - popcount(x XOR w).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+WORD_BITS = 64
+
+if hasattr(np, "bitwise_count"):  # numpy >= 2
+
+    def popcount(words: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Number of set bits of every uint64 element (uint8 result)."""
+        return np.bitwise_count(words, out=out)
+
+else:  # pragma: no cover - numpy < 2 fallback (byte lookup table)
+    _POP8 = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+    def popcount(words: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Number of set bits of every uint64 element (uint8 result), numpy < 2 fallback."""
+        b = np.ascontiguousarray(words).view(np.uint8).reshape(words.shape + (8,))
+        res = _POP8[b].sum(axis=-1, dtype=np.uint8)
+        if out is not None:
+            out[...] = res
+            return out
+        return res
+
+
+def n_words(n_bits: int) -> int:
+    """Number of uint64 words needed for `n_bits` bits."""
+    return -(-int(n_bits) // WORD_BITS)
+
+
+def bipolar_to_bits(x: np.ndarray) -> np.ndarray:
+    """Map bipolar values {-1, +1} (any sign-carrying array) to bits {0, 1} (uint8): +1 -> 1, -1 -> 0."""
+    return (np.asarray(x) > 0).astype(np.uint8)
+
+
+def bits_to_bipolar(b: np.ndarray) -> np.ndarray:
+    """Map bits {0, 1} to bipolar values {-1, +1} (int8)."""
+    return (2 * np.asarray(b, dtype=np.int8) - 1).astype(np.int8)
+
+
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """Pack a {0,1} array along its last axis into uint64 words (shape (..., ceil(C/64)))."""
+    bits = np.asarray(bits)
+    c = bits.shape[-1]
+    nw = n_words(c)
+    by = np.packbits(bits.astype(np.uint8, copy=False), axis=-1, bitorder="little")
+    pad = nw * 8 - by.shape[-1]
+    if pad:
+        by = np.concatenate([by, np.zeros(by.shape[:-1] + (pad,), np.uint8)], axis=-1)
+    return np.ascontiguousarray(by).view(np.uint64).reshape(bits.shape[:-1] + (nw,))
+
+
+def unpack_bits(words: np.ndarray, n_bits: int) -> np.ndarray:
+    """Inverse of `pack_bits`: uint64 words (..., W) -> {0,1} uint8 array (..., n_bits)."""
+    words = np.ascontiguousarray(words, dtype=np.uint64)
+    by = words.view(np.uint8).reshape(words.shape[:-1] + (words.shape[-1] * 8,))
+    return np.unpackbits(by, axis=-1, count=n_bits, bitorder="little")
+
+
+@dataclass
+class PackedBits:
+    """A binary tensor packed along its channel axis.
+
+    `words` has shape (N, *spatial, n_segs * words_per_seg); the logical tensor has shape
+    (N, *spatial, n_segs * seg_bits), where each segment of `seg_bits` bits is padded to whole words.
+    """
+
+    words: np.ndarray
+    seg_bits: int
+    n_segs: int = 1
+
+    @property
+    def words_per_seg(self) -> int:
+        """Words used by one segment."""
+        return n_words(self.seg_bits)
+
+    @property
+    def n_bits(self) -> int:
+        """Logical length of the last axis in bits."""
+        return self.seg_bits * self.n_segs
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Logical (unpacked) shape."""
+        return tuple(self.words.shape[:-1]) + (self.n_bits,)
+
+    @classmethod
+    def from_bits(cls, bits: np.ndarray, seg_bits: int | None = None) -> PackedBits:
+        """Pack a {0,1} array whose last axis is n_segs * seg_bits long (default: one segment)."""
+        bits = np.asarray(bits)
+        c = bits.shape[-1]
+        seg = c if seg_bits is None else int(seg_bits)
+        s = c // seg
+        w = pack_bits(bits.reshape(bits.shape[:-1] + (s, seg)))
+        return cls(w.reshape(bits.shape[:-1] + (s * w.shape[-1],)), seg, s)
+
+    def to_bits(self) -> np.ndarray:
+        """Unpack to a {0,1} uint8 array of the logical shape."""
+        lead = self.words.shape[:-1]
+        w = self.words.reshape(lead + (self.n_segs, self.words_per_seg))
+        return unpack_bits(w, self.seg_bits).reshape(lead + (self.n_bits,))
+
+    def flatten_spatial(self) -> PackedBits:
+        """Merge all non-batch axes into segments: (N, *spatial, S*Wd) -> (N, prod(spatial)*S*Wd)."""
+        n = self.words.shape[0]
+        sp = int(np.prod(self.words.shape[1:-1], dtype=np.int64))
+        return PackedBits(self.words.reshape(n, -1), self.seg_bits, self.n_segs * sp)
+
+
+def pack_matrix_rows(bits: np.ndarray, seg_bits: int) -> np.ndarray:
+    """Pack a (rows, K) {0,1} matrix row-wise with segments of `seg_bits` bits -> (rows, S*Wd) uint64."""
+    rows, k = bits.shape
+    s = k // seg_bits
+    w = pack_bits(bits.reshape(rows, s, seg_bits))
+    return np.ascontiguousarray(w.reshape(rows, -1))
+
+
+def _default_threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def xnor_popcount_matmul(
+    x_words: np.ndarray, w_words: np.ndarray, k_bits: int, threads: int | None = None, chunk: int = 4096
+) -> np.ndarray:
+    """XNOR-popcount of every row of `x_words` (M, W) against every row of `w_words` (H, W).
+
+    Returns P (M, H) int32, the number of matching bits of the K = `k_bits` real bits:
+    P = K - sum_w popcount(x XOR w). Rows are processed in cache-sized chunks, on `threads` threads
+    (numpy releases the GIL in its ufuncs).
+    """
+    m, nw = x_words.shape
+    h = w_words.shape[0]
+    xt = np.ascontiguousarray(x_words.T)  # (W, M): each word column contiguous
+    wt = np.ascontiguousarray(w_words.T)  # (W, H)
+    mism = np.empty((m, h), np.uint16 if k_bits < 65536 else np.uint32)
+    ch = max(64, min(chunk, (1 << 19) // max(h, 1)))
+
+    def work(s: int) -> None:
+        e = min(m, s + ch)
+        n = e - s
+        buf = np.empty((n, h), np.uint64)
+        cnt = np.empty((n, h), np.uint8)
+        acc = mism[s:e]
+        acc[...] = 0
+        for j in range(nw):
+            np.bitwise_xor(xt[j, s:e, None], wt[j][None, :], out=buf)
+            popcount(buf, out=cnt)
+            np.add(acc, cnt, out=acc)
+
+    starts = range(0, m, ch)
+    nthreads = threads if threads is not None else _default_threads()
+    if nthreads > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(nthreads) as ex:
+            list(ex.map(work, starts))
+    else:
+        for s in starts:
+            work(s)
+    return k_bits - mism.astype(np.int32)
