@@ -9,6 +9,7 @@ from torch import nn
 from pcnn_hw.errors import ConfigError, UnknownNameError
 from pcnn_hw.models.cnn import CNN_PLANS, BinaryCNN
 from pcnn_hw.models.mlp import MLP_WIDTHS, BinaryMLP
+from pcnn_hw.models.random_init import randomize_batchnorm
 from pcnn_hw.quant import QuantConfig
 
 MODEL_NAMES = tuple(sorted([*MLP_WIDTHS, *CNN_PLANS]))
@@ -29,4 +30,4 @@ def build_model(name: str, cfg: QuantConfig, in_shape: tuple[int, int, int] = (1
     return BinaryCNN(plan, fc_widths, tuple(in_shape), num_classes, cfg)
 
 
-__all__ = ["MODEL_NAMES", "build_model"]
+__all__ = ["MODEL_NAMES", "build_model", "randomize_batchnorm"]

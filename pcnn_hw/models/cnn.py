@@ -39,8 +39,11 @@ class BinaryCNN(nn.Module):
                        binary_activation()]
             channels = cfg.out_channels(step)
         self.features = nn.Sequential(*layers)
-        with torch.no_grad():
-            flat = self.features.eval()(torch.zeros(1, *in_shape)).numel()
+        try:
+            with torch.no_grad():
+                flat = self.features.eval()(torch.zeros(1, *in_shape)).numel()
+        except RuntimeError:  # a conv or pool met a feature map smaller than its kernel
+            flat = 0
         if flat == 0:
             raise ConfigError(f"input shape {in_shape} is too small for this CNN")
         fcs: list[nn.Module] = []
@@ -50,7 +53,7 @@ class BinaryCNN(nn.Module):
                     binary_activation()]
             width = cfg.out_channels(kernels)
         self.fcs = nn.Sequential(*fcs)
-        self.classifier = binary_linear(width, num_classes, cfg.single_projection())
+        self.classifier = binary_linear(width, num_classes, cfg.for_classifier())
         self.score_norm = ScoreNorm()
 
     def forward(self, x: Tensor) -> Tensor:

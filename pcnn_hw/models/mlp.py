@@ -27,8 +27,7 @@ class BinaryMLP(nn.Module):
                        binary_activation()]
             width = cfg.out_channels(kernels)
         self.features = nn.Sequential(*layers)
-        # The classifier keeps one projection: its outputs are the class scores.
-        self.classifier = binary_linear(width, num_classes, cfg.single_projection())
+        self.classifier = binary_linear(width, num_classes, cfg.for_classifier())
         self.score_norm = ScoreNorm()
 
     def forward(self, x: Tensor) -> Tensor:

@@ -42,9 +42,13 @@ class QuantConfig:
         """Output channels a layer built for `channels` kernels emits (J·O for PCNN)."""
         return channels * self.projections
 
-    def single_projection(self) -> QuantConfig:
-        """The same quantizer with J = 1 (used for the classifier, whose outputs are the class scores)."""
-        return replace(self, projections=1)
+    def for_classifier(self) -> QuantConfig:
+        """The quantizer of the last layer: J = 1 and one scale a for the whole layer.
+
+        Its outputs are the class scores, which the hardware ranks as raw integer popcounts: a scale
+        per class (or per projection) would change the ranking, one positive scale does not.
+        """
+        return replace(self, projections=1, per_channel_scale=False)
 
     def to_dict(self) -> dict:
         """Plain-dict form, for checkpoints and reports."""

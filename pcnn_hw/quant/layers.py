@@ -69,7 +69,7 @@ class PCNNQuantConv2d(_ProjectionMixin, QuantConv2d):
 
     def __init__(self, in_channels: int, kernels: int, kernel_size: int, cfg: QuantConfig):
         super().__init__(in_channels, kernels, kernel_size, bias=False,
-                         weight_quant=PCNNWeightQuant, per_channel_scale=cfg.per_channel_scale)
+                         weight_quant=PCNNWeightQuant, weight_per_channel_scale=cfg.per_channel_scale)
         self._init_projection(cfg.projections)
         self.out_channels = cfg.out_channels(kernels)
 
@@ -79,7 +79,7 @@ class PCNNQuantLinear(_ProjectionMixin, QuantLinear):
 
     def __init__(self, in_features: int, kernels: int, cfg: QuantConfig):
         super().__init__(in_features, kernels, bias=False,
-                         weight_quant=PCNNWeightQuant, per_channel_scale=cfg.per_channel_scale)
+                         weight_quant=PCNNWeightQuant, weight_per_channel_scale=cfg.per_channel_scale)
         self._init_projection(cfg.projections)
         self.out_features = cfg.out_channels(kernels)
 
@@ -89,7 +89,7 @@ def binary_conv2d(in_channels: int, kernels: int, kernel_size: int, cfg: QuantCo
     if cfg.kind == "pcnn":
         return PCNNQuantConv2d(in_channels, kernels, kernel_size, cfg)
     return QuantConv2d(in_channels, kernels, kernel_size, bias=False,
-                       weight_quant=SignWeightQuant, per_channel_scale=cfg.per_channel_scale)
+                       weight_quant=SignWeightQuant, weight_per_channel_scale=cfg.per_channel_scale)
 
 
 def binary_linear(in_features: int, kernels: int, cfg: QuantConfig) -> nn.Module:
@@ -97,7 +97,7 @@ def binary_linear(in_features: int, kernels: int, cfg: QuantConfig) -> nn.Module
     if cfg.kind == "pcnn":
         return PCNNQuantLinear(in_features, kernels, cfg)
     return QuantLinear(in_features, kernels, bias=False,
-                       weight_quant=SignWeightQuant, per_channel_scale=cfg.per_channel_scale)
+                       weight_quant=SignWeightQuant, weight_per_channel_scale=cfg.per_channel_scale)
 
 
 def binary_activation() -> nn.Module:
