@@ -30,12 +30,11 @@ class Step:
 
 
 def _tidy(model: Model) -> Model:
+    from finn.transformation.qonnx.give_unique_node_names_recursive import GiveUniqueNodeNamesRecursive
     from qonnx.transformation.fold_constants import FoldConstants
     from qonnx.transformation.general import GiveReadableTensorNames, RemoveStaticGraphInputs
     from qonnx.transformation.infer_datatypes import InferDataTypes
     from qonnx.transformation.infer_shapes import InferShapes
-
-    from finn.transformation.qonnx.give_unique_node_names_recursive import GiveUniqueNodeNamesRecursive
 
     model = model.transform(InferShapes())
     model = model.transform(FoldConstants())
@@ -47,10 +46,9 @@ def _tidy(model: Model) -> Model:
 
 def step_qonnx_to_finn(model: Model, ctx: BuildContext) -> Model:
     """QONNX cleanup, then QONNX → FINN-ONNX (Quant → MultiThreshold, BipolarQuant weights folded)."""
-    from qonnx.util.cleanup import cleanup_model
-
     from finn.transformation.qonnx.convert_qonnx_to_finn import ConvertQONNXtoFINN
     from finn.transformation.qonnx.quant_act_to_multithreshold import default_filter_function_generator
+    from qonnx.util.cleanup import cleanup_model
 
     checks.check_supported_ops(model, stage="qonnx")
     model = cleanup_model(model)
@@ -106,9 +104,6 @@ def step_streamline(model: Model, ctx: BuildContext) -> Model:
 
 def step_convert_to_hw(model: Model, ctx: BuildContext) -> Model:
     """Map streamlined nodes to FINN HW layers (MVAU, SWG, pool, thresholding, label select)."""
-    from qonnx.transformation.infer_datatypes import InferDataTypes
-    from qonnx.transformation.infer_shapes import InferShapes
-
     from finn.transformation.fpgadataflow.convert_to_hw import (
         binary_matrix_vector_activation as bmva,
     )
@@ -120,6 +115,8 @@ def step_convert_to_hw(model: Model, ctx: BuildContext) -> Model:
     from finn.transformation.qonnx.give_unique_node_names_recursive import GiveUniqueNodeNamesRecursive
     from finn.transformation.streamline import absorb
     from qonnx.transformation.infer_data_layouts import InferDataLayouts
+    from qonnx.transformation.infer_datatypes import InferDataTypes
+    from qonnx.transformation.infer_shapes import InferShapes
 
     for tr in (
         bmva.InferBinaryMatrixVectorActivation(),
@@ -144,16 +141,17 @@ def step_convert_to_hw(model: Model, ctx: BuildContext) -> Model:
 
 
 def _minimize_bit_width(model: Model) -> Model:
-    from qonnx.transformation.infer_datatypes import InferDataTypes
-
     from finn.transformation.fpgadataflow.minimize_accumulator_width import MinimizeAccumulatorWidth
     from finn.transformation.fpgadataflow.minimize_weight_bit_width import MinimizeWeightBitWidth
     from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
+    from qonnx.transformation.infer_datatypes import InferDataTypes
 
+    model, _ = transforms.clip_xnor_thresholds(model)
     model = model.transform(MinimizeWeightBitWidth())
     model = model.transform(MinimizeAccumulatorWidth())
     model = model.transform(InferDataTypes())
     model = model.transform(RoundAndClipThresholds())
+    model, _ = transforms.clip_xnor_thresholds(model)
     model = model.transform(InferDataTypes())
     model = model.transform(MinimizeWeightBitWidth())
     return model.transform(InferDataTypes())
@@ -161,10 +159,9 @@ def _minimize_bit_width(model: Model) -> Model:
 
 def step_dataflow_partition(model: Model, ctx: BuildContext) -> Model:
     """Cut the graph into one streaming dataflow partition and continue with its model."""
+    from finn.transformation.fpgadataflow.create_dataflow_partition import CreateDataflowPartition
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.custom_op.registry import getCustomOp
-
-    from finn.transformation.fpgadataflow.create_dataflow_partition import CreateDataflowPartition
 
     part_dir = ctx.finn_dir / "partitions"
     parent = model.transform(CreateDataflowPartition(partition_model_dir=str(part_dir)))
@@ -177,11 +174,10 @@ def step_dataflow_partition(model: Model, ctx: BuildContext) -> Model:
 
 def step_specialize_layers(model: Model, ctx: BuildContext) -> Model:
     """Choose the HLS or RTL variant of every HW layer (``*_hls`` / ``*_rtl``) for the board's part."""
-    from qonnx.transformation.infer_datatypes import InferDataTypes
-    from qonnx.transformation.infer_shapes import InferShapes
-
     from finn.transformation.fpgadataflow.specialize_layers import SpecializeLayers
     from finn.transformation.qonnx.give_unique_node_names_recursive import GiveUniqueNodeNamesRecursive
+    from qonnx.transformation.infer_datatypes import InferDataTypes
+    from qonnx.transformation.infer_shapes import InferShapes
 
     model = model.transform(SpecializeLayers(ctx.fpga_part))
     model = model.transform(GiveUniqueNodeNamesRecursive())
@@ -203,9 +199,9 @@ def step_minimize_bit_width(model: Model, ctx: BuildContext) -> Model:
 
 def step_estimates(model: Model, ctx: BuildContext) -> Model:
     """Annotate cycles, write report.json/report.md and the weights/ memory images."""
-    from pcnn_hw.compile import report, weights
-
     from finn.transformation.fpgadataflow.annotate_cycles import AnnotateCycles
+
+    from pcnn_hw.compile import report, weights
 
     model = model.transform(AnnotateCycles())
     rep = report.make_report(model, ctx)

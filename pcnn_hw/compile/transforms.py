@@ -124,3 +124,29 @@ def remove_input_transpose(model: Any) -> tuple[Any, bool]:
     model.set_tensor_datatype(inp, dt)
     model.set_tensor_layout(inp, ["N", "H", "W", "C"])
     return model, True
+
+
+def clip_xnor_thresholds(model: Any) -> tuple[Any, int]:
+    """Clip the thresholds of XNOR MVAUs to the popcount range [0, MW + 1].
+
+    The popcount of an XNOR MVAU lies in [0, MW], so a threshold <= 0 always fires (same as 0) and
+    one > MW never fires (same as MW + 1): clipping keeps the function, and FINN's hardware layout
+    (``get_hw_compatible_threshold_tensor``) requires non-negative XNOR thresholds, which BN folding
+    does not guarantee (a channel that is always on). Returns (model, number of values changed).
+    """
+    from qonnx.custom_op.registry import getCustomOp
+
+    changed = 0
+    for node in model.graph.node:
+        if not node.op_type.startswith("MVAU") or len(node.input) < 3:
+            continue
+        inst = getCustomOp(node)
+        if not inst.get_nodeattr("binaryXnorMode") or inst.get_nodeattr("noActivation"):
+            continue
+        thr = model.get_initializer(node.input[2])
+        clipped = np.clip(thr, 0, inst.get_nodeattr("MW") + 1)
+        n = int(np.count_nonzero(clipped != thr))
+        if n:
+            model.set_initializer(node.input[2], clipped.astype(thr.dtype))
+            changed += n
+    return model, changed

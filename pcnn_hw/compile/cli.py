@@ -1,0 +1,40 @@
+"""``pcnn-hw build``: compile a QONNX model into a folded FINN dataflow graph with a report."""
+
+from __future__ import annotations
+
+import argparse
+
+from pcnn_hw.compile.boards import BOARDS
+from pcnn_hw.compile.steps import step_names
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``build`` subcommand."""
+    p = subparsers.add_parser(
+        "build",
+        help="compile a QONNX model for a board (folding, estimates, weight images)",
+        description="Compile a QONNX model into a folded streaming dataflow graph for a board.",
+    )
+    p.add_argument("model", help="QONNX file (from `pcnn-hw export`)")
+    p.add_argument("--board", default="pynq-z2", help=f"target board: {', '.join(BOARDS)} (default pynq-z2)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--target-fps", type=float, default=None, help="fold with FINN's SetFolding for this FPS")
+    g.add_argument("--folding", default="auto",
+                   help="auto (max FPS within the budget; default), max, or a FINN folding-config FILE.json")
+    p.add_argument("-o", "--out", required=True, help="build directory, e.g. build/NAME")
+    p.add_argument("--from-step", default=None, choices=step_names(), metavar="STEP",
+                   help=f"resume an existing build directory from STEP ({', '.join(step_names())})")
+    p.add_argument("--clock-mhz", type=float, default=None, help="clock (default: the board's)")
+    p.add_argument("--lut-fraction", type=float, default=0.85,
+                   help="share of the board's LUTs the auto folding may use (default 0.85)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the build command."""
+    from pcnn_hw.compile.build import build
+
+    build(args.model, args.out, args.board, folding=None if args.target_fps else args.folding,
+          target_fps=args.target_fps, clock_mhz=args.clock_mhz, from_step=args.from_step,
+          lut_fraction=args.lut_fraction)
+    return 0

@@ -1,0 +1,422 @@
+"""Folding (PE/SIMD per layer): FINN's SetFolding, our budget optimizer, maximum, or a config file.
+
+Folding rules (the single place they are written for the compile stage):
+
+- MVAU: SIMD divides MW, PE divides MH.
+- ConvolutionInputGenerator (dense): SIMD divides IFMChannels; the RTL variant may also use
+  ``parallel_window`` (a whole window per cycle), only with SIMD == IFMChannels.
+- ConvolutionInputGenerator feeding a Pool (depthwise): SIMD equals the Pool's PE.
+- Pool: PE divides Channels. StreamingMaxPool, Thresholding: PE divides NumChannels.
+- LabelSelect: PE divides Labels.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pcnn_hw.compile.context import BuildContext
+from pcnn_hw.errors import ConfigError, FoldingError
+
+FOLD_ATTRS = ("PE", "SIMD", "parallel_window")
+
+
+def base_op(op_type: str) -> str:
+    """``MVAU_hls`` → ``MVAU`` (the generic HW op of a specialized node)."""
+    return op_type.removesuffix("_hls").removesuffix("_rtl")
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _inst(node: Any) -> Any:
+    from qonnx.custom_op.registry import getCustomOp
+
+    return getCustomOp(node)
+
+
+def fold_rules(node: Any) -> dict[str, tuple[str, int]]:
+    """The folding attributes of ``node`` and what each must divide: {attr: (dimension name, value)}."""
+    inst, op = _inst(node), base_op(node.op_type)
+    if op == "MVAU":
+        return {"SIMD": ("MW", inst.get_nodeattr("MW")), "PE": ("MH", inst.get_nodeattr("MH"))}
+    if op == "ConvolutionInputGenerator":
+        return {"SIMD": ("IFMChannels", inst.get_nodeattr("IFMChannels"))}
+    if op == "Pool":
+        return {"PE": ("Channels", inst.get_nodeattr("Channels"))}
+    if op in ("StreamingMaxPool", "Thresholding"):
+        return {"PE": ("NumChannels", inst.get_nodeattr("NumChannels"))}
+    if op == "LabelSelect":
+        return {"PE": ("Labels", inst.get_nodeattr("Labels"))}
+    return {}
+
+
+def check_folding(model: Any) -> None:
+    """Raise FoldingError naming the layer and values for the first broken divisibility rule."""
+    for node in model.graph.node:
+        inst = _inst(node)
+        for attr, (dim, value) in fold_rules(node).items():
+            f = int(inst.get_nodeattr(attr))
+            if f < 1 or value % f != 0:
+                raise FoldingError(
+                    f"layer {node.name} ({node.op_type}): {dim} % {attr} != 0 ({dim}={value}, {attr}={f}); "
+                    f"valid {attr} values: {_divisors(value)}"
+                )
+        if (
+            base_op(node.op_type) == "ConvolutionInputGenerator"
+            and "parallel_window" in inst.get_nodeattr_types()
+        ):
+            if inst.get_nodeattr("parallel_window") and inst.get_nodeattr("SIMD") != inst.get_nodeattr(
+                "IFMChannels"
+            ):
+                raise FoldingError(
+                    f"layer {node.name} ({node.op_type}): parallel_window=1 needs SIMD == IFMChannels "
+                    f"(SIMD={inst.get_nodeattr('SIMD')}, IFMChannels={inst.get_nodeattr('IFMChannels')})"
+                )
+        if base_op(node.op_type) == "Pool":
+            prod = model.find_producer(node.input[0])
+            if prod is not None and base_op(prod.op_type) == "ConvolutionInputGenerator":
+                simd, pe = _inst(prod).get_nodeattr("SIMD"), inst.get_nodeattr("PE")
+                if simd != pe:
+                    raise FoldingError(
+                        f"layer {node.name} ({node.op_type}): PE={pe} must equal SIMD={simd} of its "
+                        f"sliding window {prod.name}"
+                    )
+
+
+# ----------------------------------------------------------------------------- estimates
+
+
+def node_estimate(node: Any, fpga_part: str) -> dict[str, float]:
+    """FINN's own cycle and resource estimates of one HW node with its current folding."""
+    inst = _inst(node)
+    res = inst.node_res_estimation(fpga_part)
+    return {
+        "cycles": int(inst.get_exp_cycles()),
+        "LUT": float(res.get("LUT", 0)),
+        "BRAM_18K": float(res.get("BRAM_18K", 0)),
+        "URAM": float(res.get("URAM", 0)),
+        "DSP": float(res.get("DSP", 0)),
+    }
+
+
+def totals(model: Any, fpga_part: str) -> dict[str, float]:
+    """Sum of FINN's estimates over all nodes, plus the maximum cycles (the bottleneck)."""
+    tot = {"LUT": 0.0, "BRAM_18K": 0.0, "URAM": 0.0, "DSP": 0.0, "max_cycles": 0}
+    for node in model.graph.node:
+        est = node_estimate(node, fpga_part)
+        for k in ("LUT", "BRAM_18K", "URAM", "DSP"):
+            tot[k] += est[k]
+        tot["max_cycles"] = max(tot["max_cycles"], est["cycles"])
+    return tot
+
+
+# ----------------------------------------------------------------------------- optimizer
+
+
+@dataclass
+class Option:
+    """One folding choice of a unit: attribute settings per node, with its estimates."""
+
+    settings: dict[str, dict[str, int]]
+    cycles: int
+    lut: float
+    bram: float  # BRAM36 equivalents
+    uram: float
+    dsp: float
+    par: int = 1  # total parallelism (PE*SIMD); tie-breaker where FINN models no resources
+
+
+@dataclass
+class Unit:
+    """Nodes folded together (a Pool and the sliding window feeding it), with their options."""
+
+    nodes: list[Any]
+    options: list[Option] = field(default_factory=list)
+
+
+def _units(model: Any) -> list[Unit]:
+    coupled: dict[str, Any] = {}
+    for node in model.graph.node:
+        if base_op(node.op_type) == "Pool":
+            prod = model.find_producer(node.input[0])
+            if prod is not None and base_op(prod.op_type) == "ConvolutionInputGenerator":
+                coupled[prod.name] = node
+    units, seen = [], set()
+    for node in model.graph.node:
+        if node.name in seen:
+            continue
+        if node.name in coupled:
+            pool = coupled[node.name]
+            units.append(Unit([node, pool]))
+            seen.update({node.name, pool.name})
+        elif fold_rules(node) or node.name not in seen:
+            units.append(Unit([node]))
+            seen.add(node.name)
+    return units
+
+
+def _candidate_settings(unit: Unit) -> list[dict[str, dict[str, int]]]:
+    nodes = unit.nodes
+    if len(nodes) == 2:  # sliding window + pool: SIMD of the window == PE of the pool
+        swg, pool = nodes
+        return [{swg.name: {"SIMD": p}, pool.name: {"PE": p}} for p in _divisors(fold_rules(pool)["PE"][1])]
+    node = nodes[0]
+    rules = fold_rules(node)
+    if not rules:
+        return [{}]
+    out: list[dict[str, dict[str, int]]] = [{}]
+    for attr, (_, value) in rules.items():
+        out = [{node.name: {**o.get(node.name, {}), attr: d}} for o in out for d in _divisors(value)]
+    inst = _inst(node)
+    if (
+        base_op(node.op_type) == "ConvolutionInputGenerator"
+        and "parallel_window" in inst.get_nodeattr_types()
+    ):
+        ch = rules["SIMD"][1]
+        for o in out:
+            o[node.name]["parallel_window"] = 0
+        if not inst.get_nodeattr("depthwise"):
+            out.append({node.name: {"SIMD": ch, "parallel_window": 1}})
+    return out
+
+
+def _apply_settings(model: Any, settings: dict[str, dict[str, int]]) -> None:
+    for name, attrs in settings.items():
+        inst = _inst(model.get_node_from_name(name))
+        for attr, v in attrs.items():
+            inst.set_nodeattr(attr, int(v))
+
+
+def _evaluate(model: Any, unit: Unit, settings: dict[str, dict[str, int]], part: str) -> Option:
+    _apply_settings(model, settings)
+    cyc, lut, bram, uram, dsp = 0, 0.0, 0.0, 0.0, 0.0
+    for node in unit.nodes:
+        est = node_estimate(node, part)
+        cyc = max(cyc, est["cycles"])
+        lut += est["LUT"]
+        bram += est["BRAM_18K"] / 2
+        uram += est["URAM"]
+        dsp += est["DSP"]
+    par = 1
+    for attrs in settings.values():
+        for v in attrs.values():
+            par *= max(1, int(v)) if v else 1
+    return Option(settings, cyc, lut, bram, uram, dsp, par)
+
+
+def _pareto(options: list[Option]) -> list[Option]:
+    """Keep options not dominated in (cycles, LUT, BRAM); sorted by cycles, deterministic."""
+    opts = sorted(
+        options, key=lambda o: (o.cycles, o.lut, o.bram, o.par, json.dumps(o.settings, sort_keys=True))
+    )
+    keep: list[Option] = []
+    for o in opts:
+        if any(k.cycles <= o.cycles and k.lut <= o.lut and k.bram <= o.bram and k.par <= o.par for k in keep):
+            continue
+        keep.append(o)
+    return keep
+
+
+def enumerate_units(model: Any, part: str) -> list[Unit]:
+    """All fold units of ``model`` with their Pareto-optimal options (FINN's estimates)."""
+    units = _units(model)
+    for unit in units:
+        saved = {
+            n.name: {a: _inst(n).get_nodeattr(a) for a in FOLD_ATTRS if a in _inst(n).get_nodeattr_types()}
+            for n in unit.nodes
+        }
+        unit.options = _pareto([_evaluate(model, unit, s, part) for s in _candidate_settings(unit)])
+        _apply_settings(model, saved)
+    return units
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Resource limits for the optimizer (LUTs and BRAM36)."""
+
+    lut: float
+    bram36: float
+
+
+# Weights of BRAM against LUT in the per-unit cost; several are tried for every cycle target.
+_BRAM_WEIGHTS = (0.0, 0.3, 1.0, 3.0, 1e6)
+
+
+def _pick(units: list[Unit], target: int, budget: Budget, w: float = 1.0) -> list[Option] | None:
+    """Per unit the cheapest option meeting ``target`` cycles; None if a unit cannot meet it.
+
+    Cost = LUT/LUT budget + w * BRAM/BRAM budget; ties go to less parallelism, then fewer cycles.
+    """
+    picks = []
+    for u in units:
+        ok = [o for o in u.options if o.cycles <= target]
+        if not ok:
+            return None
+        picks.append(
+            min(
+                ok,
+                key=lambda o: (o.lut / budget.lut + w * o.bram / max(budget.bram36, 1e-9), o.par, o.cycles),
+            )
+        )
+    return picks
+
+
+def _pick_fitting(units: list[Unit], target: int, budget: Budget) -> list[Option] | None:
+    for w in _BRAM_WEIGHTS:
+        picks = _pick(units, target, budget, w)
+        if picks is None:
+            return None
+        if _fits(picks, budget):
+            return picks
+    return None
+
+
+def _fits(picks: list[Option], budget: Budget) -> bool:
+    return sum(o.lut for o in picks) <= budget.lut and sum(o.bram for o in picks) <= budget.bram36
+
+
+def optimize(units: list[Unit], budget: Budget) -> tuple[list[Option], bool]:
+    """Smallest achievable bottleneck cycle count whose cheapest folding fits ``budget``.
+
+    Binary search over the achievable cycle counts; returns (picks, fits). When nothing fits, the
+    cheapest (slowest) folding is returned with fits=False.
+    """
+    targets = sorted({o.cycles for u in units for o in u.options})
+    lo_bound = max(min(o.cycles for o in u.options) for u in units)
+    targets = targets[bisect.bisect_left(targets, lo_bound) :]
+    best: list[Option] | None = None
+    lo, hi = 0, len(targets) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        picks = _pick_fitting(units, targets[mid], budget)
+        if picks is not None:
+            best, hi = picks, mid - 1
+        else:
+            lo = mid + 1
+    if best is not None:
+        return best, True
+    slowest = [
+        min(u.options, key=lambda o: o.lut / budget.lut + o.bram / max(budget.bram36, 1e-9)) for u in units
+    ]
+    return slowest, False
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def budget_for(ctx: BuildContext) -> Budget:
+    """The optimizer's budget on ``ctx``'s board."""
+    return Budget(ctx.board.lut * ctx.folding.lut_fraction, ctx.board.bram36 * ctx.folding.bram_fraction)
+
+
+def _reset(model: Any) -> None:
+    for node in model.graph.node:
+        inst = _inst(node)
+        types = inst.get_nodeattr_types()
+        for attr in ("PE", "SIMD"):
+            if attr in types:
+                inst.set_nodeattr(attr, 1)
+        if "parallel_window" in types:
+            inst.set_nodeattr("parallel_window", 0)
+
+
+def _load_config(path: Path, model: Any) -> dict:
+    try:
+        cfg = json.loads(Path(path).read_text())
+    except FileNotFoundError as exc:
+        raise ConfigError(f"--folding: file {path} not found") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--folding: {path} is not valid JSON ({exc})") from exc
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"--folding: {path} must hold a JSON object (FINN folding-config format)")
+    names = {n.name for n in model.graph.node}
+    unknown = sorted(k for k in cfg if k != "Defaults" and k not in names)
+    if unknown:
+        raise ConfigError(f"--folding: {path} names unknown layers {unknown}; layers: {sorted(names)}")
+    return cfg
+
+
+def apply_config_file(model: Any, path: Path) -> Any:
+    """Apply a FINN folding-config JSON (``{"Defaults": {...}, "<node>": {"PE": .., ...}}``)."""
+    cfg = _load_config(path, model)
+    defaults = cfg.get("Defaults", {})
+    for node in model.graph.node:
+        inst = _inst(node)
+        types = inst.get_nodeattr_types()
+        attrs = {}
+        for k, v in defaults.items():  # FINN: {"attr": [value, ["op_type", ...]]} or {"attr": value}
+            if isinstance(v, list) and len(v) == 2 and isinstance(v[1], list):
+                if node.op_type in v[1] or "all" in v[1]:
+                    attrs[k] = v[0]
+            else:
+                attrs[k] = v
+        attrs.update(cfg.get(node.name, {}))
+        for k, v in attrs.items():
+            if k not in types:
+                if k in cfg.get(node.name, {}):
+                    raise ConfigError(f"--folding: layer {node.name} ({node.op_type}) has no attribute {k}")
+                continue
+            inst.set_nodeattr(k, v)
+    return model
+
+
+def folding_config(model: Any) -> dict:
+    """The folding of ``model`` in FINN's folding-config format (loadable with --folding FILE)."""
+    cfg: dict = {"Defaults": {}}
+    for node in model.graph.node:
+        inst = _inst(node)
+        types = inst.get_nodeattr_types()
+        entry = {a: int(inst.get_nodeattr(a)) for a in FOLD_ATTRS if a in types}
+        if entry:
+            cfg[node.name] = entry
+    return cfg
+
+
+def apply_folding(model: Any, ctx: BuildContext) -> Any:
+    """Fold ``model`` as ``ctx.folding`` asks; validate divisibility; warn when over the budget."""
+    spec = ctx.folding
+    part = ctx.fpga_part
+    if spec.mode == "target_fps":
+        from finn.transformation.fpgadataflow.set_folding import SetFolding
+
+        target_cycles = max(1, int(ctx.clock_mhz * 1e6 / spec.target_fps))
+        model = model.transform(SetFolding(target_cycles, mvau_wwidth_max=36, two_pass_relaxation=True))
+    elif spec.mode == "file":
+        model = apply_config_file(model, spec.path)
+    elif spec.mode in ("auto", "max"):
+        _reset(model)
+        units = enumerate_units(model, part)
+        if spec.mode == "max":
+            picks = [min(u.options, key=lambda o: (o.cycles, o.lut, o.bram)) for u in units]
+        else:
+            picks, fits = optimize(units, budget_for(ctx))
+            if not fits:
+                ctx.warn("no folding fits the budget; using the cheapest folding")
+        for p in picks:
+            _apply_settings(model, p.settings)
+    else:
+        raise ConfigError(f"--folding: unknown mode {spec.mode!r}; use auto, max, FILE.json or --target-fps")
+    check_folding(model)
+    _warn_budget(model, ctx)
+    (ctx.work_dir / "folding_config.json").write_text(json.dumps(folding_config(model), indent=2) + "\n")
+    return model
+
+
+def _warn_budget(model: Any, ctx: BuildContext) -> None:
+    tot = totals(model, ctx.fpga_part)
+    b = ctx.board
+    lut_lim = b.lut * ctx.folding.lut_fraction
+    for what, used, limit, full in (
+        ("LUT", tot["LUT"], lut_lim, b.lut),
+        ("BRAM36", tot["BRAM_18K"] / 2, b.bram36 * ctx.folding.bram_fraction, b.bram36),
+    ):
+        if used > limit:
+            ctx.warn(
+                f"folding is over the {b.name} budget: {what} {used:,.0f} of {limit:,.0f} allowed "
+                f"({used / limit - 1:+.0%}; {used / full:.0%} of the device's {full:,.0f})"
+            )
