@@ -1,0 +1,73 @@
+"""Session-scoped folded FINN graphs (random weights) for the simulator tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+class FoldedCase:
+    """A torch model, its folded FINN graph and a function mapping NCHW images to graph inputs."""
+
+    def __init__(self, torch_model, folded, nhwc: bool):
+        self.torch_model = torch_model
+        self.folded = folded
+        self.nhwc = nhwc
+
+    def graph_input(self, x: np.ndarray) -> np.ndarray:
+        """NCHW float images -> the folded graph's input layout."""
+        return np.transpose(x, (0, 2, 3, 1)) if self.nhwc else x.reshape(x.shape[0], -1)
+
+    def torch_logits(self, x: np.ndarray) -> np.ndarray:
+        """PyTorch logits of NCHW images."""
+        import torch
+
+        with torch.no_grad():
+            y = self.torch_model(torch.from_numpy(x))
+        return np.asarray(getattr(y, "value", y))
+
+
+def _build(name: str, work: Path, seed: int = 0) -> FoldedCase:
+    import torch
+    from brevitas.export import export_qonnx
+
+    from pcnn_hw.compile import testmodels
+    from pcnn_hw.sim.testing import fold_qonnx
+
+    torch.manual_seed(seed)
+    if name in ("tfc", "sfc", "cnv"):
+        from brevitas_examples.bnn_pynq.models import model_with_cfg
+
+        model, _ = model_with_cfg(f"{name}_1w1a", pretrained=False)
+        in_shape = (3, 32, 32) if name == "cnv" else (1, 28, 28)
+    else:
+        model = testmodels.mini_cnn(in_ch=1, size=12)
+        in_shape = (1, 12, 12)
+    testmodels._randomize_bn(model, seed)  # noqa: SLF001 - test helper of the compile package
+    model.eval()
+    path = work / f"{name}.onnx"
+    export_qonnx(model, torch.zeros(1, *in_shape), str(path))
+    folded = fold_qonnx(path, work / name)
+    return FoldedCase(model, folded, nhwc=len(in_shape) == 3 and name not in ("tfc", "sfc"))
+
+
+@pytest.fixture(scope="session")
+def folded_cases(tmp_path_factory: pytest.TempPathFactory):
+    """Lazily built folded graphs by name (tfc, sfc, mini, cnv)."""
+    work = tmp_path_factory.mktemp("folded")
+    cache: dict[str, FoldedCase] = {}
+
+    def get(name: str) -> FoldedCase:
+        if name not in cache:
+            cache[name] = _build(name, work)
+        return cache[name]
+
+    return get
+
+
+def images(n: int, shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
+    """Random float32 images on the 8-bit grid k/255 (NCHW)."""
+    rng = np.random.default_rng(seed)
+    return (rng.integers(0, 256, size=(n, *shape)) / 255.0).astype(np.float32)
