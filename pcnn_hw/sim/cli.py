@@ -1,0 +1,88 @@
+"""`pcnn-hw verify model.onnx build/NAME --data mnist5k [--limit N] [--checkpoint CKPT]`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from pcnn_hw.errors import ModelFileError, VerificationError
+
+
+def register(subparsers: Any) -> None:
+    """Add the `verify` subcommand."""
+    p = subparsers.add_parser(
+        "verify",
+        help="fidelity ladder: PyTorch, QONNX, FINN graph, bit-exact simulator",
+        description="Run test images through every available level and compare each with the one above.",
+    )
+    p.add_argument("model", type=Path, help="QONNX model (model.onnx)")
+    p.add_argument("build", type=Path, help="build directory written by `pcnn-hw build`")
+    p.add_argument("--data", default="mnist5k", help="dataset name (default mnist5k)")
+    p.add_argument("--data-root", type=Path, default=None, help="dataset directory (cifar10)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N test images")
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="PyTorch checkpoint (default: a .pt next to the onnx, if any)",
+    )
+    p.set_defaults(func=run)
+
+
+def _find_checkpoint(model: Path, given: Path | None) -> Path | None:
+    if given is not None:
+        return given
+    for cand in sorted(model.parent.glob("*.pt")):
+        return cand
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the ladder, run it, print the table; VerificationError when a level disagrees."""
+    import numpy as np
+
+    from pcnn_hw.data import load_dataset
+    from pcnn_hw.sim.ladder import (
+        find_folded_graph,
+        finn_level,
+        format_ladder,
+        qonnx_level,
+        run_ladder,
+        sim_level,
+        torch_level,
+    )
+
+    if not args.model.is_file():
+        raise ModelFileError(f"{args.model}: no such ONNX file")
+    ds = load_dataset(args.data, root=args.data_root)
+    x = ds.test_x.numpy() if hasattr(ds.test_x, "numpy") else np.asarray(ds.test_x)
+    y = ds.test_y.numpy() if hasattr(ds.test_y, "numpy") else np.asarray(ds.test_y)
+    if args.limit is not None:
+        x, y = x[: args.limit], y[: args.limit]
+    levels = []
+    ckpt = _find_checkpoint(args.model, args.checkpoint)
+    if ckpt is not None:
+        from pcnn_hw.train.checkpoint import load_checkpoint
+
+        model, _ = load_checkpoint(ckpt)
+        levels.append(torch_level(model))
+    folded_path = find_folded_graph(args.build)
+    from pcnn_hw.compile.finn_compat import prepare_finn
+
+    prepare_finn(args.build / "finn")
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    folded = ModelWrapper(str(folded_path))
+    levels += [qonnx_level(args.model), finn_level(folded), sim_level(folded)]
+    print(f"model {args.model}, folded graph {folded_path}, {len(x)} {args.data} test images")
+    results = run_ladder(levels, x, y)
+    print(format_ladder(results, len(x)))
+    bad = [r for r in results if r.mismatches]
+    if bad:
+        r = bad[0]
+        raise VerificationError(
+            f"level {r.name!r} disagrees with the level above on {len(r.mismatches)} "
+            f"image(s); first: {r.detail}"
+        )
+    return 0

@@ -1,0 +1,201 @@
+"""The fidelity ladder: the same images through every available level, each compared with the one above.
+
+A `Level` has a name and `predict(images) -> (labels, raw)`; later stages (C-sim, RTL, board) append
+their own Level objects to the list `build_ladder` returns. `run_ladder` computes per-level accuracy
+and agreement with the level above, and the first disagreement (level, image index, values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pcnn_hw.errors import ModelFileError
+
+
+@dataclass
+class Level:
+    """One rung: `predict(x)` maps NCHW float images in [0, 1] to (labels (N,), raw outputs (N, ...))."""
+
+    name: str
+    predict: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+    layer_probe: Callable[[np.ndarray], str] | None = None  # names the first differing layer, if it can
+
+
+@dataclass
+class LevelResult:
+    """Outcome of one level on the evaluated images."""
+
+    name: str
+    labels: np.ndarray
+    raw: np.ndarray
+    accuracy: float
+    agreement: float | None = None  # with the level above (None for the first level)
+    mismatches: list[int] = field(default_factory=list)
+    detail: str = ""
+
+
+def find_folded_graph(build_dir: str | Path) -> Path:
+    """The folded dataflow graph of a build directory: the last steps/NN_*.onnx with *_hls/*_rtl nodes."""
+    import onnx
+
+    build_dir = Path(build_dir)
+    cands = sorted((build_dir / "steps").glob("*.onnx")) if (build_dir / "steps").is_dir() else []
+    cands += sorted(build_dir.glob("*.onnx"))
+    for path in reversed(cands):
+        try:
+            m = onnx.load(str(path), load_external_data=False)
+        except Exception:
+            continue
+        if any(n.domain.endswith((".hls", ".rtl")) for n in m.graph.node):
+            return path
+    raise ModelFileError(f"{build_dir}: no folded dataflow graph (steps/NN_*.onnx with HLS/RTL layers) found")
+
+
+def graph_input_adapter(input_shape: list[int], input_dtype: str) -> Callable[[np.ndarray], np.ndarray]:
+    """Map NCHW float images in [0, 1] to a graph's input: NHWC if the graph is channels-last, flat
+    if it is 2D, and pixel integers 0..255 if its input is UINT8."""
+
+    def adapt(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        if (
+            len(input_shape) == 4
+            and x.ndim == 4
+            and input_shape[-1] == x.shape[1]
+            and input_shape[1] != x.shape[1]
+        ):
+            x = np.transpose(x, (0, 2, 3, 1))
+        x = x.reshape([x.shape[0]] + list(input_shape[1:]))
+        if input_dtype == "UINT8":
+            x = np.round(x * 255.0)
+        return x
+
+    return adapt
+
+
+def torch_level(model: Any) -> Level:
+    """PyTorch forward pass (argmax of the logits)."""
+    import torch
+
+    def predict(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with torch.no_grad():
+            y = model(torch.from_numpy(np.asarray(x, np.float32)))
+        y = np.asarray(getattr(y, "value", y))
+        return y.argmax(1), y
+
+    return Level("PyTorch", predict)
+
+
+def qonnx_level(onnx_path: str | Path) -> Level:
+    """QONNX graph executed by qonnx's execute_onnx, image by image."""
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.core.onnx_exec import execute_onnx
+
+    m = ModelWrapper(str(onnx_path))
+    iname, oname = m.graph.input[0].name, m.graph.output[0].name
+    ishape = list(m.get_tensor_shape(iname))
+
+    def predict(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        outs = [
+            np.asarray(execute_onnx(m, {iname: xi.reshape(ishape).astype(np.float32)})[oname]) for xi in x
+        ]
+        y = np.concatenate([o.reshape(1, -1) for o in outs])
+        return y.argmax(1), y
+
+    return Level("QONNX", predict)
+
+
+def _label_output(y: np.ndarray) -> np.ndarray:
+    """Labels from a graph output: TopK indices (N, 1) or scores (N, C)."""
+    y = y.reshape(y.shape[0], -1)
+    return y[:, 0].astype(np.int64) if y.shape[1] == 1 else y.argmax(1)
+
+
+def finn_level(folded: Any) -> Level:
+    """FINN+'s Python execution of the folded graph (generic HW ops), image by image."""
+    from pcnn_hw.sim.executor import tensor_datatypes
+    from pcnn_hw.sim.finn_reference import FinnReference
+
+    ref = FinnReference(folded)
+    dt = tensor_datatypes(ref.model.model).get(ref.input_name, "FLOAT32")
+    adapt = graph_input_adapter(ref.input_shape, dt)
+
+    def predict(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y = ref.run(adapt(x))
+        return _label_output(y), y.reshape(y.shape[0], -1)
+
+    return Level("FINN graph", predict)
+
+
+def sim_level(folded: Any, finn_ref: Any = None) -> Level:
+    """The bit-exact packed simulator of the folded graph (batched)."""
+    from pcnn_hw.sim.executor import Simulator
+
+    sim = Simulator(folded)
+    adapt = graph_input_adapter(sim.input_shape, sim.input_dtype)
+
+    def predict(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y = sim.run(adapt(x))
+        return _label_output(y), y.reshape(y.shape[0], -1)
+
+    def probe(xi: np.ndarray) -> str:
+        """First tensor where the simulator and FINN's execution differ on one image."""
+        from pcnn_hw.sim.finn_reference import FinnReference
+
+        ref = finn_ref or FinnReference(folded)
+        xa = adapt(xi[None])
+        _, vals = sim.run(xa, keep=True)
+        ctx = ref.run_one(xa, all_tensors=True)
+        for step in sim.steps:
+            a, b = vals.get(step.out), ctx.get(step.out)
+            if a is not None and b is not None and not np.array_equal(a.reshape(np.shape(b)), b):
+                return f"layer {step.node.name} ({step.node.op_type})"
+        return "no intermediate tensor differs"
+
+    return Level("bit-exact sim", predict, probe)
+
+
+def run_ladder(levels: list[Level], x: np.ndarray, y: np.ndarray | None) -> list[LevelResult]:
+    """Evaluate every level on images x (labels y optional); agreement is with the level above."""
+    results: list[LevelResult] = []
+    for lv in levels:
+        labels, raw = lv.predict(x)
+        acc = float(np.mean(labels == y)) if y is not None else float("nan")
+        res = LevelResult(lv.name, labels, raw, acc)
+        if results:
+            prev = results[-1]
+            mism = np.nonzero(labels != prev.labels)[0]
+            raw_cmp = (
+                prev.raw.shape == raw.shape and prev.name in ("FINN graph",) and lv.name == "bit-exact sim"
+            )
+            if raw_cmp:
+                mism = np.union1d(mism, np.nonzero(np.any(prev.raw != raw, axis=1))[0])
+            res.agreement = 1.0 - len(mism) / len(labels)
+            res.mismatches = [int(i) for i in mism]
+            if len(mism):
+                i = int(mism[0])
+                where = lv.layer_probe(x[i]) if lv.layer_probe is not None else "layer unknown"
+                res.detail = (
+                    f"image {i}: {prev.name} label {prev.labels[i]} raw {np.round(prev.raw[i], 4).tolist()} vs "
+                    f"{lv.name} label {labels[i]} raw {np.round(raw[i], 4).tolist()} ({where})"
+                )
+        results.append(res)
+    return results
+
+
+def format_ladder(results: list[LevelResult], n: int) -> str:
+    """The fidelity table as text."""
+    lines = [f"fidelity ladder on {n} images", f"{'level':<16}{'accuracy':>10}{'agrees with above':>20}"]
+    for r in results:
+        agr = "-" if r.agreement is None else f"{r.agreement * 100:.2f} %"
+        if r.mismatches:
+            agr += f" ({len(r.mismatches)} differ)"
+        lines.append(f"{r.name:<16}{r.accuracy * 100:>9.2f}%{agr:>20}")
+    for r in results:
+        if r.detail:
+            lines.append(f"DISAGREEMENT at {r.name}: {r.detail}")
+    return "\n".join(lines)
