@@ -131,11 +131,13 @@ def finn_level(folded: Any) -> Level:
     return Level("FINN graph", predict)
 
 
-def sim_level(folded: Any, finn_ref: Any = None) -> Level:
-    """The bit-exact packed simulator of the folded graph (batched)."""
-    from pcnn_hw.sim.executor import Simulator
+def sim_level(folded: Any, finn_ref: Any = None, weights_dir: str | Path | None = None) -> Level:
+    """The bit-exact packed simulator of the folded graph (batched); with `weights_dir` it computes from
+    the compiler's memory images (build/NAME/weights) instead of the graph's initializers."""
+    from pcnn_hw.sim.executor import Simulator, load_memory_images
 
-    sim = Simulator(folded)
+    memory = load_memory_images(weights_dir) if weights_dir is not None else None
+    sim = Simulator(folded, memory=memory)
     adapt = graph_input_adapter(sim.input_shape, sim.input_dtype)
 
     def predict(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
