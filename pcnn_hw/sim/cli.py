@@ -77,8 +77,10 @@ def run(args: argparse.Namespace) -> int:
     wdir = args.build / "weights"
     wdir = wdir if (wdir / "index.json").is_file() else None
     levels += [qonnx_level(args.model), finn_level(folded), sim_level(folded, weights_dir=wdir)]
-    print(f"model {args.model}, folded graph {folded_path}, weight images {wdir or 'from the graph'}, "
-          f"{len(x)} {args.data} test images")
+    print(
+        f"model {args.model}, folded graph {folded_path}, weight images {wdir or 'from the graph'}, "
+        f"{len(x)} {args.data} test images"
+    )
     results = run_ladder(levels, x, y)
     print(format_ladder(results, len(x)))
     bad = [r for r in results if r.mismatches]

@@ -1,0 +1,127 @@
+"""Images/s of the bit-exact simulator vs FINN+'s execution of the same folded graph vs PyTorch.
+
+For cnv and sfc (Brevitas bnn_pynq models, random weights, randomized BatchNorm), batch 1 and 100, all
+measured in one run. Results: benchmarks/results/sim_speed.json and sim_speed.md.
+Run: .venv/bin/python benchmarks/sim_speed.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _timeit(fn, reps: int) -> float:
+    """Best-of-`reps` wall time of fn() in seconds."""
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def bench_model(name: str, work: Path, finn_images: int, reps: int) -> dict:
+    """Measure one model; returns images/s per engine and batch and the ratios."""
+    import torch
+    from brevitas.export import export_qonnx
+    from brevitas_examples.bnn_pynq.models import model_with_cfg
+
+    from pcnn_hw.compile import testmodels
+    from pcnn_hw.sim.executor import Simulator
+    from pcnn_hw.sim.finn_reference import FinnReference
+    from pcnn_hw.sim.testing import fold_qonnx
+
+    torch.manual_seed(0)
+    model, _ = model_with_cfg(f"{name}_1w1a", pretrained=False)
+    testmodels._randomize_bn(model, 0)  # noqa: SLF001
+    model.eval()
+    shape = (3, 32, 32) if name == "cnv" else (1, 28, 28)
+    path = work / f"{name}.onnx"
+    export_qonnx(model, torch.zeros(1, *shape), str(path))
+    folded = fold_qonnx(path, work / name)
+    sim, ref = Simulator(folded), FinnReference(folded)
+    rng = np.random.default_rng(0)
+    x = (rng.integers(0, 256, (100, *shape)) / 255.0).astype(np.float32)
+    gx = np.transpose(x, (0, 2, 3, 1)) if name == "cnv" else x.reshape(100, -1)
+    xt = torch.from_numpy(x)
+    torch.set_num_threads(2)
+    res: dict = {"model": name, "folded_layers": len(sim.layers)}
+    ips: dict = {}
+    for b in (1, 100):
+        with torch.no_grad():
+            model(xt[:b])
+            t_torch = _timeit(lambda b=b: model(xt[:b]), reps)
+        sim.run(gx[:b])
+        t_sim = _timeit(lambda b=b: sim.run(gx[:b]), reps)
+        ips[f"pytorch_b{b}"] = b / t_torch
+        ips[f"sim_b{b}"] = b / t_sim
+    ref.run(gx[:1])
+    t_finn = _timeit(lambda: ref.run(gx[:finn_images]), 1) / finn_images
+    ips["finn_b1"] = 1.0 / t_finn
+    # equality on the timed images (FINN only supports batch 1)
+    assert np.array_equal(sim.run(gx[:finn_images]), ref.run(gx[:finn_images]))
+    res["images_per_s"] = ips
+    res["ratios"] = {
+        "sim_b1_over_finn": ips["sim_b1"] / ips["finn_b1"],
+        "sim_b100_over_finn": ips["sim_b100"] / ips["finn_b1"],
+        "sim_b1_over_pytorch_b1": ips["sim_b1"] / ips["pytorch_b1"],
+        "sim_b100_over_pytorch_b100": ips["sim_b100"] / ips["pytorch_b100"],
+    }
+    return res
+
+
+def main() -> None:
+    """Run the benchmark and write the results files."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = ap.parse_args()
+    reps = 2 if args.quick else 5
+    out = {
+        "machine": platform.processor() or platform.machine(),
+        "numpy": np.__version__,
+        "note": "FINN+ executes batch 1 only (SANITIZE_QUANT_TENSORS=0); wall time, best of reps",
+        "models": [],
+    }
+    with tempfile.TemporaryDirectory(prefix="pcnn_sim_speed_") as tmp:
+        for name, n_finn in (("sfc", 20), ("cnv", 5)):
+            out["models"].append(bench_model(name, Path(tmp), n_finn, reps))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "sim_speed.json").write_text(json.dumps(out, indent=2))
+    lines = [
+        "# Bit-exact simulator speed",
+        "",
+        out["note"],
+        "",
+        "| model | engine | batch | images/s |",
+        "|---|---|---|---|",
+    ]
+    for m in out["models"]:
+        for k, v in m["images_per_s"].items():
+            eng, b = k.rsplit("_b", 1)
+            lines.append(f"| {m['model']} | {eng} | {b} | {v:,.1f} |")
+    lines += [
+        "",
+        "| model | sim b1 / FINN | sim b100 / FINN | sim / PyTorch (b1) | sim / PyTorch (b100) |",
+        "|---|---|---|---|---|",
+    ]
+    for m in out["models"]:
+        r = m["ratios"]
+        lines.append(
+            f"| {m['model']} | {r['sim_b1_over_finn']:.1f}x | {r['sim_b100_over_finn']:.1f}x | "
+            f"{r['sim_b1_over_pytorch_b1']:.2f}x | {r['sim_b100_over_pytorch_b100']:.2f}x |"
+        )
+    (RESULTS / "sim_speed.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
