@@ -45,7 +45,8 @@ def layer_from_node(
     cls = LAYER_CLASSES.get(node.op_type)
     if cls is None:
         raise UnsupportedOpError(
-            f"node {node.name!r}: op {node.op_type!r} (domain {node.domain or 'ai.onnx'}) is not supported by "
+            f"node {node.name!r}: op {node.op_type!r} (domain {node.domain or 'ai.onnx'}) "
+            "is not supported by "
             f"the bit-exact simulator; supported: {', '.join(SUPPORTED_OPS)} (and their _hls/_rtl variants)"
         )
     return cls.from_node(node, get_init, memory)

@@ -182,7 +182,8 @@ def run_ladder(levels: list[Level], x: np.ndarray, y: np.ndarray | None) -> list
                 i = int(mism[0])
                 where = lv.layer_probe(x[i]) if lv.layer_probe is not None else "layer unknown"
                 res.detail = (
-                    f"image {i}: {prev.name} label {prev.labels[i]} raw {np.round(prev.raw[i], 4).tolist()} vs "
+                    f"image {i}: {prev.name} label {prev.labels[i]} "
+                    f"raw {np.round(prev.raw[i], 4).tolist()} vs "
                     f"{lv.name} label {labels[i]} raw {np.round(raw[i], 4).tolist()} ({where})"
                 )
         results.append(res)

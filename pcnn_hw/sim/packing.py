@@ -21,7 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WORD_BITS = 64
+# The packing functions live in the board package (pure numpy, numpy >= 1.21) so the board-side
+# driver and the simulator share one definition.
+from pcnn_hw.board.packing import WORD_BITS, n_words, pack_bits, unpack_bits
+
+__all__ = ["WORD_BITS", "n_words", "pack_bits", "unpack_bits"]
 
 if hasattr(np, "bitwise_count"):  # numpy >= 2
 
@@ -42,11 +46,6 @@ else:  # pragma: no cover - numpy < 2 fallback (byte lookup table)
         return res
 
 
-def n_words(n_bits: int) -> int:
-    """Number of uint64 words needed for `n_bits` bits."""
-    return -(-int(n_bits) // WORD_BITS)
-
-
 def bipolar_to_bits(x: np.ndarray) -> np.ndarray:
     """Map bipolar values {-1, +1} (any sign-carrying array) to bits {0, 1} (uint8): +1 -> 1, -1 -> 0."""
     return (np.asarray(x) > 0).astype(np.uint8)
@@ -55,25 +54,6 @@ def bipolar_to_bits(x: np.ndarray) -> np.ndarray:
 def bits_to_bipolar(b: np.ndarray) -> np.ndarray:
     """Map bits {0, 1} to bipolar values {-1, +1} (int8)."""
     return (2 * np.asarray(b, dtype=np.int8) - 1).astype(np.int8)
-
-
-def pack_bits(bits: np.ndarray) -> np.ndarray:
-    """Pack a {0,1} array along its last axis into uint64 words (shape (..., ceil(C/64)))."""
-    bits = np.asarray(bits)
-    c = bits.shape[-1]
-    nw = n_words(c)
-    by = np.packbits(bits.astype(np.uint8, copy=False), axis=-1, bitorder="little")
-    pad = nw * 8 - by.shape[-1]
-    if pad:
-        by = np.concatenate([by, np.zeros(by.shape[:-1] + (pad,), np.uint8)], axis=-1)
-    return np.ascontiguousarray(by).view(np.uint64).reshape(bits.shape[:-1] + (nw,))
-
-
-def unpack_bits(words: np.ndarray, n_bits: int) -> np.ndarray:
-    """Inverse of `pack_bits`: uint64 words (..., W) -> {0,1} uint8 array (..., n_bits)."""
-    words = np.ascontiguousarray(words, dtype=np.uint64)
-    by = words.view(np.uint8).reshape(words.shape[:-1] + (words.shape[-1] * 8,))
-    return np.unpackbits(by, axis=-1, count=n_bits, bitorder="little")
 
 
 @dataclass
