@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 FINN_PLUS := finn-plus==1.6.1
 
-.PHONY: install demo test test-all lint bench clean
+.PHONY: install demo test test-all lint bench clean pynq-venv bitstream
 
 install: $(STAMP)
 
@@ -33,6 +33,24 @@ lint: install
 
 bench: install
 	$(PY) benchmarks/accuracy_mnist5k.py
+
+# The real `pynq` package (pins numpy 1.26) lives in a venv of its own, used only by the slow board
+# tests that run the board-side driver through pynq's Overlay/DMA against a simulated device.
+PYNQ_VENV  := build/.pynq-venv
+PYNQ_STAMP := $(PYNQ_VENV)/.installed
+
+pynq-venv: $(PYNQ_STAMP)
+
+$(PYNQ_STAMP):
+	test -x $(PYNQ_VENV)/bin/python || $(PYTHON) -m venv $(PYNQ_VENV)
+	$(PYNQ_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYNQ_VENV)/bin/python -m pip install --quiet pynq==4.0.0 onnx==1.17.0 pytest
+	touch $(PYNQ_STAMP)
+
+# Vivado bitstream of a build directory: make bitstream BUILD=build/NAME BOARD=pynq-z2
+BOARD ?= pynq-z2
+bitstream: install
+	$(VENV)/bin/pcnn-hw bitstream $(BUILD) --board $(BOARD)
 
 clean:
 	rm -rf build .pytest_cache

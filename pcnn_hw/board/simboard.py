@@ -1,0 +1,146 @@
+"""Host-side simulated board: backends that stand in for the AXI DMA + accelerator of the driver.
+
+* `BitExactBackend` — the accelerator is the batched bit-exact simulator of the build's folded graph.
+  The DMA model unpacks the MM2S bytes with the stream format of the spec, runs the simulator, packs
+  the outputs and ends the S2MM packet after the batch register's count of images (the wrapper's
+  TLAST), so packing, batching and unpacking of the driver are exercised end to end.
+* `VerilatorBackend` — the Verilator model of the stitched RTL top, when `pcnn_hw.rtl` provides one.
+* `StalledBackend` — an accelerator that never answers (for the driver's timeout).
+
+`bitexact`, `verilator` and `stalled` are factories for `verify_on_board.py --backend MODULE:FUNC`
+(called as `factory(spec, arg)`, `arg` being the build directory).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pcnn_hw.board.driver import Backend
+from pcnn_hw.board.packing import pack_stream, unpack_stream
+from pcnn_hw.board.spec import AcceleratorSpec
+from pcnn_hw.errors import BoardError
+
+
+class _MemoryBackend(Backend):
+    """Common part: buffers are plain numpy arrays standing for DDR; the transfer completes at once."""
+
+    def __init__(self, spec: AcceleratorSpec) -> None:
+        self.spec = spec
+        self._received: int | None = None
+        self.transfers = 0
+        self.aborted = 0
+
+    def allocate(self, nbytes: int) -> np.ndarray:
+        """A zeroed uint8 array."""
+        return np.zeros(int(nbytes), np.uint8)
+
+    def compute(self, pixels: np.ndarray) -> np.ndarray:
+        """Raw outputs (k, n_out) of uint8 stream elements (k, n_elems)."""
+        raise NotImplementedError
+
+    def start(
+        self, inbuf: np.ndarray, in_bytes: int, outbuf: np.ndarray, out_bytes: int, n_images: int
+    ) -> None:
+        """Run the batch: MM2S bytes -> accelerator -> S2MM bytes (TLAST after `n_images` outputs)."""
+        sp = self.spec
+        ibpi = sp.input.bytes_per_image
+        if in_bytes != n_images * ibpi:
+            raise BoardError(f"simulated DMA: {in_bytes} bytes sent for {n_images} images of {ibpi} bytes")
+        data = np.asarray(inbuf[:in_bytes], np.uint8).reshape(n_images, ibpi)
+        pixels = unpack_stream(
+            data, sp.input.n_elems, sp.input.bits, sp.input.elems_per_word, sp.input.signed
+        )
+        raw = self.compute(pixels)
+        packed = pack_stream(raw, sp.output.bits, sp.output.elems_per_word, sp.output.signed).reshape(-1)
+        if packed.size > out_bytes:
+            raise BoardError(
+                f"simulated DMA: S2MM buffer of {out_bytes} bytes is shorter than the "
+                f"{packed.size}-byte packet (internal error, DMASR.DMAIntErr)"
+            )
+        outbuf[: packed.size] = packed
+        self.transfers += 1
+        self._received = int(packed.size)
+
+    def poll(self) -> int | None:
+        """Bytes received (the transfer is complete as soon as it started)."""
+        r, self._received = self._received, None
+        return r
+
+    def abort(self) -> None:
+        """Reset: forget the transfer."""
+        self.aborted += 1
+        self._received = None
+
+
+class BitExactBackend(_MemoryBackend):
+    """The accelerator modelled by the bit-exact simulator of `build_dir`'s folded graph."""
+
+    def __init__(self, spec: AcceleratorSpec, build_dir: str | Path) -> None:
+        super().__init__(spec)
+        from pcnn_hw.board.buildinfo import folded_graph_path
+        from pcnn_hw.sim.executor import Simulator
+
+        self.sim = Simulator(folded_graph_path(build_dir))
+
+    def compute(self, pixels: np.ndarray) -> np.ndarray:
+        """Simulator outputs of the pixels, flattened per image."""
+        x = pixels.astype(np.float32).reshape([len(pixels)] + list(self.spec.input.shape))
+        return np.asarray(self.sim.run(x)).reshape(len(pixels), -1).astype(np.int64)
+
+
+class StalledBackend(_MemoryBackend):
+    """An accelerator that takes the input and never produces output (TVALID stays low)."""
+
+    def start(
+        self, inbuf: np.ndarray, in_bytes: int, outbuf: np.ndarray, out_bytes: int, n_images: int
+    ) -> None:
+        """Accept the transfer; nothing ever comes back."""
+        self.transfers += 1
+
+    def poll(self) -> int | None:
+        """Always busy."""
+        return None
+
+
+class VerilatorBackend(_MemoryBackend):
+    """The accelerator modelled by the Verilator simulation of the stitched RTL top (`pcnn_hw.rtl`)."""
+
+    def __init__(self, spec: AcceleratorSpec, build_dir: str | Path) -> None:
+        super().__init__(spec)
+        try:
+            from pcnn_hw.rtl import harness  # type: ignore[attr-defined]
+        except ImportError:
+            raise BoardError(
+                "the Verilator model of the stitched RTL is not available (pcnn_hw.rtl.harness); "
+                "use the bit-exact backend"
+            ) from None
+        self._harness = harness
+        self.build_dir = Path(build_dir)
+
+    def compute(self, pixels: np.ndarray) -> np.ndarray:
+        """Stream the pixels through the Verilator model."""
+        run = getattr(self._harness, "run_images", None)
+        if run is None:
+            raise BoardError("pcnn_hw.rtl.harness has no run_images(build_dir, pixels)")
+        out = run(self.build_dir, pixels)
+        return np.asarray(out).reshape(len(pixels), -1).astype(np.int64)
+
+
+def bitexact(spec: AcceleratorSpec, arg: Any) -> Backend:
+    """Factory for verify_on_board.py: bit-exact backend of build directory `arg`."""
+    if not arg:
+        raise BoardError("the bit-exact backend needs the build directory (--backend-arg build/NAME)")
+    return BitExactBackend(spec, arg)
+
+
+def verilator(spec: AcceleratorSpec, arg: Any) -> Backend:
+    """Factory for verify_on_board.py: Verilator backend of build directory `arg`."""
+    return VerilatorBackend(spec, arg)
+
+
+def stalled(spec: AcceleratorSpec, arg: Any = None) -> Backend:
+    """Factory for verify_on_board.py: an accelerator that never answers."""
+    return StalledBackend(spec)
