@@ -86,8 +86,11 @@ def folding_spec(
     return FoldingSpec("file", path=path.resolve(), lut_fraction=lut_fraction)
 
 
-def load_model(path: str | Path) -> Any:
-    """Load a (Q)ONNX file as a ModelWrapper; missing, corrupt or truncated → ModelFileError."""
+def load_model(path: str | Path, check: bool = True) -> Any:
+    """Load a (Q)ONNX file as a ModelWrapper; missing, corrupt or truncated → ModelFileError.
+
+    ``check`` runs ONNX's checker too (off for FINN graphs, whose custom domains it does not know).
+    """
     import onnx
     from google.protobuf.message import DecodeError
     from qonnx.core.modelwrapper import ModelWrapper
@@ -103,7 +106,8 @@ def load_model(path: str | Path) -> Any:
     if not g.node or not g.input or not g.output:
         raise ModelFileError(f"{path}: ONNX graph is empty or incomplete (truncated file?)")
     try:
-        onnx.checker.check_model(proto)
+        if check:
+            onnx.checker.check_model(proto)
     except onnx.checker.ValidationError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
         raise ModelFileError(f"{path}: invalid ONNX model (corrupt or truncated?): {first}") from exc
@@ -174,7 +178,7 @@ def build(
         finn_compat.prepare_finn(ctx.finn_dir)
         state_path = work / STATE_FILE
         if start > 0:
-            model = load_model(step_path(work, names[start - 1], steps))
+            model = load_model(step_path(work, names[start - 1], steps), check=False)
             if state_path.is_file():
                 ctx.info.update(json.loads(state_path.read_text()).get("info", {}))
         (work / "steps").mkdir(exist_ok=True)

@@ -77,7 +77,7 @@ def mini_mlp(in_features: int = 64, hidden: tuple[int, ...] = (32, 32), classes:
     from brevitas.quant import SignedBinaryWeightPerTensorConst
 
     torch.manual_seed(seed)
-    wq = weight_quant or SignedBinaryWeightPerTensorConst
+    wq = SignedBinaryWeightPerTensorConst if weight_quant is None else weight_quant
     layers: list[torch.nn.Module] = [torch.nn.Flatten(), _input_quant()]
     prev = in_features
     for h in hidden:
