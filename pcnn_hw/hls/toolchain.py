@@ -1,0 +1,170 @@
+"""The one place that finds and invokes g++ (and the ap_types headers) for HLS C-simulation.
+
+* ``find_compiler(cxx)``: the C++ compiler (default ``g++`` on PATH); ToolMissingError if absent.
+* ``find_ap_types(path)``: the Apache-2.0 ``ap_int.h`` headers shipped in the installed ``hls4ml`` wheel
+  (``hls4ml/templates/vivado/ap_types``), found at run time and never copied into the repository.
+* ``library_dir()``: our kernel library ``hls/`` (read from the repository of the installed editable
+  package).
+* ``compile_cached(...)``: compile sources into an executable named by the content hash of sources,
+  headers, flags and compiler version, inside a cache directory (the build directory), so an unchanged
+  design is compiled once. Every compile and run is bounded by a timeout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pcnn_hw.errors import SimulationError, ToolMissingError
+
+CXX_STD = "-std=c++14"
+# HLS pragmas are unknown to g++; everything else of our own code must be warning-free.
+WARN_FLAGS = ("-Wall", "-Wextra", "-Wno-unknown-pragmas")
+OPT_FLAGS = ("-O1",)
+COMPILE_TIMEOUT_S = 600.0
+RUN_TIMEOUT_S = 600.0
+
+
+def library_dir() -> Path:
+    """The repository's ``hls/`` kernel library (``include/pcnn``, ``tb``); ToolMissingError if absent."""
+    root = Path(__file__).resolve().parents[2] / "hls"
+    if not (root / "include" / "pcnn" / "pcnn.h").is_file():
+        raise ToolMissingError(
+            f"HLS kernel library not found at {root} (pcnn_hw.hls reads the repository's hls/ directory; "
+            "install pcnn-hw in editable mode from a checkout: `make install`)"
+        )
+    return root
+
+
+def find_ap_types(path: str | Path | None = None) -> Path:
+    """Directory holding ``ap_int.h`` (given, or from the installed hls4ml wheel); else ToolMissingError."""
+    if path is None:
+        spec = importlib.util.find_spec("hls4ml")
+        if spec is None or spec.origin is None:
+            raise ToolMissingError(
+                "ap_types headers (ap_int.h) not found: the hls4ml package is not installed "
+                "(it is pinned in requirements.txt; run `make install`)"
+            )
+        path = Path(spec.origin).parent / "templates" / "vivado" / "ap_types"
+    path = Path(path)
+    missing = [h for h in ("ap_int.h", "ap_common.h", "etc/ap_private.h") if not (path / h).is_file()]
+    if missing:
+        raise ToolMissingError(
+            f"ap_types headers missing in {path} ({', '.join(missing)}); expected the Apache-2.0 ap_types "
+            "of the hls4ml wheel (hls4ml/templates/vivado/ap_types; run `make install`)"
+        )
+    return path
+
+
+def find_compiler(cxx: str | Path | None = None) -> Path:
+    """The C++ compiler (default ``g++`` on PATH); ToolMissingError if it is not there or does not run."""
+    name = str(cxx) if cxx is not None else "g++"
+    found = shutil.which(name)
+    if found is None:
+        raise ToolMissingError(
+            f"C++ compiler {name!r} not found (HLS C-simulation needs g++ >= 7; install it, e.g. "
+            "`apt-get install g++`)"
+        )
+    try:
+        subprocess.run([found, "--version"], capture_output=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ToolMissingError(f"C++ compiler {found} does not run ({type(exc).__name__}: {exc})") from exc
+    return Path(found)
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """A resolved compiler + ap_types header directory + our kernel library."""
+
+    cxx: Path
+    ap_types: Path
+    library: Path
+
+    def version(self) -> str:
+        """First line of ``cxx --version`` (part of the compile cache key)."""
+        out = subprocess.run([str(self.cxx), "--version"], capture_output=True, text=True, timeout=30)
+        return (out.stdout.splitlines() or [""])[0]
+
+    def flags(self, include_dirs: list[Path]) -> list[str]:
+        """Compiler flags: our include dirs with -I, the external ap_types headers with -isystem."""
+        inc = [f"-I{d}" for d in include_dirs]
+        return [CXX_STD, *OPT_FLAGS, *WARN_FLAGS, *inc, "-isystem", str(self.ap_types)]
+
+
+def toolchain(cxx: str | Path | None = None, ap_types: str | Path | None = None) -> Toolchain:
+    """Resolve the compiler, the ap_types headers and the kernel library (ToolMissingError on any gap)."""
+    return Toolchain(find_compiler(cxx), find_ap_types(ap_types), library_dir())
+
+
+def _hash_inputs(tc: Toolchain, sources: list[Path], include_dirs: list[Path], flags: list[str]) -> str:
+    h = hashlib.sha256()
+    h.update(tc.version().encode())
+    h.update(" ".join(flags).encode())
+    files = list(sources)
+    for d in include_dirs:
+        files += sorted(p for p in d.rglob("*") if p.suffix in (".h", ".hpp", ".cpp"))
+    for p in files:
+        h.update(str(p.name).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class CompileResult:
+    """An executable and the compiler's diagnostics (empty when warning-free, or when cached)."""
+
+    exe: Path
+    warnings: str
+    cached: bool
+
+
+def compile_cached(
+    tc: Toolchain,
+    sources: list[Path],
+    include_dirs: list[Path],
+    cache_dir: Path,
+    name: str = "csim",
+    timeout: float = COMPILE_TIMEOUT_S,
+) -> CompileResult:
+    """Compile ``sources`` into ``cache_dir/<name>-<hash>`` unless that executable exists already.
+
+    SimulationError (with the compiler's first error lines) on failure or timeout.
+    """
+    cache_dir = Path(cache_dir).resolve()
+    flags = tc.flags(include_dirs)
+    key = _hash_inputs(tc, sources, include_dirs, flags)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    exe = cache_dir / f"{name}-{key}"
+    log = cache_dir / f"{name}-{key}.log"
+    if exe.is_file():
+        return CompileResult(exe, log.read_text() if log.is_file() else "", True)
+    tmp = exe.with_name(exe.name + ".partial")
+    cmd = [str(tc.cxx), *flags, *[str(s) for s in sources], "-o", str(tmp)]
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise SimulationError(f"C-sim compile of {name} timed out after {timeout:.0f} s") from exc
+    if res.returncode != 0:
+        errs = [ln for ln in res.stderr.splitlines() if "error" in ln][:5] or res.stderr.splitlines()[-5:]
+        raise SimulationError(f"C-sim compile of {name} failed ({tc.cxx}):\n" + "\n".join(errs))
+    log.write_text(res.stderr)
+    tmp.rename(exe)
+    return CompileResult(exe, res.stderr, False)
+
+
+def run_exe(exe: Path, args: list[str], cwd: Path, timeout: float = RUN_TIMEOUT_S) -> str:
+    """Run a compiled testbench; SimulationError on a non-zero exit (e.g. stream deadlock) or timeout."""
+    try:
+        res = subprocess.run(
+            [str(Path(exe).resolve()), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise SimulationError(f"C-sim {exe.name} timed out after {timeout:.0f} s") from exc
+    if res.returncode != 0:
+        msg = (res.stderr.strip().splitlines() or [f"exit status {res.returncode}"])[-1]
+        raise SimulationError(f"C-sim {exe.name} failed (exit {res.returncode}): {msg}")
+    return res.stdout
