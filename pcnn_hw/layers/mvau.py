@@ -39,7 +39,7 @@ from onnx import NodeProto
 
 from pcnn_hw.errors import QuantizationError
 from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
-from pcnn_hw.sim.packing import PackedBits, pack_matrix_rows, unpack_bits, xnor_popcount_matmul
+from pcnn_hw.sim.packing import PackedBits, pack_matrix_rows, run_chunked, unpack_bits, xnor_popcount_matmul
 
 OP_TYPES = ("MVAU", "MVAU_hls", "MVAU_rtl")
 
@@ -111,21 +111,37 @@ def apply_thresholds(
             cnt += acc >= thr[:, i]
     if out_dtype == "BIPOLAR":
         return 2 * cnt - 1
-    return cnt + int(act_val)
+    return compact_int(cnt + int(act_val), out_dtype)
+
+
+def compact_int(v: np.ndarray, dtype_name: str) -> np.ndarray:
+    """Store integer activations in the smallest numpy type that holds `dtype_name` (less data to move)."""
+    lo, hi = datatype_range(dtype_name)
+    for t in (np.int8, np.int16, np.int32):
+        if lo >= np.iinfo(t).min and hi <= np.iinfo(t).max:
+            return v.astype(t)
+    return v
 
 
 def exact_int_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Integer matrix product x (M, K) @ w (K, H) computed exactly via BLAS (int64 result).
+    """Integer matrix product x (M, K) @ w (K, H), exact, via BLAS in row chunks on several threads.
 
-    float32 is used when every partial sum is below 2**24, float64 when below 2**53, int64 otherwise.
+    float32 is used when every partial sum is below 2**24 (the result is then a float32 array holding
+    exact integers), float64 when below 2**53, int64 otherwise.
     """
-    k = x.shape[1]
+    m, k = x.shape
     bound = float(np.abs(x).max(initial=0)) * float(np.abs(w).max(initial=0)) * k
-    if bound < 2**24:
-        return (x.astype(np.float32) @ w.astype(np.float32)).astype(np.int64)
-    if bound < 2**53:
-        return (x.astype(np.float64) @ w.astype(np.float64)).astype(np.int64)
-    return x.astype(np.int64) @ w.astype(np.int64)
+    if bound >= 2**53:
+        return x.astype(np.int64) @ w.astype(np.int64)
+    ft = np.float32 if bound < 2**24 else np.float64
+    wf = w.astype(ft)
+    out = np.empty((m, w.shape[1]), ft)
+
+    def work(s: int, e: int) -> None:
+        np.matmul(x[s:e].astype(ft), wf, out=out[s:e])
+
+    run_chunked(work, m, 8192)
+    return out
 
 
 @dataclass
@@ -267,7 +283,8 @@ class MVAU(HwLayer):
 
     # -- execution ------------------------------------------------------------------------------
     def accumulate(self, x: np.ndarray | PackedBits) -> np.ndarray:
-        """Accumulator values (N, *vectors, MH), int64: XNOR popcount P or integer dot product."""
+        """Accumulator values (N, *vectors, MH): XNOR popcount P or integer dot product (exact integers,
+        int32 / float32 / float64 / int64 storage)."""
         if self.xnor:
             if not isinstance(x, PackedBits):
                 x = PackedBits.from_bits((np.asarray(x) > 0).astype(np.uint8))
@@ -278,7 +295,7 @@ class MVAU(HwLayer):
             lead = x.words.shape[:-1]
             xw = x.words.reshape(-1, x.words.shape[-1])
             acc = xnor_popcount_matmul(xw, self.packed_weights(x.seg_bits), self.mw)
-            return acc.reshape(lead + (self.mh,)).astype(np.int64)
+            return acc.reshape(lead + (self.mh,))
         if isinstance(x, PackedBits):
             xv = x.to_bits().astype(np.int64)
             if self.attrs.get("inputDataType") == "BIPOLAR":
@@ -295,7 +312,7 @@ class MVAU(HwLayer):
         """Bit-exact batched execution: accumulator, then thresholds unless noActivation."""
         acc = self.accumulate(x)
         if self.no_activation:
-            return acc
+            return acc.astype(np.int64)
         return apply_thresholds(
             acc, self.thresholds, str(self.attrs.get("outputDataType")), int(self.attrs.get("ActVal", 0))
         )

@@ -47,8 +47,13 @@ def im2col_nhwc(
 ) -> np.ndarray:
     """Plain im2col on (N, H, W, C) -> (N, OH, OW, KH*KW*C) with (kh, kw, c) order."""
     n, h, w, c = x.shape
-    rows, cols, (oh, ow) = window_index((h, w), k, stride, dil)
-    return x[:, rows, cols, :].reshape(n, oh, ow, -1)
+    (kh, kw), (sh, sw), (dh, dw) = k, stride, dil
+    ekh, ekw = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    oh, ow = (h - ekh) // sh + 1, (w - ekw) // sw + 1
+    # strided view (N, OH, OW, C, EKH, EKW) -> pick dilated taps -> (N, OH, OW, KH, KW, C), one copy
+    v = np.lib.stride_tricks.sliding_window_view(x, (ekh, ekw), axis=(1, 2))
+    v = v[:, : (oh - 1) * sh + 1 : sh, : (ow - 1) * sw + 1 : sw, :, ::dh, ::dw]
+    return np.ascontiguousarray(v.transpose(0, 1, 2, 4, 5, 3)).reshape(n, oh, ow, kh * kw * c)
 
 
 @dataclass
@@ -88,8 +93,7 @@ class SlidingWindow(HwLayer):
         ih, iw = self._pair("IFMDim")
         if isinstance(x, PackedBits):
             words = x.words.reshape(x.words.shape[0], ih, iw, -1)
-            rows, cols, (oh, ow) = window_index((ih, iw), k, s, d)
-            out = words[:, rows, cols, :].reshape(words.shape[0], oh, ow, -1)
+            out = im2col_nhwc(words, k, s, d)
             return PackedBits(out, x.seg_bits, x.n_segs * k[0] * k[1])
         xv = np.asarray(x)
         xv = xv.reshape(xv.shape[0], ih, iw, -1)

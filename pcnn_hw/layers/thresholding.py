@@ -18,8 +18,8 @@ import numpy as np
 from onnx import NodeProto
 
 from pcnn_hw.errors import QuantizationError
-from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
-from pcnn_hw.layers.mvau import threshold_memory, thresholds_from_memory
+from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
+from pcnn_hw.layers.mvau import compact_int, threshold_memory, thresholds_from_memory
 from pcnn_hw.sim.packing import PackedBits
 
 OP_TYPES = ("Thresholding", "Thresholding_hls", "Thresholding_rtl")
@@ -45,6 +45,7 @@ class Thresholding(HwLayer):
     """One Thresholding node."""
 
     thresh_mem: np.ndarray = field(default_factory=lambda: np.zeros((1, 1, 1)))
+    _lut: np.ndarray | None = None
 
     @property
     def channels(self) -> int:
@@ -89,8 +90,21 @@ class Thresholding(HwLayer):
         act = int(self.attrs.get("ActVal", 0))
         if odt in ("BINARY", "BIPOLAR") and self.thresholds.shape[1] == 1 and act == 0:
             return PackedBits.from_bits(np.asarray(x) >= self.thresholds[:, 0])
-        cnt = multithreshold_channels_last(x, self.thresholds) + act
-        return 2 * cnt - 1 if odt == "BIPOLAR" else cnt
+        idt = str(self.attrs.get("inputDataType", "FLOAT32"))
+        lo, hi = datatype_range(idt)
+        if np.isfinite(lo) and hi - lo < 2**16:
+            # integer input of a small range: one table lookup per element, table[c, v - lo]
+            if self._lut is None:
+                vals = np.arange(lo, hi + 1, dtype=np.float64)
+                self._lut = multithreshold_channels_last(
+                    np.broadcast_to(vals[:, None], (vals.size, self.channels)), self.thresholds
+                ).T
+            xi = np.asarray(x).astype(np.int64) - int(lo)
+            cnt = self._lut[np.arange(self.channels), xi]
+        else:
+            cnt = multithreshold_channels_last(x, self.thresholds)
+        cnt = cnt + act
+        return 2 * cnt - 1 if odt == "BIPOLAR" else compact_int(cnt, odt)
 
     def exp_cycles(self) -> int:
         """NumChannels / PE * prod(numInputVectors)."""

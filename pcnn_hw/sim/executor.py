@@ -22,7 +22,7 @@ from onnx import NodeProto, numpy_helper
 from pcnn_hw.errors import ModelFileError, UnsupportedOpError
 from pcnn_hw.layers import SUPPORTED_OPS, HwLayer, layer_from_node
 from pcnn_hw.layers.base import node_attrs
-from pcnn_hw.sim.packing import PackedBits
+from pcnn_hw.sim.packing import PackedBits, blas_single_thread
 
 HOST_OPS = ("Transpose", "Reshape", "Flatten")
 
@@ -188,10 +188,11 @@ class Simulator:
         With keep=True also returns every intermediate tensor (unpacked) by tensor name.
         """
         vals: dict[str, Any] = {self.input_name: self.prepare_input(x)}
-        for s in self.steps:
-            vals[s.out] = s.run(vals[s.inp])
-            if not keep:
-                vals.pop(s.inp, None)
+        with blas_single_thread():
+            for s in self.steps:
+                vals[s.out] = s.run(vals[s.inp])
+                if not keep:
+                    vals.pop(s.inp, None)
         n = np.asarray(x).shape[0]
         out = to_plain(vals[self.steps[-1].out] if self.steps else vals[self.input_name])
         out = out.reshape([n] + [d for d in self.output_shape[1:]]) if self.output_shape else out

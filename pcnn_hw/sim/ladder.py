@@ -36,7 +36,23 @@ class LevelResult:
     accuracy: float
     agreement: float | None = None  # with the level above (None for the first level)
     mismatches: list[int] = field(default_factory=list)
+    ties: list[int] = field(default_factory=list)  # labels differ only among classes tied for the top
     detail: str = ""
+
+
+TIE_ATOL = 1e-5
+
+
+def _tied(res: LevelResult, i: int, label: int) -> bool:
+    """True if `label` scores as high as the top class in `res` for image i (within TIE_ATOL).
+
+    Binary networks produce integer popcounts, so two classes can tie exactly; integer levels break
+    ties by the lowest index (like argmax), float levels may pick either tied class by rounding.
+    """
+    raw = res.raw
+    if raw.ndim != 2 or raw.shape[1] <= max(label, 1):
+        return False
+    return bool(raw[i, label] >= raw[i].max() - TIE_ATOL)
 
 
 def find_folded_graph(build_dir: str | Path) -> Path:
@@ -176,8 +192,11 @@ def run_ladder(levels: list[Level], x: np.ndarray, y: np.ndarray | None) -> list
             )
             if raw_cmp:
                 mism = np.union1d(mism, np.nonzero(np.any(prev.raw != raw, axis=1))[0])
+            ties = [int(i) for i in mism if _tied(prev, i, labels[i]) or _tied(res, i, prev.labels[i])]
+            mism = np.setdiff1d(mism, ties)
             res.agreement = 1.0 - len(mism) / len(labels)
             res.mismatches = [int(i) for i in mism]
+            res.ties = ties
             if len(mism):
                 i = int(mism[0])
                 where = lv.layer_probe(x[i]) if lv.layer_probe is not None else "layer unknown"
@@ -197,8 +216,13 @@ def format_ladder(results: list[LevelResult], n: int) -> str:
         agr = "-" if r.agreement is None else f"{r.agreement * 100:.2f} %"
         if r.mismatches:
             agr += f" ({len(r.mismatches)} differ)"
+        if r.ties:
+            agr += f" ({len(r.ties)} ties)"
         lines.append(f"{r.name:<16}{r.accuracy * 100:>9.2f}%{agr:>20}")
     for r in results:
+        if r.ties:
+            lines.append(f"ties at {r.name} (top scores equal, label differs only among tied classes): "
+                         f"images {r.ties[:20]}")
         if r.detail:
             lines.append(f"DISAGREEMENT at {r.name}: {r.detail}")
     return "\n".join(lines)

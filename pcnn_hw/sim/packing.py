@@ -16,8 +16,11 @@ Conventions (shared with the layer definitions in `pcnn_hw.layers`):
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -118,6 +121,39 @@ def _default_threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def run_chunked(fn: Callable[[int, int], None], m: int, chunk: int, threads: int | None = None) -> None:
+    """Call fn(start, end) over [0, m) in chunks of `chunk` rows, on several threads when worthwhile."""
+    starts = list(range(0, m, chunk))
+    nthreads = threads if threads is not None else _default_threads()
+    if nthreads > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(nthreads) as ex:
+            list(ex.map(lambda s: fn(s, min(m, s + chunk)), starts))
+    else:
+        for s in starts:
+            fn(s, min(m, s + chunk))
+
+
+@contextmanager
+def blas_single_thread() -> Iterator[None]:
+    """Limit BLAS to one thread (the simulator threads over row chunks itself; OpenBLAS's own
+    threads cost more than they give on small matrices, badly so on a busy machine)."""
+    global _BLAS_CONTROLLER
+    try:
+        if _BLAS_CONTROLLER is None:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS_CONTROLLER = ThreadpoolController()
+        ctx = _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+    except Exception:  # threadpoolctl missing or unusable: run as is
+        yield
+        return
+    with ctx:
+        yield
+
+
+_BLAS_CONTROLLER: Any = None
+
+
 def xnor_popcount_matmul(
     x_words: np.ndarray, w_words: np.ndarray, k_bits: int, threads: int | None = None, chunk: int = 4096
 ) -> np.ndarray:
@@ -139,12 +175,19 @@ def xnor_popcount_matmul(
         n = e - s
         buf = np.empty((n, h), np.uint64)
         cnt = np.empty((n, h), np.uint8)
+        grp = np.empty((n, h), np.uint8)
         acc = mism[s:e]
         acc[...] = 0
-        for j in range(nw):
-            np.bitwise_xor(xt[j, s:e, None], wt[j][None, :], out=buf)
-            popcount(buf, out=cnt)
-            np.add(acc, cnt, out=acc)
+        # sum up to 3 word popcounts (<= 192) in uint8 before widening: fewer mixed-type adds
+        for g in range(0, nw, 3):
+            for j in range(g, min(nw, g + 3)):
+                np.bitwise_xor(xt[j, s:e, None], wt[j][None, :], out=buf)
+                if j == g:
+                    popcount(buf, out=grp)
+                else:
+                    popcount(buf, out=cnt)
+                    np.add(grp, cnt, out=grp)
+            np.add(acc, grp, out=acc)
 
     starts = range(0, m, ch)
     nthreads = threads if threads is not None else _default_threads()
