@@ -147,12 +147,16 @@ def finn_level(folded: Any) -> Level:
     return Level("FINN graph", predict)
 
 
-def sim_level(folded: Any, finn_ref: Any = None, weights_dir: str | Path | None = None) -> Level:
-    """The bit-exact packed simulator of the folded graph (batched); with `weights_dir` it computes from
-    the compiler's memory images (build/NAME/weights) instead of the graph's initializers."""
-    from pcnn_hw.sim.executor import Simulator, load_memory_images
+def sim_level(folded: Any, finn_ref: Any = None, build_dir: str | Path | None = None) -> Level:
+    """The bit-exact packed simulator of the folded graph (batched); with `build_dir` it computes from
+    the compiler's memory images (build/NAME/weights, FINN's layout) instead of the graph's initializers."""
+    from pcnn_hw.sim.executor import Simulator
 
-    memory = load_memory_images(weights_dir) if weights_dir is not None else None
+    memory = None
+    if build_dir is not None:
+        from pcnn_hw.compile.weights import load_weights
+
+        memory = load_weights(build_dir)
     sim = Simulator(folded, memory=memory)
     adapt = graph_input_adapter(sim.input_shape, sim.input_dtype)
 
@@ -221,8 +225,10 @@ def format_ladder(results: list[LevelResult], n: int) -> str:
         lines.append(f"{r.name:<16}{r.accuracy * 100:>9.2f}%{agr:>20}")
     for r in results:
         if r.ties:
-            lines.append(f"ties at {r.name} (top scores equal, label differs only among tied classes): "
-                         f"images {r.ties[:20]}")
+            lines.append(
+                f"ties at {r.name} (top scores equal, label differs only among tied classes): "
+                f"images {r.ties[:20]}"
+            )
         if r.detail:
             lines.append(f"DISAGREEMENT at {r.name}: {r.detail}")
     return "\n".join(lines)
