@@ -76,7 +76,11 @@ def run(args: argparse.Namespace) -> int:
     folded = ModelWrapper(str(folded_path))
     wdir = args.build / "weights"
     wdir = wdir if (wdir / "index.json").is_file() else None
-    levels += [qonnx_level(args.model), finn_level(folded), sim_level(folded, weights_dir=wdir)]
+    levels += [
+        qonnx_level(args.model),
+        finn_level(folded),
+        sim_level(folded, build_dir=args.build if wdir is not None else None),
+    ]
     print(
         f"model {args.model}, folded graph {folded_path}, weight images {wdir or 'from the graph'}, "
         f"{len(x)} {args.data} test images"

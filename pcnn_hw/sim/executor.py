@@ -203,27 +203,3 @@ class Simulator:
     def exp_cycles(self) -> dict[str, int]:
         """Cycles per frame of every layer (FINN's count), by node name."""
         return {layer.name: layer.exp_cycles() for layer in self.layers}
-
-
-def load_memory_images(weights_dir: str | Path) -> dict[str, dict[str, np.ndarray]]:
-    """Memory images written by the compiler (build/NAME/weights/index.json + .npy files), by node name.
-
-    Each image is in the hardware layout of `pcnn_hw.layers` ((PE, WMEM, SIMD) weights,
-    (PE, TMEM, n_steps) thresholds); ModelFileError if the index or a file is missing.
-    """
-    import json
-
-    weights_dir = Path(weights_dir)
-    index = weights_dir / "index.json"
-    try:
-        layers = json.loads(index.read_text())["layers"]
-        out: dict[str, dict[str, np.ndarray]] = {}
-        for name, info in layers.items():
-            imgs = {}
-            for key in ("weights", "thresholds"):
-                if isinstance(info.get(key), dict):
-                    imgs[key] = np.load(weights_dir / info[key]["file"])
-            out[name] = imgs
-        return out
-    except (OSError, KeyError, ValueError) as exc:
-        raise ModelFileError(f"{weights_dir}: unreadable weight images ({exc})") from exc

@@ -1,7 +1,8 @@
-"""Session-scoped folded FINN graphs (random weights) for the simulator tests."""
+"""Session-scoped builds (random weights) for the simulator tests, made with `pcnn_hw.compile.build`."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -9,16 +10,23 @@ import pytest
 
 
 class FoldedCase:
-    """A torch model, its folded FINN graph and a function mapping NCHW images to graph inputs."""
+    """A torch model, its build directory and folded FINN graph, and the graph-input adapter."""
 
-    def __init__(self, torch_model, folded, nhwc: bool):
+    def __init__(self, torch_model, build_dir: Path):
+        from qonnx.core.modelwrapper import ModelWrapper
+
+        from pcnn_hw.sim.executor import Simulator
+        from pcnn_hw.sim.ladder import graph_input_adapter
+
         self.torch_model = torch_model
-        self.folded = folded
-        self.nhwc = nhwc
+        self.build_dir = build_dir
+        self.folded = ModelWrapper(str(build_dir / "folded.onnx"))
+        sim = Simulator(self.folded)
+        self._adapt = graph_input_adapter(sim.input_shape, sim.input_dtype)
 
     def graph_input(self, x: np.ndarray) -> np.ndarray:
-        """NCHW float images -> the folded graph's input layout."""
-        return np.transpose(x, (0, 2, 3, 1)) if self.nhwc else x.reshape(x.shape[0], -1)
+        """NCHW float images in [0, 1] -> the folded graph's input (layout, uint8 scaling)."""
+        return self._adapt(x)
 
     def torch_logits(self, x: np.ndarray) -> np.ndarray:
         """PyTorch logits of NCHW images."""
@@ -34,7 +42,7 @@ def _build(name: str, work: Path, seed: int = 0) -> FoldedCase:
     from brevitas.export import export_qonnx
 
     from pcnn_hw.compile import testmodels
-    from pcnn_hw.sim.testing import fold_qonnx
+    from pcnn_hw.compile.build import build
 
     torch.manual_seed(seed)
     if name in ("tfc", "sfc", "cnv"):
@@ -49,8 +57,8 @@ def _build(name: str, work: Path, seed: int = 0) -> FoldedCase:
     model.eval()
     path = work / f"{name}.onnx"
     export_qonnx(model, torch.zeros(1, *in_shape), str(path))
-    folded = fold_qonnx(path, work / name)
-    return FoldedCase(model, folded, nhwc=len(in_shape) == 3 and name not in ("tfc", "sfc"))
+    build(path, work / f"build_{name}", "pynq-z2", folding=None, target_fps=3000, stream=io.StringIO())
+    return FoldedCase(model, work / f"build_{name}")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Whole-model equality: bit-exact simulator == FINN+'s execution == PyTorch argmax."""
+"""Whole-model equality: bit-exact simulator == FINN+'s execution == PyTorch argmax; memory images;
+cycle model."""
 
 from __future__ import annotations
 
@@ -13,16 +14,22 @@ SHAPES = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "mini": (1, 12, 12), "cnv": (3
 
 
 def _check(case, name: str, n: int) -> None:
+    from pcnn_hw.compile.weights import load_weights
+
     x = images(n, SHAPES[name], seed=1)
     gx = case.graph_input(x)
-    sim = Simulator(case.folded)
+    # the simulator computes from the compiler's memory images (FINN's layout functions)
+    sim = Simulator(case.folded, memory=load_weights(case.build_dir))
     ref = FinnReference(case.folded)
     # every intermediate tensor of image 0, then the outputs of all images
     _, vals = sim.run(gx[:1], keep=True)
     ctx = ref.run_one(gx[:1], all_tensors=True)
+    compared = 0
     for tname, v in vals.items():
         if tname in ctx:
             np.testing.assert_array_equal(v.reshape(np.shape(ctx[tname])), ctx[tname], err_msg=tname)
+            compared += 1
+    assert compared >= len(sim.layers)
     y_sim = sim.run(gx).reshape(n, -1)
     y_ref = ref.run(gx).reshape(n, -1)
     np.testing.assert_array_equal(y_sim, y_ref)
@@ -32,11 +39,16 @@ def _check(case, name: str, n: int) -> None:
     agree = y_sim[:, 0] == logits.argmax(1)
     # a tie in the PyTorch logits is resolved to the lower index by both torch and LabelSelect
     assert agree.all(), f"{name}: {np.sum(~agree)} argmax mismatches ({ties} ties)"
+    # cycle model = FINN's get_exp_cycles on every node
+    from qonnx.custom_op.registry import getCustomOp
+
+    finn_cycles = {nd.name: int(getCustomOp(nd).get_exp_cycles()) for nd in case.folded.graph.node}
+    assert sim.exp_cycles() == {k: finn_cycles[k] for k in sim.exp_cycles()}
 
 
 @pytest.mark.parametrize("name", ["tfc", "sfc", "mini"])
 def test_model_equality(folded_cases, name: str) -> None:
-    _check(folded_cases(name), name, 16)
+    _check(folded_cases(name), name, 8)
 
 
 @pytest.mark.slow
@@ -51,3 +63,20 @@ def test_batched_equals_single(folded_cases) -> None:
     full = sim.run(gx)
     single = np.concatenate([sim.run(gx[i : i + 1]) for i in range(5)])
     np.testing.assert_array_equal(full, single)
+
+
+def test_layout_bug_is_detected(folded_cases) -> None:
+    """A memory image with its SIMD lanes in the wrong order must change the simulator's results."""
+    from pcnn_hw.compile.weights import load_weights
+
+    case = folded_cases("sfc")
+    mem = load_weights(case.build_dir)
+    name = next(k for k, v in mem.items() if "weights" in v and v["weights"].shape[-1] > 1)
+    bad = {k: dict(v) for k, v in mem.items()}
+    bad[name]["weights"] = np.flip(bad[name]["weights"], axis=-1)  # forget FINN's SIMD reversal
+    gx = case.graph_input(images(16, SHAPES["sfc"], seed=3))
+    good_sim, bad_sim = Simulator(case.folded, memory=mem), Simulator(case.folded, memory=bad)
+    _, good_vals = good_sim.run(gx, keep=True)
+    _, bad_vals = bad_sim.run(gx, keep=True)
+    out = next(s.out for s in good_sim.steps if s.node.name == name)
+    assert not np.array_equal(good_vals[out], bad_vals[out])
