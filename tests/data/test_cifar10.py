@@ -4,37 +4,18 @@ from __future__ import annotations
 
 import os
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from pcnn_hw.data import load_dataset
-from pcnn_hw.data.cifar10 import TEST_FILE, TRAIN_FILES
+from pcnn_hw.data.synthetic import write_fake_cifar10
 from pcnn_hw.errors import DatasetError
 
 
-def _write_batch(path: Path, n: int, seed: int, protocol: int = 2) -> dict:
-    rng = np.random.default_rng(seed)
-    batch = {
-        b"batch_label": b"synthetic",
-        b"data": rng.integers(0, 256, size=(n, 3072), dtype=np.uint8),
-        b"labels": rng.integers(0, 10, size=n).tolist(),
-    }
-    path.write_bytes(pickle.dumps(batch, protocol=protocol))
-    return batch
-
-
-def make_cifar_dir(root: Path, n: int = 6) -> list[dict]:
-    """Write data_batch_1..5 and test_batch with `n` random images each; return the batches."""
-    root.mkdir(parents=True, exist_ok=True)
-    names = (*TRAIN_FILES, TEST_FILE)
-    return [_write_batch(root / name, n, seed=i, protocol=2 + i % 4) for i, name in enumerate(names)]
-
-
 def test_reads_official_layout(tmp_path):
-    batches = make_cifar_dir(tmp_path)
+    batches = write_fake_cifar10(tmp_path)
     ds = load_dataset("cifar10", root=tmp_path)
     assert ds.in_shape == (3, 32, 32) and ds.num_classes == 10
     assert ds.train_x.shape == (30, 3, 32, 32) and ds.test_x.shape == (6, 3, 32, 32)
@@ -48,7 +29,7 @@ def test_reads_official_layout(tmp_path):
 
 
 def test_accepts_extracted_subdirectory(tmp_path):
-    make_cifar_dir(tmp_path / "cifar-10-batches-py")
+    write_fake_cifar10(tmp_path / "cifar-10-batches-py")
     assert load_dataset("cifar10", root=tmp_path).train_x.shape[0] == 30
 
 
@@ -61,7 +42,7 @@ def test_missing_root_names_path_and_layout(tmp_path):
 
 
 def test_missing_batch_file(tmp_path):
-    make_cifar_dir(tmp_path)
+    write_fake_cifar10(tmp_path)
     os.remove(tmp_path / "data_batch_3")
     with pytest.raises(DatasetError, match=r"data_batch_3 is missing"):
         load_dataset("cifar10", root=tmp_path)
@@ -81,7 +62,7 @@ def test_missing_batch_file(tmp_path):
     ],
 )
 def test_malformed_test_batch(tmp_path, payload, message):
-    make_cifar_dir(tmp_path)
+    write_fake_cifar10(tmp_path)
     (tmp_path / "test_batch").write_bytes(payload)
     with pytest.raises(DatasetError, match=message) as info:
         load_dataset("cifar10", root=tmp_path)

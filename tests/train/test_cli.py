@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from pcnn_hw.cli import main
+from pcnn_hw.data.synthetic import write_fake_cifar10
 from pcnn_hw.quant import QuantConfig
 from pcnn_hw.train.cli import RUN_DEFAULTS
 from pcnn_hw.train.settings import DEFAULTS
@@ -55,13 +56,14 @@ def test_bad_input_one_line_error_exit_1(tmp_path, capsys, args, message):
 
 
 def test_console_script_exit_code(tmp_path):
+    """The real process exit code; -J 0 is rejected before torch or brevitas are imported."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pcnn_hw.cli", "train", "--model", "nope", "-o", str(tmp_path)],
+        [sys.executable, "-m", "pcnn_hw.cli", "train", "-J", "0", "-o", str(tmp_path)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 1
-    known = "cnv, lfc, mini-cnv, sfc, tfc"
-    assert proc.stderr.strip() == f"pcnn-hw train: error: unknown model 'nope'; known: {known}"
+    assert proc.stderr.strip() == "pcnn-hw train: error: --projections (J) must be an integer >= 1, got 0"
+    assert not any(tmp_path.iterdir())
 
 
 def test_cli_defaults_match_library_defaults():
@@ -72,3 +74,23 @@ def test_cli_defaults_match_library_defaults():
     assert RUN_DEFAULTS["per_channel_scale"] == cfg.per_channel_scale
     for key in ("epochs", "batch_size", "lr", "seed", "threads", "schedule"):
         assert RUN_DEFAULTS[key] == DEFAULTS[key]
+
+
+def test_cifar10_directory_and_resume_keeps_data_root(tmp_path, capsys):
+    root = tmp_path / "cifar"
+    write_fake_cifar10(root, images_per_batch=8)
+    out = tmp_path / "run"
+    base = ["train", "-o", str(out), "--quiet"]
+    assert main([*base, "--model", "tfc", "--data", "cifar10", "--data-root", str(root), "--epochs", "1",
+                 "--batch-size", "10", "--quant", "sign"]) == 0  # fmt: skip
+    assert main([*base, "--resume", "--epochs", "2"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert (metrics["dataset"], metrics["data_root"], metrics["train_size"]) == ("cifar10", str(root), 40)
+    assert metrics["quant"]["kind"] == "sign" and metrics["epochs_done"] == 2
+
+
+def test_digits_dataset(tmp_path):
+    assert main(["train", "--quiet", "--model", "tfc", "--data", "digits", "--epochs", "1",
+                 "--limit-train", "300", "-o", str(tmp_path)]) == 0  # fmt: skip
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["dataset"] == "digits" and metrics["test_size"] == 359
