@@ -24,7 +24,11 @@ def test_version_pinned() -> None:
 
 def test_simengine_still_needs_standin(tmp_path: Path) -> None:
     """Without the stand-in, ``from finn.xsi import SimEngine`` still fails without Vivado."""
-    r = _fresh("from finn.xsi import SimEngine", tmp_path)
+    code = (
+        "from pathlib import Path; from pcnn_hw.compile import finn_compat;"
+        "finn_compat._init_settings(Path(r'%s')); from finn.xsi import SimEngine" % (tmp_path / "finn")
+    )
+    r = _fresh(code, tmp_path)
     assert r.returncode != 0 and "XILINX_VIVADO" in r.stderr
 
 

@@ -27,7 +27,7 @@ def cnn_specialized(cnn_build) -> object:
     return step_path(cnn_build.out_dir, "specialize_layers")
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(frac=st.floats(min_value=0.002, max_value=1.0))
 def test_auto_respects_budget_and_divisibility(cnn_specialized, tmp_path, frac: float) -> None:
     """For any LUT share the auto folding fits the budget (or warns) and obeys every rule."""
