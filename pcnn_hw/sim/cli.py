@@ -18,7 +18,8 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("model", type=Path, help="QONNX model (model.onnx)")
     p.add_argument("build", type=Path, help="build directory written by `pcnn-hw build`")
-    p.add_argument("--data", default="mnist5k", help="dataset name (default mnist5k)")
+    p.add_argument("--data", default=None,
+                   help="dataset name (default: the one recorded at export, else mnist5k)")
     p.add_argument("--data-root", type=Path, default=None, help="dataset directory (cifar10)")
     p.add_argument("--limit", type=int, default=None, help="only the first N test images")
     p.add_argument(
@@ -28,6 +29,17 @@ def register(subparsers: Any) -> None:
         help="PyTorch checkpoint (default: a .pt next to the onnx, if any)",
     )
     p.set_defaults(func=run)
+
+
+def _exported_dataset(model: Path) -> str:
+    """The dataset `pcnn-hw export` recorded in the model's metadata, or mnist5k."""
+    import onnx
+
+    try:
+        props = {p.key: p.value for p in onnx.load(str(model), load_external_data=False).metadata_props}
+    except Exception as exc:  # noqa: BLE001 - onnx raises several types for unreadable files
+        raise ModelFileError(f"{model}: not a readable ONNX file ({exc})") from exc
+    return props.get("pcnn_hw.dataset", "mnist5k")
 
 
 def _find_checkpoint(model: Path, given: Path | None) -> Path | None:
@@ -55,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.model.is_file():
         raise ModelFileError(f"{args.model}: no such ONNX file")
+    if args.data is None:
+        args.data = _exported_dataset(args.model)
     ds = load_dataset(args.data, root=args.data_root)
     x = ds.test_x.numpy() if hasattr(ds.test_x, "numpy") else np.asarray(ds.test_x)
     y = ds.test_y.numpy() if hasattr(ds.test_y, "numpy") else np.asarray(ds.test_y)
