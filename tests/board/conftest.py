@@ -1,0 +1,103 @@
+"""Session fixtures for the board tests: two tiny builds (flat MLP on 8x8 digits, NHWC mini CNN)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pcnn_hw.board.spec import AcceleratorSpec, StreamSpec
+
+REPO = Path(__file__).resolve().parents[2]
+
+FAKE_TOP = """// test fixture: the port list of a stitched RTL top (body irrelevant to the scripts)
+module {name}_top (
+    input  wire ap_clk,
+    input  wire ap_rst_n,
+    input  wire [{iw}:0] s_axis_0_tdata,
+    input  wire s_axis_0_tvalid,
+    output wire s_axis_0_tready,
+    output wire [{ow}:0] m_axis_0_tdata,
+    output wire m_axis_0_tvalid,
+    input  wire m_axis_0_tready
+);
+    assign s_axis_0_tready = m_axis_0_tready;
+    assign m_axis_0_tvalid = s_axis_0_tvalid;
+    assign m_axis_0_tdata = s_axis_0_tdata[{ow}:0];
+endmodule
+"""
+
+
+def _build(onnx: Path, out: Path) -> Path:
+    from pcnn_hw.compile.build import build
+
+    build(onnx, out, "pynq-z2", stream=io.StringIO())
+    return out
+
+
+@pytest.fixture(scope="session")
+def board_builds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Directory of the session's build directories."""
+    return tmp_path_factory.mktemp("board_builds")
+
+
+@pytest.fixture(scope="session")
+def mlp_build(board_builds: Path) -> Path:
+    """Mini MLP on 8x8 inputs (flat layout; the digits dataset matches), built for pynq-z2."""
+    from pcnn_hw.compile import testmodels
+
+    onnx = testmodels.export_mini_mlp(board_builds / "mlp.onnx", in_features=64)
+    return _build(onnx, board_builds / "mlp")
+
+
+@pytest.fixture(scope="session")
+def cnn_build(board_builds: Path) -> Path:
+    """Mini CNN on 12x12 inputs (NHWC layout; random test vectors), built for pynq-z2."""
+    from pcnn_hw.compile import testmodels
+
+    onnx = testmodels.export_mini_cnn(board_builds / "cnn.onnx")
+    return _build(onnx, board_builds / "cnn")
+
+
+def add_fake_rtl(build_dir: Path, dest: Path) -> Path:
+    """Copy a build directory to `dest` and give it an rtl/ with a top of the right stream widths."""
+    from pcnn_hw.board.buildinfo import make_spec
+
+    shutil.copytree(build_dir, dest)
+    spec = make_spec(dest)
+    (dest / "rtl").mkdir()
+    (dest / "rtl" / f"{dest.name}_top.v").write_text(
+        FAKE_TOP.format(name=dest.name, iw=spec.input.width_bits - 1, ow=spec.output.width_bits - 1)
+    )
+    return dest
+
+
+def toy_spec(layout: str = "NHWC") -> AcceleratorSpec:
+    """A hand-written spec (no build needed): 2x3x3 uint8 images in, one uint8 label out."""
+    shape = (3, 3, 2) if layout == "NHWC" else (18,)
+    return AcceleratorSpec(
+        name="toy",
+        board="pynq-z2",
+        clock_mhz=100.0,
+        layout=layout,
+        input=StreamSpec(shape, "UINT8", 8, False, 2),
+        output=StreamSpec((1,), "UINT8", 8, False, 1),
+        output_kind="label",
+        num_classes=10,
+    )
+
+
+class SumBackend:
+    """A pure-numpy accelerator for driver tests: label = (sum of pixels) % 10, via the stream format."""
+
+    def __init__(self, spec: AcceleratorSpec) -> None:
+        from pcnn_hw.board.simboard import _MemoryBackend
+
+        class _B(_MemoryBackend):
+            def compute(self, pixels: np.ndarray) -> np.ndarray:
+                return (pixels.sum(axis=1, keepdims=True) % 10).astype(np.int64)
+
+        self.backend = _B(spec)
