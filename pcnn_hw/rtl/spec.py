@@ -1,0 +1,329 @@
+"""RTL view of each hardware layer: which Verilog module, its parameters, its stream formats and its
+memory init files, derived from the layer objects of :mod:`pcnn_hw.layers` (the single definition).
+
+Weights and thresholds come from the layers' memory images (FINN's (PE, WMEM, SIMD) and
+(PE, TMEM, n_steps) layouts, i.e. ``build/NAME/weights/``), not re-derived: the only transformation is
+packing each address's PE x SIMD lanes into one hex word (SIMD lane order undone, see pcnn_mvau.v).
+
+Stream format: every stream carries ``elems`` elements of ``bits`` bits per beat, element i in bits
+[i*bits, (i+1)*bits), two's complement when ``signed``; 1-bit BINARY/BIPOLAR values are the bits of
+:mod:`pcnn_hw.sim.packing` (0 encodes -1). Element order along a frame is the simulator's tensor order
+(NHWC, channels fastest), except inside a depthwise sliding window -> pool pair.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pcnn_hw.errors import FoldingError, UnsupportedOpError
+from pcnn_hw.layers import MVAU, HwLayer, LabelSelect, MaxPool, PassThrough, SlidingWindow, Thresholding
+from pcnn_hw.layers.base import datatype_bits
+
+
+@dataclass(frozen=True)
+class Fmt:
+    """Element format of a stream: bit width and signedness."""
+
+    bits: int
+    signed: bool = False
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A stream: element format and elements per beat."""
+
+    fmt: Fmt
+    elems: int
+
+    @property
+    def width(self) -> int:
+        """tdata width in bits."""
+        return self.fmt.bits * self.elems
+
+
+@dataclass
+class RtlLayer:
+    """One layer as RTL: module, parameters, input/output streams, memory files, FINN cycle estimate."""
+
+    name: str
+    op_type: str
+    module: str
+    params: dict[str, int | str]
+    inp: Stream
+    out: Stream
+    exp_cycles: int
+    files: dict[str, str] = field(default_factory=dict)
+    depthwise: bool = False
+
+
+def signed_bits(lo: int, hi: int) -> int:
+    """Bits of the smallest two's-complement type holding [lo, hi]."""
+    b = 1
+    while not (-(2 ** (b - 1)) <= lo and hi <= 2 ** (b - 1) - 1):
+        b += 1
+    return b
+
+
+def fmt_of_datatype(name: str) -> Fmt:
+    """Stream element format of a FINN datatype name (BINARY/BIPOLAR -> 1 bit)."""
+    if name.startswith("FLOAT"):
+        raise UnsupportedOpError(f"datatype {name} cannot be streamed by the RTL backend (integers only)")
+    return Fmt(datatype_bits(name), name.startswith("INT"))
+
+
+def memh_words(fields: np.ndarray, field_bits: int) -> str:
+    """Hex text for $readmemh: one line per row of ``fields`` (rows, n), field j at bits [j*b, (j+1)*b)."""
+    fields = np.asarray(fields, dtype=np.int64)
+    rows, n = fields.shape
+    total = n * field_bits
+    nbytes = -(-total // 8)
+    vals = fields & ((1 << field_bits) - 1) if field_bits < 63 else fields
+    bits = ((vals[:, :, None] >> np.arange(field_bits, dtype=np.int64)) & 1).astype(np.uint8)
+    bits = bits.reshape(rows, total)
+    packed = np.packbits(bits, axis=1, bitorder="little")
+    if packed.shape[1] < nbytes:  # pragma: no cover - packbits pads already
+        packed = np.pad(packed, ((0, 0), (0, nbytes - packed.shape[1])))
+    nhex = -(-total // 4)
+    lines = []
+    for row in packed:
+        h = row[::-1].tobytes().hex()
+        lines.append(h[len(h) - nhex :])
+    return "\n".join(lines) + "\n"
+
+
+def _mvau(layer: MVAU, fin: Fmt) -> RtlLayer:
+    pe, simd, mw, mh = layer.pe, layer.simd, layer.mw, layer.mh
+    sf, nf = mw // simd, mh // pe
+    wm = np.asarray(layer.weight_mem)  # (PE, WMEM, SIMD), lane SIMD-1-s holds column s
+    lanes = np.flip(wm, axis=-1)  # lane s at index s
+    if layer.xnor:
+        if fin.bits != 1:
+            raise UnsupportedOpError(
+                f"layer {layer.name}: XNOR MVAU needs a 1-bit input stream, got {fin.bits}"
+            )
+        wbits, wfield = 1, (lanes > 0).astype(np.int64) if lanes.min() < 0 else lanes.astype(np.int64)
+        lo, hi = 0, mw
+    else:
+        if layer.attrs.get("inputDataType") == "BIPOLAR":
+            raise UnsupportedOpError(f"layer {layer.name}: bipolar input without XNOR mode is not supported")
+        w = np.asarray(layer.weights, dtype=np.int64)  # (MW, MH) as in the graph
+        if layer.bipolar_weights or set(np.unique(w).tolist()) <= {-1, 1}:
+            wbits = 1
+            wfield = (lanes > 0).astype(np.int64) if not layer.bipolar_weights else lanes.astype(np.int64)
+        else:
+            wbits = signed_bits(int(w.min()), int(w.max()))
+            wfield = lanes.astype(np.int64)
+        xlo = -(2 ** (fin.bits - 1)) if fin.signed else 0
+        xhi = 2 ** (fin.bits - 1) - 1 if fin.signed else 2**fin.bits - 1
+        lo = int(np.min(np.minimum(w * xlo, w * xhi).sum(0)))
+        hi = int(np.max(np.maximum(w * xlo, w * xhi).sum(0)))
+    wmem = wfield.reshape(pe, sf * nf, simd).transpose(1, 0, 2).reshape(sf * nf, pe * simd)
+    files = {f"{layer.name}.weights.memh": memh_words(wmem, wbits)}
+    params: dict[str, int | str] = {
+        "PE": pe,
+        "SIMD": simd,
+        "MW": mw,
+        "MH": mh,
+        "XNOR": int(layer.xnor),
+        "NO_ACT": int(layer.no_activation),
+        "IN_BITS": fin.bits,
+        "IN_SIGNED": int(fin.signed),
+        "W_BITS": wbits,
+        "W_FILE": f"{layer.name}.weights.memh",
+    }
+    if layer.no_activation:
+        acc_bits = signed_bits(lo, hi)
+        params.update(ACC_BITS=acc_bits, N_STEPS=1, OUT_BITS=acc_bits, ACT_VAL=0, T_FILE="")
+        fout = Fmt(acc_bits, True)
+    else:
+        tm = np.ceil(np.asarray(layer.thresh_mem, dtype=np.float64))  # (PE, TMEM, n_steps); acc >= ceil(T)
+        tm = np.clip(tm, lo, hi + 1).astype(np.int64)
+        n_steps = tm.shape[2]
+        acc_bits = signed_bits(min(lo, int(tm.min())), max(hi + 1, int(tm.max())))
+        fout, act = _act_out(
+            layer.name, str(layer.attrs.get("outputDataType")), n_steps, int(layer.attrs.get("ActVal", 0))
+        )
+        tw = tm.transpose(1, 0, 2).reshape(nf, pe * n_steps)
+        files[f"{layer.name}.thresholds.memh"] = memh_words(tw, acc_bits)
+        params.update(
+            ACC_BITS=acc_bits,
+            N_STEPS=n_steps,
+            OUT_BITS=fout.bits,
+            ACT_VAL=act,
+            T_FILE=f"{layer.name}.thresholds.memh",
+        )
+    return RtlLayer(
+        layer.name,
+        layer.op_type,
+        "pcnn_mvau",
+        params,
+        Stream(fin, simd),
+        Stream(fout, pe),
+        layer.exp_cycles(),
+        files,
+    )
+
+
+def _act_out(name: str, odt: str, n_steps: int, act_val: int) -> tuple[Fmt, int]:
+    """Output format and ACT_VAL offset of a thresholding stage (1-bit for BINARY/BIPOLAR, 1 step)."""
+    if odt in ("BINARY", "BIPOLAR"):
+        if n_steps != 1:
+            raise UnsupportedOpError(f"layer {name}: {odt} output with {n_steps} thresholds is not supported")
+        return Fmt(1, False), 0
+    f = fmt_of_datatype(odt)
+    return Fmt(max(f.bits, 1), f.signed), act_val
+
+
+def _thresholding(layer: Thresholding, fin: Fmt) -> RtlLayer:
+    pe, c = layer.pe, layer.channels
+    tm = np.ceil(np.asarray(layer.thresh_mem, dtype=np.float64))
+    xlo = -(2 ** (fin.bits - 1)) if fin.signed else 0
+    xhi = 2 ** (fin.bits - 1) - 1 if fin.signed else 2**fin.bits - 1
+    tm = np.clip(tm, xlo, xhi + 1).astype(np.int64)
+    n_steps = tm.shape[2]
+    cw = signed_bits(min(xlo, int(tm.min())), max(xhi + 1, int(tm.max())))
+    fout, act = _act_out(
+        layer.name, str(layer.attrs.get("outputDataType")), n_steps, int(layer.attrs.get("ActVal", 0))
+    )
+    tw = tm.transpose(1, 0, 2).reshape(c // pe, pe * n_steps)
+    fname = f"{layer.name}.thresholds.memh"
+    params: dict[str, int | str] = {
+        "PE": pe,
+        "C": c,
+        "IN_BITS": fin.bits,
+        "IN_SIGNED": int(fin.signed),
+        "CW": cw,
+        "N_STEPS": n_steps,
+        "OUT_BITS": fout.bits,
+        "ACT_VAL": act,
+        "T_FILE": fname,
+    }
+    return RtlLayer(
+        layer.name,
+        layer.op_type,
+        "pcnn_thresholding",
+        params,
+        Stream(fin, pe),
+        Stream(fout, pe),
+        layer.exp_cycles(),
+        {fname: memh_words(tw, cw)},
+    )
+
+
+def _swg(layer: SlidingWindow, fin: Fmt) -> RtlLayer:
+    a = layer.attrs
+    kh, kw = (int(v) for v in a["ConvKernelDim"])
+    ih, iw = (int(v) for v in a["IFMDim"])
+    oh, ow = (int(v) for v in a["OFMDim"])
+    sh, sw = (int(v) for v in a.get("Stride", [1, 1]))
+    dh, dw = (int(v) for v in a.get("Dilation", [1, 1]))
+    c, simd = layer.channels, layer.simd
+    dwise = bool(int(a.get("depthwise", 0)))
+    geo = {"IH": ih, "IW": iw, "KH": kh, "KW": kw, "SH": sh, "SW": sw, "DH": dh, "DW": dw}
+    if int(a.get("parallel_window", 0)) and not dwise:
+        params: dict[str, int | str] = {"PIX": c * fin.bits, **geo}
+        return RtlLayer(
+            layer.name,
+            layer.op_type,
+            "pcnn_swg_par",
+            params,
+            Stream(fin, c),
+            Stream(fin, kh * kw * c),
+            layer.exp_cycles(),
+        )
+    cf = c // simd
+    need = ((kh - 1) * dh + 1 + sh) * iw * cf + kw * cf
+    aw = max(2, math.ceil(math.log2(need)))
+    params = {"BEAT": simd * fin.bits, "CF": cf, "OH": oh, "OW": ow, "DEPTHWISE": int(dwise), "AW": aw, **geo}
+    return RtlLayer(
+        layer.name,
+        layer.op_type,
+        "pcnn_swg",
+        params,
+        Stream(fin, simd),
+        Stream(fin, simd),
+        layer.exp_cycles(),
+        depthwise=dwise,
+    )
+
+
+def _pool(layer: MaxPool, fin: Fmt) -> RtlLayer:
+    if layer.streaming:
+        raise UnsupportedOpError(
+            f"layer {layer.name}: StreamingMaxPool has no RTL template (the compiler emits "
+            "depthwise sliding window + Pool)"
+        )
+    kk = layer.k[0] * layer.k[1]
+    params: dict[str, int | str] = {"PE": layer.pe, "KK": kk, "BITS": fin.bits, "SIGNED": int(fin.signed)}
+    return RtlLayer(
+        layer.name,
+        layer.op_type,
+        "pcnn_pool",
+        params,
+        Stream(fin, layer.pe),
+        Stream(fin, layer.pe),
+        layer.exp_cycles(),
+    )
+
+
+def _labelselect(layer: LabelSelect, fin: Fmt) -> RtlLayer:
+    k = int(layer.attrs.get("K", 1))
+    if k != 1:
+        raise UnsupportedOpError(f"layer {layer.name}: LabelSelect with K={k} (only K=1 has an RTL template)")
+    ob = max(
+        datatype_bits(str(layer.attrs.get("outputDataType", "UINT8"))), math.ceil(math.log2(layer.labels + 1))
+    )
+    params: dict[str, int | str] = {
+        "PE": layer.pe,
+        "LABELS": layer.labels,
+        "IN_BITS": fin.bits,
+        "OUT_BITS": ob,
+    }
+    return RtlLayer(
+        layer.name,
+        layer.op_type,
+        "pcnn_labelselect",
+        params,
+        Stream(fin, layer.pe),
+        Stream(Fmt(ob, False), 1),
+        layer.exp_cycles(),
+    )
+
+
+def rtl_layer(layer: HwLayer, fin: Fmt) -> RtlLayer | None:
+    """The RTL view of ``layer`` given its input element format; None for FIFO/DWC nodes (re-made)."""
+    if isinstance(layer, MVAU):
+        return _mvau(layer, fin)
+    if isinstance(layer, Thresholding):
+        return _thresholding(layer, fin)
+    if isinstance(layer, SlidingWindow):
+        return _swg(layer, fin)
+    if isinstance(layer, MaxPool):
+        return _pool(layer, fin)
+    if isinstance(layer, LabelSelect):
+        return _labelselect(layer, fin)
+    if isinstance(layer, PassThrough):
+        return None
+    raise UnsupportedOpError(f"layer {layer.name}: op {layer.op_type} has no RTL template")
+
+
+def rtl_layers(layers: list[HwLayer], input_fmt: Fmt) -> list[RtlLayer]:
+    """RTL views of a chain of layers; checks that a depthwise window feeds a pool of the same PE."""
+    out: list[RtlLayer] = []
+    fmt = input_fmt
+    for layer in layers:
+        r = rtl_layer(layer, fmt)
+        if r is None:
+            continue
+        if r.module == "pcnn_pool" and (not out or not out[-1].depthwise or out[-1].out.elems != r.inp.elems):
+            prev = out[-1].name if out else "the graph input"
+            raise FoldingError(
+                f"layer {r.name}: a max-pool must follow a depthwise sliding window with SIMD = pool PE "
+                f"({r.inp.elems}); got {prev}"
+            )
+        out.append(r)
+        fmt = r.out.fmt
+    return out
