@@ -24,9 +24,20 @@ def _supported_hw(op_type: str) -> bool:
     return base in SUPPORTED_HW_OPS
 
 
-def check_supported_ops(model: Any, stage: str = "qonnx") -> None:
-    """Raise UnsupportedOpError for the first node whose op the pipeline cannot map."""
-    for node in model.graph.node:
+def _activation_nodes(model: Any) -> list:
+    """Nodes that depend on the graph input (constant weight-path subgraphs are folded away)."""
+    live = {i.name for i in model.graph.input} - {i.name for i in model.graph.initializer}
+    out = []
+    for node in model.graph.node:  # ONNX graphs are topologically sorted
+        if any(i in live for i in node.input):
+            out.append(node)
+            live.update(node.output)
+    return out
+
+
+def check_supported_ops(model: Any) -> None:
+    """Raise UnsupportedOpError for the first activation-path node whose op cannot be mapped."""
+    for node in _activation_nodes(model):
         if node.op_type not in SUPPORTED_QONNX_OPS:
             raise UnsupportedOpError(
                 f"node {node.name or '(unnamed)'!r}: op {node.op_type} cannot be mapped to hardware; "

@@ -50,7 +50,8 @@ def step_qonnx_to_finn(model: Model, ctx: BuildContext) -> Model:
     from finn.transformation.qonnx.quant_act_to_multithreshold import default_filter_function_generator
     from qonnx.util.cleanup import cleanup_model
 
-    checks.check_supported_ops(model, stage="qonnx")
+    model = transforms.default_opset_first(model)
+    checks.check_supported_ops(model)
     model = cleanup_model(model)
     return model.transform(
         ConvertQONNXtoFINN(filter_function=default_filter_function_generator(max_multithreshold_bit_width=8))

@@ -150,3 +150,22 @@ def clip_xnor_thresholds(model: Any) -> tuple[Any, int]:
             model.set_initializer(node.input[2], clipped.astype(thr.dtype))
             changed += n
     return model, changed
+
+
+def default_opset_first(model: Any) -> Any:
+    """Put the default ONNX domain first in ``opset_import``.
+
+    qonnx's FoldConstants (and range analysis) read ``opset_import[0].version`` as the ONNX opset;
+    torch's exporter may list the qonnx custom domain (version 2) first, which makes onnxruntime
+    look for opset-2 kernels (e.g. ``Could not find an implementation for Mul(1)``).
+    """
+    ops = list(model.model.opset_import)
+    default = [o for o in ops if o.domain in ("", "ai.onnx")]
+    if default and ops[0] is not default[0]:
+        rest = [o for o in ops if o not in default]
+        copies = [type(o)() for o in default + rest]
+        for c, o in zip(copies, default + rest, strict=True):
+            c.CopyFrom(o)
+        del model.model.opset_import[:]
+        model.model.opset_import.extend(copies)
+    return model
