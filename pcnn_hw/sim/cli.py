@@ -18,8 +18,9 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("model", type=Path, help="QONNX model (model.onnx)")
     p.add_argument("build", type=Path, help="build directory written by `pcnn-hw build`")
-    p.add_argument("--data", default=None,
-                   help="dataset name (default: the one recorded at export, else mnist5k)")
+    p.add_argument(
+        "--data", default=None, help="dataset name (default: the one recorded at export, else mnist5k)"
+    )
     p.add_argument("--data-root", type=Path, default=None, help="dataset directory (cifar10)")
     p.add_argument("--limit", type=int, default=None, help="only the first N test images")
     p.add_argument(

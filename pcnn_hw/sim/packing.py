@@ -155,7 +155,7 @@ _BLAS_CONTROLLER: Any = None
 
 
 def xnor_popcount_matmul(
-    x_words: np.ndarray, w_words: np.ndarray, k_bits: int, threads: int | None = None, chunk: int = 4096
+    x_words: np.ndarray, w_words: np.ndarray, k_bits: int, threads: int | None = None, chunk: int = 1024
 ) -> np.ndarray:
     """XNOR-popcount of every row of `x_words` (M, W) against every row of `w_words` (H, W).
 
@@ -168,7 +168,7 @@ def xnor_popcount_matmul(
     xt = np.ascontiguousarray(x_words.T)  # (W, M): each word column contiguous
     wt = np.ascontiguousarray(w_words.T)  # (W, H)
     mism = np.empty((m, h), np.uint16 if k_bits < 65536 else np.uint32)
-    ch = max(64, min(chunk, (1 << 19) // max(h, 1)))
+    ch = max(64, chunk)
 
     def work(s: int) -> None:
         e = min(m, s + ch)

@@ -80,3 +80,32 @@ def test_layout_bug_is_detected(folded_cases) -> None:
     _, bad_vals = bad_sim.run(gx, keep=True)
     out = next(s.out for s in good_sim.steps if s.node.name == name)
     assert not np.array_equal(good_vals[out], bad_vals[out])
+
+
+@pytest.mark.parametrize("name,seed", [("sfc", 1), ("mini", 2), ("mini", 3)])
+def test_random_folding_equality(folded_cases, name: str, seed: int) -> None:
+    """Random valid PE/SIMD: our memory images equal FINN's, and the simulator still equals FINN."""
+    import copy
+
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.custom_op.registry import getCustomOp
+
+    from pcnn_hw.sim.testing import randomize_folding
+
+    case = folded_cases(name)
+    model = randomize_folding(ModelWrapper(copy.deepcopy(case.folded.model)), seed)
+    sim = Simulator(model)
+    for layer, node in zip(sim.layers, model.graph.node, strict=True):
+        inst = getCustomOp(node)
+        for key, img in layer.memory_images().items():
+            init = model.get_initializer(
+                node.input[1 if key == "weights" or "Thresholding" in node.op_type else 2]
+            )
+            finn = (
+                inst.get_hw_compatible_weight_tensor(init)
+                if key == "weights"
+                else inst.get_hw_compatible_threshold_tensor(init)
+            )[0]
+            np.testing.assert_array_equal(img, finn, err_msg=f"{node.name} {key}")
+    gx = case.graph_input(images(6, SHAPES[name], seed=seed))
+    np.testing.assert_array_equal(sim.run(gx).reshape(6, -1), FinnReference(model).run(gx).reshape(6, -1))
