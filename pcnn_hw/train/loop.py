@@ -3,6 +3,7 @@ checkpoints, exact resume, metrics.json and curve.png."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from pathlib import Path
@@ -107,15 +108,7 @@ def _resolve_dataset(
 ) -> Dataset:
     ds = load_dataset(dataset, root=data_root) if isinstance(dataset, str) else dataset
     if limit_train is not None and limit_train < len(ds.train_y):
-        ds = Dataset(
-            ds.name,
-            ds.train_x[:limit_train],
-            ds.train_y[:limit_train],
-            ds.test_x,
-            ds.test_y,
-            ds.in_shape,
-            ds.num_classes,
-        )
+        ds = dataclasses.replace(ds, train_x=ds.train_x[:limit_train], train_y=ds.train_y[:limit_train])
     return ds
 
 
@@ -159,7 +152,7 @@ def train(
     `epochs` may then be raised to train longer. Deterministic for a given seed and thread count.
     Raises ConfigError / UnknownNameError for bad options, DatasetError, CheckpointError.
     """
-    from pcnn_hw.models import MODEL_NAMES, build_model
+    from pcnn_hw.models import MODEL_NAMES
     from pcnn_hw.quant import QuantConfig
 
     settings.validate(epochs, batch_size, lr, seed, limit_train, threads, schedule)
@@ -194,46 +187,56 @@ def train(
     ds = _resolve_dataset(dataset, data_root, limit_train)
     out.mkdir(parents=True, exist_ok=True)
 
-    with settings.deterministic(threads):
-        torch.manual_seed(seed)
-        np.random.seed(seed)
-        random.seed(seed)
-        model = build_model(model_name, cfg, in_shape=ds.in_shape, num_classes=ds.num_classes)
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-        history: list[dict] = []
-        if state is not None:
-            try:
-                model.load_state_dict(state["model_state"])
-                optimizer.load_state_dict(state["optimizer_state"])
-            except (RuntimeError, KeyError, ValueError) as exc:
-                raise CheckpointError(
-                    f"checkpoint {state['path']} does not fit {model_name!r}: {exc}"
-                ) from exc
-            restore_rng(state["rng"])
-            history = list(state["metrics"]["history"])
+    outer_rng = capture_rng()
+    try:
+        with settings.deterministic(threads):
+            return _run(model_name, cfg, ds, hp, epochs, out, state, data_root, progress)
+    finally:
+        restore_rng(outer_rng)  # training leaves the caller's global RNG streams untouched
+
+
+def _run(model_name: str, cfg: Any, ds: Dataset, hp: dict, epochs: int, out: Path, state: dict | None,
+         data_root: str | Path | None, progress: bool) -> dict[str, Any]:  # fmt: skip
+    """The epoch loop of `train` (options already validated, dataset loaded)."""
+    from pcnn_hw.models import build_model
+
+    torch.manual_seed(hp["seed"])
+    np.random.seed(hp["seed"])
+    random.seed(hp["seed"])
+    model = build_model(model_name, cfg, in_shape=ds.in_shape, num_classes=ds.num_classes)
+    optimizer = torch.optim.Adam(model.parameters(), lr=hp["lr"])
+    history: list[dict] = []
+    if state is not None:
+        try:
+            model.load_state_dict(state["model_state"])
+            optimizer.load_state_dict(state["optimizer_state"])
+        except (RuntimeError, KeyError, ValueError) as exc:
+            raise CheckpointError(f"checkpoint {state['path']} does not fit {model_name!r}: {exc}") from exc
+        restore_rng(state["rng"])
+        history = list(state["metrics"]["history"])
+    metrics = _summary(model_name, cfg, ds, hp, history, data_root)
+    for epoch in range(len(history) + 1, epochs + 1):
+        history.append(_train_epoch(model, optimizer, cfg, ds, hp, epoch, epochs, progress))
         metrics = _summary(model_name, cfg, ds, hp, history, data_root)
-        for epoch in range(len(history) + 1, epochs + 1):
-            history.append(_train_epoch(model, optimizer, cfg, ds, hp, epoch, epochs, progress))
-            metrics = _summary(model_name, cfg, ds, hp, history, data_root)
-            save_checkpoint(
-                out / CHECKPOINT_NAME,
-                {
-                    "model_name": model_name,
-                    "in_shape": list(ds.in_shape),
-                    "num_classes": ds.num_classes,
-                    "quant": cfg.to_dict(),
-                    "dataset": ds.name,
-                    "data_root": None if data_root is None else str(data_root),
-                    "model_state": model.state_dict(),
-                    "optimizer_state": optimizer.state_dict(),
-                    "epoch": epoch,
-                    "rng": capture_rng(),
-                    "hparams": hp,
-                    "metrics": metrics,
-                },
-            )
-            write_metrics(out, metrics)
-            plot_curve(out, history, title=f"{model_name} / {cfg.kind} J={cfg.projections} / {ds.name}")
+        save_checkpoint(
+            out / CHECKPOINT_NAME,
+            {
+                "model_name": model_name,
+                "in_shape": list(ds.in_shape),
+                "num_classes": ds.num_classes,
+                "quant": cfg.to_dict(),
+                "dataset": ds.name,
+                "data_root": None if data_root is None else str(data_root),
+                "model_state": model.state_dict(),
+                "optimizer_state": optimizer.state_dict(),
+                "epoch": epoch,
+                "rng": capture_rng(),
+                "hparams": hp,
+                "metrics": metrics,
+            },
+        )
+        write_metrics(out, metrics)
+        plot_curve(out, history, title=f"{model_name} / {cfg.kind} J={cfg.projections} / {ds.name}")
     return metrics
 
 

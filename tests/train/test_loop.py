@@ -80,7 +80,11 @@ def test_train_writes_checkpoint_metrics_and_curve(tmp_path, mnist_small):
 
 
 def test_same_seed_same_weights_other_seed_differs(tmp_path, mnist_small):
+    torch.manual_seed(7)
+    expected_next = torch.rand(3)
+    torch.manual_seed(7)
     train("tfc", PCNN, mnist_small, seed=3, out_dir=tmp_path / "a", **{**FAST, "epochs": 1})
+    assert torch.equal(torch.rand(3), expected_next)  # the caller's RNG stream is left alone
     train("tfc", PCNN, mnist_small, seed=3, out_dir=tmp_path / "b", **{**FAST, "epochs": 1})
     train("tfc", PCNN, mnist_small, seed=4, out_dir=tmp_path / "c", **{**FAST, "epochs": 1})
     a, b, c = (_state(tmp_path / name)["model_state"] for name in "abc")
