@@ -78,8 +78,17 @@ def mvau_case(rng: np.random.Generator, name: str, xnor: bool, acc: bool) -> Ker
         x = rng.integers(ifmt.lo, ifmt.hi + 1, size=(reps, nv, mw))
         b = mw * max(abs(ifmt.lo), ifmt.hi) * (4 if wdt == "INT3" else 1)
         lo, hi = -b, b
-    attrs: dict = dict(MW=mw, MH=mh, SIMD=simd, PE=pe, binaryXnorMode=int(xnor), inputDataType=idt,
-                       weightDataType=wdt, numInputVectors=[1, nv], noActivation=int(acc))
+    attrs: dict = dict(
+        MW=mw,
+        MH=mh,
+        SIMD=simd,
+        PE=pe,
+        binaryXnorMode=int(xnor),
+        inputDataType=idt,
+        weightDataType=wdt,
+        numInputVectors=[1, nv],
+        noActivation=int(acc),
+    )
     inits = {"w": w.astype(np.float32)}
     if acc:
         ob = signed_bits(lo, hi)
@@ -108,8 +117,23 @@ def mvau_case(rng: np.random.Generator, name: str, xnor: bool, acc: bool) -> Ker
         tb = "tb_mvau_acc"
     else:
         files["thresholds"] = mem["thresholds"]
-        targs = [mw, mh, simd, pe, nv, xnor, ifmt.bits, ifmt.kind, wfmt.bits, wfmt.kind, accw, nsteps, actval,
-                 ob, okind]
+        targs = [
+            mw,
+            mh,
+            simd,
+            pe,
+            nv,
+            xnor,
+            ifmt.bits,
+            ifmt.kind,
+            wfmt.bits,
+            wfmt.kind,
+            accw,
+            nsteps,
+            actval,
+            ob,
+            okind,
+        ]
         tb = "tb_mvau"
     return KernelCase(name, tb, targs, reps, files, y, dict(MW=mw, MH=mh, SIMD=simd, PE=pe, idt=idt, wdt=wdt))
 
@@ -121,18 +145,27 @@ def thresholding_case(rng: np.random.Generator, name: str) -> KernelCase:
     idt = str(rng.choice(["UINT8", "INT4"]))
     ifmt = elem_format(idt)
     nsteps = int(rng.integers(1, 4))
-    odt, actval, ob, okind = (("UINT2", 0, 2, 0) if nsteps > 1 else ("BINARY", 0, 1, 0))
+    odt, actval, ob, okind = ("UINT2", 0, 2, 0) if nsteps > 1 else ("BINARY", 0, 1, 0)
     if nsteps == 3 and rng.integers(0, 2):
         odt, actval, ob, okind = "INT2", -2, 2, 1
     t = _thresholds(rng, ifmt.lo, ifmt.hi + 1, c, nsteps)
-    node = _node("Thresholding_hls", ["x", "t"], NumChannels=c, PE=pe, numInputVectors=[1, nv],
-                 inputDataType=idt, outputDataType=odt, ActVal=actval)
+    node = _node(
+        "Thresholding_hls",
+        ["x", "t"],
+        NumChannels=c,
+        PE=pe,
+        numInputVectors=[1, nv],
+        inputDataType=idt,
+        outputDataType=odt,
+        ActVal=actval,
+    )
     layer = _layer(node, {"t": t.astype(np.float32)})
     x = rng.integers(ifmt.lo, ifmt.hi + 1, size=(reps, nv, c))
     y = unpack_output(layer.execute(x))
     targs = [c, pe, nv, ifmt.bits, ifmt.kind, nsteps, actval, ob, okind]
-    return KernelCase(name, "tb_thresholding", targs, reps,
-                      {"in": x, "thresholds": layer.memory_images()["thresholds"]}, y)
+    return KernelCase(
+        name, "tb_thresholding", targs, reps, {"in": x, "thresholds": layer.memory_images()["thresholds"]}, y
+    )
 
 
 def swg_case(rng: np.random.Generator, name: str, depthwise: bool, parallel: bool = False) -> KernelCase:
@@ -147,9 +180,20 @@ def swg_case(rng: np.random.Generator, name: str, depthwise: bool, parallel: boo
     bits = int(rng.choice([1, 2, 8]))
     reps = int(rng.integers(1, 3))
     oh, ow = (h - (k[0] - 1) * d[0] - 1) // s[0] + 1, (w - (k[1] - 1) * d[1] - 1) // s[1] + 1
-    node = _node("ConvolutionInputGenerator_hls", ["x"], IFMChannels=c, IFMDim=[h, w], OFMDim=[oh, ow],
-                 ConvKernelDim=list(k), Stride=list(s), Dilation=list(d), SIMD=simd, depthwise=int(depthwise),
-                 inputDataType=f"UINT{bits}", outputDataType=f"UINT{bits}")
+    node = _node(
+        "ConvolutionInputGenerator_hls",
+        ["x"],
+        IFMChannels=c,
+        IFMDim=[h, w],
+        OFMDim=[oh, ow],
+        ConvKernelDim=list(k),
+        Stride=list(s),
+        Dilation=list(d),
+        SIMD=simd,
+        depthwise=int(depthwise),
+        inputDataType=f"UINT{bits}",
+        outputDataType=f"UINT{bits}",
+    )
     layer = _layer(node, {})
     x = rng.integers(0, 2**bits, size=(reps, h, w, c))
     y = np.asarray(layer.execute(x)).reshape(reps, oh, ow, k[0] * k[1], c // simd, simd)
@@ -170,8 +214,18 @@ def pool_case(rng: np.random.Generator, name: str) -> KernelCase:
     bits, idt = (1, "BINARY") if rng.integers(0, 2) else (4, "INT4")
     fmt = elem_format(idt)
     reps = int(rng.integers(1, 3))
-    node = _node("Pool_hls", ["x"], Channels=c, PE=pe, KernelSize=list(kk), OutImgDims=od, Function="MaxPool",
-                 InputDataType=idt, OutputDataType=idt, BatchSize=1)
+    node = _node(
+        "Pool_hls",
+        ["x"],
+        Channels=c,
+        PE=pe,
+        KernelSize=list(kk),
+        OutImgDims=od,
+        Function="MaxPool",
+        InputDataType=idt,
+        OutputDataType=idt,
+        BatchSize=1,
+    )
     layer = _layer(node, {})
     n_k = kk[0] * kk[1]
     x = rng.integers(fmt.lo, fmt.hi + 1, size=(reps, od[0], od[1], n_k * c))
@@ -188,8 +242,9 @@ def streaming_pool_case(rng: np.random.Generator, name: str) -> KernelCase:
     k = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
     h, w = int(rng.integers(k[0], 8)), int(rng.integers(k[1], 8))
     reps = int(rng.integers(1, 3))
-    node = _node("StreamingMaxPool_hls", ["x"], ImgDim=[h, w], PoolDim=list(k), NumChannels=c, PE=pe,
-                 dataType="BINARY")
+    node = _node(
+        "StreamingMaxPool_hls", ["x"], ImgDim=[h, w], PoolDim=list(k), NumChannels=c, PE=pe, dataType="BINARY"
+    )
     layer = _layer(node, {})
     x = rng.integers(0, 2, size=(reps, h, w, c))
     y = np.asarray(layer.execute(x))
@@ -201,8 +256,9 @@ def label_select_case(rng: np.random.Generator, name: str) -> KernelCase:
     labels = int(rng.choice([2, 4, 6, 10, 12]))
     pe, k = _divisor(rng, labels), int(rng.integers(1, min(labels, 4) + 1))
     reps = int(rng.integers(2, 6))
-    node = _node("LabelSelect_hls", ["x"], Labels=labels, PE=pe, K=k, inputDataType="INT5",
-                 outputDataType="UINT8")
+    node = _node(
+        "LabelSelect_hls", ["x"], Labels=labels, PE=pe, K=k, inputDataType="INT5", outputDataType="UINT8"
+    )
     layer = _layer(node, {})
     x = rng.integers(-3, 4, size=(reps, labels))
     y = np.asarray(layer.execute(x))
@@ -260,8 +316,13 @@ def write_main(cases: list[KernelCase], path: Path) -> Path:
     return path
 
 
-def run_cases(cases: list[KernelCase], work_dir: Path, tc: Toolchain, cache_dir: Path | None = None
-              ) -> tuple[dict[str, np.ndarray], str]:
+def run_cases(
+    cases: list[KernelCase],
+    work_dir: Path,
+    tc: Toolchain,
+    cache_dir: Path | None = None,
+    name: str = "kernels",
+) -> tuple[dict[str, np.ndarray], str]:
     """Compile (cached) and run all cases; returns ({case name: output reshaped like expected}, warnings)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     for c in cases:
@@ -271,7 +332,7 @@ def run_cases(cases: list[KernelCase], work_dir: Path, tc: Toolchain, cache_dir:
             np.ascontiguousarray(arr, dtype=np.int64).tofile(d / f"{key}.bin")
     main = write_main(cases, work_dir / "kernels_main.cpp")
     lib = tc.library
-    res = compile_cached(tc, [main], [lib / "include", lib / "tb"], cache_dir or work_dir / "bin", "kernels")
+    res = compile_cached(tc, [main], [lib / "include", lib / "tb"], cache_dir or work_dir / "bin", name)
     run_exe(res.exe, [str(work_dir.resolve())], cwd=work_dir)
     out = {}
     for c in cases:

@@ -89,10 +89,18 @@ class Toolchain:
         out = subprocess.run([str(self.cxx), "--version"], capture_output=True, text=True, timeout=30)
         return (out.stdout.splitlines() or [""])[0]
 
-    def flags(self, include_dirs: list[Path]) -> list[str]:
+    def flags(self, include_dirs: list[Path], defines: tuple[str, ...] = ()) -> list[str]:
         """Compiler flags: our include dirs with -I, the external ap_types headers with -isystem."""
         inc = [f"-I{d}" for d in include_dirs]
-        return [CXX_STD, *OPT_FLAGS, *WARN_FLAGS, *inc, "-isystem", str(self.ap_types)]
+        return [
+            CXX_STD,
+            *OPT_FLAGS,
+            *WARN_FLAGS,
+            *[f"-D{d}" for d in defines],
+            *inc,
+            "-isystem",
+            str(self.ap_types),
+        ]
 
 
 def toolchain(cxx: str | Path | None = None, ap_types: str | Path | None = None) -> Toolchain:
@@ -129,13 +137,14 @@ def compile_cached(
     cache_dir: Path,
     name: str = "csim",
     timeout: float = COMPILE_TIMEOUT_S,
+    defines: tuple[str, ...] = (),
 ) -> CompileResult:
     """Compile ``sources`` into ``cache_dir/<name>-<hash>`` unless that executable exists already.
 
     SimulationError (with the compiler's first error lines) on failure or timeout.
     """
     cache_dir = Path(cache_dir).resolve()
-    flags = tc.flags(include_dirs)
+    flags = tc.flags(include_dirs, defines)
     key = _hash_inputs(tc, sources, include_dirs, flags)
     cache_dir.mkdir(parents=True, exist_ok=True)
     exe = cache_dir / f"{name}-{key}"
@@ -153,6 +162,9 @@ def compile_cached(
         raise SimulationError(f"C-sim compile of {name} failed ({tc.cxx}):\n" + "\n".join(errs))
     log.write_text(res.stderr)
     tmp.rename(exe)
+    for old in cache_dir.glob(f"{name}-*"):  # executables of earlier sources of this design
+        if old.name not in (exe.name, log.name):
+            old.unlink(missing_ok=True)
     return CompileResult(exe, res.stderr, False)
 
 

@@ -11,7 +11,7 @@ from pcnn_hw.hls.kerneltb import random_cases, run_cases
 
 def _check(tc, cache_dir, tmp_path, seed: int, per_kind: int) -> None:
     cases = random_cases(seed=seed, per_kind=per_kind)
-    out, warnings = run_cases(cases, tmp_path / "kernels", tc, cache_dir)
+    out, warnings = run_cases(cases, tmp_path / "kernels", tc, cache_dir, name=f"kernels_s{seed}")
     assert warnings.strip() == "", f"our kernel code is not warning-free:\n{warnings}"
     bad = []
     for c in cases:
