@@ -21,7 +21,9 @@ from typing import Any
 from pcnn_hw.compile.context import BuildContext
 from pcnn_hw.errors import ConfigError, FoldingError
 
-FOLD_ATTRS = ("PE", "SIMD", "parallel_window")
+FOLD_ATTRS = ("PE", "SIMD", "parallel_window", "ram_style")
+# Weight-memory styles the optimizer chooses between for MVAUs (FINN default "auto" is costed as BRAM).
+MVAU_RAM_STYLES = ("auto", "distributed")
 
 
 def base_op(op_type: str) -> str:
@@ -182,6 +184,8 @@ def _candidate_settings(unit: Unit) -> list[dict[str, dict[str, int]]]:
             o[node.name]["parallel_window"] = 0
         if not inst.get_nodeattr("depthwise"):
             out.append({node.name: {"SIMD": ch, "parallel_window": 1}})
+    if base_op(node.op_type) == "MVAU" and "ram_style" in inst.get_nodeattr_types():
+        out = [{node.name: {**o[node.name], "ram_style": rs}} for o in out for rs in MVAU_RAM_STYLES]
     return out
 
 
@@ -189,7 +193,7 @@ def _apply_settings(model: Any, settings: dict[str, dict[str, int]]) -> None:
     for name, attrs in settings.items():
         inst = _inst(model.get_node_from_name(name))
         for attr, v in attrs.items():
-            inst.set_nodeattr(attr, int(v))
+            inst.set_nodeattr(attr, v if isinstance(v, str) else int(v))
 
 
 def _evaluate(model: Any, unit: Unit, settings: dict[str, dict[str, int]], part: str) -> Option:
@@ -205,7 +209,7 @@ def _evaluate(model: Any, unit: Unit, settings: dict[str, dict[str, int]], part:
     par = 1
     for attrs in settings.values():
         for v in attrs.values():
-            par *= max(1, int(v)) if v else 1
+            par *= max(1, int(v)) if isinstance(v, int) and v else 1
     return Option(settings, cyc, lut, bram, uram, dsp, par)
 
 
@@ -244,7 +248,7 @@ class Budget:
 
 
 # Weights of BRAM against LUT in the per-unit cost; several are tried for every cycle target.
-_BRAM_WEIGHTS = (0.0, 0.3, 1.0, 3.0, 1e6)
+_BRAM_WEIGHTS = (0.0, *(10 ** (k / 4) for k in range(-8, 13)), 1e6)
 
 
 def _pick(units: list[Unit], target: int, budget: Budget, w: float = 1.0) -> list[Option] | None:
@@ -300,10 +304,26 @@ def optimize(units: list[Unit], budget: Budget) -> tuple[list[Option], bool]:
             lo = mid + 1
     if best is not None:
         return best, True
-    slowest = [
-        min(u.options, key=lambda o: o.lut / budget.lut + o.bram / max(budget.bram36, 1e-9)) for u in units
-    ]
-    return slowest, False
+    return _least_over(units, budget), False
+
+
+def _least_over(units: list[Unit], budget: Budget) -> list[Option]:
+    """When nothing fits: the weighting whose cheapest folding overshoots the budget the least."""
+    best, best_over = None, float("inf")
+    for w in _BRAM_WEIGHTS:
+        picks = [_cheapest(u.options, budget, w) for u in units]
+        lut = sum(o.lut for o in picks) / budget.lut
+        over = max(lut, sum(o.bram for o in picks) / max(budget.bram36, 1e-9))
+        if over < best_over:
+            best, best_over = picks, over
+    assert best is not None
+    return best
+
+
+def _cheapest(options: list[Option], budget: Budget, w: float) -> Option:
+    return min(
+        options, key=lambda o: (o.lut / budget.lut + w * o.bram / max(budget.bram36, 1e-9), o.par, o.cycles)
+    )
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -323,6 +343,8 @@ def _reset(model: Any) -> None:
                 inst.set_nodeattr(attr, 1)
         if "parallel_window" in types:
             inst.set_nodeattr("parallel_window", 0)
+        if base_op(node.op_type) == "MVAU" and "ram_style" in types:
+            inst.set_nodeattr("ram_style", "auto")
 
 
 def _load_config(path: Path, model: Any) -> dict:
@@ -371,7 +393,11 @@ def folding_config(model: Any) -> dict:
     for node in model.graph.node:
         inst = _inst(node)
         types = inst.get_nodeattr_types()
-        entry = {a: int(inst.get_nodeattr(a)) for a in FOLD_ATTRS if a in types}
+        attrs = [
+            a for a in FOLD_ATTRS if a in types and (a != "ram_style" or base_op(node.op_type) == "MVAU")
+        ]
+        entry = {a: inst.get_nodeattr(a) for a in attrs}
+        entry = {a: v if isinstance(v, str) else int(v) for a, v in entry.items()}
         if entry:
             cfg[node.name] = entry
     return cfg
