@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.append(str(HERE))  # the driver copy shipped beside this script (an installed pcnn_hw wins)
+# The driver copy shipped beside this script is the fallback: an installed pcnn_hw (e.g. a development
+# checkout providing simulated backends) wins over Python's automatic sys.path[0] entry.
+if sys.path and sys.path[0] and Path(sys.path[0]).resolve() == HERE:
+    sys.path.pop(0)
+if importlib.util.find_spec("pcnn_hw") is None:
+    sys.path.insert(0, str(HERE))
 
 import numpy as np  # noqa: E402
 
@@ -58,7 +64,10 @@ def make_accelerator(args: argparse.Namespace) -> Accelerator:
     mod_name, _, func = args.backend.partition(":")
     if not func:
         raise BoardError(f"--backend {args.backend!r}: expected 'pynq' or MODULE:FUNC")
-    factory = getattr(importlib.import_module(mod_name), func)
+    try:
+        factory = getattr(importlib.import_module(mod_name), func)
+    except (ImportError, AttributeError) as exc:
+        raise BoardError(f"--backend {args.backend!r}: cannot load it ({exc})") from None
     backend = factory(spec, args.backend_arg)
     return Accelerator(
         args.bitfile, spec=spec, backend=backend, batch_size=args.batch_size, timeout_s=args.timeout
