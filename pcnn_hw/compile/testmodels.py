@@ -55,6 +55,8 @@ def _input_quant() -> object:
     from brevitas.quant import Uint8ActPerTensorFloat
 
     class PixelQuant(Uint8ActPerTensorFloat):
+        """Unsigned 8-bit, constant scale 1/255 (same convention as pcnn_hw.quant.input_quantizer)."""
+
         scaling_impl_type = "const"
         scaling_init = 1.0
         max_val = 1.0

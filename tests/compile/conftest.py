@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,6 @@ def cnn_build(cnn_onnx: Path, builds_dir: Path) -> BuildResult:
 
 
 @pytest.fixture(scope="session")
-def build_fn():
+def build_fn() -> Callable[..., BuildResult]:
     """``build`` with output captured (for tests that build themselves)."""
     return _build

@@ -46,6 +46,8 @@ def test_non_binary_weights(tmp_path: Path, build_fn) -> None:
     from brevitas.quant import Int8WeightPerTensorFloat
 
     class Int2Weight(Int8WeightPerTensorFloat):
+        """2-bit integer weights."""
+
         bit_width = 2
 
     onnx_path = tmp_path / "int2.onnx"
