@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 FINN_PLUS := finn-plus==1.6.1
 
-.PHONY: install demo test test-all lint bench clean pynq-venv bitstream
+.PHONY: install demo test test-all lint bench clean pynq-venv bitstream hls-ip
 
 install: $(STAMP)
 
@@ -27,6 +27,11 @@ test: install
 
 test-all: install
 	$(PY) -m pytest -q
+
+# Vitis HLS synthesis + IP export of a build's generated HLS top (needs vitis_hls or vivado_hls on PATH).
+hls-ip: install
+	@test -n "$(BUILD)" || { echo "error: usage: make hls-ip BUILD=build/NAME (a directory from pcnn-hw build)" >&2; exit 1; }
+	$(PY) -m pcnn_hw.hls ip $(BUILD)
 
 lint: install
 	$(VENV)/bin/ruff check pcnn_hw tests benchmarks

@@ -19,7 +19,12 @@ from pcnn_hw.hls.toolchain import RUN_TIMEOUT_S, compile_cached, run_exe, toolch
 
 
 class CSim:
-    """Compiled C-simulation of a build directory's HLS top."""
+    """Compiled C-simulation of a build directory's HLS top.
+
+    ``cxx`` / ``ap_types``: compiler and header directory (default: g++ on PATH, the hls4ml wheel's
+    headers); ``cache_dir``: where compiled testbenches are kept by content hash (default
+    ``build_dir/hls/csim``); ``timeout``: seconds per run.
+    """
 
     def __init__(
         self,
@@ -28,6 +33,7 @@ class CSim:
         ap_types: str | Path | None = None,
         timeout: float = RUN_TIMEOUT_S,
         sim: object | None = None,
+        cache_dir: str | Path | None = None,
     ) -> None:
         self.build_dir = Path(build_dir)
         self.tc = toolchain(cxx, ap_types)  # ToolMissingError before any work
@@ -39,7 +45,7 @@ class CSim:
             self.tc,
             [hls / "top.cpp", hls / "tb.cpp"],
             [hls, hls / "include", hls / "tb"],
-            self.work,
+            Path(cache_dir) if cache_dir is not None else self.work,
             "tb",
             defines=("PCNN_CSIM_TAPS",),
         )
