@@ -124,11 +124,23 @@ def guess_dataset(spec: AcceleratorSpec) -> str | None:
     return {784: "mnist5k", 64: "digits"}.get(n)
 
 
-def expected_outputs(build_dir: str | Path, spec: AcceleratorSpec, pixels: np.ndarray) -> np.ndarray:
-    """Raw outputs (N, n_out) int64 of the bit-exact simulator on uint8 pixels (N, n_elems), stream order."""
+def build_simulator(build_dir: str | Path) -> Any:
+    """The bit-exact simulator of a build: the folded graph, computing from the compiler's memory images
+    (build/NAME/weights/, the hardware layout) when the build wrote them."""
     from pcnn_hw.sim.executor import Simulator
 
-    sim = Simulator(folded_graph_path(build_dir))
+    build_dir = Path(build_dir)
+    memory = None
+    if (build_dir / "weights" / "index.json").is_file():
+        from pcnn_hw.compile.weights import load_weights
+
+        memory = load_weights(build_dir)
+    return Simulator(folded_graph_path(build_dir), memory=memory)
+
+
+def expected_outputs(build_dir: str | Path, spec: AcceleratorSpec, pixels: np.ndarray) -> np.ndarray:
+    """Raw outputs (N, n_out) int64 of the bit-exact simulator on uint8 pixels (N, n_elems), stream order."""
+    sim = build_simulator(build_dir)
     x = np.asarray(pixels, np.float32).reshape([len(pixels)] + list(spec.input.shape))
     y = sim.run(x)
     return np.asarray(y).reshape(len(pixels), -1).astype(np.int64)

@@ -76,14 +76,13 @@ class _MemoryBackend(Backend):
 
 
 class BitExactBackend(_MemoryBackend):
-    """The accelerator modelled by the bit-exact simulator of `build_dir`'s folded graph."""
+    """The accelerator modelled by the bit-exact simulator of the build (its memory images if written)."""
 
     def __init__(self, spec: AcceleratorSpec, build_dir: str | Path) -> None:
         super().__init__(spec)
-        from pcnn_hw.board.buildinfo import folded_graph_path
-        from pcnn_hw.sim.executor import Simulator
+        from pcnn_hw.board.buildinfo import build_simulator
 
-        self.sim = Simulator(folded_graph_path(build_dir))
+        self.sim = build_simulator(build_dir)
 
     def compute(self, pixels: np.ndarray) -> np.ndarray:
         """Simulator outputs of the pixels, flattened per image."""

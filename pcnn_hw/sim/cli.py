@@ -13,7 +13,7 @@ def register(subparsers: Any) -> None:
     """Add the `verify` subcommand."""
     p = subparsers.add_parser(
         "verify",
-        help="fidelity ladder: PyTorch, QONNX, FINN graph, bit-exact simulator",
+        help="fidelity ladder: PyTorch, QONNX, FINN graph, bit-exact simulator, board",
         description="Run test images through every available level and compare each with the one above.",
     )
     p.add_argument("model", type=Path, help="QONNX model (model.onnx)")
@@ -28,6 +28,13 @@ def register(subparsers: Any) -> None:
         type=Path,
         default=None,
         help="PyTorch checkpoint (default: a .pt next to the onnx, if any)",
+    )
+    p.add_argument(
+        "--bitfile",
+        type=Path,
+        default=None,
+        help="board level on this bitstream (on a PYNQ board; default: bitstreams/<board>/NAME.bit there, "
+        "the simulated board elsewhere)",
     )
     p.set_defaults(func=run)
 
@@ -96,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
         finn_level(folded),
         sim_level(folded, build_dir=args.build if wdir is not None else None),
     ]
+    from pcnn_hw.board.level import board_level
+
+    levels.append(board_level(args.build, getattr(args, "bitfile", None)))
     print(
         f"model {args.model}, folded graph {folded_path}, weight images {wdir or 'from the graph'}, "
         f"{len(x)} {args.data} test images"
