@@ -182,15 +182,21 @@ class Simulator:
             return PackedBits.from_bits((x > 0).astype(np.uint8) if self.input_dtype == "BIPOLAR" else x)
         return x
 
-    def run(self, x: np.ndarray, keep: bool = False) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
+    def run(
+        self, x: np.ndarray, keep: bool = False, capture: tuple[str, ...] = ()
+    ) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
         """Execute the graph on a batch x (N, ...); returns the graph output (N, ...) as a numpy array.
 
-        With keep=True also returns every intermediate tensor (unpacked) by tensor name.
+        With keep=True also returns every intermediate tensor (unpacked) by tensor name; with
+        `capture` only the named tensors.
         """
         vals: dict[str, Any] = {self.input_name: self.prepare_input(x)}
+        captured: dict[str, np.ndarray] = {}
         with blas_single_thread():
             for s in self.steps:
                 vals[s.out] = s.run(vals[s.inp])
+                if s.inp in capture:
+                    captured[s.inp] = to_plain(vals[s.inp])
                 if not keep:
                     vals.pop(s.inp, None)
         n = np.asarray(x).shape[0]
@@ -198,7 +204,16 @@ class Simulator:
         out = out.reshape([n] + [d for d in self.output_shape[1:]]) if self.output_shape else out
         if keep:
             return out, {k: to_plain(v) for k, v in vals.items()}
+        if capture:
+            return out, captured
         return out
+
+    def score_tensor(self) -> str | None:
+        """Name of the tensor feeding the final LabelSelect (the integer class scores), if any."""
+        for s in reversed(self.steps):
+            if s.node.op_type.startswith("LabelSelect"):
+                return s.inp
+        return None
 
     def exp_cycles(self) -> dict[str, int]:
         """Cycles per frame of every layer (FINN's count), by node name."""

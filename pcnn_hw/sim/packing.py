@@ -154,6 +154,39 @@ def blas_single_thread() -> Iterator[None]:
 _BLAS_CONTROLLER: Any = None
 
 
+# from this many rows on, XOR a long contiguous row against one scalar weight word per call
+# (numpy's scalar-operand loops are SIMD; its short broadcast loops are not)
+ROW_LAYOUT_MIN_ROWS = 16384
+
+
+def _xnor_popcount_rows(xt: np.ndarray, w_words: np.ndarray, k_bits: int, threads: int | None) -> np.ndarray:
+    """`xnor_popcount_matmul` for many rows: xt (W, M) transposed input, one output channel per pass."""
+    nw, m = xt.shape
+    h = w_words.shape[0]
+    mism = np.empty((h, m), np.uint16 if k_bits < 65536 else np.uint32)
+    wv = [[np.uint64(v) for v in row] for row in w_words.tolist()]
+
+    def work(h0: int, h1: int) -> None:
+        buf = np.empty(m, np.uint64)
+        cnt = np.empty(m, np.uint8)
+        grp = np.empty(m, np.uint8)
+        for hh in range(h0, h1):
+            acc = mism[hh]
+            acc[...] = 0
+            for g in range(0, nw, 3):  # <= 3 * 64 = 192 fits uint8
+                for j in range(g, min(nw, g + 3)):
+                    np.bitwise_xor(xt[j], wv[hh][j], out=buf)
+                    if j == g:
+                        popcount(buf, out=grp)
+                    else:
+                        popcount(buf, out=cnt)
+                        np.add(grp, cnt, out=grp)
+                np.add(acc, grp, out=acc)
+
+    run_chunked(work, h, max(1, -(-h // 2)), threads)
+    return (k_bits - mism.astype(np.int32)).T
+
+
 def xnor_popcount_matmul(
     x_words: np.ndarray, w_words: np.ndarray, k_bits: int, threads: int | None = None, chunk: int = 1024
 ) -> np.ndarray:
@@ -166,6 +199,8 @@ def xnor_popcount_matmul(
     m, nw = x_words.shape
     h = w_words.shape[0]
     xt = np.ascontiguousarray(x_words.T)  # (W, M): each word column contiguous
+    if m >= ROW_LAYOUT_MIN_ROWS:
+        return _xnor_popcount_rows(xt, w_words, k_bits, threads)
     wt = np.ascontiguousarray(w_words.T)  # (W, H)
     mism = np.empty((m, h), np.uint16 if k_bits < 65536 else np.uint32)
     ch = max(64, chunk)

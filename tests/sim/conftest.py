@@ -12,7 +12,7 @@ import pytest
 class FoldedCase:
     """A torch model, its build directory and folded FINN graph, and the graph-input adapter."""
 
-    def __init__(self, torch_model, build_dir: Path):
+    def __init__(self, torch_model, build_dir: Path, onnx_path: Path):
         from qonnx.core.modelwrapper import ModelWrapper
 
         from pcnn_hw.sim.executor import Simulator
@@ -20,6 +20,7 @@ class FoldedCase:
 
         self.torch_model = torch_model
         self.build_dir = build_dir
+        self.onnx_path = onnx_path
         self.folded = ModelWrapper(str(build_dir / "folded.onnx"))
         sim = Simulator(self.folded)
         self._adapt = graph_input_adapter(sim.input_shape, sim.input_dtype)
@@ -58,7 +59,7 @@ def _build(name: str, work: Path, seed: int = 0) -> FoldedCase:
     path = work / f"{name}.onnx"
     export_qonnx(model, torch.zeros(1, *in_shape), str(path))
     build(path, work / f"build_{name}", "pynq-z2", folding=None, target_fps=3000, stream=io.StringIO())
-    return FoldedCase(model, work / f"build_{name}")
+    return FoldedCase(model, work / f"build_{name}", path)
 
 
 @pytest.fixture(scope="session")
