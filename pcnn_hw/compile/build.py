@@ -8,6 +8,7 @@ Build directory layout (``out_dir``)::
     report.json, report.md per-layer folding, cycles, estimated resources, FPS, latency
     weights/               per-layer memory images in hardware layout + index.json (see weights.py)
     build.json             the build's arguments and the steps run
+    finn/                  FINN's scratch space (FINN_BUILD_DIR); emptied at the end of a build
 
 A fresh build is written to a temporary directory beside ``out_dir`` and renamed on success; a
 resumed build (``from_step``) works on a copy of ``out_dir`` that replaces it on success. On failure
@@ -198,6 +199,7 @@ def build(
             _write_state(state_path, onnx_path, bd.name, ctx, names[: i + 1])
         shutil.copyfile(step_path(work, names[-1], steps), work / "folded.onnx")
         _finish_dir(work, out_dir)
+        finn_compat.prepare_finn(out_dir / "finn")  # keep FINN's scratch dir valid after the rename
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
