@@ -1,0 +1,274 @@
+"""The RTL flow on a build directory: generate -> size FIFOs -> simulate (checked against the bit-exact
+simulator) -> Yosys resources -> report.
+
+Layout it writes into ``build/NAME/``::
+
+    rtl/                 top.v, our pcnn_*.v templates, <layer>.weights.memh / .thresholds.memh, design.json
+    sim/                 Verilator objects (obj_<hash>/), fifo_sizing/ (the deep-FIFO pass), rtl_report.json
+    report.json          gains an "rtl" section: cycles/frame vs FINN's estimate, FPS, Yosys vs FINN resources
+
+FIFO sizing (documented in rtl/README.md): the design is first stitched with FIFOs one frame deep and
+simulated unthrottled, which gives the true steady-state period T (the slowest layer). It is then
+simulated again with the input throttled to one frame per T cycles, spread evenly over the frame, and
+each FIFO's maximum occupancy is recorded; the final depth is max(2, occupancy + 1). With these depths
+no layer is ever blocked in steady state by a full FIFO that the deep design would not block, so the
+sized design reaches the same T; the final run checks it. Two Verilator builds, seconds of simulation.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pcnn_hw.errors import ModelFileError, VerificationError
+from pcnn_hw.rtl.spec import RtlLayer, fmt_of_datatype, rtl_layers
+from pcnn_hw.rtl.stitch import Design, frame_elems, stitch, write_design
+from pcnn_hw.rtl.verilate import SimResult, build_model, run_model
+
+
+@dataclass
+class RtlDesign:
+    """A build directory's RTL: the bit-exact simulator, the RTL layers and input geometry."""
+
+    build_dir: Path
+    sim: Any  # pcnn_hw.sim.executor.Simulator
+    layers: list[RtlLayer]
+    in_elems: int
+
+    @property
+    def rtl_dir(self) -> Path:
+        """build/NAME/rtl."""
+        return self.build_dir / "rtl"
+
+    @property
+    def sim_dir(self) -> Path:
+        """build/NAME/sim."""
+        return self.build_dir / "sim"
+
+    def stitch(self, depths: list[int] | None = None) -> Design:
+        """Stitched design with the given FIFO depths (default: rtl/design.json's, else 2)."""
+        if depths is None:
+            man = self.rtl_dir / "design.json"
+            if man.is_file():
+                depths = json.loads(man.read_text())["fifo_depths"]
+        return stitch(self.layers, self.in_elems, depths)
+
+    def graph_input(self, images: np.ndarray) -> np.ndarray:
+        """NCHW float images in [0, 1] -> the folded graph's input (NHWC / flat, 0..255 for UINT8)."""
+        from pcnn_hw.sim.ladder import graph_input_adapter
+
+        return graph_input_adapter(self.sim.input_shape, self.sim.input_dtype)(images)
+
+    def reference(self, x: np.ndarray) -> np.ndarray:
+        """Bit-exact simulator output (frames, elements) on graph inputs ``x``."""
+        return np.asarray(self.sim.run(x)).reshape(x.shape[0], -1)
+
+
+def load_design(build_dir: str | Path, folded: Any = None) -> RtlDesign:
+    """The RTL layers of a build directory (graph: folded.onnx; weights: the compiler's weights/ images)."""
+    from pcnn_hw.sim.executor import Simulator, load_memory_images
+
+    build_dir = Path(build_dir).resolve()
+    if folded is None:
+        folded = build_dir / "folded.onnx"
+        if not folded.is_file():
+            from pcnn_hw.sim.ladder import find_folded_graph
+
+            folded = find_folded_graph(build_dir)
+    wdir = build_dir / "weights"
+    memory = load_memory_images(wdir) if (wdir / "index.json").is_file() else None
+    sim = Simulator(folded, memory=memory)
+    layers = rtl_layers(sim.layers, fmt_of_datatype(sim.input_dtype))
+    if not layers:
+        raise ModelFileError(f"{build_dir}: the folded graph has no hardware layers")
+    return RtlDesign(build_dir, sim, layers, int(np.prod(sim.input_shape[1:])))
+
+
+def random_inputs(rd: RtlDesign, n: int, seed: int = 0) -> np.ndarray:
+    """Random graph inputs (n, elements per frame) in the input datatype's range."""
+    rng = np.random.default_rng(seed)
+    f = rd.layers[0].inp.fmt
+    lo, hi = (-(2 ** (f.bits - 1)), 2 ** (f.bits - 1)) if f.signed else (0, 2**f.bits)
+    return rng.integers(lo, hi, size=(n, *rd.sim.input_shape[1:]))
+
+
+def deep_depths(layers: list[RtlLayer], in_elems: int) -> list[int]:
+    """One frame (+2) of beats per FIFO: an upper bound no FIFO needs to exceed for full throughput."""
+    counts = frame_elems(layers, in_elems)
+    prod = [layers[0].inp.elems] + [r.out.elems for r in layers]
+    return [c // e + 2 for c, e in zip(counts, prod, strict=True)]
+
+
+def size_fifos(rd: RtlDesign, frames: int = 4, timeout_s: float = 1800.0) -> tuple[list[int], dict]:
+    """FIFO depths from simulated occupancy (see the module docstring); returns (depths, info)."""
+    t0 = time.perf_counter()
+    deep = rd.stitch(deep_depths(rd.layers, rd.in_elems))
+    work = rd.sim_dir / "fifo_sizing"
+    exe = build_model(deep, work / "rtl", work, timeout_s)
+    x = random_inputs(rd, frames).reshape(frames, -1)
+    free = run_model(exe, deep, work / "rtl", x)
+    period = free.cycles_per_frame
+    thr = run_model(exe, deep, work / "rtl", x, throttle=period)
+    depths = [max(2, int(m) + 1) for m in thr.fifo_max]
+    info = {
+        "method": "simulated occupancy at the steady-state period (throttled input)",
+        "deep_cycles_per_frame": period,
+        "throttled_cycles_per_frame": thr.cycles_per_frame,
+        "depths": depths,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    return depths, info
+
+
+def simulate(
+    rd: RtlDesign,
+    d: Design,
+    x: np.ndarray,
+    backpressure: float = 0.0,
+    seed: int = 0,
+    timeout_s: float = 1800.0,
+) -> tuple[SimResult, np.ndarray]:
+    """Verilate (cached) and run graph inputs ``x``; VerificationError naming the first differing frame."""
+    exe = build_model(d, rd.rtl_dir, rd.sim_dir, timeout_s)
+    xs = np.asarray(x).reshape(x.shape[0], -1)
+    res = run_model(exe, d, rd.rtl_dir, xs, backpressure=backpressure, seed=seed)
+    ref = rd.reference(np.asarray(x))
+    if ref.shape != res.outputs.shape or not np.array_equal(ref, res.outputs):
+        bad = (
+            np.nonzero(np.any(ref.reshape(res.outputs.shape) != res.outputs, axis=1))[0]
+            if ref.size == res.outputs.size
+            else [0]
+        )
+        i = int(bad[0])
+        raise VerificationError(
+            f"RTL simulation disagrees with the bit-exact simulator on {len(bad)} of {len(xs)} frames; "
+            f"first: frame {i}: RTL {res.outputs[i][:8].tolist()} vs simulator {ref.reshape(res.outputs.shape)[i][:8].tolist()}"
+        )
+    return res, ref
+
+
+def run_rtl(
+    build_dir: str | Path,
+    *,
+    frames: int = 8,
+    backpressure: float = 0.0,
+    fifo_sizing: bool = True,
+    synth: bool = True,
+    clock_mhz: float | None = None,
+    stream: Any = None,
+    folded: Any = None,
+) -> dict:
+    """Generate, size, simulate, synthesize; write rtl/, sim/rtl_report.json and report.json['rtl']."""
+    t0 = time.perf_counter()
+    rd = load_design(build_dir, folded)
+    log = (lambda m: print(m, file=stream, flush=True)) if stream is not None else (lambda m: None)
+    sizing = None
+    if fifo_sizing:
+        depths, sizing = size_fifos(rd)
+        log(f"        FIFO depths {depths} ({sizing['seconds']} s)")
+    else:
+        depths = None
+    d = stitch(rd.layers, rd.in_elems, depths)
+    write_design(d, rd.rtl_dir)
+    t_gen = time.perf_counter() - t0
+    x = random_inputs(rd, frames, seed=1)
+    res, _ = simulate(rd, d, x, backpressure=backpressure)
+    t_sim = time.perf_counter() - t0 - t_gen
+    rep_path = rd.build_dir / "report.json"
+    rep = json.loads(rep_path.read_text()) if rep_path.is_file() else {}
+    clock = clock_mhz or float(rep.get("clock_mhz", 100.0))
+    est = max(r.exp_cycles for r in rd.layers)
+    bottleneck = max(rd.layers, key=lambda r: r.exp_cycles).name
+    cpf = res.cycles_per_frame
+    out: dict = {
+        "frames": frames,
+        "backpressure": backpressure,
+        "clock_mhz": clock,
+        "cycles_per_frame": cpf,
+        "estimate_cycles_per_frame": est,
+        "estimate_bottleneck": bottleneck,
+        "cycles_vs_estimate": cpf / est,
+        "fps": clock * 1e6 / cpf,
+        "first_frame_latency_cycles": res.first_latency,
+        "estimate_latency_cycles": rep.get("latency_cycles"),
+        "bit_exact_frames": frames,
+        "fifo_depths": d.fifo_depths,
+        "fifo_sizing": sizing,
+        "layers": res.layer_table(),
+        "seconds": {"generate_and_size": round(t_gen, 1), "simulate": round(t_sim, 1)},
+    }
+    if synth:
+        from pcnn_hw.rtl.yosys import synth_design
+
+        t1 = time.perf_counter()
+        ys = synth_design(d, rd.rtl_dir)
+        out["yosys"] = ys
+        out["seconds"]["yosys"] = round(time.perf_counter() - t1, 1)
+        finn = {row["name"]: row for row in rep.get("layers", [])}
+        for name, r in ys["layers"].items():
+            f = finn.get(name, {})
+            for key in ("LUT", "BRAM36"):
+                fv = f.get(key)
+                r[f"FINN_{key}"] = fv
+                r[f"ratio_{key}"] = (r[key] / fv) if fv else None
+        tot = rep.get("totals", {})
+        out["yosys_vs_finn"] = {
+            k: {
+                "yosys": ys["total"][k],
+                "finn": tot.get(k),
+                "ratio": ys["total"][k] / tot[k] if tot.get(k) else None,
+            }
+            for k in ("LUT", "BRAM36")
+        }
+    out["seconds"]["total"] = round(time.perf_counter() - t0, 1)
+    rd.sim_dir.mkdir(parents=True, exist_ok=True)
+    (rd.sim_dir / "rtl_report.json").write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
+    if rep:
+        rep["rtl"] = {k: v for k, v in out.items() if k not in ("layers",)}
+        rep_path.write_text(json.dumps(rep, indent=2, sort_keys=True) + "\n")
+    log(
+        f"        RTL: {cpf:,.0f} cycles/frame (estimate {est:,}, x{cpf / est:.3f}), {out['fps']:,.0f} FPS at "
+        f"{clock:g} MHz, first-frame latency {res.first_latency:,} cycles, bit-exact on {frames} frames"
+        + (
+            f"; Yosys LUT {out['yosys']['total']['LUT']:,}, BRAM36 {out['yosys']['total']['BRAM36']:g}"
+            if synth
+            else ""
+        )
+    )
+    return out
+
+
+def rtl_level(build_dir: str | Path) -> Any:
+    """Fidelity-ladder level 'RTL (Verilator)': labels from the cycle-accurate simulation of build/NAME/rtl."""
+    from pcnn_hw.sim.ladder import Level, _label_output
+
+    rd = load_design(build_dir)
+    d = rd.stitch()
+
+    def predict(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = rd.graph_input(images)
+        exe = build_model(d, rd.rtl_dir, rd.sim_dir)
+        res = run_model(exe, d, rd.rtl_dir, np.asarray(x).reshape(x.shape[0], -1))
+        y = res.outputs
+        return _label_output(y), y.reshape(y.shape[0], -1)
+
+    return Level("RTL (Verilator)", predict)
+
+
+def rtl_summary(build_dir: str | Path) -> str | None:
+    """'RTL: N cycles/frame, F FPS at C MHz' from report.json's rtl section, if the build has one."""
+    p = Path(build_dir) / "report.json"
+    if not p.is_file():
+        return None
+    r = json.loads(p.read_text()).get("rtl")
+    if not r:
+        return None
+    return (
+        f"RTL (Verilator): {r['cycles_per_frame']:,.0f} cycles/frame (estimate {r['estimate_cycles_per_frame']:,}),"
+        f" {r['fps']:,.0f} FPS at {r['clock_mhz']:g} MHz"
+    )
