@@ -150,6 +150,7 @@ class MVAU(HwLayer):
 
     weight_mem: np.ndarray = field(default_factory=lambda: np.zeros((1, 1, 1)))
     thresh_mem: np.ndarray | None = None
+    overflow: dict | None = None  # accumulator values beyond accDataType seen so far (see check_overflow)
 
     # -- attributes -----------------------------------------------------------------------------
     @property
@@ -308,9 +309,41 @@ class MVAU(HwLayer):
         acc = exact_int_matmul(xv.reshape(-1, self.mw), self._wint)
         return acc.reshape(lead + (self.mh,))
 
+    def accumulator_range(self) -> tuple[float, float]:
+        """(min, max) the hardware accumulator can hold: `accDataType` (finn-hlslib accumulates in the
+        threshold type, at least as wide, or, without thresholds, in the output type, which FINN sets
+        equal to accDataType)."""
+        return datatype_range(str(self.attrs.get("accDataType", "INT32")))
+
+    def check_overflow(self, acc: np.ndarray) -> None:
+        """Record in `self.overflow` accumulator values the hardware accumulator cannot hold.
+
+        FINN sizes the XNOR accumulator from the bipolar weights against {0, 1} inputs, i.e. the range
+        of sum_i x_i w_i, while the popcount P = #(x_i == w_i) lies in [0, MW]; P above that range would
+        wrap in hardware but not in FINN's Python execution (nor, by default, here).
+        """
+        if acc.size == 0:
+            return
+        lo, hi = self.accumulator_range()
+        amin, amax = float(acc.min()), float(acc.max())
+        if amin < lo or amax > hi:
+            n = int(np.count_nonzero((acc < lo) | (acc > hi)))
+            prev = self.overflow or {"values": 0, "min": amin, "max": amax}
+            self.overflow = {
+                "values": prev["values"] + n,
+                "min": min(prev["min"], amin),
+                "max": max(prev["max"], amax),
+                "range": (lo, hi),
+                "accDataType": str(self.attrs.get("accDataType")),
+            }
+
     def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
-        """Bit-exact batched execution: accumulator, then thresholds unless noActivation."""
+        """Bit-exact batched execution: accumulator, then thresholds unless noActivation.
+
+        Accumulator values outside `accumulator_range()` are recorded in `self.overflow`.
+        """
         acc = self.accumulate(x)
+        self.check_overflow(acc)
         if self.no_activation:
             return acc.astype(np.int64)
         return apply_thresholds(

@@ -103,6 +103,11 @@ def run(args: argparse.Namespace) -> int:
         finn_level(folded),
         sim_level(folded, build_dir=args.build if wdir is not None else None),
     ]
+    if (args.build / "rtl" / "design.json").is_file():  # RTL level (pcnn_hw/rtl), when built with --rtl
+        from pcnn_hw.rtl.flow import rtl_level, rtl_summary
+
+        levels.append(rtl_level(args.build))
+        print(rtl_summary(args.build) or "RTL (Verilator): no cycle report")
     from pcnn_hw.board.level import board_level
 
     levels.append(board_level(args.build, getattr(args, "bitfile", None)))

@@ -215,6 +215,14 @@ class Simulator:
                 return s.inp
         return None
 
+    def overflows(self) -> dict[str, dict]:
+        """Layers whose accumulator exceeded its hardware type in any run so far: name -> details."""
+        return {
+            layer.name: layer.overflow
+            for layer in self.layers
+            if getattr(layer, "overflow", None) is not None
+        }
+
     def exp_cycles(self) -> dict[str, int]:
         """Cycles per frame of every layer (FINN's count), by node name."""
         return {layer.name: layer.exp_cycles() for layer in self.layers}

@@ -24,6 +24,7 @@ class Level:
     name: str
     predict: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
     layer_probe: Callable[[np.ndarray], str] | None = None  # names the first differing layer, if it can
+    notes: Callable[[], list[str]] | None = None  # warnings after predict() (e.g. accumulator overflow)
 
 
 @dataclass
@@ -38,6 +39,7 @@ class LevelResult:
     mismatches: list[int] = field(default_factory=list)
     ties: list[int] = field(default_factory=list)  # labels differ only among classes tied for the top
     detail: str = ""
+    notes: list[str] = field(default_factory=list)  # the level's warnings
 
 
 TIE_ATOL = 1e-5
@@ -178,7 +180,17 @@ def sim_level(folded: Any, finn_ref: Any = None, build_dir: str | Path | None = 
                 return f"layer {step.node.name} ({step.node.op_type})"
         return "no intermediate tensor differs"
 
-    return Level("bit-exact sim", predict, probe)
+    def notes() -> list[str]:
+        out = []
+        for name, ov in sim.overflows().items():
+            out.append(
+                f"layer {name}: {ov['values']} accumulator value(s) in [{ov['min']:g}, {ov['max']:g}] exceed "
+                f"accDataType {ov['accDataType']} {ov['range']} - hardware would wrap, FINN's Python "
+                "execution (and this simulator) do not"
+            )
+        return out
+
+    return Level("bit-exact sim", predict, probe, notes)
 
 
 def run_ladder(levels: list[Level], x: np.ndarray, y: np.ndarray | None) -> list[LevelResult]:
@@ -188,6 +200,8 @@ def run_ladder(levels: list[Level], x: np.ndarray, y: np.ndarray | None) -> list
         labels, raw = lv.predict(x)
         acc = float(np.mean(labels == y)) if y is not None else float("nan")
         res = LevelResult(lv.name, labels, raw, acc)
+        if lv.notes is not None:
+            res.notes = lv.notes()
         if results:
             prev = results[-1]
             mism = np.nonzero(labels != prev.labels)[0]
@@ -231,4 +245,6 @@ def format_ladder(results: list[LevelResult], n: int) -> str:
             )
         if r.detail:
             lines.append(f"DISAGREEMENT at {r.name}: {r.detail}")
+        for note in r.notes:
+            lines.append(f"WARNING at {r.name}: {note}")
     return "\n".join(lines)

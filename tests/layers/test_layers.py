@@ -252,3 +252,19 @@ def test_error_paths() -> None:
     bad = helper.make_node("Sigmoid", ["x"], ["y"], name="sig0")
     with pytest.raises(UnsupportedOpError, match="sig0.*Sigmoid.*MVAU"):
         layer_from_node(bad, {}.get)
+
+
+def test_accumulator_overflow_is_recorded() -> None:
+    """FINN sizes the XNOR accumulator as the range of x.w (x in {0,1}, w in {-1,+1}); the popcount can
+    exceed it. The layer records such values."""
+    mw = 8
+    w = np.ones((mw, 1), np.float32)  # all +1: FINN's range [0, 8] -> UINT4; use a too-narrow INT4
+    node = _mvau_node(mw, 1, 1, 1, True, True, odt="INT4")
+    node.attribute.extend([helper.make_attribute("accDataType", "INT4")])
+    layer = layer_from_node(node, {"w": w}.get)
+    layer.execute(PackedBits.from_bits(np.ones((2, mw), np.uint8)))  # P = 8 > INT4 max 7
+    assert layer.overflow is not None and layer.overflow["max"] == 8 and layer.overflow["values"] == 2
+    ok = layer_from_node(_mvau_node(mw, 1, 1, 1, True, True, odt="INT4"), {"w": w}.get)
+    ok.attrs["accDataType"] = "UINT4"
+    ok.execute(PackedBits.from_bits(np.ones((2, mw), np.uint8)))
+    assert ok.overflow is None
