@@ -1,0 +1,36 @@
+"""Bit-exact packed simulator of folded FINN dataflow graphs, and the fidelity ladder.
+
+    from pcnn_hw.sim import Simulator, FinnReference, PackedBits
+    sim = Simulator("build/NAME/folded.onnx", memory=load_weights("build/NAME"))  # batched, bit-exact
+    y = sim.run(x)                      # x: (N, *graph input shape[1:]); y: graph output, int
+    y, tensors = sim.run(x, keep=True)  # plus every intermediate tensor (unpacked), by name
+    sim.layers, sim.exp_cycles(), sim.overflows()
+
+`FinnReference(folded).run(x)` is FINN+'s own Python execution of the same graph (image by image);
+`pcnn_hw.sim.ladder` holds the Level objects `pcnn-hw verify` runs. Layer semantics live in
+`pcnn_hw.layers`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Lazy: pcnn_hw.layers imports pcnn_hw.sim.packing, and the executor imports pcnn_hw.layers.
+_EXPORTS = {
+    "Simulator": "pcnn_hw.sim.executor",
+    "FinnReference": "pcnn_hw.sim.finn_reference",
+    "PackedBits": "pcnn_hw.sim.packing",
+    "pack_bits": "pcnn_hw.sim.packing",
+    "unpack_bits": "pcnn_hw.sim.packing",
+    "xnor_popcount_matmul": "pcnn_hw.sim.packing",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public names on first use."""
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'pcnn_hw.sim' has no attribute {name!r}")
