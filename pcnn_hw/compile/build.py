@@ -44,6 +44,7 @@ class BuildResult:
     report: dict
     warnings: list[str] = field(default_factory=list)
     steps_run: list[str] = field(default_factory=list)
+    all_steps: list[str] = field(default_factory=lambda: step_names(DEFAULT_STEPS))  # the pipeline
 
     @property
     def weights_dir(self) -> Path:
@@ -52,7 +53,9 @@ class BuildResult:
 
     def step_model(self, name: str) -> Path:
         """Path of the saved graph after step ``name``."""
-        return step_path(self.out_dir, name)
+        if name not in self.all_steps:
+            raise UnknownNameError("step", name, self.all_steps)
+        return self.out_dir / "steps" / f"{self.all_steps.index(name) + 1:02d}_{name}.onnx"
 
 
 def step_path(out_dir: Path, name: str, steps: tuple[Step, ...] | list[Step] = DEFAULT_STEPS) -> Path:
@@ -212,7 +215,7 @@ def build(
             f"BRAM36 {rep['totals']['BRAM36']:g} ({rep['utilization']['BRAM36']:.0%}); "
             f"report: {out_dir / 'report.md'}"
         )
-    return BuildResult(out_dir, out_dir / "folded.onnx", rep, list(ctx.warnings), run)
+    return BuildResult(out_dir, out_dir / "folded.onnx", rep, list(ctx.warnings), run, names)
 
 
 def _write_state(path: Path, onnx_path: str | Path, board: str, ctx: BuildContext, done: list[str]) -> None:
