@@ -27,14 +27,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--clock-mhz", type=float, default=None, help="clock (default: the board's)")
     p.add_argument("--lut-fraction", type=float, default=0.85,
                    help="share of the board's LUTs the auto folding may use (default 0.85)")
+    p.add_argument("--rtl", action="store_true",
+                   help="also generate Verilog, simulate it with Verilator and estimate resources with Yosys")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the build command."""
     from pcnn_hw.compile.build import build
+    from pcnn_hw.compile.steps import DEFAULT_STEPS
 
+    steps = DEFAULT_STEPS
+    if getattr(args, "rtl", False):
+        from pcnn_hw.rtl.step import RTL_STEPS as steps
     build(args.model, args.out, args.board, folding=None if args.target_fps else args.folding,
           target_fps=args.target_fps, clock_mhz=args.clock_mhz, from_step=args.from_step,
-          lut_fraction=args.lut_fraction)
+          lut_fraction=args.lut_fraction, steps=steps)
     return 0

@@ -147,7 +147,8 @@ def simulate(
         i = int(bad[0])
         raise VerificationError(
             f"RTL simulation disagrees with the bit-exact simulator on {len(bad)} of {len(xs)} frames; "
-            f"first: frame {i}: RTL {res.outputs[i][:8].tolist()} vs simulator {ref.reshape(res.outputs.shape)[i][:8].tolist()}"
+            f"first: frame {i}: RTL {res.outputs[i][:8].tolist()} vs simulator "
+            f"{ref.reshape(res.outputs.shape)[i][:8].tolist()}"
         )
     return res, ref
 
@@ -232,7 +233,8 @@ def run_rtl(
         rep["rtl"] = {k: v for k, v in out.items() if k not in ("layers",)}
         rep_path.write_text(json.dumps(rep, indent=2, sort_keys=True) + "\n")
     log(
-        f"        RTL: {cpf:,.0f} cycles/frame (estimate {est:,}, x{cpf / est:.3f}), {out['fps']:,.0f} FPS at "
+        f"        RTL: {cpf:,.0f} cycles/frame (estimate {est:,}, x{cpf / est:.3f}), "
+        f"{out['fps']:,.0f} FPS at "
         f"{clock:g} MHz, first-frame latency {res.first_latency:,} cycles, bit-exact on {frames} frames"
         + (
             f"; Yosys LUT {out['yosys']['total']['LUT']:,}, BRAM36 {out['yosys']['total']['BRAM36']:g}"
@@ -244,7 +246,7 @@ def run_rtl(
 
 
 def rtl_level(build_dir: str | Path) -> Any:
-    """Fidelity-ladder level 'RTL (Verilator)': labels from the cycle-accurate simulation of build/NAME/rtl."""
+    """Ladder level 'RTL (Verilator)': labels from the cycle-accurate simulation of build/NAME/rtl."""
     from pcnn_hw.sim.ladder import Level, _label_output
 
     rd = load_design(build_dir)
@@ -269,6 +271,7 @@ def rtl_summary(build_dir: str | Path) -> str | None:
     if not r:
         return None
     return (
-        f"RTL (Verilator): {r['cycles_per_frame']:,.0f} cycles/frame (estimate {r['estimate_cycles_per_frame']:,}),"
+        f"RTL (Verilator): {r['cycles_per_frame']:,.0f} cycles/frame "
+        f"(estimate {r['estimate_cycles_per_frame']:,}),"
         f" {r['fps']:,.0f} FPS at {r['clock_mhz']:g} MHz"
     )

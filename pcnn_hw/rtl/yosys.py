@@ -23,10 +23,26 @@ from pathlib import Path
 from pcnn_hw.rtl.stitch import Design, Instance, template_text
 from pcnn_hw.rtl.tools import find_yosys, repo_cache_dir, run_tool
 
-SCRIPT = "read_verilog -defer -sv {files}; synth_xilinx -family xc7 -noiopad -flatten -top {top}; tee -q -o stat.txt stat"
-LUTRAM_WEIGHT = {"RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 4, "RAM32X1S": 1,
-                 "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4, "RAM32M16": 8, "RAM64M8": 8,
-                 "SRL16E": 1, "SRLC32E": 1, "SRLC16E": 1}
+SCRIPT = (
+    "read_verilog -defer -sv {files}; synth_xilinx -family xc7 -noiopad -flatten -top {top}; "
+    "tee -q -o stat.txt stat"
+)
+LUTRAM_WEIGHT = {
+    "RAM32M": 4,
+    "RAM64M": 4,
+    "RAM32X1D": 2,
+    "RAM64X1D": 2,
+    "RAM128X1D": 4,
+    "RAM32X1S": 1,
+    "RAM64X1S": 1,
+    "RAM128X1S": 2,
+    "RAM256X1S": 4,
+    "RAM32M16": 8,
+    "RAM64M8": 8,
+    "SRL16E": 1,
+    "SRLC32E": 1,
+    "SRLC16E": 1,
+}
 
 
 @dataclass
@@ -53,8 +69,16 @@ class Resources:
 
     def to_dict(self) -> dict:
         """Report row."""
-        return {"LUT": self.lut, "LUT_logic": self.lut_logic, "LUT_mem": self.lut_mem, "FF": self.ff,
-                "RAMB18": self.ramb18, "RAMB36": self.ramb36, "BRAM36": self.bram36, "DSP": self.dsp}
+        return {
+            "LUT": self.lut,
+            "LUT_logic": self.lut_logic,
+            "LUT_mem": self.lut_mem,
+            "FF": self.ff,
+            "RAMB18": self.ramb18,
+            "RAMB36": self.ramb36,
+            "BRAM36": self.bram36,
+            "DSP": self.dsp,
+        }
 
 
 def parse_stat(text: str) -> Resources:
@@ -91,8 +115,9 @@ def wrapper(inst: Instance) -> str:
     )
 
 
-def synth_instance(inst: Instance, d: Design, rtl_dir: Path, cache_dir: Path | None = None,
-                   timeout_s: float = 3600.0) -> tuple[Resources, bool]:
+def synth_instance(
+    inst: Instance, d: Design, rtl_dir: Path, cache_dir: Path | None = None, timeout_s: float = 3600.0
+) -> tuple[Resources, bool]:
     """Synthesize one instance (cached); returns (resources, cache_hit)."""
     ydir = (Path(cache_dir) if cache_dir is not None else repo_cache_dir()) / "yosys"
     ydir.mkdir(parents=True, exist_ok=True)
@@ -133,8 +158,14 @@ def synth_design(d: Design, rtl_dir: Path, cache_dir: Path | None = None, jobs: 
     with ThreadPoolExecutor(max_workers=jobs) as ex:  # one Yosys process per instance, `jobs` at a time
         done = list(ex.map(lambda i: synth_instance(i, d, rtl_dir, cache_dir), d.instances))
     for inst, (res, hit) in zip(d.instances, done, strict=True):
-        rows.append({"name": inst.name, "kind": inst.kind, "layer": inst.layer, "cached": hit, **res.to_dict()})
+        rows.append(
+            {"name": inst.name, "kind": inst.kind, "layer": inst.layer, "cached": hit, **res.to_dict()}
+        )
         total = total.add(res)
         if inst.kind == "layer":
             per_layer[inst.name] = res
-    return {"instances": rows, "layers": {k: v.to_dict() for k, v in per_layer.items()}, "total": total.to_dict()}
+    return {
+        "instances": rows,
+        "layers": {k: v.to_dict() for k, v in per_layer.items()},
+        "total": total.to_dict(),
+    }

@@ -16,8 +16,9 @@ from pcnn_hw.rtl.verilate import build_model, run_model
 def make_layer(op: str, inits: dict[str, np.ndarray] | None = None, name: str = "L0", **attrs):
     """A pcnn_hw.layers object for one node of op type ``op`` with ``attrs`` and initializers."""
     inits = inits or {}
-    node = helper.make_node(op, ["x", *inits.keys()], ["y"], name=name, domain="finn.custom_op.fpgadataflow.hls",
-                            **attrs)
+    node = helper.make_node(
+        op, ["x", *inits.keys()], ["y"], name=name, domain="finn.custom_op.fpgadataflow.hls", **attrs
+    )
     return layer_from_node(node, lambda n: inits.get(n))
 
 
@@ -36,13 +37,26 @@ def mvau(rng, mw, mh, pe, simd, kind="xnor", nvec=3, name="M0", n_steps=1, odt="
     noact = kind == "acc"
     if not noact:
         inits["t"] = t
-    return make_layer("MVAU_hls", inits, name=name, MW=mw, MH=mh, PE=pe, SIMD=simd, noActivation=int(noact),
-                      numInputVectors=[1, nvec], outputDataType=odt if not noact else "INT32", ActVal=0, **attrs)
+    return make_layer(
+        "MVAU_hls",
+        inits,
+        name=name,
+        MW=mw,
+        MH=mh,
+        PE=pe,
+        SIMD=simd,
+        noActivation=int(noact),
+        numInputVectors=[1, nvec],
+        outputDataType=odt if not noact else "INT32",
+        ActVal=0,
+        **attrs,
+    )
 
 
-def run_chain(layers, in_fmt: Fmt, x: np.ndarray, work: Path, backpressure: float = 0.0,
-              depths=None, seed: int = 0):
-    """Stitch ``layers`` (pcnn_hw.layers objects), simulate frames ``x`` (N, ...); returns (rtl, ref, result)."""
+def run_chain(
+    layers, in_fmt: Fmt, x: np.ndarray, work: Path, backpressure: float = 0.0, depths=None, seed: int = 0
+):
+    """Stitch and simulate ``layers`` on frames ``x`` (N, ...); returns (rtl, ref, result, design)."""
     rl: list[RtlLayer] = rtl_layers(layers, in_fmt)
     per = int(np.prod(x.shape[1:]))
     d = stitch(rl, per, depths)

@@ -26,7 +26,8 @@ def test_chain_a_bit_exact(chain_a_design):
     layers, x, out, ref, res, d = chain_a_design
     np.testing.assert_array_equal(out, ref)
     assert any(i.kind == "dwc" for i in d.instances) or all(
-        a.out_width == b.in_width for a, b in zip(d.instances, d.instances[1:]))
+        a.out_width == b.in_width for a, b in zip(d.instances, d.instances[1:], strict=False)
+    )
     table = {row["layer"]: row for row in res.layer_table()}
     assert set(table) == {layer.name for layer in layers}
     assert table["mv0"]["in_beats"] > 0 and table["ls0"]["out_beats"] == x.shape[0]
@@ -56,5 +57,11 @@ def test_stalled_sink_is_a_deadlock_error(chain_a_design, rtl_work):
     layers, x, out, ref, res, d = chain_a_design
     exe = build_model(d, rtl_work / "chain_a" / "rtl", rtl_work / "chain_a" / "sim")
     with pytest.raises(SimulationError, match="stalled sink|deadlock"):
-        run_model(exe, d, rtl_work / "chain_a" / "rtl", x.reshape(x.shape[0], -1), backpressure=1.0,
-                  stall_window=500)
+        run_model(
+            exe,
+            d,
+            rtl_work / "chain_a" / "rtl",
+            x.reshape(x.shape[0], -1),
+            backpressure=1.0,
+            stall_window=500,
+        )

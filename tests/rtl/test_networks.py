@@ -1,0 +1,43 @@
+"""Whole networks through the RTL flow: FIFO sizing, Verilator vs the bit-exact simulator, cycles vs
+FINN's estimate, the RTL ladder level. mini-cnv and sfc (our models) are slow (compile + 2 Verilator
+builds each); cnv is in benchmarks/rtl_cnv.py."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from pcnn_hw.compile.build import build
+from pcnn_hw.export import export_model
+from pcnn_hw.models import build_model, randomize_batchnorm
+from pcnn_hw.quant import QuantConfig
+from pcnn_hw.rtl.flow import load_design, rtl_level, run_rtl
+
+
+def _build(name, shape, tmp_path):
+    torch.manual_seed(0)
+    model = randomize_batchnorm(build_model(name, QuantConfig(kind="sign"), in_shape=shape), 0).eval()
+    export_model(model, shape, tmp_path / "model.onnx", torch.rand(4, *shape))
+    return build(tmp_path / "model.onnx", tmp_path / "b", "pynq-z2", stream=io.StringIO())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,shape", [("mini-cnv", (1, 28, 28)), ("sfc", (1, 28, 28))])
+def test_network_rtl(name, shape, tmp_path):
+    """Sized FIFOs reach the estimate's throughput (within 5 %); outputs bit-exact; ladder level agrees."""
+    b = _build(name, shape, tmp_path)
+    rep = run_rtl(b.out_dir, frames=6, synth=False)
+    assert abs(rep["cycles_vs_estimate"] - 1) < 0.05, rep["cycles_vs_estimate"]
+    sizing = rep["fifo_sizing"]
+    assert rep["cycles_per_frame"] <= sizing["deep_cycles_per_frame"] * 1.01
+    assert json.loads((b.out_dir / "report.json").read_text())["rtl"]["fps"] > 0
+    lv = rtl_level(b.out_dir)
+    imgs = np.random.default_rng(3).random((5, *shape)).astype(np.float32)
+    labels, raw = lv.predict(imgs)
+    rd = load_design(b.out_dir)
+    ref = rd.reference(rd.graph_input(imgs))
+    np.testing.assert_array_equal(raw.reshape(ref.shape), ref)
