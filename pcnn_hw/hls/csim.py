@@ -15,6 +15,7 @@ import numpy as np
 
 from pcnn_hw.errors import SimulationError
 from pcnn_hw.hls.generate import HlsDesign, generate_hls, load_simulator
+from pcnn_hw.hls.plan import c_ident
 from pcnn_hw.hls.toolchain import RUN_TIMEOUT_S, compile_cached, run_exe, toolchain
 
 
@@ -46,7 +47,7 @@ class CSim:
             [hls / "top.cpp", hls / "tb.cpp"],
             [hls, hls / "include", hls / "tb"],
             Path(cache_dir) if cache_dir is not None else self.work,
-            "tb",
+            f"tb_{c_ident(self.build_dir.resolve().name)}",
             defines=("PCNN_CSIM_TAPS",),
         )
         self.exe, self.warnings, self.cached = res.exe, res.warnings, res.cached

@@ -27,3 +27,40 @@ def cache_dir() -> Path:
     """Directory of cached compiled testbenches (inside the repository's build/)."""
     CACHE.mkdir(parents=True, exist_ok=True)
     return CACHE
+
+
+def _model_build(name: str, work: Path, seed: int = 0) -> Path:
+    """Our own model `name` (random init, randomised BatchNorm), exported and built for pynq-z2."""
+    import io
+
+    import torch
+
+    from pcnn_hw.compile import testmodels
+    from pcnn_hw.compile.build import build
+    from pcnn_hw.export import export_model
+    from pcnn_hw.models import build_model
+    from pcnn_hw.quant import QuantConfig
+
+    torch.manual_seed(seed)
+    model = build_model(name, QuantConfig(kind="pcnn"), in_shape=(1, 28, 28))
+    testmodels._randomize_bn(model, seed)  # noqa: SLF001 - test helper of the compile package
+    model.eval()
+    imgs = torch.randint(0, 256, (8, 1, 28, 28), generator=torch.Generator().manual_seed(seed)) / 255.0
+    onnx = work / f"{name}.onnx"
+    export_model(model, (1, 28, 28), onnx, imgs)
+    build(onnx, work / name, "pynq-z2", stream=io.StringIO())
+    return work / name
+
+
+@pytest.fixture(scope="session")
+def model_builds(tmp_path_factory: pytest.TempPathFactory):
+    """Lazily built build directories of our models by name (mini-cnv, sfc)."""
+    work = tmp_path_factory.mktemp("hls_builds")
+    cache: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in cache:
+            cache[name] = _model_build(name, work)
+        return cache[name]
+
+    return get
