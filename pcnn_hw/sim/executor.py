@@ -75,7 +75,7 @@ class Simulator:
 
     `memory` optionally maps node names to memory images ({'weights': ..., 'thresholds': ...} in the
     hardware layout of `pcnn_hw.layers`), overriding the graph's initializers (e.g. the images the
-    compiler wrote to build/NAME/weights/).
+    compiler wrote to build/NAME/weights/). `max_batch`: images per internal sub-batch.
     """
 
     def __init__(
@@ -83,8 +83,10 @@ class Simulator:
         model: str | Path | onnx.ModelProto | Any,
         memory: dict[str, dict[str, np.ndarray]] | None = None,
         base_dir: str | Path | None = None,
+        max_batch: int = 16,
     ) -> None:
         proto = load_onnx(model)
+        self.max_batch = max(1, int(max_batch))
         if base_dir is None and isinstance(model, (str, Path)):
             base_dir = Path(model).parent
         self.model = proto
@@ -187,9 +189,30 @@ class Simulator:
     ) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
         """Execute the graph on a batch x (N, ...); returns the graph output (N, ...) as a numpy array.
 
-        With keep=True also returns every intermediate tensor (unpacked) by tensor name; with
-        `capture` only the named tensors.
+        Large batches run in sub-batches of `max_batch` images (cache-sized working sets are faster).
+        With keep=True also returns every intermediate tensor (unpacked) by tensor name (one pass, no
+        sub-batching); with `capture` only the named tensors.
         """
+        x = np.asarray(x)
+        n = x.shape[0]
+        if keep or n <= self.max_batch:
+            return self._run_batch(x, keep, capture)
+        outs, caps = [], []
+        for s in range(0, n, self.max_batch):
+            r = self._run_batch(x[s : s + self.max_batch], False, capture)
+            if capture:
+                outs.append(r[0])
+                caps.append(r[1])
+            else:
+                outs.append(r)
+        out = np.concatenate(outs, axis=0)
+        if capture:
+            return out, {k: np.concatenate([c[k] for c in caps], axis=0) for k in caps[0]}
+        return out
+
+    def _run_batch(
+        self, x: np.ndarray, keep: bool, capture: tuple[str, ...]
+    ) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
         vals: dict[str, Any] = {self.input_name: self.prepare_input(x)}
         captured: dict[str, np.ndarray] = {}
         with blas_single_thread():
