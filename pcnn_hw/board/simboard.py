@@ -4,7 +4,7 @@
   The DMA model unpacks the MM2S bytes with the stream format of the spec, runs the simulator, packs
   the outputs and ends the S2MM packet after the batch register's count of images (the wrapper's
   TLAST), so packing, batching and unpacking of the driver are exercised end to end.
-* `VerilatorBackend` — the Verilator model of the stitched RTL top, when `pcnn_hw.rtl` provides one.
+* `VerilatorBackend` — the Verilator model of the stitched RTL top (`pcnn_hw.rtl`), cycle-accurate.
 * `StalledBackend` — an accelerator that never answers (for the driver's timeout).
 
 `bitexact`, `verilator` and `stalled` are factories for `verify_on_board.py --backend MODULE:FUNC`
@@ -105,27 +105,47 @@ class StalledBackend(_MemoryBackend):
 
 
 class VerilatorBackend(_MemoryBackend):
-    """The accelerator modelled by the Verilator simulation of the stitched RTL top (`pcnn_hw.rtl`)."""
+    """The accelerator modelled by the Verilator simulation of the stitched RTL top (`pcnn_hw.rtl`).
 
-    def __init__(self, spec: AcceleratorSpec, build_dir: str | Path) -> None:
+    The design is stitched from the build's layers (with the FIFO depths of build/NAME/rtl/design.json
+    when the RTL step wrote one) into build/NAME/sim/board-rtl/ and verilated into
+    build/NAME/sim/board-verilator/ (cached by content hash); every batch is one Verilator run with
+    optional random output backpressure.
+    """
+
+    def __init__(self, spec: AcceleratorSpec, build_dir: str | Path, backpressure: float = 0.0) -> None:
         super().__init__(spec)
         try:
-            from pcnn_hw.rtl import harness  # type: ignore[attr-defined]
-        except ImportError:
+            from pcnn_hw.rtl.spec import fmt_of_datatype, rtl_layers
+            from pcnn_hw.rtl.stitch import stitch
+            from pcnn_hw.rtl.verilate import build_model, run_model
+        except ImportError as exc:
             raise BoardError(
-                "the Verilator model of the stitched RTL is not available (pcnn_hw.rtl.harness); "
-                "use the bit-exact backend"
+                f"the RTL backend (pcnn_hw.rtl) is not available ({exc}); use the bit-exact backend"
             ) from None
-        self._harness = harness
+        from pcnn_hw.board.buildinfo import build_simulator
+
         self.build_dir = Path(build_dir)
+        layers = rtl_layers(build_simulator(build_dir).layers, fmt_of_datatype(spec.input.datatype))
+        depths = None
+        man = self.build_dir / "rtl" / "design.json"
+        if man.is_file():
+            import json
+
+            depths = json.loads(man.read_text()).get("fifo_depths")
+        self.design = stitch(layers, spec.input.n_elems, depths)
+        self.rtl_dir = self.build_dir / "sim" / "board-rtl"
+        self.exe = build_model(self.design, self.rtl_dir, self.build_dir / "sim" / "board-verilator")
+        self._run = run_model
+        self.backpressure = backpressure
+        self.last: Any = None
 
     def compute(self, pixels: np.ndarray) -> np.ndarray:
-        """Stream the pixels through the Verilator model."""
-        run = getattr(self._harness, "run_images", None)
-        if run is None:
-            raise BoardError("pcnn_hw.rtl.harness has no run_images(build_dir, pixels)")
-        out = run(self.build_dir, pixels)
-        return np.asarray(out).reshape(len(pixels), -1).astype(np.int64)
+        """Stream the pixels through the verilated top; outputs per frame."""
+        self.last = self._run(
+            self.exe, self.design, self.rtl_dir, pixels, backpressure=self.backpressure, seed=self.transfers
+        )
+        return np.asarray(self.last.outputs).reshape(len(pixels), -1).astype(np.int64)
 
 
 def bitexact(spec: AcceleratorSpec, arg: Any) -> Backend:
@@ -137,6 +157,8 @@ def bitexact(spec: AcceleratorSpec, arg: Any) -> Backend:
 
 def verilator(spec: AcceleratorSpec, arg: Any) -> Backend:
     """Factory for verify_on_board.py: Verilator backend of build directory `arg`."""
+    if not arg:
+        raise BoardError("the Verilator backend needs the build directory (--backend-arg build/NAME)")
     return VerilatorBackend(spec, arg)
 
 

@@ -37,10 +37,10 @@ from pcnn_hw.errors import BoardError, ToolMissingError
 TCL_FILE = "build_bitstream.tcl"
 WRAPPER_FILE = "pcnn_accel_wrapper.v"
 WRAPPER_MODULE = "pcnn_accel_wrapper"
-RTL_MANIFEST = "manifest.json"  # optional, written by the RTL backend: {"top": module, "files": [...]}
+RTL_MANIFESTS = ("design.json", "manifest.json")  # written by the RTL backend: {"top": module, "input": ...}
 TOP_CANDIDATES = ("{name}_top.v", "top.v", "pcnn_top.v", "{name}_top.sv", "top.sv", "pcnn_top.sv")
 RTL_SUFFIXES = (".v", ".sv", ".vh", ".svh")
-INIT_SUFFIXES = (".dat", ".mem", ".hex", ".coe")
+INIT_SUFFIXES = (".memh", ".dat", ".mem", ".hex", ".coe")
 IP_VLNV = "pcnn-hw.org:pcnn:pcnn_accel_wrapper:1.0"
 
 # Vivado board-file part names (used when the board files are installed; the part alone otherwise)
@@ -67,6 +67,8 @@ class RtlTop:
     m_axis: str  # prefix of the output stream ports
     in_width: int | None
     out_width: int | None
+    in_elem: tuple[int, bool, int] | None = None  # (bits, signed, elems per beat) from design.json
+    out_elem: tuple[int, bool, int] | None = None
 
 
 _PORT_RE = re.compile(
@@ -89,23 +91,29 @@ def find_rtl_top(build_dir: Path, name: str) -> RtlTop:
     if not rtl.is_dir():
         raise BoardError(
             f"{rtl}: no stitched RTL; generate it first (the RTL backend writes the top module "
-            f"into build/NAME/rtl/: {RTL_MANIFEST} or one of {expected})"
+            f"into build/NAME/rtl/: {' or '.join(RTL_MANIFESTS)} and one of {expected})"
         )
-    man = rtl / RTL_MANIFEST
     top_file: Path | None = None
     module: str | None = None
-    if man.is_file():
-        d = json.loads(man.read_text())
-        module = d.get("top")
-        if d.get("top_file"):
-            top_file = rtl / d["top_file"]
+    elems: dict[str, tuple[int, bool, int] | None] = {"input": None, "output": None}
+    for man in (rtl / m for m in RTL_MANIFESTS):
+        if man.is_file():
+            d = json.loads(man.read_text())
+            module = d.get("top")
+            if d.get("top_file"):
+                top_file = rtl / d["top_file"]
+            for k in elems:
+                if isinstance(d.get(k), dict) and {"bits", "elems"} <= set(d[k]):
+                    e = d[k]
+                    elems[k] = (int(e["bits"]), bool(e.get("signed", False)), int(e["elems"]))
+            break
     if top_file is None:
         for c in TOP_CANDIDATES:
             if (rtl / c.format(name=name)).is_file():
                 top_file = rtl / c.format(name=name)
                 break
     if top_file is None or not top_file.is_file():
-        raise BoardError(f"{rtl}: stitched RTL top not found (expected {RTL_MANIFEST} or one of {expected})")
+        raise BoardError(f"{rtl}: stitched RTL top not found (expected one of {expected})")
     text = top_file.read_text()
     if module is None:
         mods = re.findall(r"\bmodule\s+(\w+)", text)
@@ -154,7 +162,40 @@ def find_rtl_top(build_dir: Path, name: str) -> RtlTop:
         m_axis,
         width(s_data),
         width(m_data),
+        elems["input"],
+        elems["output"],
     )
+
+
+def core_formats(
+    top: RtlTop, spec: AcceleratorSpec, where: Path
+) -> tuple[tuple[int, bool], tuple[int, bool]]:
+    """Element (bits, signed) of the RTL top's input and output streams, checked against the spec.
+
+    From design.json when present, else from the port widths (which must then carry the spec's
+    elements, padded or not). BoardError when the element counts per beat or widths disagree.
+    """
+    res = []
+    for what, elem, w, s in (
+        ("input", top.in_elem, top.in_width, spec.input),
+        ("output", top.out_elem, top.out_width, spec.output),
+    ):
+        if elem is not None:
+            bits, signed, n = elem
+            if n != s.elems_per_word or (w is not None and w != bits * n):
+                raise BoardError(
+                    f"{where}: the RTL {what} stream carries {n} x {bits} bits per beat "
+                    f"(port {w} bits), the folded graph's {s.elems_per_word} x {s.bits}"
+                )
+        elif w is None or w in (s.width_bits, s.bits * s.elems_per_word):
+            bits, signed = s.bits, s.signed
+        else:
+            raise BoardError(
+                f"{where}: {top.module}'s {what} tdata is {w} bits wide, the folded graph's "
+                f"stream is {s.width_bits} bits ({s.elems_per_word} x {s.bits}, padded)"
+            )
+        res.append((bits, signed))
+    return res[0], res[1]
 
 
 def _pow2_width(bits: int) -> int:
@@ -166,9 +207,30 @@ def _pow2_width(bits: int) -> int:
     return w
 
 
+def _adapt(dst: str, src: str, n: int, dbits: int, sbits: int, signed: bool, dwidth: int) -> list[str]:
+    """Per-element assigns from `src` (n x sbits) to `dst` (n x dbits, padded to dwidth bits)."""
+    lines = []
+    for i in range(n):
+        lo = f"{src}[{i * sbits + min(sbits, dbits) - 1}:{i * sbits}]"
+        if dbits > sbits:
+            ext = f"{src}[{i * sbits + sbits - 1}]" if signed else "1'b0"
+            lo = f"{{{{{dbits - sbits}{{{ext}}}}}, {lo}}}"
+        lines.append(f"    assign {dst}[{i * dbits + dbits - 1}:{i * dbits}] = {lo};")
+    if dwidth > n * dbits:
+        lines.append(f"    assign {dst}[{dwidth - 1}:{n * dbits}] = {dwidth - n * dbits}'d0;")
+    return lines
+
+
 def wrapper_verilog(top: RtlTop, spec: AcceleratorSpec) -> str:
     """The accelerator wrapper: AXI4-Lite registers + TLAST generation around the stitched top."""
     iw, ow = spec.input.width_bits, spec.output.width_bits
+    (cib, _), (cob, cos) = core_formats(top, spec, Path("rtl"))
+    ni, no = spec.input.elems_per_word, spec.output.elems_per_word
+    adapt = "\n".join(
+        [f"    wire [{ni * cib - 1}:0] core_in_tdata;", f"    wire [{no * cob - 1}:0] core_out_tdata;"]
+        + _adapt("core_in_tdata", "s_axis_tdata", ni, cib, spec.input.bits, False, ni * cib)
+        + _adapt("m_axis_tdata", "core_out_tdata", no, spec.output.bits, cob, cos, ow)
+    )
     rst = "ap_rst_n" if top.rst_active_low else "~ap_rst_n"
     return f"""// Generated by pcnn-hw (pcnn_hw/board/vivado.py) for accelerator {spec.name}. Do not edit.
 // Wraps the stitched RTL top `{top.module}` for the Vivado block design:
@@ -253,13 +315,16 @@ module {WRAPPER_MODULE} (
         if (!ap_rst_n) out_count <= 32'd0;
         else if (m_axis_tvalid && m_axis_tready) out_count <= m_axis_tlast ? 32'd0 : out_count + 32'd1;
     end
+    // element formats: stream in {ni} x {spec.input.bits} bits -> core {ni} x {cib} bits;
+    // core out {no} x {cob} bits ({"signed" if cos else "unsigned"}) -> stream {no} x {spec.output.bits} bits
+{adapt}
     {top.module} core (
         .{top.clk}({"ap_clk"}),
         .{top.rst}({rst}),
-        .{top.s_axis}_tdata(s_axis_tdata),
+        .{top.s_axis}_tdata(core_in_tdata),
         .{top.s_axis}_tvalid(s_axis_tvalid),
         .{top.s_axis}_tready(s_axis_tready),
-        .{top.m_axis}_tdata(m_axis_tdata),
+        .{top.m_axis}_tdata(core_out_tdata),
         .{top.m_axis}_tvalid(m_axis_tvalid),
         .{top.m_axis}_tready(m_axis_tready)
     );
@@ -473,12 +538,7 @@ def generate(build_dir: str | Path, board: str | None = None, out_dir: str | Pat
     if bd.name != spec.board:
         spec = dataclasses.replace(spec, board=bd.name)
     top = find_rtl_top(build_dir, spec.name)
-    for port, w, s in ((top.s_axis, top.in_width, spec.input), (top.m_axis, top.out_width, spec.output)):
-        if w is not None and w != s.width_bits:
-            raise BoardError(
-                f"{build_dir / 'rtl'}: {top.module}.{port}_tdata is {w} bits wide, the folded "
-                f"graph's stream is {s.width_bits} bits ({s.elems_per_word} x {s.bits}, padded)"
-            )
+    core_formats(top, spec, build_dir / "rtl")
     vdir = build_dir / "vivado"
     vdir.mkdir(exist_ok=True)
     target = Path(out_dir) if out_dir is not None else repo_bitstreams_dir() / bd.name
