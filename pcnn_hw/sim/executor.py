@@ -25,6 +25,7 @@ from pcnn_hw.layers.base import node_attrs
 from pcnn_hw.sim.packing import PackedBits, blas_single_thread
 
 HOST_OPS = ("Transpose", "Reshape", "Flatten")
+SUB_BATCH_ROWS = 16384  # input vectors of the largest layer per sub-batch (see Simulator.max_batch)
 
 
 def load_onnx(model: str | Path | onnx.ModelProto | Any) -> onnx.ModelProto:
@@ -75,7 +76,8 @@ class Simulator:
 
     `memory` optionally maps node names to memory images ({'weights': ..., 'thresholds': ...} in the
     hardware layout of `pcnn_hw.layers`), overriding the graph's initializers (e.g. the images the
-    compiler wrote to build/NAME/weights/). `max_batch`: images per internal sub-batch.
+    compiler wrote to build/NAME/weights/). `max_batch`: images per internal sub-batch
+    (default: SUB_BATCH_ROWS / the largest layer's vectors per image, e.g. 18 for cnv, all for MLPs).
     """
 
     def __init__(
@@ -83,10 +85,9 @@ class Simulator:
         model: str | Path | onnx.ModelProto | Any,
         memory: dict[str, dict[str, np.ndarray]] | None = None,
         base_dir: str | Path | None = None,
-        max_batch: int = 16,
+        max_batch: int | None = None,
     ) -> None:
         proto = load_onnx(model)
-        self.max_batch = max(1, int(max_batch))
         if base_dir is None and isinstance(model, (str, Path)):
             base_dir = Path(model).parent
         self.model = proto
@@ -100,6 +101,15 @@ class Simulator:
         self.output_shape = [d.dim_value for d in g.output[0].type.tensor_type.shape.dim]
         self.input_dtype = tensor_datatypes(proto).get(self.input_name, "FLOAT32")
         self._build(proto)
+        if max_batch is None:
+            # keep the largest layer's rows per sub-batch around SUB_BATCH_ROWS (cache-sized)
+            vecs = [
+                int(np.prod(layer.attrs.get("numInputVectors", [1])))
+                for layer in self.layers
+                if "numInputVectors" in layer.attrs
+            ]
+            max_batch = max(1, SUB_BATCH_ROWS // max(vecs + [1]))
+        self.max_batch = max(1, int(max_batch))
 
     # -- construction -----------------------------------------------------------------------------
     def _build(self, proto: onnx.ModelProto) -> None:
