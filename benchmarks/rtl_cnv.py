@@ -115,9 +115,10 @@ def main() -> None:
     names = [args.only] if args.only else ["mini-cnv", "cnv"]
     RESULTS.mkdir(parents=True, exist_ok=True)
     jpath = RESULTS / "rtl_cnv.json"
-    old = {r["model"]: r for r in json.loads(jpath.read_text())["results"]} if jpath.is_file() else {}
     for n in names:
-        old[n] = run_one(n, args.frames)
+        row = run_one(n, args.frames)
+        old = {r["model"]: r for r in json.loads(jpath.read_text())["results"]} if jpath.is_file() else {}
+        old[n] = row
         rows = [old[k] for k in ("mini-cnv", "cnv") if k in old]
         jpath.write_text(
             json.dumps({"reference": BNN_PYNQ, "xc7z020": XC7Z020, "results": rows}, indent=2) + "\n"

@@ -71,7 +71,8 @@ class RtlDesign:
 
 def load_design(build_dir: str | Path, folded: Any = None) -> RtlDesign:
     """The RTL layers of a build directory (graph: folded.onnx; weights: the compiler's weights/ images)."""
-    from pcnn_hw.sim.executor import Simulator, load_memory_images
+    from pcnn_hw.compile.weights import load_weights
+    from pcnn_hw.sim.executor import Simulator
 
     build_dir = Path(build_dir).resolve()
     if folded is None:
@@ -80,8 +81,7 @@ def load_design(build_dir: str | Path, folded: Any = None) -> RtlDesign:
             from pcnn_hw.sim.ladder import find_folded_graph
 
             folded = find_folded_graph(build_dir)
-    wdir = build_dir / "weights"
-    memory = load_memory_images(wdir) if (wdir / "index.json").is_file() else None
+    memory = load_weights(build_dir) if (build_dir / "weights" / "index.json").is_file() else None
     sim = Simulator(folded, memory=memory)
     layers = rtl_layers(sim.layers, fmt_of_datatype(sim.input_dtype))
     if not layers:
