@@ -108,15 +108,21 @@ def toolchain(cxx: str | Path | None = None, ap_types: str | Path | None = None)
     return Toolchain(find_compiler(cxx), find_ap_types(ap_types), library_dir())
 
 
-def _hash_inputs(tc: Toolchain, sources: list[Path], include_dirs: list[Path], flags: list[str]) -> str:
+def _hash_inputs(
+    tc: Toolchain, sources: list[Path], include_dirs: list[Path], defines: tuple[str, ...]
+) -> str:
+    """Content hash of a compilation: compiler version, flags (without the directories' locations),
+    the sources and every header under the include directories (relative names + bytes)."""
     h = hashlib.sha256()
     h.update(tc.version().encode())
-    h.update(" ".join(flags).encode())
-    files = list(sources)
-    for d in include_dirs:
-        files += sorted(p for p in d.rglob("*") if p.suffix in (".h", ".hpp", ".cpp"))
-    for p in files:
-        h.update(str(p.name).encode())
+    h.update(" ".join(tc.flags([], defines)).encode())
+    items = [(p.name, p) for p in sources]
+    for i, d in enumerate(include_dirs):
+        items += [
+            (f"{i}/{p.relative_to(d)}", p) for p in sorted(d.rglob("*")) if p.suffix in (".h", ".hpp", ".cpp")
+        ]
+    for name, p in items:
+        h.update(name.encode() + b"\0")
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
@@ -145,7 +151,7 @@ def compile_cached(
     """
     cache_dir = Path(cache_dir).resolve()
     flags = tc.flags(include_dirs, defines)
-    key = _hash_inputs(tc, sources, include_dirs, flags)
+    key = _hash_inputs(tc, sources, include_dirs, defines)
     cache_dir.mkdir(parents=True, exist_ok=True)
     exe = cache_dir / f"{name}-{key}"
     log = cache_dir / f"{name}-{key}.log"
