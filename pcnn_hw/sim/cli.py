@@ -36,6 +36,7 @@ def register(subparsers: Any) -> None:
         help="board level on this bitstream (on a PYNQ board; default: bitstreams/<board>/NAME.bit there, "
         "the simulated board elsewhere)",
     )
+    p.add_argument("--no-csim", action="store_true", help="skip the HLS C-simulation level (g++)")
     p.set_defaults(func=run)
 
 
@@ -103,6 +104,14 @@ def run(args: argparse.Namespace) -> int:
         finn_level(folded),
         sim_level(folded, build_dir=args.build if wdir is not None else None),
     ]
+    if not getattr(args, "no_csim", False):  # HLS C-sim level (pcnn_hw/hls): g++ + hls4ml's ap_types
+        from pcnn_hw.errors import ToolMissingError
+        from pcnn_hw.hls.csim import csim_level
+
+        try:
+            levels.append(csim_level(args.build))
+        except ToolMissingError as exc:
+            print(f"C-sim level skipped: {exc}")
     if (args.build / "rtl" / "design.json").is_file():  # RTL level (pcnn_hw/rtl), when built with --rtl
         from pcnn_hw.rtl.flow import rtl_level, rtl_summary
 

@@ -205,8 +205,8 @@ def run_ladder(levels: list[Level], x: np.ndarray, y: np.ndarray | None) -> list
         if results:
             prev = results[-1]
             mism = np.nonzero(labels != prev.labels)[0]
-            raw_cmp = (
-                prev.raw.shape == raw.shape and prev.name in ("FINN graph",) and lv.name == "bit-exact sim"
+            raw_cmp = prev.raw.shape == raw.shape and (
+                (prev.name == "FINN graph" and lv.name == "bit-exact sim") or lv.name.startswith("C-sim")
             )
             if raw_cmp:
                 mism = np.union1d(mism, np.nonzero(np.any(prev.raw != raw, axis=1))[0])
