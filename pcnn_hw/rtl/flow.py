@@ -100,7 +100,7 @@ def random_inputs(rd: RtlDesign, n: int, seed: int = 0) -> np.ndarray:
 def deep_depths(layers: list[RtlLayer], in_elems: int) -> list[int]:
     """One frame (+2) of beats per FIFO: an upper bound no FIFO needs to exceed for full throughput."""
     counts = frame_elems(layers, in_elems)
-    prod = [layers[0].inp.elems] + [r.out.elems for r in layers]
+    prod = [r.inp.elems for r in layers] + [layers[-1].out.elems]  # FIFOs sit at the consumer's width
     return [c // e + 2 for c, e in zip(counts, prod, strict=True)]
 
 

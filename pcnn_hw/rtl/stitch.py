@@ -6,7 +6,8 @@ Output is deterministic (no timestamps, sorted files, fixed formatting): two sti
 graph and FIFO depths are byte-identical. ``design.json`` describes the instances and streams; the
 Verilator harness and the Yosys runner read it.
 
-Chain: s_axis -> fifo_0 -> [dwc] -> layer_0 -> fifo_1 -> [dwc] -> layer_1 ... -> fifo_n -> [dwc] -> m_axis.
+Chain: s_axis -> fifo_0 -> layer_0 -> [dwc] -> fifo_1 -> layer_1 ... -> fifo_n -> m_axis (a DWC, where
+widths differ, sits in front of the FIFO so the FIFO holds beats at the consumer's width).
 Stream k connects instance k-1 to instance k; under ``PCNN_MON`` the top also exports the valid/ready
 pair of every stream (port ``mon``) for the testbench's statistics and deadlock diagnosis.
 """
@@ -156,12 +157,12 @@ def stitch(layers: list[RtlLayer], in_elems_per_frame: int, fifo_depths: list[in
     inst: list[Instance] = []
     width = layers[0].inp.width
     for i, r in enumerate(layers):
-        inst.append(
-            Instance(
-                f"fifo_{i}", "fifo", "pcnn_fifo", {"WIDTH": width, "DEPTH": depths[i]}, width, width, r.name
-            )
-        )
+        # width converter first, FIFO at the consumer's width: an MVAU taking its SF input beats
+        # back-to-back (nf = 0 pass) finds them assembled in the FIFO instead of waiting for the DWC.
         inst += _dwc_chain(f"dwc_{i}", width, r.inp.width, r.name)
+        w = r.inp.width
+        params = {"WIDTH": w, "DEPTH": depths[i]}
+        inst.append(Instance(f"fifo_{i}", "fifo", "pcnn_fifo", params, w, w, r.name))
         inst.append(Instance(r.name, "layer", r.module, dict(r.params), r.inp.width, r.out.width, r.name))
         width = r.out.width
     inst.append(
