@@ -21,6 +21,14 @@ _DMACR, _DMASR = 0x00, 0x04
 _RESET = 0x4
 
 
+def _transfer(channel: Any, buf: Any, nbytes: int) -> None:
+    """`channel.transfer` of the first `nbytes` of `buf` (pynq >= 2.7 takes nbytes; else a slice)."""
+    try:
+        channel.transfer(buf, nbytes=nbytes)
+    except TypeError:
+        channel.transfer(buf[:nbytes])
+
+
 class PynqBackend(Backend):
     """DMA + accelerator of a downloaded overlay (the names come from the accelerator spec)."""
 
@@ -57,8 +65,8 @@ class PynqBackend(Backend):
         """Set the images-per-packet register, arm S2MM, then start MM2S."""
         self.accel.write(self.spec.batch_register, int(n_images))
         try:
-            self.dma.recvchannel.transfer(outbuf, nbytes=int(out_bytes))
-            self.dma.sendchannel.transfer(inbuf, nbytes=int(in_bytes))
+            _transfer(self.dma.recvchannel, outbuf, int(out_bytes))
+            _transfer(self.dma.sendchannel, inbuf, int(in_bytes))
         except (RuntimeError, ValueError) as exc:
             raise BoardError(f"DMA transfer could not start: {exc}") from exc
         self._out = outbuf
