@@ -116,7 +116,16 @@ module pcnn_mvau #(
       reg signed [ACC_BITS-1:0] acc;
       integer s;
       if (XNOR != 0) begin : g_xnor
-        always @* part = $countones(~(xb ^ w));
+        // popcount in 32-bit chunks: Yosys expands $countones into a nested sum whose depth is the
+        // operand width, which overflows WebAssembly Yosys' stack beyond a few hundred bits
+        localparam integer NCH = (SIMD + 31) / 32;
+        wire [SIMD-1:0] xr = ~(xb ^ w);
+        wire [NCH*32-1:0] xn = xr;  // zero-extended
+        integer c;
+        always @* begin
+          part = 0;
+          for (c = 0; c < NCH; c = c + 1) part = part + $countones(xn[c*32 +: 32]);
+        end
       end else begin : g_int
         reg signed [IN_BITS:0] xs;
         reg signed [W_BITS:0] ws;
