@@ -154,36 +154,49 @@ def blas_single_thread() -> Iterator[None]:
 _BLAS_CONTROLLER: Any = None
 
 
-# from this many rows on, XOR a long contiguous row against one scalar weight word per call
-# (numpy's scalar-operand loops are SIMD; its short broadcast loops are not)
-ROW_LAYOUT_MIN_ROWS = 16384
+# from this many rows on, use the transposed layout: XOR long contiguous rows of the input (one word
+# position, all rows) against a few scalar weight words at a time; numpy's loops with a stride-0
+# operand over a long inner axis are SIMD, its short broadcast loops are not
+TRANSPOSED_MIN_ROWS = 8192
+_H_BLOCK = 8  # output channels per block in the transposed layout
+_M_BLOCK = 16384  # rows per block in the transposed layout
 
 
-def _xnor_popcount_rows(xt: np.ndarray, w_words: np.ndarray, k_bits: int, threads: int | None) -> np.ndarray:
-    """`xnor_popcount_matmul` for many rows: xt (W, M) transposed input, one output channel per pass."""
+def _xnor_popcount_transposed(
+    xt: np.ndarray, w_words: np.ndarray, k_bits: int, threads: int | None
+) -> np.ndarray:
+    """`xnor_popcount_matmul` for many rows: xt (W, M) is the transposed input; returns (M, H)."""
     nw, m = xt.shape
     h = w_words.shape[0]
+    wt = np.ascontiguousarray(w_words.T)  # (W, H)
     mism = np.empty((h, m), np.uint16 if k_bits < 65536 else np.uint32)
-    wv = [[np.uint64(v) for v in row] for row in w_words.tolist()]
 
     def work(h0: int, h1: int) -> None:
-        buf = np.empty(m, np.uint64)
-        cnt = np.empty(m, np.uint8)
-        grp = np.empty(m, np.uint8)
-        for hh in range(h0, h1):
-            acc = mism[hh]
-            acc[...] = 0
-            for g in range(0, nw, 3):  # <= 3 * 64 = 192 fits uint8
-                for j in range(g, min(nw, g + 3)):
-                    np.bitwise_xor(xt[j], wv[hh][j], out=buf)
-                    if j == g:
-                        popcount(buf, out=grp)
-                    else:
-                        popcount(buf, out=cnt)
-                        np.add(grp, cnt, out=grp)
-                np.add(acc, grp, out=acc)
+        for s in range(0, m, _M_BLOCK):
+            e = min(m, s + _M_BLOCK)
+            n = e - s
+            buf = np.empty((_H_BLOCK, n), np.uint64)
+            cnt = np.empty((_H_BLOCK, n), np.uint8)
+            grp = np.empty((_H_BLOCK, n), np.uint8)
+            for b0 in range(h0, h1, _H_BLOCK):
+                b1 = min(h1, b0 + _H_BLOCK)
+                hb = b1 - b0
+                acc = mism[b0:b1, s:e]
+                acc[...] = 0
+                for g in range(0, nw, 3):  # <= 3 * 64 = 192 fits uint8
+                    for j in range(g, min(nw, g + 3)):
+                        np.bitwise_xor(xt[j, None, s:e], wt[j, b0:b1, None], out=buf[:hb])
+                        if j == g:
+                            popcount(buf[:hb], out=grp[:hb])
+                        else:
+                            popcount(buf[:hb], out=cnt[:hb])
+                            np.add(grp[:hb], cnt[:hb], out=grp[:hb])
+                    np.add(acc, grp[:hb], out=acc)
 
-    run_chunked(work, h, max(1, -(-h // 2)), threads)
+    nthreads = threads if threads is not None else _default_threads()
+    per = -(-h // max(1, nthreads))
+    per = -(-per // _H_BLOCK) * _H_BLOCK
+    run_chunked(work, h, per, threads)
     return (k_bits - mism.astype(np.int32)).T
 
 
@@ -199,8 +212,8 @@ def xnor_popcount_matmul(
     m, nw = x_words.shape
     h = w_words.shape[0]
     xt = np.ascontiguousarray(x_words.T)  # (W, M): each word column contiguous
-    if m >= ROW_LAYOUT_MIN_ROWS:
-        return _xnor_popcount_rows(xt, w_words, k_bits, threads)
+    if m >= TRANSPOSED_MIN_ROWS:
+        return _xnor_popcount_transposed(xt, w_words, k_bits, threads)
     wt = np.ascontiguousarray(w_words.T)  # (W, H)
     mism = np.empty((m, h), np.uint16 if k_bits < 65536 else np.uint32)
     ch = max(64, chunk)

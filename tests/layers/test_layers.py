@@ -268,3 +268,17 @@ def test_accumulator_overflow_is_recorded() -> None:
     ok.attrs["accDataType"] = "UINT4"
     ok.execute(PackedBits.from_bits(np.ones((2, mw), np.uint8)))
     assert ok.overflow is None
+
+
+@pytest.mark.parametrize("m,h,nw", [(5, 3, 1), (9000, 13, 4), (8192, 9, 2)])
+def test_xnor_popcount_both_layouts(m: int, h: int, nw: int) -> None:
+    """Both kernels (row-chunk broadcast and transposed) equal the unpacked popcount."""
+    from pcnn_hw.sim.packing import xnor_popcount_matmul
+
+    rng = np.random.default_rng(m)
+    x = rng.integers(0, 2**63, size=(m, nw), dtype=np.uint64)
+    w = rng.integers(0, 2**63, size=(h, nw), dtype=np.uint64)
+    xb = unpack_bits(x, 64 * nw).astype(np.int32)
+    wb = unpack_bits(w, 64 * nw).astype(np.int32)
+    ref = xb @ wb.T + (1 - xb) @ (1 - wb).T
+    np.testing.assert_array_equal(xnor_popcount_matmul(x, w, 64 * nw), ref)
