@@ -200,11 +200,14 @@ def plan_thresholding(layer: Thresholding, name: str, fin: ElemFormat) -> Kernel
     )
 
 
-def plan_swg(layer: SlidingWindow, name: str, fin: ElemFormat) -> Kernel:
-    """ConvolutionInputGenerator -> sliding_window (standard / depthwise) or sliding_window_parallel."""
+def plan_swg(layer: SlidingWindow, name: str, fin: ElemFormat, simd: int | None = None) -> Kernel:
+    """ConvolutionInputGenerator -> sliding_window (standard / depthwise) or sliding_window_parallel.
+
+    `simd` overrides the layer's SIMD (a depthwise window takes its max-pool's PE, see plan_layers)."""
     p = layer._pair  # noqa: SLF001 - the layer's own attribute reader
     (h, w), (kh, kw), (sh, sw), (dh, dw) = p("IFMDim"), p("ConvKernelDim"), p("Stride"), p("Dilation")
-    c, simd = layer.channels, layer.simd
+    c, graph_simd = layer.channels, layer.simd
+    simd = simd or graph_simd
     dws = bool(int(layer.attrs.get("depthwise", 0)))
     oh, ow = (h - (kh - 1) * dh - 1) // sh + 1, (w - (kw - 1) * dw - 1) // sw + 1
     geo = (h, w, c, kh, kw, sh, sw, dh, dw)
@@ -212,6 +215,8 @@ def plan_swg(layer: SlidingWindow, name: str, fin: ElemFormat) -> Kernel:
         f"{layer.op_type} {layer.name}: {h}x{w}x{c} kernel {kh}x{kw} stride {sh}x{sw} dilation {dh}x{dw} "
         f"SIMD={simd}{' depthwise' if dws else ''}"
     )
+    if simd != graph_simd:
+        doc += f" (graph SIMD {graph_simd}; set to the max-pool's PE)"
     inp = Port(simd, fin, h * w * (c // simd))
     if int(layer.attrs.get("parallel_window", 0)) and simd == c and not dws:
         call = f"pcnn::sliding_window_parallel<{_targs(*geo, fin.bits)}>(in, out);"
@@ -291,16 +296,19 @@ def plan_layers(layers: list, input_fmt: ElemFormat) -> list[Kernel]:
     kernels: list[Kernel] = []
     fmt = input_fmt
     prev: Kernel | None = None
-    for layer in layers:
+    hw = [ly for ly in layers if not isinstance(ly, PassThrough)]
+    for i, layer in enumerate(hw):
         name = c_ident(layer.name)
-        if isinstance(layer, PassThrough):
-            continue
         if isinstance(layer, MVAU):
             k = plan_mvau(layer, name, fmt)
         elif isinstance(layer, Thresholding):
             k = plan_thresholding(layer, name, fmt)
         elif isinstance(layer, SlidingWindow):
-            k = plan_swg(layer, name, fmt)
+            # a depthwise window streams channel-fold-major into its max-pool: its word = the pool's PE
+            nxt = hw[i + 1] if i + 1 < len(hw) else None
+            dws = bool(int(layer.attrs.get("depthwise", 0)))
+            pool_pe = nxt.pe if dws and isinstance(nxt, MaxPool) and not nxt.streaming else None
+            k = plan_swg(layer, name, fmt, pool_pe)
         elif isinstance(layer, MaxPool):
             k = plan_pool(layer, name, fmt, prev)
         elif isinstance(layer, LabelSelect):

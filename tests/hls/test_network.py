@@ -99,3 +99,24 @@ def test_hls_ip_generates_then_reports_missing_vitis(model_builds, tmp_path, mon
     err = capsys.readouterr().err
     assert "vitis_hls nor vivado_hls" in err and str(build / "hls") in err
     assert (build / "hls" / "run_hls.tcl").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_folding_network_csim(seed, model_builds, tc, cache_dir, tmp_path):
+    """mini-cnv refolded with random valid PE/SIMD (sim.testing.randomize_folding) through C-sim."""
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    from pcnn_hw.compile.finn_compat import prepare_finn
+    from pcnn_hw.sim.testing import randomize_folding
+
+    src = model_builds("mini-cnv")
+    prepare_finn(tmp_path / "finn")
+    model = randomize_folding(ModelWrapper(str(src / "folded.onnx")), seed)
+    build = tmp_path / "build"
+    build.mkdir()
+    model.save(str(build / "folded.onnx"))  # no weights/: memories from the refolded initializers
+    cs = CSim(build, cache_dir=cache_dir)
+    x = _inputs(cs, 12)
+    assert np.array_equal(cs.run(x), cs.sim.run(x))
+    assert cs.first_difference(x) == "no tapped layer output differs"
