@@ -126,10 +126,12 @@ def csim_level(build_dir: str | Path, **kw: object) -> object:
     adapt = graph_input_adapter(cs.sim.input_shape, cs.sim.input_dtype)  # type: ignore[attr-defined]
 
     def predict(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and raw outputs of the C-sim on NCHW images."""
         y = cs.run(adapt(x))
         return _labels(y), y.reshape(y.shape[0], -1)
 
     def probe(xi: np.ndarray) -> str:
+        """The first layer where C-sim and the simulator differ on one image."""
         return cs.first_difference(adapt(xi[None]))
 
     return Level("C-sim (g++)", predict, probe)

@@ -85,6 +85,7 @@ def _array_text(a: CArray) -> list[str]:
     rows = [", ".join(a.literals[i : i + inner]) for i in range(0, len(a.literals), inner)]
 
     def nest(level: int, rows_: list[str]) -> str:
+        """Brace-nested initializer of dimension `level` from rows of innermost literals."""
         if level == len(a.dims) - 1:
             return "{" + rows_[0] + "}"
         per = int(np.prod(a.dims[level + 1 : -1])) if level + 1 < len(a.dims) - 1 else 1
