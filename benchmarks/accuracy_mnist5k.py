@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import platform
 import statistics
 import sys
@@ -55,14 +56,23 @@ def run_one(job: dict) -> dict:
     out = Path(job["out"])
     kwargs = dict(epochs=job["epochs"], batch_size=job["batch_size"], lr=job["lr"], seed=job["seed"],
                   out_dir=out, threads=1, progress=False)  # fmt: skip
+    done_before = 0
+    if (out / "checkpoint.pt").is_file():
+        from pcnn_hw.train.checkpoint import read_checkpoint
+
+        try:
+            done_before = int(read_checkpoint(out / "checkpoint.pt")["epoch"])
+        except PcnnHwError:
+            done_before = 0
     try:
-        metrics = train(job["model"], cfg, "mnist5k", resume=(out / "checkpoint.pt").is_file(), **kwargs)
+        metrics = train(job["model"], cfg, "mnist5k", resume=done_before > 0, **kwargs)
     except PcnnHwError:  # a stale or foreign checkpoint from other settings: start over
         metrics = train(job["model"], cfg, "mnist5k", resume=False, **kwargs)
     return {**{k: job[k] for k in ("model", "variant", "seed")},
             "final_test_acc": metrics["final_test_acc"], "best_test_acc": metrics["best_test_acc"],
             "final_train_loss": metrics["history"][-1]["train_loss"],
-            "final_lp": metrics["history"][-1]["lp"], "train_time_s": metrics["total_time_s"]}  # fmt: skip
+            "final_lp": metrics["history"][-1]["lp"], "train_time_s": metrics["total_time_s"],
+            "epochs_reused": min(done_before, job["epochs"])}  # fmt: skip
 
 
 def summarize(results: list[dict], models: list[str], variants: list[str]) -> list[dict]:
@@ -76,6 +86,9 @@ def summarize(results: list[dict], models: list[str], variants: list[str]) -> li
                 "test_acc_mean": statistics.fmean(accs),
                 "test_acc_std": statistics.stdev(accs) if len(accs) > 1 else 0.0,
                 "test_acc_per_seed": accs,
+                "train_time_s_mean": statistics.fmean(
+                    r["train_time_s"] for r in results if r["model"] == model and r["variant"] == variant
+                ),
             })  # fmt: skip
     return rows
 
@@ -90,17 +103,24 @@ def to_markdown(summary: list[dict], settings: dict) -> str:
         "final-epoch test accuracy, mean ± sample std over seeds. "
         "Same hardware cost for every row (1-bit weights and activations, 8-bit input).",
         "",
-        "| model | quantizer | test accuracy (%) | per seed (%) |",
-        "|---|---|---|---|",
+        "| model | quantizer | test accuracy (%) | per seed (%) | train time / run (s) |",
+        "|---|---|---|---|---|",
     ]
     for row in summary:
         per_seed = ", ".join(f"{100 * a:.1f}" for a in row["test_acc_per_seed"])
         lines.append(
             f"| {row['model']} | {row['label']} | {100 * row['test_acc_mean']:.2f} ± "
-            f"{100 * row['test_acc_std']:.2f} | {per_seed} |"
+            f"{100 * row['test_acc_std']:.2f} | {per_seed} | {row['train_time_s_mean']:.0f} |"
         )
-    lines += ["", f"Wall time {settings['wall_time_s'] / 60:.1f} min with {settings['workers']} worker(s), "
-              f"1 torch thread each ({settings['machine']}).", ""]  # fmt: skip
+    reused = f", {settings['runs_reused']} finished run(s) reused" if settings["runs_reused"] else ""
+    lines += [
+        "",
+        "Train time: summed epoch times from each run's metrics.json; "
+        f"{settings['workers']} worker process(es), 1 torch thread each, {settings['machine']}.",
+        f"This invocation: {settings['wall_time_s'] / 60:.1f} min{reused}; "
+        f"load average at its end {settings['load_average']} (other jobs share the machine).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -125,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = {k: getattr(args, k) for k in ("epochs", "seeds", "batch_size", "lr", "workers")}
     settings.update(models=args.models, variants=args.variants, dataset="mnist5k",
                     wall_time_s=time.perf_counter() - start,
-                    machine=f"{platform.machine()}, {mp.cpu_count()} CPUs")  # fmt: skip
+                    machine=f"{platform.machine()}, {mp.cpu_count()} CPUs",
+                    load_average=", ".join(f"{x:.1f}" for x in os.getloadavg()),
+                    runs_reused=sum(r["epochs_reused"] >= args.epochs for r in results))  # fmt: skip
     order = {(m, v): i for i, (m, v) in enumerate((m, v) for m in args.models for v in args.variants)}
     results.sort(key=lambda r: (order[r["model"], r["variant"]], r["seed"]))
     summary = summarize(results, args.models, args.variants)
