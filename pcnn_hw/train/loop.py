@@ -80,15 +80,20 @@ def _train_epoch(
     correct = seen = 0
     batches = _batches(len(ds.train_y), hp["batch_size"], hp["seed"], epoch)
     bar = tqdm(
-        batches, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not progress, dynamic_ncols=True
+        total=len(batches),
+        desc=f"epoch {epoch}/{epochs}",
+        unit="batch",
+        disable=not progress,
+        dynamic_ncols=True,
     )
-    for idx in bar:
+    for idx in batches:
         loss, lp, ok = train_step(model, optimizer, cfg, ds.train_x[idx], ds.train_y[idx])
         loss_sum += loss * len(idx)
         lp_sum += lp * len(idx)
         correct += ok
         seen += len(idx)
-        bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+        bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}", refresh=False)
+        bar.update()
     test_acc = evaluate(model, ds.test_x, ds.test_y)
     bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}", test=f"{test_acc:.4f}")
     bar.close()
