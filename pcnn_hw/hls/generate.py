@@ -94,7 +94,7 @@ def _array_text(a: CArray) -> list[str]:
         return "{" + sep.join(parts) + "}"
 
     lines = [f"  static const {a.ctype} {a.name}{dims} = {nest(0, rows)};"]
-    lines += [f"#pragma HLS ARRAY_PARTITION variable = {a.name} complete dim = {d}" for d in a.partition]
+    lines += [f"#pragma HLS ARRAY_PARTITION variable={a.name} complete dim={d}" for d in a.partition]
     return lines
 
 
@@ -167,9 +167,9 @@ def top_source(d: HlsDesign) -> str:
     lines += [
         "",
         f"void {TOP}(hls::stream<{d.inp.ctype} > &in, hls::stream<{d.out.ctype} > &out) {{",
-        "#pragma HLS INTERFACE mode = axis port = in",
-        "#pragma HLS INTERFACE mode = axis port = out",
-        "#pragma HLS INTERFACE mode = ap_ctrl_none port = return",
+        "#pragma HLS INTERFACE axis port=in",
+        "#pragma HLS INTERFACE axis port=out",
+        "#pragma HLS INTERFACE ap_ctrl_none port=return",
         "#pragma HLS DATAFLOW",
     ]
     src = "in"
@@ -179,7 +179,7 @@ def top_source(d: HlsDesign) -> str:
         else:
             dst = f"s{n}"
             lines.append(f'  hls::stream<{k.out.ctype} > {dst}("{dst}");')
-            lines.append(f"#pragma HLS STREAM variable = {dst} depth = 2")
+            lines.append(f"#pragma HLS STREAM variable={dst} depth=2")
         lines.append(f"  {k.name}({src}, {dst});  // {k.op}")
         if dst != "out" and tapped(k):
             o = k.out

@@ -15,8 +15,8 @@ void label_select(hls::stream<ap_uint<PE * IB> > &in, hls::stream<ap_uint<OB> > 
   static_assert(K >= 1 && K <= LABELS, "LabelSelect: need 1 <= K <= Labels");
   ap_int<IB + 2> best[K];
   ap_uint<OB> idx[K];
-#pragma HLS ARRAY_PARTITION variable = best complete
-#pragma HLS ARRAY_PARTITION variable = idx complete
+#pragma HLS ARRAY_PARTITION variable=best complete
+#pragma HLS ARRAY_PARTITION variable=idx complete
   unsigned filled = 0;
   for (unsigned w = 0; w < LABELS / PE; w++) {
     ap_uint<PE * IB> x = in.read();

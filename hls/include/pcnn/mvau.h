@@ -61,10 +61,10 @@ void mvau_core(hls::stream<ap_uint<SIMD * IB> > &in, hls::stream<ap_uint<PE * OB
   const unsigned NF = MH / PE;
   ap_uint<SIMD * IB> inbuf[SF];
   ap_int<ACCW> acc[PE];
-#pragma HLS ARRAY_PARTITION variable = acc complete
+#pragma HLS ARRAY_PARTITION variable=acc complete
   unsigned sf = 0, nf = 0;
   for (unsigned i = 0; i < NUMVEC * NF * SF; i++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
     ap_uint<SIMD * IB> x;
     if (nf == 0) {
       x = in.read();

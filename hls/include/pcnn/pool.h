@@ -17,7 +17,7 @@ void max_pool(hls::stream<ap_uint<PE * B> > &in, hls::stream<ap_uint<PE * B> > &
   ap_uint<PE * B> acc = 0;
   unsigned k = 0;
   for (unsigned i = 0; i < OUT_PIX * CF * KK; i++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
     ap_uint<PE * B> x = in.read();
     acc = (k == 0) ? x : elem_max<PE, B, KIND>(acc, x);
     if (++k == KK) {
@@ -38,7 +38,7 @@ void streaming_max_pool(hls::stream<ap_uint<PE * B> > &in, hls::stream<ap_uint<P
     for (unsigned ky = 0; ky < K_H; ky++) {
       for (unsigned x = 0; x < IFM_W; x++) {
         for (unsigned cf = 0; cf < CF; cf++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
           ap_uint<PE * B> v = in.read();
           const unsigned ox = x / K_W;
           if (ox < OFM_W) {
@@ -48,12 +48,12 @@ void streaming_max_pool(hls::stream<ap_uint<PE * B> > &in, hls::stream<ap_uint<P
       }
     }
     for (unsigned i = 0; i < OFM_W * CF; i++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
       out.write(acc[i / CF][i % CF]);
     }
   }
   for (unsigned i = 0; i < (IFM_H - OFM_H * K_H) * IFM_W * CF; i++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
     in.read();
   }
 }

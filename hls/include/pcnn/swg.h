@@ -26,22 +26,21 @@ void sliding_window(hls::stream<ap_uint<SIMD * B> > &in, hls::stream<ap_uint<SIM
   const unsigned OFM_H = (IFM_H - ROWS) / S_H + 1;
   const unsigned OFM_W = (IFM_W - COLS) / S_W + 1;
   ap_uint<SIMD * B> buf[ROWS][IFM_W][CF];
-#pragma HLS ARRAY_PARTITION variable = buf complete dim = 1
+#pragma HLS ARRAY_PARTITION variable=buf complete dim=1
   unsigned rows_read = 0;
   for (unsigned oy = 0; oy < OFM_H; oy++) {
     const unsigned need = oy * S_H + ROWS;
     for (; rows_read < need; rows_read++) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = ROWS
       for (unsigned x = 0; x < IFM_W; x++) {
         for (unsigned cf = 0; cf < CF; cf++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
           buf[rows_read % ROWS][x][cf] = in.read();
         }
       }
     }
     for (unsigned ox = 0; ox < OFM_W; ox++) {
       for (unsigned a = 0; a < CF * K_H * K_W; a++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
         unsigned cf, k;
         if (DEPTHWISE) {
           cf = a / (K_H * K_W);
@@ -56,9 +55,8 @@ void sliding_window(hls::stream<ap_uint<SIMD * B> > &in, hls::stream<ap_uint<SIM
     }
   }
   for (; rows_read < IFM_H; rows_read++) {
-#pragma HLS LOOP_TRIPCOUNT min = 0 max = IFM_H
     for (unsigned i = 0; i < IFM_W * CF; i++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
       in.read();
     }
   }
@@ -75,19 +73,18 @@ void sliding_window_parallel(hls::stream<ap_uint<C * B> > &in, hls::stream<ap_ui
   const unsigned OFM_H = (IFM_H - ROWS) / S_H + 1;
   const unsigned OFM_W = (IFM_W - COLS) / S_W + 1;
   ap_uint<C * B> buf[ROWS][IFM_W];
-#pragma HLS ARRAY_PARTITION variable = buf complete dim = 1
+#pragma HLS ARRAY_PARTITION variable=buf complete dim=1
   unsigned rows_read = 0;
   for (unsigned oy = 0; oy < OFM_H; oy++) {
     const unsigned need = oy * S_H + ROWS;
     for (; rows_read < need; rows_read++) {
-#pragma HLS LOOP_TRIPCOUNT min = 1 max = ROWS
       for (unsigned x = 0; x < IFM_W; x++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
         buf[rows_read % ROWS][x] = in.read();
       }
     }
     for (unsigned ox = 0; ox < OFM_W; ox++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
       ap_uint<K_H * K_W * C * B> w = 0;
       for (unsigned k = 0; k < K_H * K_W; k++) {
 #pragma HLS UNROLL
@@ -98,9 +95,8 @@ void sliding_window_parallel(hls::stream<ap_uint<C * B> > &in, hls::stream<ap_ui
     }
   }
   for (; rows_read < IFM_H; rows_read++) {
-#pragma HLS LOOP_TRIPCOUNT min = 0 max = IFM_H
     for (unsigned x = 0; x < IFM_W; x++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
       in.read();
     }
   }

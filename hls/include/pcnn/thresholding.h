@@ -17,7 +17,7 @@ void thresholding(hls::stream<ap_uint<PE * IB> > &in, hls::stream<ap_uint<PE * O
   const unsigned NF = C / PE;
   unsigned nf = 0;
   for (unsigned i = 0; i < NUMVEC * NF; i++) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
     ap_uint<PE * IB> x = in.read();
     ap_uint<PE * OB> o = 0;
     for (unsigned p = 0; p < PE; p++) {
