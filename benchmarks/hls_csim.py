@@ -15,7 +15,6 @@ import io
 import json
 import platform
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -93,7 +92,9 @@ def main() -> None:
     args = ap.parse_args()
     names = ["mini-cnv", "sfc"] + (["cnv"] if args.cnv else [])
     rows = [bench(m, args.images if m != "cnv" else max(8, args.images // 16)) for m in names]
-    gxx = subprocess.run(["g++", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    from pcnn_hw.hls.toolchain import toolchain
+
+    gxx = toolchain().version()
     meta = {
         "machine": platform.machine(),
         "python": platform.python_version(),
