@@ -24,7 +24,7 @@ from pcnn_hw.errors import SimulationError, ToolMissingError
 CXX_STD = "-std=c++14"
 # HLS pragmas are unknown to g++; everything else of our own code must be warning-free.
 WARN_FLAGS = ("-Wall", "-Wextra", "-Wno-unknown-pragmas")
-OPT_FLAGS = ("-O1",)
+OPT_FLAGS = ("-O1",)  # -O2 makes g++ 12 flag UB in ap_private.h (reversed range paths); -O1 is clean
 COMPILE_TIMEOUT_S = 600.0
 RUN_TIMEOUT_S = 600.0
 
