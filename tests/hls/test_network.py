@@ -120,3 +120,21 @@ def test_random_folding_network_csim(seed, model_builds, tc, cache_dir, tmp_path
     x = _inputs(cs, 12)
     assert np.array_equal(cs.run(x), cs.sim.run(x))
     assert cs.first_difference(x) == "no tapped layer output differs"
+
+
+@pytest.mark.slow
+def test_testbench_as_run_hls_tcl_runs_it(model_builds, tc, cache_dir):
+    """top.cpp + tb.cpp compiled as run_hls.tcl's csim_design does (no taps) pass on test_vectors/."""
+    from pcnn_hw.hls.toolchain import compile_cached, run_exe
+
+    build = model_builds("sfc")
+    d = generate_hls(build)
+    hls = d.out_dir
+    res = compile_cached(
+        tc, [hls / "top.cpp", hls / "tb.cpp"], [hls, hls / "include", hls / "tb"], cache_dir, "tb_plain_sfc"
+    )
+    tv = hls / "test_vectors"
+    out = run_exe(
+        res.exe, [str(tv / "inputs.bin"), str(tv / "outputs.bin"), str(tv / "expected.bin")], cwd=hls
+    )
+    assert "0 of" in out and "differ" in out, out
