@@ -1,8 +1,10 @@
 """`pcnn-hw demo`: the main job on the embedded default, end to end.
 
 Trains a PCNN mini-cnv on MNIST-5k, exports it to QONNX (checked against PyTorch), compiles it for a
-Pynq-Z2 with the folding optimizer, and runs the fidelity ladder. Each stage is one `pcnn-hw`
-subcommand, run in order; the demo prints the equivalent command lines so a user can repeat any stage.
+Pynq-Z2 with the folding optimizer and generates its RTL (Verilator-simulated, Yosys-synthesised), runs
+the fidelity ladder (PyTorch → QONNX → FINN → bit-exact → C-sim → RTL → simulated board), packs the
+deployment zip and reports Huffman compression of the kernels. Each stage is one `pcnn-hw` subcommand,
+run in order; the demo prints the equivalent command lines so a user can repeat any stage.
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ def demo_commands(out: Path, model: str, epochs: int, board: str, limit: int) ->
     return [
         ["train", "--model", model, "--quant", "pcnn", "--epochs", str(epochs), "-o", str(run)],
         ["export", str(run), "-o", str(onnx)],
-        ["build", str(onnx), "--board", board, "--folding", "auto", "-o", str(build)],
+        ["build", str(onnx), "--board", board, "--folding", "auto", "--rtl", "-o", str(build)],
         ["verify", str(onnx), str(build), "--limit", str(limit)],
+        ["deploy", str(build), "-o", str(out / f"{model}-{board}.zip")],
+        ["huffman", str(onnx), "-o", str(out / "huffman.json")],
     ]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `demo` subcommand."""
-    p = subparsers.add_parser("demo", help="train → export → build → verify on the embedded MNIST-5k")
+    p = subparsers.add_parser("demo", help="the whole flow on the embedded MNIST-5k (train → … → deploy)")
     p.add_argument("--out", type=Path, default=Path("build/demo"), help="output directory (build/demo)")
     p.add_argument("--model", default="mini-cnv", help="model to train (default mini-cnv)")
     p.add_argument("--epochs", type=int, default=5, help="training epochs (default 5)")

@@ -229,14 +229,14 @@ def run_ladder(levels: list[Level], x: np.ndarray, y: np.ndarray | None) -> list
 
 def format_ladder(results: list[LevelResult], n: int) -> str:
     """The fidelity table as text."""
-    lines = [f"fidelity ladder on {n} images", f"{'level':<16}{'accuracy':>10}{'agrees with above':>20}"]
+    lines = [f"fidelity ladder on {n} images", f"{'level':<20}{'accuracy':>10}{'agrees with above':>20}"]
     for r in results:
         agr = "-" if r.agreement is None else f"{r.agreement * 100:.2f} %"
         if r.mismatches:
             agr += f" ({len(r.mismatches)} differ)"
         if r.ties:
             agr += f" ({len(r.ties)} ties)"
-        lines.append(f"{r.name:<16}{r.accuracy * 100:>9.2f}%{agr:>20}")
+        lines.append(f"{r.name:<20}{r.accuracy * 100:>9.2f}%{agr:>20}")
     for r in results:
         if r.ties:
             lines.append(
