@@ -97,6 +97,17 @@ module pcnn_mvau #(
       vc <= vb && last_b; nf_c <= nf_b;
     end
   end
+  // element s of an input beat as a signed value (sign- or zero-extended)
+  function signed [IN_BITS:0] xval(input [XW-1:0] v, input integer k);
+    xval = IN_SIGNED ? $signed({v[k*IN_BITS + IN_BITS-1], v[k*IN_BITS +: IN_BITS]})
+                     : $signed({1'b0, v[k*IN_BITS +: IN_BITS]});
+  endfunction
+  reg signed [ACC_BITS-1:0] xsum;  // sum of the beat's elements (bipolar-weight path)
+  integer q;
+  always @* begin
+    xsum = 0;
+    for (q = 0; q < SIMD; q = q + 1) xsum = xsum + xval(xb, q);
+  end
   wire [PE*OUT_BITS-1:0] y;
   wire [PE*N_STEPS*ACC_BITS-1:0] thr;
   generate
@@ -126,19 +137,23 @@ module pcnn_mvau #(
           part = 0;
           for (c = 0; c < NCH; c = c + 1) part = part + $countones(xn[c*32 +: 32]);
         end
-      end else begin : g_int
-        reg signed [IN_BITS:0] xs;
+      end else if (W_BITS == 1) begin : g_bip
+        // bipolar weights: sum_s (w ? x : -x) = 2 * sum_{w=+1} x - sum x (sum x shared by all PEs);
+        // wrap-around arithmetic is exact because the true result fits in ACC_BITS
+        reg signed [ACC_BITS-1:0] pos;
+        always @* begin
+          pos = 0;
+          for (s = 0; s < SIMD; s = s + 1)
+            if (w[s]) pos = pos + xval(xb, s);
+          part = (pos <<< 1) - xsum;
+        end
+      end else begin : g_mul
         reg signed [W_BITS:0] ws;
         always @* begin
           part = 0;
           for (s = 0; s < SIMD; s = s + 1) begin
-            xs = IN_SIGNED ? $signed({xb[s*IN_BITS + IN_BITS-1], xb[s*IN_BITS +: IN_BITS]})
-                           : $signed({1'b0, xb[s*IN_BITS +: IN_BITS]});
-            if (W_BITS == 1) part = w[s] ? part + xs : part - xs;
-            else begin
-              ws = $signed({w[s*W_BITS + W_BITS-1], w[s*W_BITS +: W_BITS]});
-              part = part + xs * ws;
-            end
+            ws = $signed({w[s*W_BITS + W_BITS-1], w[s*W_BITS +: W_BITS]});
+            part = part + xval(xb, s) * ws;
           end
         end
       end
