@@ -148,16 +148,36 @@ def synth_instance(
     return res, False
 
 
-def synth_design(d: Design, rtl_dir: Path, cache_dir: Path | None = None, jobs: int = 2) -> dict:
-    """Per-instance and total resources of a design: {'instances': [...], 'layers': {...}, 'total': {...}}."""
+def synth_design(
+    d: Design, rtl_dir: Path, cache_dir: Path | None = None, jobs: int = 2, timeout_s: float = 1200.0
+) -> dict:
+    """Per-instance and total resources: {'instances', 'layers', 'total', 'missing'}.
+
+    An instance whose synthesis fails or exceeds ``timeout_s`` (WebAssembly Yosys is slow on wide
+    8-bit-input MVAUs) is listed in ``missing`` with the reason and left out of the total, so a slow
+    layer never blocks the rest of the report.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
+    from pcnn_hw.errors import SimulationError
+
+    def one(inst: Instance) -> tuple[Resources | None, bool, str]:
+        try:
+            res, hit = synth_instance(inst, d, rtl_dir, cache_dir, timeout_s)
+            return res, hit, ""
+        except SimulationError as exc:
+            return None, False, str(exc).splitlines()[0]
+
     rows = []
+    missing = []
     total = Resources()
     per_layer: dict[str, Resources] = {}
     with ThreadPoolExecutor(max_workers=jobs) as ex:  # one Yosys process per instance, `jobs` at a time
-        done = list(ex.map(lambda i: synth_instance(i, d, rtl_dir, cache_dir), d.instances))
-    for inst, (res, hit) in zip(d.instances, done, strict=True):
+        done = list(ex.map(one, d.instances))
+    for inst, (res, hit, err) in zip(d.instances, done, strict=True):
+        if res is None:
+            missing.append({"name": inst.name, "reason": err})
+            continue
         rows.append(
             {"name": inst.name, "kind": inst.kind, "layer": inst.layer, "cached": hit, **res.to_dict()}
         )
@@ -168,4 +188,5 @@ def synth_design(d: Design, rtl_dir: Path, cache_dir: Path | None = None, jobs: 
         "instances": rows,
         "layers": {k: v.to_dict() for k, v in per_layer.items()},
         "total": total.to_dict(),
+        "missing": missing,
     }
