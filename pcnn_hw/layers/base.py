@@ -74,6 +74,16 @@ class HwLayer:
     op_type: str
     attrs: dict[str, Any]
 
+    @property
+    def pe(self) -> int:
+        """PE: output elements (channels, rows, scores) produced in parallel; 1 if the node has none."""
+        return int(self.attrs.get("PE", 1))
+
+    @property
+    def simd(self) -> int:
+        """SIMD: input elements consumed in parallel; 1 if the node has none."""
+        return int(self.attrs.get("SIMD", 1))
+
     def check_folding(self) -> None:
         """Raise FoldingError if the folding attributes break a divisibility rule."""
 

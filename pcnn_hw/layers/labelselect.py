@@ -36,11 +36,6 @@ class LabelSelect(HwLayer):
         """Number of input scores."""
         return int(self.attrs["Labels"])
 
-    @property
-    def pe(self) -> int:
-        """Scores consumed per cycle."""
-        return int(self.attrs.get("PE", 1))
-
     @classmethod
     def from_node(
         cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None

@@ -164,16 +164,6 @@ class MVAU(HwLayer):
         return int(self.attrs["MH"])
 
     @property
-    def pe(self) -> int:
-        """Processing elements (output parallelism)."""
-        return int(self.attrs.get("PE", 1))
-
-    @property
-    def simd(self) -> int:
-        """SIMD lanes (input parallelism)."""
-        return int(self.attrs.get("SIMD", 1))
-
-    @property
     def xnor(self) -> bool:
         """True when the layer computes XNOR popcounts (binary input and weights)."""
         idt, wdt = self.attrs.get("inputDataType"), self.attrs.get("weightDataType")

@@ -39,11 +39,6 @@ class MaxPool(HwLayer):
         return int(self.attrs.get("Channels", self.attrs.get("NumChannels", 0)))
 
     @property
-    def pe(self) -> int:
-        """Channels per cycle."""
-        return int(self.attrs.get("PE", 1))
-
-    @property
     def k(self) -> tuple[int, int]:
         """Kernel (KH, KW)."""
         v = self.attrs.get("KernelSize", self.attrs.get("PoolDim", [1, 1]))

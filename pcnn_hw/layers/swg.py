@@ -69,11 +69,6 @@ class SlidingWindow(HwLayer):
         """IFMChannels."""
         return int(self.attrs["IFMChannels"])
 
-    @property
-    def simd(self) -> int:
-        """Channels per cycle."""
-        return int(self.attrs.get("SIMD", 1))
-
     @classmethod
     def from_node(
         cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None

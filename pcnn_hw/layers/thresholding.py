@@ -52,11 +52,6 @@ class Thresholding(HwLayer):
         """NumChannels."""
         return int(self.attrs["NumChannels"])
 
-    @property
-    def pe(self) -> int:
-        """Channels processed per cycle."""
-        return int(self.attrs.get("PE", 1))
-
     @classmethod
     def from_node(
         cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None
