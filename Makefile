@@ -25,7 +25,7 @@ demo: install
 test: install
 	$(PY) -m pytest -q -m "not slow"
 
-test-all: install
+test-all: install pynq-venv
 	$(PY) -m pytest -q
 
 # Vitis HLS synthesis + IP export of a build's generated HLS top (needs vitis_hls or vivado_hls on PATH).
@@ -36,8 +36,10 @@ hls-ip: install
 lint: install
 	$(VENV)/bin/ruff check pcnn_hw tests benchmarks
 
-bench: install
-	$(PY) benchmarks/accuracy_mnist5k.py
+BENCHMARKS := accuracy_mnist5k folding_cnv sim_speed rtl_cnv hls_csim board_sim
+
+bench: install pynq-venv
+	for b in $(BENCHMARKS); do $(PY) benchmarks/$$b.py || exit 1; done
 
 # The real `pynq` package (pins numpy 1.26) lives in a venv of its own, used only by the slow board
 # tests that run the board-side driver through pynq's Overlay/DMA against a simulated device.
