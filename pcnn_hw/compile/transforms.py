@@ -24,6 +24,28 @@ def _rewire(model: Any, node: Any) -> None:
                 n.input[i] = src
 
 
+def _absorb_into_input(model: Any, node: Any, shape: list[int]) -> None:
+    """Remove ``node`` (the graph input's only consumer); the graph input takes its output ``shape``.
+
+    The node's consumers read the graph input instead; its datatype annotation is kept.
+    """
+    from onnx import helper
+
+    inp, out = model.graph.input[0].name, node.output[0]
+    dt = model.get_tensor_datatype(inp)
+    model.graph.node.remove(node)
+    for n in model.graph.node:
+        for i, name in enumerate(n.input):
+            if name == out:
+                n.input[i] = inp
+    for vi in list(model.graph.value_info):
+        if vi.name == out:
+            model.graph.value_info.remove(vi)
+    elem = model.graph.input[0].type.tensor_type.elem_type
+    model.graph.input[0].CopyFrom(helper.make_tensor_value_info(inp, elem, shape))
+    model.set_tensor_datatype(inp, dt)
+
+
 def remove_leading_flatten(model: Any) -> tuple[Any, bool]:
     """Remove a Reshape right after the graph input that only flattens (batch 1 kept).
 
@@ -40,21 +62,7 @@ def remove_leading_flatten(model: Any) -> tuple[Any, bool]:
     in_shape = model.get_tensor_shape(inp)
     if len(out_shape) != 2 or out_shape[0] != 1 or int(np.prod(in_shape)) != out_shape[1]:
         return model, False
-    from onnx import helper
-
-    dt = model.get_tensor_datatype(inp)
-    out = node.output[0]
-    model.graph.node.remove(node)
-    for n in model.graph.node:
-        for i, name in enumerate(n.input):
-            if name == out:
-                n.input[i] = inp
-    for vi in list(model.graph.value_info):
-        if vi.name == out:
-            model.graph.value_info.remove(vi)
-    elem = model.graph.input[0].type.tensor_type.elem_type
-    model.graph.input[0].CopyFrom(helper.make_tensor_value_info(inp, elem, list(out_shape)))
-    model.set_tensor_datatype(inp, dt)
+    _absorb_into_input(model, node, list(out_shape))
     return model, True
 
 
@@ -98,7 +106,6 @@ def remove_input_transpose(model: Any) -> tuple[Any, bool]:
     data; FINN itself would leave this Transpose outside the dataflow partition. Returns
     (model, removed).
     """
-    from onnx import helper
 
     inp = model.graph.input[0].name
     consumers = model.find_consumers(inp)
@@ -108,20 +115,7 @@ def remove_input_transpose(model: Any) -> tuple[Any, bool]:
     perm = [a for a in node.attribute if a.name == "perm"]
     if not perm or list(perm[0].ints) != [0, 2, 3, 1]:
         return model, False
-    dt = model.get_tensor_datatype(inp)
-    out = node.output[0]
-    out_shape = model.get_tensor_shape(out)
-    model.graph.node.remove(node)
-    for n in model.graph.node:
-        for i, name in enumerate(n.input):
-            if name == out:
-                n.input[i] = inp
-    for vi in list(model.graph.value_info):
-        if vi.name == out:
-            model.graph.value_info.remove(vi)
-    elem = model.graph.input[0].type.tensor_type.elem_type
-    model.graph.input[0].CopyFrom(helper.make_tensor_value_info(inp, elem, list(out_shape)))
-    model.set_tensor_datatype(inp, dt)
+    _absorb_into_input(model, node, list(model.get_tensor_shape(node.output[0])))
     model.set_tensor_layout(inp, ["N", "H", "W", "C"])
     return model, True
 
