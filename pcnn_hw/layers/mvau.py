@@ -82,6 +82,18 @@ def threshold_memory(t: np.ndarray, mh: int, pe: int) -> np.ndarray:
     return np.ascontiguousarray(t.reshape(mh // pe, pe, t.shape[1]).transpose(1, 0, 2))
 
 
+def load_threshold_memory(node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None,
+                          input_index: int, rows: int, pe: int, what: str = "thresholds") -> np.ndarray:
+    """A node's threshold memory (PE, TMEM, n_steps): the given memory image, else built from the
+    node's threshold initializer (input `input_index`); QuantizationError if it is not an initializer."""
+    if memory is not None and "thresholds" in memory:
+        return np.asarray(memory["thresholds"])
+    t = get_init(node.input[input_index])
+    if t is None:
+        raise QuantizationError(f"layer {node.name}: {what} are not an initializer")
+    return threshold_memory(t, rows, pe)
+
+
 def thresholds_from_memory(mem: np.ndarray) -> np.ndarray:
     """Inverse of `threshold_memory`: image (PE, TMEM, n_steps) -> thresholds (MH, n_steps)."""
     pe, tmem, n = mem.shape
@@ -216,13 +228,8 @@ class MVAU(HwLayer):
             layer._check_weights(w)
             layer.weight_mem = weight_memory(w, layer.pe, layer.simd, bipolar=layer.bipolar_weights)
         if not layer.no_activation:
-            if memory is not None and "thresholds" in memory:
-                layer.thresh_mem = np.asarray(memory["thresholds"])
-            else:
-                t = get_init(node.input[2])
-                if t is None:
-                    raise QuantizationError(f"layer {node.name}: MVAU thresholds are not an initializer")
-                layer.thresh_mem = threshold_memory(t, layer.mh, layer.pe)
+            layer.thresh_mem = load_threshold_memory(node, get_init, memory, 2, layer.mh, layer.pe,
+                                                     "MVAU thresholds")
         layer._prepare()
         return layer
 

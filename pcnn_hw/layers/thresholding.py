@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 from onnx import NodeProto
 
-from pcnn_hw.errors import QuantizationError
 from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
-from pcnn_hw.layers.mvau import compact_int, threshold_memory, thresholds_from_memory
+from pcnn_hw.layers.mvau import compact_int, load_threshold_memory, thresholds_from_memory
 from pcnn_hw.sim.packing import PackedBits
 
 OP_TYPES = ("Thresholding", "Thresholding_hls", "Thresholding_rtl")
@@ -59,13 +58,7 @@ class Thresholding(HwLayer):
         """Build from a graph node (thresholds from the initializer or a given memory image)."""
         layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
         layer.check_folding()
-        if memory is not None and "thresholds" in memory:
-            layer.thresh_mem = np.asarray(memory["thresholds"])
-        else:
-            t = get_init(node.input[1])
-            if t is None:
-                raise QuantizationError(f"layer {node.name}: thresholds are not an initializer")
-            layer.thresh_mem = threshold_memory(t, layer.channels, layer.pe)
+        layer.thresh_mem = load_threshold_memory(node, get_init, memory, 1, layer.channels, layer.pe)
         layer.thresholds = thresholds_from_memory(layer.thresh_mem)
         return layer
 
