@@ -27,11 +27,17 @@ Memory layout (FINN's `get_hw_compatible_weight_tensor` / `get_hw_compatible_thr
 
 The simulator computes from these memory images (`weights_from_memory`, `thresholds_from_memory`), so
 a layout bug shows up as a simulation mismatch.
+
+Backends of the accumulation: numpy (`pcnn_hw.sim.packing.xnor_popcount_matmul`, `exact_int_matmul`;
+the default and the reference) or, after `use_native(kernels)`, the C kernels of `pcnn_hw.sim.native`;
+with those a layer with one binary threshold step computes accumulators, thresholds and the packed
+output in one call.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -39,6 +45,7 @@ from onnx import NodeProto
 
 from pcnn_hw.errors import QuantizationError
 from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
+from pcnn_hw.sim.native import NativeMvau, pad_thresholds
 from pcnn_hw.sim.packing import PackedBits, pack_matrix_rows, run_chunked, unpack_bits, xnor_popcount_matmul
 
 OP_TYPES = ("MVAU", "MVAU_hls", "MVAU_rtl")
@@ -163,6 +170,7 @@ class MVAU(HwLayer):
     weight_mem: np.ndarray = field(default_factory=lambda: np.zeros((1, 1, 1)))
     thresh_mem: np.ndarray | None = None
     overflow: dict | None = None  # accumulator values beyond accDataType seen so far (see check_overflow)
+    native_kernels: ModuleType | None = None  # set by use_native(); None: numpy path
 
     # -- attributes -----------------------------------------------------------------------------
     @property
@@ -273,6 +281,53 @@ class MVAU(HwLayer):
             self._wint = np.asarray(w, dtype=np.int64)
         self.thresholds = None if self.thresh_mem is None else thresholds_from_memory(self.thresh_mem)
 
+    def use_native(self, kernels: ModuleType) -> bool:
+        """Compute accumulators with the native kernels (`pcnn_hw.sim.native.load()`): XNOR layers always,
+        integer-input layers when their input and weight ranges fit the int16 kernel. Returns whether
+        this layer uses them (False: no change, numpy path)."""
+        if not self.xnor:
+            w_range = (float(self._wint.min(initial=0)), float(self._wint.max(initial=0)))
+            x_range = datatype_range(str(self.attrs.get("inputDataType", "FLOAT32")))
+            if not NativeMvau.int_fits(x_range, w_range, self.mw):
+                return False
+            self._native_int = NativeMvau(kernels, "int", self._wint)
+        self.native_kernels = kernels
+        self._native_cache: dict[int, NativeMvau] = {}
+        self._fused_thresholds = self._single_step_thresholds()
+        return True
+
+    def _single_step_thresholds(self) -> np.ndarray | None:
+        """Thresholds in the fused accumulate-threshold-pack kernels' form, or None where those do not
+        apply (no thresholds, several steps or a non-binary output)."""
+        odt = str(self.attrs.get("outputDataType"))
+        if self.thresholds is None or self.thresholds.shape[1] != 1 or odt not in ("BINARY", "BIPOLAR"):
+            return None
+        return pad_thresholds(self.thresholds[:, 0], self.mh)
+
+    def _native_rows(self, x: np.ndarray | PackedBits) -> tuple[NativeMvau, np.ndarray, tuple] | None:
+        """(kernel, input rows, leading shape) for the native kernels, or None to take the numpy path
+        (an integer layer given packed bits or non-integer floats)."""
+        if self.xnor:
+            xp = self._packed_input(x)
+            if xp.seg_bits not in self._native_cache:
+                self._native_cache[xp.seg_bits] = NativeMvau(
+                    self.native_kernels, "xnor", self.packed_weights(xp.seg_bits), self.mw
+                )
+            words = xp.words
+            return self._native_cache[xp.seg_bits], words.reshape(-1, words.shape[-1]), words.shape[:-1]
+        if isinstance(x, PackedBits):
+            return None
+        xv = np.asarray(x)
+        if xv.shape[-1] != self.mw:
+            xv = xv.reshape(xv.shape[0], -1)
+        rows = xv.reshape(-1, self.mw)
+        if rows.dtype.kind == "f":  # e.g. a graph input: exact only if every value is an int16 integer
+            ri = rows.astype(np.int16)
+            if not np.array_equal(ri, rows):
+                return None
+            rows = ri
+        return self._native_int, rows, xv.shape[:-1]
+
     def packed_weights(self, seg_bits: int) -> np.ndarray:
         """XNOR weights packed row-wise (MH, S * words) with input segments of `seg_bits` bits."""
         if seg_bits not in self._packed_cache:
@@ -283,13 +338,12 @@ class MVAU(HwLayer):
     def accumulate(self, x: np.ndarray | PackedBits) -> np.ndarray:
         """Accumulator values (N, *vectors, MH): XNOR popcount P or integer dot product (exact integers,
         int32 / float32 / float64 / int64 storage)."""
+        native = self._native_rows(x) if self.native_kernels is not None else None
+        if native is not None:
+            kernel, rows, lead = native
+            return kernel.accumulate(rows)[0].reshape(lead + (self.mh,))
         if self.xnor:
-            if not isinstance(x, PackedBits):
-                x = PackedBits.from_bits((np.asarray(x) > 0).astype(np.uint8))
-            if x.n_bits != self.mw:
-                x = x.flatten_spatial()
-            if x.n_bits != self.mw:
-                raise QuantizationError(f"layer {self.name}: input has {x.n_bits} bits, MW = {self.mw}")
+            x = self._packed_input(x)
             lead = x.words.shape[:-1]
             xw = x.words.reshape(-1, x.words.shape[-1])
             acc = xnor_popcount_matmul(xw, self.packed_weights(x.seg_bits), self.mw)
@@ -305,6 +359,16 @@ class MVAU(HwLayer):
         lead = xv.shape[:-1]
         acc = exact_int_matmul(xv.reshape(-1, self.mw), self._wint)
         return acc.reshape(lead + (self.mh,))
+
+    def _packed_input(self, x: np.ndarray | PackedBits) -> PackedBits:
+        """The XNOR input as PackedBits with MW bits per vector; QuantizationError if it has not."""
+        if not isinstance(x, PackedBits):
+            x = PackedBits.from_bits((np.asarray(x) > 0).astype(np.uint8))
+        if x.n_bits != self.mw:
+            x = x.flatten_spatial()
+        if x.n_bits != self.mw:
+            raise QuantizationError(f"layer {self.name}: input has {x.n_bits} bits, MW = {self.mw}")
+        return x
 
     def accumulator_range(self) -> tuple[float, float]:
         """(min, max) the hardware accumulator can hold: `accDataType` (finn-hlslib accumulates in the
@@ -324,21 +388,32 @@ class MVAU(HwLayer):
         lo, hi = self.accumulator_range()
         amin, amax = float(acc.min()), float(acc.max())
         if amin < lo or amax > hi:
-            n = int(np.count_nonzero((acc < lo) | (acc > hi)))
-            prev = self.overflow or {"values": 0, "min": amin, "max": amax}
-            self.overflow = {
-                "values": prev["values"] + n,
-                "min": min(prev["min"], amin),
-                "max": max(prev["max"], amax),
-                "range": (lo, hi),
-                "accDataType": str(self.attrs.get("accDataType")),
-            }
+            self.record_overflow(int(np.count_nonzero((acc < lo) | (acc > hi))), amin, amax)
+
+    def record_overflow(self, n: int, amin: float, amax: float) -> None:
+        """Add `n` out-of-range accumulator values with extremes amin/amax to `self.overflow`."""
+        prev = self.overflow or {"values": 0, "min": amin, "max": amax}
+        self.overflow = {
+            "values": prev["values"] + int(n),
+            "min": min(prev["min"], float(amin)),
+            "max": max(prev["max"], float(amax)),
+            "range": self.accumulator_range(),
+            "accDataType": str(self.attrs.get("accDataType")),
+        }
 
     def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
         """Bit-exact batched execution: accumulator, then thresholds unless noActivation.
 
         Accumulator values outside `accumulator_range()` are recorded in `self.overflow`.
         """
+        native = self._native_rows(x) if self.native_kernels is not None else None
+        if native is not None and self._fused_thresholds is not None:
+            kernel, rows, lead = native
+            bits, (p_min, p_max) = kernel.threshold_bits(rows, self._fused_thresholds)
+            lo, hi = self.accumulator_range()
+            if p_min < lo or p_max > hi:  # rare: count the out-of-range accumulators exactly
+                self.check_overflow(kernel.accumulate(rows)[0])
+            return PackedBits(bits.reshape(lead + bits.shape[-1:]), self.mh)
         acc = self.accumulate(x)
         self.check_overflow(acc)
         if self.no_activation:

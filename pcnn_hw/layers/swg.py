@@ -15,7 +15,7 @@ Folding: IFMChannels % SIMD == 0. Cycle model: FINN's ConvolutionInputGenerator_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,10 +42,22 @@ def window_index(
     return rows, cols, (oh, ow)
 
 
+def gather_index(
+    ifm: tuple[int, int], depth: int, k: tuple[int, int], stride: tuple[int, int], dil: tuple[int, int]
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Flat gather index of im2col on one (H, W, depth) image stored flat: out[j] = image[idx[j]], with
+    out ordered (OH, OW, KH*KW, depth); and (OH, OW)."""
+    rows, cols, (oh, ow) = window_index(ifm, k, stride, dil)
+    pixel = rows * ifm[1] + cols  # (OH, OW, KH*KW)
+    idx = pixel[..., None] * depth + np.arange(depth)
+    return np.ascontiguousarray(idx.reshape(-1), dtype=np.intp), (oh, ow)
+
+
 def im2col_nhwc(
     x: np.ndarray, k: tuple[int, int], stride: tuple[int, int], dil: tuple[int, int]
 ) -> np.ndarray:
-    """Plain im2col on (N, H, W, C) -> (N, OH, OW, KH*KW*C) with (kh, kw, c) order."""
+    """Plain im2col on (N, H, W, C) -> (N, OH, OW, KH*KW*C) with (kh, kw, c) order (strided views; the
+    layer itself uses a precomputed gather, `gather_index`)."""
     n, h, w, c = x.shape
     (kh, kw), (sh, sw), (dh, dw) = k, stride, dil
     ekh, ekw = dh * (kh - 1) + 1, dw * (kw - 1) + 1
@@ -59,6 +71,8 @@ def im2col_nhwc(
 @dataclass
 class SlidingWindow(HwLayer):
     """One ConvolutionInputGenerator node."""
+
+    _index_cache: dict = field(default_factory=dict, repr=False)
 
     def _pair(self, key: str, default: int = 1) -> tuple[int, int]:
         v = self.attrs.get(key, [default, default])
@@ -82,17 +96,23 @@ class SlidingWindow(HwLayer):
         """IFMChannels % SIMD == 0."""
         check_divisible(self.name, "IFMChannels", self.channels, "SIMD", self.simd)
 
+    def _gather(self, x: np.ndarray) -> np.ndarray:
+        """(N, H*W*D) flat images -> (N, OH, OW, KH*KW*D) windows, one take with a cached index."""
+        ih, iw = self._pair("IFMDim")
+        n = x.shape[0]
+        depth = x.size // max(1, n * ih * iw)
+        if depth not in self._index_cache:
+            k, s, d = self._pair("ConvKernelDim"), self._pair("Stride"), self._pair("Dilation")
+            self._index_cache[depth] = gather_index((ih, iw), depth, k, s, d)
+        idx, (oh, ow) = self._index_cache[depth]
+        return np.take(x.reshape(n, -1), idx, axis=1).reshape(n, oh, ow, -1)
+
     def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
         """Batched window gather; packed input stays packed (one segment per window pixel)."""
-        k, s, d = self._pair("ConvKernelDim"), self._pair("Stride"), self._pair("Dilation")
-        ih, iw = self._pair("IFMDim")
         if isinstance(x, PackedBits):
-            words = x.words.reshape(x.words.shape[0], ih, iw, -1)
-            out = im2col_nhwc(words, k, s, d)
-            return PackedBits(out, x.seg_bits, x.n_segs * k[0] * k[1])
-        xv = np.asarray(x)
-        xv = xv.reshape(xv.shape[0], ih, iw, -1)
-        return im2col_nhwc(xv, k, s, d)
+            kh, kw = self._pair("ConvKernelDim")
+            return PackedBits(self._gather(x.words), x.seg_bits, x.n_segs * kh * kw)
+        return self._gather(np.asarray(x))
 
     def exp_cycles(self) -> int:
         """FINN's ConvolutionInputGenerator_rtl cycle model."""

@@ -81,17 +81,20 @@ class Thresholding(HwLayer):
         idt = str(self.attrs.get("inputDataType", "FLOAT32"))
         lo, hi = datatype_range(idt)
         if np.isfinite(lo) and hi - lo < 2**16:
-            # integer input of a small range: one table lookup per element, table[c, v - lo]
+            # integer input of a small range: one lookup per element in a table of final outputs,
+            # table[(v - lo) * C + c]
             if self._lut is None:
                 vals = np.arange(lo, hi + 1, dtype=np.float64)
-                self._lut = multithreshold_channels_last(
+                cnt = multithreshold_channels_last(
                     np.broadcast_to(vals[:, None], (vals.size, self.channels)), self.thresholds
-                ).T
-            xi = np.asarray(x).astype(np.int64) - int(lo)
-            cnt = self._lut[np.arange(self.channels), xi]
-        else:
-            cnt = multithreshold_channels_last(x, self.thresholds)
-        cnt = cnt + act
+                ) + act
+                self._lut = (2 * cnt - 1 if odt == "BIPOLAR" else compact_int(cnt, odt)).reshape(-1)
+                self._lut_offset = np.arange(self.channels, dtype=np.intp) - int(lo) * self.channels
+            xv = np.asarray(x)
+            xi = xv.astype(np.intp).reshape(xv.shape[:-1] + (-1, self.channels))
+            idx = xi * self.channels + self._lut_offset
+            return self._lut.take(idx).reshape(xv.shape)
+        cnt = multithreshold_channels_last(x, self.thresholds) + act
         return 2 * cnt - 1 if odt == "BIPOLAR" else compact_int(cnt, odt)
 
     def exp_cycles(self) -> int:

@@ -22,9 +22,11 @@ from onnx import NodeProto, numpy_helper
 from pcnn_hw.errors import ModelFileError, UnsupportedOpError
 from pcnn_hw.layers import SUPPORTED_OPS, HwLayer, layer_from_node
 from pcnn_hw.layers.base import node_attrs
+from pcnn_hw.sim import native
 from pcnn_hw.sim.packing import PackedBits, blas_single_thread
 
 HOST_OPS = ("Transpose", "Reshape", "Flatten")
+BACKENDS = ("auto", "native", "numpy")
 SUB_BATCH_ROWS = 16384  # input vectors of the largest layer per sub-batch (see Simulator.max_batch)
 
 
@@ -78,6 +80,9 @@ class Simulator:
     hardware layout of `pcnn_hw.layers`), overriding the graph's initializers (e.g. the images the
     compiler wrote to build/NAME/weights/). `max_batch`: images per internal sub-batch
     (default: SUB_BATCH_ROWS / the largest layer's vectors per image, e.g. 18 for cnv, all for MLPs).
+    `backend`: 'numpy' (the reference), 'native' (XNOR layers on the C kernels of `pcnn_hw.sim.native`,
+    error if they cannot be built) or 'auto' (native when a C compiler is available); `self.backend`
+    says which one runs.
     """
 
     def __init__(
@@ -86,7 +91,10 @@ class Simulator:
         memory: dict[str, dict[str, np.ndarray]] | None = None,
         base_dir: str | Path | None = None,
         max_batch: int | None = None,
+        backend: str = "auto",
     ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend {backend!r}: expected one of {', '.join(BACKENDS)}")
         proto = load_onnx(model)
         if base_dir is None and isinstance(model, (str, Path)):
             base_dir = Path(model).parent
@@ -101,6 +109,7 @@ class Simulator:
         self.output_shape = [d.dim_value for d in g.output[0].type.tensor_type.shape.dim]
         self.input_dtype = tensor_datatypes(proto).get(self.input_name, "FLOAT32")
         self._build(proto)
+        self.backend = self._select_backend(backend)
         if max_batch is None:
             # keep the largest layer's rows per sub-batch around SUB_BATCH_ROWS (cache-sized)
             vecs = [
@@ -110,6 +119,19 @@ class Simulator:
             ]
             max_batch = max(1, SUB_BATCH_ROWS // max(vecs + [1]))
         self.max_batch = max(1, int(max_batch))
+
+    def _select_backend(self, backend: str) -> str:
+        """Switch the XNOR layers to the native kernels unless backend is 'numpy'; the one in use."""
+        if backend == "numpy":
+            return "numpy"
+        kernels = native.load(required=backend == "native")
+        if kernels is None:
+            return "numpy"
+        for layer in self.layers:
+            use = getattr(layer, "use_native", None)
+            if use is not None:
+                use(kernels)
+        return "native"
 
     # -- construction -----------------------------------------------------------------------------
     def _build(self, proto: onnx.ModelProto) -> None:
@@ -132,7 +154,7 @@ class Simulator:
             path = Path(str(node_attrs(node)["model"]))
             if not path.is_absolute() and self.base_dir is not None and not path.is_file():
                 path = self.base_dir / path
-            child = Simulator(path, self.memory)
+            child = Simulator(path, self.memory, backend="numpy")  # the parent sets the backend
             steps = list(child.steps)
             # rename the child's boundary tensors to the parent's
             if steps:

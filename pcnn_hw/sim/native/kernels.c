@@ -1,0 +1,415 @@
+/*
+ * Native MVAU kernels of the bit-exact simulator (a CPython extension; our own code).
+ *
+ * Why native: numpy has no fused "XOR, popcount, sum over words" reduction, so the numpy path
+ * (pcnn_hw.sim.packing.xnor_popcount_matmul) materialises an (M, H) temporary per input word and pays
+ * a Python-level step per word and chunk; the integer first layer goes through float BLAS plus
+ * separate threshold and packing passes. These kernels do each layer in one pass. They compute exactly
+ * the same integers; the numpy path stays the reference and the tests compare the two.
+ *
+ * XNOR layers (pcnn_hw/sim/packing.py conventions): x is (M, NW) uint64 words; the weights w (H, NW)
+ * are packed with the same segmentation and zero padding, so popcount(x ^ w) counts exactly the
+ * mismatching real bits and the XNOR popcount is P = K - sum_q popcount(x[i, q] ^ w[h, q]).
+ * Weights come blocked by 16 outputs: wb[b][q][l] = w[16 b + l][q] (pcnn_hw.sim.native.block_weights).
+ *
+ * Integer-input layers (the 8-bit first layer): x (M, K) int16, P = sum_k x[i, k] w[k, h]. Weights come
+ * blocked by 16 outputs and pairs of inputs: wi[b][kp][l][2] = (w[2 kp][16 b + l], w[2 kp + 1][16 b + l])
+ * int16 (pcnn_hw.sim.native.block_int_weights), so one multiply-add of a broadcast input pair gives 8
+ * outputs' partial sums. Exact while every product fits int16 and every sum int32 (the caller checks).
+ *
+ *   xnor_acc(x, wb, out, m, nw, h, k, threads)              out (M, H) int32 = P
+ *   xnor_threshold_bits(x, wb, thr, out, m, nw, h, k, threads)
+ *   int_acc(x, wi, out, m, kx, h, threads)
+ *   int_threshold_bits(x, wi, thr, out, m, kx, h, threads)
+ *
+ * The *_threshold_bits variants write packed bits out (M, ceil(H / 64)) uint64: bit h of row i is
+ * P[i, h] >= thr[h] (thr int32 with H rounded up to whole blocks of 16, every value > INT32_MIN).
+ * All return (p_min, p_max), the extremes of P (p_min > p_max when M = 0): the fused variants never
+ * materialise P and the accumulator overflow check needs them.
+ *
+ * Buffers are C-contiguous objects with the buffer protocol (numpy arrays); their sizes are checked.
+ * The GIL is released while computing; with threads > 1 and enough work the rows are split over
+ * POSIX threads. Compiled with AVX2 where the CPU has it, else portable C (same results).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#define H_BLOCK 16     /* outputs per weight block */
+#define MAX_THREADS 16
+/* below this much work (in XNOR word operations) one thread does it all: starting threads costs more */
+#define PARALLEL_MIN_OPS (1LL << 22)
+
+enum { KIND_XNOR, KIND_INT };
+
+typedef struct {
+    int kind;
+    const void *x;      /* XNOR: uint64 (M, n_in); INT: int16 (M, n_in) */
+    const void *w;      /* blocked weights */
+    const int32_t *thr; /* NULL: write accumulators to acc */
+    int32_t *acc;       /* (M, H) */
+    uint64_t *bits;     /* (M, ceil(H / 64)) */
+    Py_ssize_t n_in;    /* XNOR: words per row; INT: inputs per row K */
+    Py_ssize_t h;
+    int32_t k; /* XNOR: number of real bits K */
+} Task;
+
+typedef struct {
+    const Task *t;
+    Py_ssize_t r0, r1;
+    int32_t p_min, p_max;
+    int failed; /* out of memory */
+} Share;
+
+/* ---- per-block accumulators: P of one row against 16 outputs, into p[16] ---------------------- */
+
+#if defined(__AVX2__)
+static inline void xnor_block(const uint64_t *xr, const uint64_t *wq, Py_ssize_t nw, int32_t k, int32_t *p) {
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2,
+                                         2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+#define POPBYTES(v) \
+    _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(v, low)), \
+                    _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v, 4), low)))
+    for (Py_ssize_t q0 = 0; q0 < nw; q0 += 31) { /* 31 words * 8 <= 255: byte counters cannot wrap */
+        const Py_ssize_t q1 = q0 + 31 < nw ? q0 + 31 : nw;
+        __m256i b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+        for (Py_ssize_t q = q0; q < q1; ++q) {
+            const __m256i xv = _mm256_set1_epi64x((long long)xr[q]);
+            const __m256i *wv = (const __m256i *)(wq + q * H_BLOCK);
+            const __m256i v0 = _mm256_xor_si256(xv, _mm256_loadu_si256(wv));
+            const __m256i v1 = _mm256_xor_si256(xv, _mm256_loadu_si256(wv + 1));
+            const __m256i v2 = _mm256_xor_si256(xv, _mm256_loadu_si256(wv + 2));
+            const __m256i v3 = _mm256_xor_si256(xv, _mm256_loadu_si256(wv + 3));
+            b0 = _mm256_add_epi8(b0, POPBYTES(v0));
+            b1 = _mm256_add_epi8(b1, POPBYTES(v1));
+            b2 = _mm256_add_epi8(b2, POPBYTES(v2));
+            b3 = _mm256_add_epi8(b3, POPBYTES(v3));
+        }
+        a0 = _mm256_add_epi64(a0, _mm256_sad_epu8(b0, zero));
+        a1 = _mm256_add_epi64(a1, _mm256_sad_epu8(b1, zero));
+        a2 = _mm256_add_epi64(a2, _mm256_sad_epu8(b2, zero));
+        a3 = _mm256_add_epi64(a3, _mm256_sad_epu8(b3, zero));
+    }
+#undef POPBYTES
+    /* 64-bit lane sums (< 2^31) -> 32-bit lanes in output order, then P = K - mismatches */
+    const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+    const __m256i kv = _mm256_set1_epi32(k);
+    const __m256i m0 = _mm256_permutevar8x32_epi32(
+        _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(a0), _mm256_castsi256_ps(a1), 0x88)), order);
+    const __m256i m1 = _mm256_permutevar8x32_epi32(
+        _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(a2), _mm256_castsi256_ps(a3), 0x88)), order);
+    _mm256_storeu_si256((__m256i *)p, _mm256_sub_epi32(kv, m0));
+    _mm256_storeu_si256((__m256i *)(p + 8), _mm256_sub_epi32(kv, m1));
+}
+
+/* pairs[q] = input pair (x[2q], x[2q+1]) as two int16 halves of one int32 (see pack_pairs) */
+static inline void int_block(const int32_t *pairs, const int16_t *wq, Py_ssize_t kp, int32_t *p) {
+    /* four partial sums per output vector (q mod 4): a multiply-add takes several cycles, one chain
+       per vector would wait on it */
+    __m256i a[4][2];
+    for (int c = 0; c < 4; ++c) a[c][0] = a[c][1] = _mm256_setzero_si256();
+    Py_ssize_t q = 0;
+    for (; q + 4 <= kp; q += 4) {
+        for (int c = 0; c < 4; ++c) {
+            const __m256i xv = _mm256_set1_epi32(pairs[q + c]);
+            const __m256i *wv = (const __m256i *)(wq + (q + c) * 2 * H_BLOCK);
+            a[c][0] = _mm256_add_epi32(a[c][0], _mm256_madd_epi16(xv, _mm256_loadu_si256(wv)));
+            a[c][1] = _mm256_add_epi32(a[c][1], _mm256_madd_epi16(xv, _mm256_loadu_si256(wv + 1)));
+        }
+    }
+    for (; q < kp; ++q) {
+        const __m256i xv = _mm256_set1_epi32(pairs[q]);
+        const __m256i *wv = (const __m256i *)(wq + q * 2 * H_BLOCK);
+        a[0][0] = _mm256_add_epi32(a[0][0], _mm256_madd_epi16(xv, _mm256_loadu_si256(wv)));
+        a[0][1] = _mm256_add_epi32(a[0][1], _mm256_madd_epi16(xv, _mm256_loadu_si256(wv + 1)));
+    }
+    for (int v = 0; v < 2; ++v) {
+        const __m256i sum = _mm256_add_epi32(_mm256_add_epi32(a[0][v], a[1][v]), _mm256_add_epi32(a[2][v], a[3][v]));
+        _mm256_storeu_si256((__m256i *)(p + 8 * v), sum);
+    }
+}
+#else
+static inline int32_t popcount64(uint64_t v) {
+#if defined(__GNUC__)
+    return (int32_t)__builtin_popcountll(v);
+#else
+    v = v - ((v >> 1) & 0x5555555555555555ULL);
+    v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+    v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (int32_t)((v * 0x0101010101010101ULL) >> 56);
+#endif
+}
+
+static inline void xnor_block(const uint64_t *xr, const uint64_t *wq, Py_ssize_t nw, int32_t k, int32_t *p) {
+    int32_t mis[H_BLOCK] = {0};
+    for (Py_ssize_t q = 0; q < nw; ++q) {
+        const uint64_t xv = xr[q];
+        const uint64_t *wl = wq + q * H_BLOCK;
+        for (int l = 0; l < H_BLOCK; ++l) mis[l] += popcount64(xv ^ wl[l]);
+    }
+    for (int l = 0; l < H_BLOCK; ++l) p[l] = k - mis[l];
+}
+
+static inline void int_block(const int32_t *pairs, const int16_t *wq, Py_ssize_t kp, int32_t *p) {
+    for (int l = 0; l < H_BLOCK; ++l) p[l] = 0;
+    for (Py_ssize_t q = 0; q < kp; ++q) {
+        const int32_t x0 = (int16_t)(pairs[q] & 0xffff), x1 = (int16_t)((uint32_t)pairs[q] >> 16);
+        const int16_t *wl = wq + q * 2 * H_BLOCK;
+        for (int l = 0; l < H_BLOCK; ++l) p[l] += x0 * wl[2 * l] + x1 * wl[2 * l + 1];
+    }
+}
+#endif
+
+/* ---- rows: accumulators, then accumulators out or threshold bits out --------------------------- */
+
+/* One row of int16 inputs as kp int32 pairs (x[2q] in the low half, x[2q+1] or 0 in the high half) */
+static void pack_pairs(const int16_t *xr, Py_ssize_t kx, int32_t *pairs) {
+    for (Py_ssize_t q = 0; 2 * q < kx; ++q) {
+        const uint16_t lo = (uint16_t)xr[2 * q];
+        const uint16_t hi = 2 * q + 1 < kx ? (uint16_t)xr[2 * q + 1] : 0;
+        pairs[q] = (int32_t)((uint32_t)lo | ((uint32_t)hi << 16));
+    }
+}
+
+#if defined(__AVX2__)
+/* Running min/max of the block's valid lanes and, with thr, the 16-bit mask of p >= thr (branch-free:
+   the output bits are data-dependent, a branch would mispredict half the time). */
+static inline void epilogue_avx2(int32_t *p, int lanes, const int32_t *thr, __m256i *vmin, __m256i *vmax,
+                                 uint64_t *mask) {
+    for (int l = lanes; l < H_BLOCK; ++l) p[l] = p[0]; /* padding lanes must not move min/max */
+    const __m256i p0 = _mm256_loadu_si256((const __m256i *)p);
+    const __m256i p1 = _mm256_loadu_si256((const __m256i *)(p + 8));
+    *vmin = _mm256_min_epi32(*vmin, _mm256_min_epi32(p0, p1));
+    *vmax = _mm256_max_epi32(*vmax, _mm256_max_epi32(p0, p1));
+    if (thr) {
+        const __m256i one = _mm256_set1_epi32(1); /* p >= t  <=>  p > t - 1 (t > INT32_MIN) */
+        const __m256i t0 = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)thr), one);
+        const __m256i t1 = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(thr + 8)), one);
+        const uint32_t m0 = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(p0, t0)));
+        const uint32_t m1 = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(p1, t1)));
+        *mask = (uint64_t)((m0 | (m1 << 8)) & ((1u << lanes) - 1u));
+    }
+}
+#endif
+
+static void run_share(Share *s) {
+    const Task *t = s->t;
+    const Py_ssize_t h = t->h, out_words = (h + 63) / 64;
+    const Py_ssize_t w_stride = t->kind == KIND_XNOR ? t->n_in : 2 * ((t->n_in + 1) / 2);
+    int32_t p[H_BLOCK];
+    int32_t p_min = INT32_MAX, p_max = INT32_MIN;
+#if defined(__AVX2__)
+    __m256i vmin = _mm256_set1_epi32(INT32_MAX), vmax = _mm256_set1_epi32(INT32_MIN);
+    uint64_t mask_out = 0;
+#endif
+    int32_t *pairs = NULL;
+    if (t->kind == KIND_INT) {
+        pairs = (int32_t *)malloc((size_t)(w_stride / 2 + 1) * sizeof(int32_t));
+        if (!pairs) { /* out of memory: report an impossible range, the caller raises */
+            s->p_min = INT32_MAX;
+            s->p_max = INT32_MIN;
+            s->failed = 1;
+            return;
+        }
+    }
+    for (Py_ssize_t i = s->r0; i < s->r1; ++i) {
+        uint64_t *bit_row = t->thr ? t->bits + i * out_words : NULL;
+        if (bit_row) memset(bit_row, 0, (size_t)out_words * sizeof(uint64_t));
+        if (pairs) pack_pairs((const int16_t *)t->x + i * t->n_in, t->n_in, pairs);
+        for (Py_ssize_t o = 0; o < h; o += H_BLOCK) {
+            if (t->kind == KIND_XNOR) {
+                xnor_block((const uint64_t *)t->x + i * t->n_in, (const uint64_t *)t->w + o * w_stride,
+                           t->n_in, t->k, p);
+            } else {
+                int_block(pairs, (const int16_t *)t->w + o * w_stride, w_stride / 2, p);
+            }
+            const int lanes = h - o < H_BLOCK ? (int)(h - o) : H_BLOCK;
+#if defined(__AVX2__)
+            epilogue_avx2(p, lanes, bit_row ? t->thr + o : NULL, &vmin, &vmax, &mask_out);
+            if (bit_row) {
+                bit_row[o >> 6] |= mask_out << (o & 63); /* o % 16 == 0: a block never straddles a word */
+            } else {
+                memcpy(t->acc + i * h + o, p, (size_t)lanes * sizeof(int32_t));
+            }
+#else
+            /* branch-free: the output bits are data-dependent, a branch would mispredict half the time */
+            uint64_t mask = 0;
+            for (int l = 0; l < lanes; ++l) {
+                p_min = p[l] < p_min ? p[l] : p_min;
+                p_max = p[l] > p_max ? p[l] : p_max;
+                mask |= (uint64_t)(bit_row && p[l] >= t->thr[o + l]) << l;
+            }
+            if (bit_row) {
+                bit_row[o >> 6] |= mask << (o & 63); /* o % 16 == 0: a block never straddles a word */
+            } else {
+                memcpy(t->acc + i * h + o, p, (size_t)lanes * sizeof(int32_t));
+            }
+#endif
+        }
+    }
+#if defined(__AVX2__)
+    int32_t lane_min[8], lane_max[8];
+    _mm256_storeu_si256((__m256i *)lane_min, vmin);
+    _mm256_storeu_si256((__m256i *)lane_max, vmax);
+    for (int l = 0; l < 8; ++l) {
+        p_min = lane_min[l] < p_min ? lane_min[l] : p_min;
+        p_max = lane_max[l] > p_max ? lane_max[l] : p_max;
+    }
+#endif
+    free(pairs);
+    s->p_min = p_min;
+    s->p_max = p_max;
+}
+
+static void *thread_main(void *arg) {
+    run_share((Share *)arg);
+    return NULL;
+}
+
+/* Run the task over rows [0, m), split over up to `threads` threads when the work is large enough
+   (the calling thread takes the first share); (p_min, p_max) of all rows. Returns 1 if out of memory. */
+static int run_task(const Task *t, Py_ssize_t m, int threads, int32_t *p_min, int32_t *p_max) {
+    const long long per_row = t->kind == KIND_XNOR ? (long long)t->n_in * t->h : (long long)t->n_in * t->h / 16;
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    if (threads > m) threads = (int)m;
+    if (threads < 1 || per_row * (long long)m < PARALLEL_MIN_OPS) threads = 1;
+    Share shares[MAX_THREADS];
+    pthread_t tids[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    const Py_ssize_t per = threads > 0 ? (m + threads - 1) / threads : m;
+    for (int i = 0; i < threads; ++i) {
+        shares[i].t = t;
+        shares[i].failed = 0;
+        shares[i].r0 = i * per < m ? i * per : m;
+        shares[i].r1 = (i + 1) * per < m ? (i + 1) * per : m;
+    }
+    for (int i = 1; i < threads; ++i) {
+        started[i] = pthread_create(&tids[i], NULL, thread_main, &shares[i]) == 0;
+        if (!started[i]) run_share(&shares[i]); /* no thread available: do it here */
+    }
+    run_share(&shares[0]);
+    *p_min = INT32_MAX;
+    *p_max = INT32_MIN;
+    int failed = 0;
+    for (int i = 0; i < threads; ++i) {
+        if (i > 0 && started[i]) pthread_join(tids[i], NULL);
+        *p_min = shares[i].p_min < *p_min ? shares[i].p_min : *p_min;
+        *p_max = shares[i].p_max > *p_max ? shares[i].p_max : *p_max;
+        failed |= shares[i].failed;
+    }
+    return failed;
+}
+
+/* ---- Python entry points ------------------------------------------------------------------------ */
+
+static Py_ssize_t blocks16(Py_ssize_t h) { return (h + H_BLOCK - 1) / H_BLOCK * H_BLOCK; }
+
+static int check_len(const Py_buffer *b, Py_ssize_t want, const char *name) {
+    if (b->len != want) {
+        PyErr_Format(PyExc_ValueError, "%s: buffer has %zd bytes, expected %zd", name, b->len, want);
+        return 0;
+    }
+    return 1;
+}
+
+/* Shared body of the four entry points. thr_obj == NULL: accumulator variant. */
+static PyObject *run_entry(int kind, PyObject *x_obj, PyObject *w_obj, PyObject *thr_obj, PyObject *out_obj,
+                           Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t h, int k, int threads) {
+    Py_buffer x = {0}, w = {0}, thr = {0}, out = {0};
+    PyObject *ret = NULL;
+    const Py_ssize_t x_item = kind == KIND_XNOR ? 8 : 2;
+    const Py_ssize_t w_len = kind == KIND_XNOR ? blocks16(h) * n_in * 8 : blocks16(h) * 2 * ((n_in + 1) / 2) * 2;
+    if (m < 0 || n_in < 0 || h < 0 || k < 0) {
+        PyErr_SetString(PyExc_ValueError, "m, n_in, h and k must be >= 0");
+        return NULL;
+    }
+    if (PyObject_GetBuffer(x_obj, &x, PyBUF_C_CONTIGUOUS) < 0) goto done;
+    if (PyObject_GetBuffer(w_obj, &w, PyBUF_C_CONTIGUOUS) < 0) goto done;
+    if (thr_obj && PyObject_GetBuffer(thr_obj, &thr, PyBUF_C_CONTIGUOUS) < 0) goto done;
+    if (PyObject_GetBuffer(out_obj, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
+    if (!check_len(&x, m * n_in * x_item, "x") || !check_len(&w, w_len, "weights")) goto done;
+    if (thr_obj && (!check_len(&thr, blocks16(h) * 4, "thr") ||
+                    !check_len(&out, m * ((h + 63) / 64) * 8, "out")))
+        goto done;
+    if (!thr_obj && !check_len(&out, m * h * 4, "out")) goto done;
+    {
+        Task t = {kind, x.buf, w.buf, thr_obj ? (const int32_t *)thr.buf : NULL,
+                  thr_obj ? NULL : (int32_t *)out.buf, thr_obj ? (uint64_t *)out.buf : NULL, n_in, h, k};
+        int32_t p_min, p_max;
+        int failed;
+        Py_BEGIN_ALLOW_THREADS
+        failed = run_task(&t, m, threads, &p_min, &p_max);
+        Py_END_ALLOW_THREADS
+        ret = failed ? PyErr_NoMemory() : Py_BuildValue("(ii)", (int)p_min, (int)p_max);
+    }
+done:
+    if (x.obj) PyBuffer_Release(&x);
+    if (w.obj) PyBuffer_Release(&w);
+    if (thr.obj) PyBuffer_Release(&thr);
+    if (out.obj) PyBuffer_Release(&out);
+    return ret;
+}
+
+static PyObject *xnor_acc(PyObject *self, PyObject *args) {
+    PyObject *x, *w, *out;
+    Py_ssize_t m, nw, h;
+    int k, threads;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOnnnii", &x, &w, &out, &m, &nw, &h, &k, &threads)) return NULL;
+    return run_entry(KIND_XNOR, x, w, NULL, out, m, nw, h, k, threads);
+}
+
+static PyObject *xnor_threshold_bits(PyObject *self, PyObject *args) {
+    PyObject *x, *w, *thr, *out;
+    Py_ssize_t m, nw, h;
+    int k, threads;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOOnnnii", &x, &w, &thr, &out, &m, &nw, &h, &k, &threads)) return NULL;
+    return run_entry(KIND_XNOR, x, w, thr, out, m, nw, h, k, threads);
+}
+
+static PyObject *int_acc(PyObject *self, PyObject *args) {
+    PyObject *x, *w, *out;
+    Py_ssize_t m, kx, h;
+    int threads;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOnnni", &x, &w, &out, &m, &kx, &h, &threads)) return NULL;
+    return run_entry(KIND_INT, x, w, NULL, out, m, kx, h, 0, threads);
+}
+
+static PyObject *int_threshold_bits(PyObject *self, PyObject *args) {
+    PyObject *x, *w, *thr, *out;
+    Py_ssize_t m, kx, h;
+    int threads;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOOnnni", &x, &w, &thr, &out, &m, &kx, &h, &threads)) return NULL;
+    return run_entry(KIND_INT, x, w, thr, out, m, kx, h, 0, threads);
+}
+
+static PyMethodDef methods[] = {
+    {"xnor_acc", xnor_acc, METH_VARARGS,
+     "xnor_acc(x, wb, out, m, nw, h, k, threads) -> (p_min, p_max); out (M, H) int32 = P."},
+    {"xnor_threshold_bits", xnor_threshold_bits, METH_VARARGS,
+     "xnor_threshold_bits(x, wb, thr, out, m, nw, h, k, threads) -> (p_min, p_max); out = bits P >= thr."},
+    {"int_acc", int_acc, METH_VARARGS,
+     "int_acc(x, wi, out, m, kx, h, threads) -> (p_min, p_max); out (M, H) int32 = x @ w."},
+    {"int_threshold_bits", int_threshold_bits, METH_VARARGS,
+     "int_threshold_bits(x, wi, thr, out, m, kx, h, threads) -> (p_min, p_max); out = bits P >= thr."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_pcnn_kernels", "Native MVAU kernels of pcnn_hw.sim.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__pcnn_kernels(void) { return PyModule_Create(&module); }
