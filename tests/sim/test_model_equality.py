@@ -13,13 +13,14 @@ from tests.sim.conftest import images
 SHAPES = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "mini": (1, 12, 12), "cnv": (3, 32, 32)}
 
 
-def _check(case, name: str, n: int) -> None:
+def _check(case, name: str, n: int, backend: str) -> None:
     from pcnn_hw.compile.weights import load_weights
 
     x = images(n, SHAPES[name], seed=1)
     gx = case.graph_input(x)
     # the simulator computes from the compiler's memory images (FINN's layout functions)
-    sim = Simulator(case.folded, memory=load_weights(case.build_dir))
+    sim = Simulator(case.folded, memory=load_weights(case.build_dir), backend=backend)
+    assert sim.backend == backend
     ref = FinnReference(case.folded)
     # every intermediate tensor of image 0, then the outputs of all images
     _, vals = sim.run(gx[:1], keep=True)
@@ -46,14 +47,21 @@ def _check(case, name: str, n: int) -> None:
     assert sim.exp_cycles() == {k: finn_cycles[k] for k in sim.exp_cycles()}
 
 
+@pytest.mark.parametrize("backend", ["numpy", "native"])
 @pytest.mark.parametrize("name", ["tfc", "sfc", "mini"])
-def test_model_equality(folded_cases, name: str) -> None:
-    _check(folded_cases(name), name, 8)
+def test_model_equality(folded_cases, name: str, backend: str) -> None:
+    _check(folded_cases(name), name, 8, backend)
 
 
 @pytest.mark.slow
-def test_cnv_equality(folded_cases) -> None:
-    _check(folded_cases("cnv"), "cnv", 3)
+@pytest.mark.parametrize("backend", ["numpy", "native"])
+def test_cnv_equality(folded_cases, backend: str) -> None:
+    _check(folded_cases("cnv"), "cnv", 3, backend)
+
+
+def test_unknown_backend_is_rejected(folded_cases) -> None:
+    with pytest.raises(ValueError, match="backend 'gpu'"):
+        Simulator(folded_cases("mini").folded, backend="gpu")
 
 
 def test_batched_equals_single(folded_cases) -> None:
