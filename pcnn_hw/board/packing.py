@@ -33,11 +33,14 @@ def pack_bits(bits: np.ndarray) -> np.ndarray:
     bits = np.asarray(bits)
     c = bits.shape[-1]
     nw = n_words(c)
-    by = np.packbits(bits.astype(np.uint8, copy=False), axis=-1, bitorder="little")
-    pad = nw * 8 - by.shape[-1]
-    if pad:
-        by = np.concatenate([by, np.zeros(by.shape[:-1] + (pad,), np.uint8)], axis=-1)
-    return np.ascontiguousarray(by).view("<u8").astype(np.uint64, copy=False).reshape(bits.shape[:-1] + (nw,))
+    if bits.dtype != np.bool_ and bits.dtype != np.uint8:
+        bits = bits.astype(np.uint8)
+    by = np.packbits(bits, axis=-1, bitorder="little")
+    if by.shape[-1] != nw * 8:  # pad to whole words
+        padded = np.zeros(by.shape[:-1] + (nw * 8,), np.uint8)
+        padded[..., : by.shape[-1]] = by
+        by = padded
+    return np.ascontiguousarray(by).view("<u8").astype(np.uint64, copy=False)
 
 
 def unpack_bits(words: np.ndarray, n_bits: int) -> np.ndarray:

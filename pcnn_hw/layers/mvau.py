@@ -294,6 +294,9 @@ class MVAU(HwLayer):
         self.native_kernels = kernels
         self._native_cache: dict[int, NativeMvau] = {}
         self._fused_thresholds = self._single_step_thresholds()
+        # constants of the hot path, read once (attribute lookups add up at batch 1)
+        self._is_xnor, self._mw, self._mh = self.xnor, self.mw, self.mh
+        self._acc_lo, self._acc_hi = self.accumulator_range()
         return True
 
     def _single_step_thresholds(self) -> np.ndarray | None:
@@ -307,14 +310,15 @@ class MVAU(HwLayer):
     def _native_rows(self, x: np.ndarray | PackedBits) -> tuple[NativeMvau, np.ndarray, tuple] | None:
         """(kernel, input rows, leading shape) for the native kernels, or None to take the numpy path
         (an integer layer given packed bits or non-integer floats)."""
-        if self.xnor:
-            xp = self._packed_input(x)
-            if xp.seg_bits not in self._native_cache:
-                self._native_cache[xp.seg_bits] = NativeMvau(
-                    self.native_kernels, "xnor", self.packed_weights(xp.seg_bits), self.mw
+        if self._is_xnor:
+            xp = x if type(x) is PackedBits and x.seg_bits * x.n_segs == self._mw else self._packed_input(x)
+            kernel = self._native_cache.get(xp.seg_bits)
+            if kernel is None:
+                kernel = self._native_cache[xp.seg_bits] = NativeMvau(
+                    self.native_kernels, "xnor", self.packed_weights(xp.seg_bits), self._mw
                 )
             words = xp.words
-            return self._native_cache[xp.seg_bits], words.reshape(-1, words.shape[-1]), words.shape[:-1]
+            return kernel, words.reshape(-1, words.shape[-1]), words.shape[:-1]
         if isinstance(x, PackedBits):
             return None
         xv = np.asarray(x)
@@ -407,15 +411,20 @@ class MVAU(HwLayer):
         Accumulator values outside `accumulator_range()` are recorded in `self.overflow`.
         """
         native = self._native_rows(x) if self.native_kernels is not None else None
-        if native is not None and self._fused_thresholds is not None:
+        if native is not None:
             kernel, rows, lead = native
-            bits, (p_min, p_max) = kernel.threshold_bits(rows, self._fused_thresholds)
-            lo, hi = self.accumulator_range()
-            if p_min < lo or p_max > hi:  # rare: count the out-of-range accumulators exactly
-                self.check_overflow(kernel.accumulate(rows)[0])
-            return PackedBits(bits.reshape(lead + bits.shape[-1:]), self.mh)
-        acc = self.accumulate(x)
-        self.check_overflow(acc)
+            if self._fused_thresholds is not None:
+                bits, (p_min, p_max) = kernel.threshold_bits(rows, self._fused_thresholds)
+                if p_min < self._acc_lo or p_max > self._acc_hi:  # rare: count them exactly
+                    self.check_overflow(kernel.accumulate(rows)[0])
+                return PackedBits(bits.reshape(lead + bits.shape[-1:]), self._mh)
+            acc, (p_min, p_max) = kernel.accumulate(rows)
+            acc = acc.reshape(lead + (self._mh,))
+            if p_min < self._acc_lo or p_max > self._acc_hi:
+                self.check_overflow(acc)
+        else:
+            acc = self.accumulate(x)
+            self.check_overflow(acc)
         if self.no_activation:
             return acc.astype(np.int64)
         return apply_thresholds(

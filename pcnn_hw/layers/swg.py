@@ -98,14 +98,16 @@ class SlidingWindow(HwLayer):
 
     def _gather(self, x: np.ndarray) -> np.ndarray:
         """(N, H*W*D) flat images -> (N, OH, OW, KH*KW*D) windows, one take with a cached index."""
-        ih, iw = self._pair("IFMDim")
         n = x.shape[0]
-        depth = x.size // max(1, n * ih * iw)
-        if depth not in self._index_cache:
+        flat = x.reshape(n, -1)
+        cached = self._index_cache.get(flat.shape[1])  # by elements per image: one entry per depth
+        if cached is None:
+            ih, iw = self._pair("IFMDim")
             k, s, d = self._pair("ConvKernelDim"), self._pair("Stride"), self._pair("Dilation")
-            self._index_cache[depth] = gather_index((ih, iw), depth, k, s, d)
-        idx, (oh, ow) = self._index_cache[depth]
-        return np.take(x.reshape(n, -1), idx, axis=1).reshape(n, oh, ow, -1)
+            depth = flat.shape[1] // (ih * iw)
+            cached = self._index_cache[flat.shape[1]] = gather_index((ih, iw), depth, k, s, d)
+        idx, (oh, ow) = cached
+        return flat.take(idx, axis=1).reshape(n, oh, ow, -1)
 
     def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
         """Batched window gather; packed input stays packed (one segment per window pixel)."""

@@ -19,7 +19,7 @@ from onnx import NodeProto
 
 from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
 from pcnn_hw.layers.mvau import compact_int, load_threshold_memory, thresholds_from_memory
-from pcnn_hw.sim.packing import PackedBits
+from pcnn_hw.sim.packing import PackedBits, pack_bits
 
 OP_TYPES = ("Thresholding", "Thresholding_hls", "Thresholding_rtl")
 
@@ -60,6 +60,7 @@ class Thresholding(HwLayer):
         layer.check_folding()
         layer.thresh_mem = load_threshold_memory(node, get_init, memory, 1, layer.channels, layer.pe)
         layer.thresholds = thresholds_from_memory(layer.thresh_mem)
+        layer._first_step = np.ascontiguousarray(layer.thresholds[:, 0])
         return layer
 
     def check_folding(self) -> None:
@@ -77,7 +78,7 @@ class Thresholding(HwLayer):
         odt = str(self.attrs.get("outputDataType"))
         act = int(self.attrs.get("ActVal", 0))
         if odt in ("BINARY", "BIPOLAR") and self.thresholds.shape[1] == 1 and act == 0:
-            return PackedBits.from_bits(np.asarray(x) >= self.thresholds[:, 0])
+            return PackedBits(pack_bits(np.asarray(x) >= self._first_step), self.channels)
         idt = str(self.attrs.get("inputDataType", "FLOAT32"))
         lo, hi = datatype_range(idt)
         if np.isfinite(lo) and hi - lo < 2**16:

@@ -221,14 +221,22 @@ class NativeMvau:
         if kind not in ("xnor", "int"):
             raise ValueError(f"kind {kind!r}: expected 'xnor' or 'int'")
         self.kernels, self.kind = kernels, kind
+        self.threads = threads if threads is not None else default_threads()
+        self.k_bits = int(k_bits)
         if kind == "xnor":
             self.h, self.n_in = (int(v) for v in weights.shape)
             self.blocked = block_weights(np.asarray(weights, np.uint64))
+            self.dtype = np.dtype(np.uint64)
+            self._acc, self._thr = kernels.xnor_acc, kernels.xnor_threshold_bits
+            self._tail: tuple[int, ...] = (self.k_bits, self.threads)
         else:
             self.n_in, self.h = (int(v) for v in weights.shape)
             self.blocked = block_int_weights(np.asarray(weights))
-        self.k_bits = int(k_bits)
-        self.threads = threads if threads is not None else default_threads()
+            self.dtype = np.dtype(np.int16)
+            self._acc, self._thr = kernels.int_acc, kernels.int_threshold_bits
+            self._tail = (self.threads,)
+        self.padded_h = -(-self.h // H_BLOCK) * H_BLOCK
+        self.out_words = -(-self.h // 64)
 
     @staticmethod
     def int_fits(x_range: tuple[float, float], w_range: tuple[float, float], k: int) -> bool:
@@ -238,7 +246,9 @@ class NativeMvau:
         return xm * wm < 2**15 and xm < 2**15 and wm < 2**15 and 2 * xm * wm * max(1, k) < 2**31
 
     def _rows(self, x: np.ndarray) -> np.ndarray:
-        x = np.ascontiguousarray(x, np.uint64 if self.kind == "xnor" else np.int16)
+        if x.dtype == self.dtype and x.ndim == 2 and x.shape[1] == self.n_in and x.flags.c_contiguous:
+            return x  # the common case, checked cheaply (this runs once per layer and batch)
+        x = np.ascontiguousarray(x, self.dtype)
         if x.ndim != 2 or x.shape[1] != self.n_in:
             raise ValueError(f"input rows {x.shape} do not match the weights' {self.n_in} per row")
         return x
@@ -246,29 +256,19 @@ class NativeMvau:
     def accumulate(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
         """P (M, H) int32 for input rows (M, NW or K), and (min P, max P)."""
         x = self._rows(x)
-        out = np.empty((x.shape[0], self.h), np.int32)
-        if self.kind == "xnor":
-            stats = self.kernels.xnor_acc(x, self.blocked, out, x.shape[0], self.n_in, self.h, self.k_bits,
-                                          self.threads)
-        else:
-            stats = self.kernels.int_acc(x, self.blocked, out, x.shape[0], self.n_in, self.h, self.threads)
-        return out, stats
+        m = x.shape[0]
+        out = np.empty((m, self.h), np.int32)
+        return out, self._acc(x, self.blocked, out, m, self.n_in, self.h, *self._tail)
 
     def threshold_bits(self, x: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
         """Packed output bits (M, ceil(H / 64)) uint64, bit h of row i = P[i, h] >= thresholds[h], and
         (min P, max P) (min > max when M = 0). `thresholds`: (H,) values or the `pad_thresholds` form."""
         x = self._rows(x)
-        out = np.empty((x.shape[0], -(-self.h // 64)), np.uint64)
-        thr = thresholds
-        if thr.dtype != np.int32 or thr.size != self.blocked.shape[0] * H_BLOCK:
-            thr = pad_thresholds(thresholds, self.h)
-        if self.kind == "xnor":
-            stats = self.kernels.xnor_threshold_bits(x, self.blocked, thr, out, x.shape[0], self.n_in, self.h,
-                                                     self.k_bits, self.threads)
-        else:
-            stats = self.kernels.int_threshold_bits(x, self.blocked, thr, out, x.shape[0], self.n_in, self.h,
-                                                    self.threads)
-        return out, stats
+        m = x.shape[0]
+        out = np.empty((m, self.out_words), np.uint64)
+        if thresholds.dtype != np.int32 or thresholds.size != self.padded_h:
+            thresholds = pad_thresholds(thresholds, self.h)
+        return out, self._thr(x, self.blocked, thresholds, out, m, self.n_in, self.h, *self._tail)
 
 
 def main() -> int:
