@@ -1,7 +1,8 @@
 """Images/s of the bit-exact simulator vs FINN+'s execution of the same folded graph vs PyTorch.
 
 For cnv and sfc (Brevitas bnn_pynq models, random weights, randomized BatchNorm), batch 1 and 100, all
-measured in one run. Results: benchmarks/results/sim_speed.json and sim_speed.md.
+measured in one run; the simulator on its native kernels and on its numpy path.
+Results: benchmarks/results/sim_speed.json and sim_speed.md.
 Run: .venv/bin/python benchmarks/sim_speed.py [--quick]
 """
 
@@ -54,7 +55,8 @@ def bench_model(name: str, work: Path, finn_images: int, reps: int) -> dict:
     result = build(
         path, work / f"build_{name}", "pynq-z2", folding=None, target_fps=3000, stream=io.StringIO()
     )
-    sim = Simulator(result.model_path, memory=load_weights(result.out_dir))
+    sim = Simulator(result.model_path, memory=load_weights(result.out_dir), backend="native")
+    sim_numpy = Simulator(result.model_path, memory=load_weights(result.out_dir), backend="numpy")
     ref = FinnReference(result.model_path)
     rng = np.random.default_rng(0)
     x = (rng.integers(0, 256, (100, *shape)) / 255.0).astype(np.float32)
@@ -76,9 +78,12 @@ def bench_model(name: str, work: Path, finn_images: int, reps: int) -> dict:
             raw[f"pytorch_b{b}_threads{nthreads}"] = b / t
             best_torch = min(best_torch, t)
         sim.run(gx[:b])
-        t_sim = _timeit(lambda b=b: sim.run(gx[:b]), reps)
+        t_sim = _timeit(lambda b=b: sim.run(gx[:b]), reps * 4 if b == 1 else reps)
+        sim_numpy.run(gx[:b])
+        t_sim_numpy = _timeit(lambda b=b: sim_numpy.run(gx[:b]), reps)
         ips[f"pytorch_b{b}"] = b / best_torch
         ips[f"sim_b{b}"] = b / t_sim
+        ips[f"sim-numpy_b{b}"] = b / t_sim_numpy
     torch.set_num_threads(2)
     # FINN (batch 1 only) with OpenBLAS' default threads and with one BLAS thread; the faster counts
     ref.run(gx[:1])
@@ -95,6 +100,8 @@ def bench_model(name: str, work: Path, finn_images: int, reps: int) -> dict:
         "sim_b100_over_finn": ips["sim_b100"] / ips["finn_b1"],
         "sim_b1_over_pytorch_b1": ips["sim_b1"] / ips["pytorch_b1"],
         "sim_b100_over_pytorch_b100": ips["sim_b100"] / ips["pytorch_b100"],
+        "native_over_numpy_b1": ips["sim_b1"] / ips["sim-numpy_b1"],
+        "native_over_numpy_b100": ips["sim_b100"] / ips["sim-numpy_b100"],
     }
     return res
 
@@ -105,12 +112,20 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = ap.parse_args()
     reps = 2 if args.quick else 5
+    from pcnn_hw.sim import native
+
+    kernels = native.load(required=True)
+    flags = " ".join(f for f in native.compile_flags() if f.startswith(("-O", "-m")))
     out = {
         "machine": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
         "numpy": np.__version__,
+        "native_kernels": {"path": kernels.__file__, "flags": list(native.compile_flags())},
         "note": (
-            "FINN+ executes batch 1 only (SANITIZE_QUANT_TENSORS=0). Wall time, best of reps. Baselines are "
-            "the faster of their thread settings (PyTorch 2/1 threads, FINN default/1 BLAS thread)."
+            f"sim = the bit-exact simulator with its native kernels (C, {flags}), sim-numpy = the same "
+            "simulator on its numpy path. FINN+ executes batch 1 only "
+            "(SANITIZE_QUANT_TENSORS=0). Wall time, best of reps. Baselines are the faster of their thread "
+            "settings (PyTorch 2/1 threads, FINN default/1 BLAS thread)."
         ),
         "load_average_at_start": os.getloadavg()[0],
         "models": [],
@@ -134,14 +149,16 @@ def main() -> None:
             lines.append(f"| {m['model']} | {eng} | {b} | {v:,.1f} |")
     lines += [
         "",
-        "| model | sim b1 / FINN | sim b100 / FINN | sim / PyTorch (b1) | sim / PyTorch (b100) |",
-        "|---|---|---|---|---|",
+        "| model | sim b1 / FINN | sim b100 / FINN | sim / PyTorch (b1) | sim / PyTorch (b100) "
+        "| native / numpy (b1) | native / numpy (b100) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for m in out["models"]:
         r = m["ratios"]
         lines.append(
             f"| {m['model']} | {r['sim_b1_over_finn']:.1f}x | {r['sim_b100_over_finn']:.1f}x | "
-            f"{r['sim_b1_over_pytorch_b1']:.2f}x | {r['sim_b100_over_pytorch_b100']:.2f}x |"
+            f"{r['sim_b1_over_pytorch_b1']:.2f}x | {r['sim_b100_over_pytorch_b100']:.2f}x | "
+            f"{r['native_over_numpy_b1']:.1f}x | {r['native_over_numpy_b100']:.1f}x |"
         )
     (RESULTS / "sim_speed.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

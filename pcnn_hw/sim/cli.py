@@ -37,6 +37,13 @@ def register(subparsers: Any) -> None:
         "the simulated board elsewhere)",
     )
     p.add_argument("--no-csim", action="store_true", help="skip the HLS C-simulation level (g++)")
+    p.add_argument(
+        "--sim-backend",
+        choices=("auto", "native", "numpy"),
+        default="auto",
+        help="bit-exact simulator: its native C kernels, its numpy path (the reference), or native when "
+        "a C compiler is available (default)",
+    )
     p.set_defaults(func=run)
 
 
@@ -102,7 +109,11 @@ def run(args: argparse.Namespace) -> int:
     levels += [
         qonnx_level(args.model),
         finn_level(folded),
-        sim_level(folded, build_dir=args.build if wdir is not None else None),
+        sim_level(
+            folded,
+            build_dir=args.build if wdir is not None else None,
+            backend=getattr(args, "sim_backend", "auto"),
+        ),
     ]
     if not getattr(args, "no_csim", False):  # HLS C-sim level (pcnn_hw/hls): g++ + hls4ml's ap_types
         from pcnn_hw.errors import ToolMissingError
@@ -124,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
         f"model {args.model}, folded graph {folded_path}, weight images {wdir or 'from the graph'}, "
         f"{len(x)} {args.data} test images"
     )
+    for lv in levels:
+        if lv.about:
+            print(lv.about)
     results = run_ladder(levels, x, y)
     print(format_ladder(results, len(x)))
     bad = [r for r in results if r.mismatches]

@@ -25,6 +25,7 @@ class Level:
     predict: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
     layer_probe: Callable[[np.ndarray], str] | None = None  # names the first differing layer, if it can
     notes: Callable[[], list[str]] | None = None  # warnings after predict() (e.g. accumulator overflow)
+    about: str = ""  # how this level runs (e.g. the simulator's backend), printed above the table
 
 
 @dataclass
@@ -149,9 +150,12 @@ def finn_level(folded: Any) -> Level:
     return Level("FINN graph", predict)
 
 
-def sim_level(folded: Any, finn_ref: Any = None, build_dir: str | Path | None = None) -> Level:
+def sim_level(
+    folded: Any, finn_ref: Any = None, build_dir: str | Path | None = None, backend: str = "auto"
+) -> Level:
     """The bit-exact packed simulator of the folded graph (batched); with `build_dir` it computes from
-    the compiler's memory images (build/NAME/weights, FINN's layout) instead of the graph's initializers."""
+    the compiler's memory images (build/NAME/weights, FINN's layout) instead of the graph's initializers.
+    `backend`: the simulator's 'auto' / 'native' / 'numpy' (see `Simulator`); its notes say which ran."""
     from pcnn_hw.sim.executor import Simulator
 
     memory = None
@@ -159,7 +163,7 @@ def sim_level(folded: Any, finn_ref: Any = None, build_dir: str | Path | None = 
         from pcnn_hw.compile.weights import load_weights
 
         memory = load_weights(build_dir)
-    sim = Simulator(folded, memory=memory)
+    sim = Simulator(folded, memory=memory, backend=backend)
     adapt = graph_input_adapter(sim.input_shape, sim.input_dtype)
 
     def predict(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,7 +194,8 @@ def sim_level(folded: Any, finn_ref: Any = None, build_dir: str | Path | None = 
             )
         return out
 
-    return Level("bit-exact sim", predict, probe, notes)
+    kernels = "native C kernels" if sim.backend == "native" else "numpy"
+    return Level("bit-exact sim", predict, probe, notes, about=f"bit-exact sim: {kernels}")
 
 
 def run_ladder(levels: list[Level], x: np.ndarray, y: np.ndarray | None) -> list[LevelResult]:

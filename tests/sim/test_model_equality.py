@@ -60,7 +60,9 @@ def test_cnv_equality(folded_cases, backend: str) -> None:
 
 
 def test_unknown_backend_is_rejected(folded_cases) -> None:
-    with pytest.raises(ValueError, match="backend 'gpu'"):
+    from pcnn_hw.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="unknown simulator backend 'gpu'; known: auto, native, numpy"):
         Simulator(folded_cases("mini").folded, backend="gpu")
 
 

@@ -18,6 +18,16 @@ def test_verify_cli_agrees(folded_cases, capsys) -> None:
     for level in ("QONNX", "FINN graph", "bit-exact sim"):
         assert level in out
     assert "100.00 %" in out
+    assert "bit-exact sim: native C kernels" in out
+
+
+def test_verify_cli_numpy_backend(folded_cases, capsys) -> None:
+    case = folded_cases("tfc")
+    rc = main(["verify", str(case.onnx_path), str(case.build_dir), "--data", "mnist5k", "--limit", "6",
+               "--no-csim", "--sim-backend", "numpy"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "bit-exact sim: numpy" in out and "100.00 %" in out
 
 
 def test_verify_cli_reports_disagreement(folded_cases, tmp_path, capsys) -> None:
