@@ -4,7 +4,11 @@
     sim = Simulator("build/NAME/folded.onnx", memory=load_weights("build/NAME"))  # batched, bit-exact
     y = sim.run(x)                      # x: (N, *graph input shape[1:]); y: graph output, int
     y, tensors = sim.run(x, keep=True)  # plus every intermediate tensor (unpacked), by name
-    sim.layers, sim.exp_cycles(), sim.overflows()
+    sim.layers, sim.exp_cycles(), sim.overflows(), sim.backend
+
+The MVAUs run on the native C kernels of `pcnn_hw.sim.native` when a C compiler is available
+(`backend="auto"`, the default), else, or with `backend="numpy"`, on the numpy path, which is the
+reference the native kernels are tested against.
 
 `FinnReference(folded).run(x)` is FINN+'s own Python execution of the same graph (image by image);
 `pcnn_hw.sim.ladder` holds the Level objects `pcnn-hw verify` runs. Layer semantics live in
