@@ -91,6 +91,17 @@ def test_threaded_split_equals_single_thread(kernels) -> None:
     np.testing.assert_array_equal(NativeMvau(kernels, "int", wi, threads=2).accumulate(xi)[0], xi @ wi)
 
 
+def test_extreme_thresholds_compare_like_numpy(kernels) -> None:
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 2**63, (9, 2), dtype=np.uint64)
+    w = rng.integers(0, 2**63, (6, 2), dtype=np.uint64)
+    p = xnor_popcount_matmul(x, w, 128)
+    thr = np.array([np.nan, np.inf, -np.inf, 1e12, -1e12, 64.0])
+    with np.errstate(invalid="ignore"):
+        ref = pack_bits((p >= thr).astype(np.uint8))
+    np.testing.assert_array_equal(NativeMvau(kernels, "xnor", w, 128).threshold_bits(x, thr)[0], ref)
+
+
 def test_int_fits_rejects_wide_operands() -> None:
     assert NativeMvau.int_fits((0, 255), (-1, 1), 27)
     assert not NativeMvau.int_fits((-(2**15), 2**15 - 1), (-1, 1), 27)  # a product may not fit int16

@@ -188,11 +188,13 @@ def block_int_weights(w: np.ndarray) -> np.ndarray:
 
 def pad_thresholds(thresholds: np.ndarray, h: int) -> np.ndarray:
     """(H,) thresholds -> the kernels' int32 form: rounded up (P >= t <=> P >= ceil(t) for integer P),
-    clipped to (INT32_MIN, INT32_MAX], zero-padded to whole 16-output blocks."""
+    clipped to (INT32_MIN, INT32_MAX] (NaN and +inf: never reached), zero-padded to whole 16-output
+    blocks."""
     t = np.asarray(thresholds, np.float64).reshape(-1)
     if t.size != h:
         raise ValueError(f"{t.size} thresholds for {h} outputs")
     out = np.zeros(-(-h // H_BLOCK) * H_BLOCK, np.int32)
+    t = np.where(np.isnan(t), np.inf, t)  # P >= NaN is false, as P >= +inf
     out[:h] = np.clip(np.ceil(t), -(2**31) + 1, 2**31 - 1)
     return out
 
