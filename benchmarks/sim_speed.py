@@ -22,13 +22,25 @@ import numpy as np
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _timeit(fn, reps: int) -> float:
-    """Best-of-`reps` wall time of fn() in seconds."""
-    best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
+def _timeit(fn, reps: int, min_s: float = 0.2) -> float:
+    """Seconds per call of fn(): best over `reps` repetitions of a loop of calls lasting >= `min_s`
+    (calibrated once), so that calls of tens of microseconds are not dominated by timer jitter."""
+    fn()
+    loops, t = 1, 0.0
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        t = time.perf_counter() - t0
+        if t >= min_s or loops >= 1 << 20:
+            break
+        loops *= 2 if t <= 0 else max(2, min(10, int(min_s / t) + 1))
+    best = t / loops
+    for _ in range(reps - 1):
+        t0 = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / loops)
     return best
 
 
@@ -78,7 +90,7 @@ def bench_model(name: str, work: Path, finn_images: int, reps: int) -> dict:
             raw[f"pytorch_b{b}_threads{nthreads}"] = b / t
             best_torch = min(best_torch, t)
         sim.run(gx[:b])
-        t_sim = _timeit(lambda b=b: sim.run(gx[:b]), reps * 4 if b == 1 else reps)
+        t_sim = _timeit(lambda b=b: sim.run(gx[:b]), reps)
         sim_numpy.run(gx[:b])
         t_sim_numpy = _timeit(lambda b=b: sim_numpy.run(gx[:b]), reps)
         ips[f"pytorch_b{b}"] = b / best_torch
@@ -87,9 +99,9 @@ def bench_model(name: str, work: Path, finn_images: int, reps: int) -> dict:
     torch.set_num_threads(2)
     # FINN (batch 1 only) with OpenBLAS' default threads and with one BLAS thread; the faster counts
     ref.run(gx[:1])
-    t_finn_mt = _timeit(lambda: ref.run(gx[:finn_images]), 2) / finn_images
+    t_finn_mt = _timeit(lambda: ref.run(gx[:finn_images]), 2, min_s=0.0) / finn_images
     with blas_single_thread():
-        t_finn_1 = _timeit(lambda: ref.run(gx[:finn_images]), 2) / finn_images
+        t_finn_1 = _timeit(lambda: ref.run(gx[:finn_images]), 2, min_s=0.0) / finn_images
     raw["finn_b1_blas_default"] = 1.0 / t_finn_mt
     raw["finn_b1_blas_1thread"] = 1.0 / t_finn_1
     ips["finn_b1"] = 1.0 / min(t_finn_mt, t_finn_1)
@@ -123,9 +135,10 @@ def main() -> None:
         "native_kernels": {"path": kernels.__file__, "flags": list(native.compile_flags())},
         "note": (
             f"sim = the bit-exact simulator with its native kernels (C, {flags}), sim-numpy = the same "
-            "simulator on its numpy path. FINN+ executes batch 1 only "
-            "(SANITIZE_QUANT_TENSORS=0). Wall time, best of reps. Baselines are the faster of their thread "
-            "settings (PyTorch 2/1 threads, FINN default/1 BLAS thread)."
+            "simulator on its numpy path. FINN+ executes batch 1 only (SANITIZE_QUANT_TENSORS=0), image by "
+            "image. Wall time per call, best of reps, each rep a loop of calls lasting >= 0.2 s (FINN: 20 "
+            "sfc / 5 cnv images per rep). Baselines are the faster of their thread settings (PyTorch 2/1 "
+            "threads, FINN default/1 BLAS thread)."
         ),
         "load_average_at_start": os.getloadavg()[0],
         "models": [],
