@@ -102,6 +102,55 @@ def test_extreme_thresholds_compare_like_numpy(kernels) -> None:
     np.testing.assert_array_equal(NativeMvau(kernels, "xnor", w, 128).threshold_bits(x, thr)[0], ref)
 
 
+def test_concurrent_callers_get_their_own_results(kernels) -> None:
+    """Two Python threads in the kernels at once (the GIL is released): one uses the worker pool, the
+    other computes alone; both results are right."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(5)
+    jobs = []
+    for _ in range(6):
+        x = rng.integers(0, 2**63, (3000, 4), dtype=np.uint64)
+        w = rng.integers(0, 2**63, (40, 4), dtype=np.uint64)
+        jobs.append((x, w, xnor_popcount_matmul(x, w, 256)))
+
+    def run(job):
+        x, w, ref = job
+        return np.array_equal(NativeMvau(kernels, "xnor", w, 256, threads=2).accumulate(x)[0], ref)
+
+    with ThreadPoolExecutor(3) as ex:
+        assert all(ex.map(run, jobs * 3))
+
+
+def _child_runs_kernels(queue) -> None:
+    kern = native.load(required=True)
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 2**63, (4000, 4), dtype=np.uint64)
+    w = rng.integers(0, 2**63, (32, 4), dtype=np.uint64)
+    queue.put(np.array_equal(NativeMvau(kern, "xnor", w, 256, threads=2).accumulate(x)[0],
+                             xnor_popcount_matmul(x, w, 256)))
+
+
+def test_forked_child_starts_its_own_workers(kernels) -> None:
+    """The parent's worker threads do not exist in a forked child: the child must not wait for them."""
+    import multiprocessing as mp
+
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 2**63, (4000, 4), dtype=np.uint64)
+    w = rng.integers(0, 2**63, (32, 4), dtype=np.uint64)
+    NativeMvau(kernels, "xnor", w, 256, threads=2).accumulate(x)  # the parent's pool is running
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child_runs_kernels, args=(queue,))
+    proc.start()
+    proc.join(timeout=120)
+    alive = proc.is_alive()
+    if alive:
+        proc.kill()
+    assert not alive, "the forked child hung in the kernels"
+    assert proc.exitcode == 0 and queue.get(timeout=5)
+
+
 def test_int_fits_rejects_wide_operands() -> None:
     assert NativeMvau.int_fits((0, 255), (-1, 1), 27)
     assert not NativeMvau.int_fits((-(2**15), 2**15 - 1), (-1, 1), 27)  # a product may not fit int16

@@ -39,7 +39,7 @@ from pcnn_hw.errors import SimulationError, ToolMissingError
 
 SOURCE = Path(__file__).resolve().parent / "kernels.c"
 MODULE_NAME = "_pcnn_kernels"
-BASE_FLAGS = ("-O3", "-shared", "-fPIC", "-std=c99", "-Wall", "-Wextra", "-pthread")
+BASE_FLAGS = ("-O3", "-shared", "-fPIC", "-std=gnu11", "-Wall", "-Wextra", "-pthread")
 COMPILE_TIMEOUT_S = 300.0
 H_BLOCK = 16  # outputs per weight block (kernels.c)
 

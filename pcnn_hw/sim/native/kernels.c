@@ -28,23 +28,26 @@
  * materialise P and the accumulator overflow check needs them.
  *
  * Buffers are C-contiguous objects with the buffer protocol (numpy arrays); their sizes are checked.
- * The GIL is released while computing; with threads > 1 and enough work the rows are split over
- * POSIX threads. Compiled with AVX2 where the CPU has it, else portable C (same results).
+ * The GIL is released while computing; with threads > 1 and enough work, chunks of rows are shared
+ * with a persistent pool of POSIX worker threads (below). Compiled with AVX2 where the CPU has it, else
+ * portable C (same results).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
 #define H_BLOCK 16     /* outputs per weight block */
 #define MAX_THREADS 16
-/* below this much work (in XNOR word operations) one thread does it all: starting threads costs more */
-#define PARALLEL_MIN_OPS (1LL << 22)
+/* below this much work (in XNOR word operations) one thread does it all: sharing costs more */
+#define PARALLEL_MIN_OPS (1LL << 16)
 
 enum { KIND_XNOR, KIND_INT };
 
@@ -270,43 +273,166 @@ static void run_share(Share *s) {
     s->p_max = p_max;
 }
 
-static void *thread_main(void *arg) {
-    run_share((Share *)arg);
+/* ---- a persistent worker pool ------------------------------------------------------------------
+ * Starting threads per call costs tens of microseconds here (more than a batch-1 layer takes), so the
+ * workers persist: after a job a worker spins up to SPIN_NS for the next one, then sleeps on a
+ * condition variable. Rows are cut into chunks that the caller and the workers claim from one atomic
+ * ticket, so a worker that is slow to wake never holds the caller up: the caller takes the chunks
+ * nobody has claimed. One job runs at a time (a second concurrent caller computes alone); a forked
+ * child starts with no workers. */
+
+#define SPIN_NS 200000L
+#define CHUNKS_PER_THREAD 4
+#define TICKET_BITS 20 /* ticket: job id << 40 | chunks << 20 | next chunk */
+#define TICKET_MASK ((1LL << TICKET_BITS) - 1)
+
+static struct {
+    const Task *task;
+    Py_ssize_t m, chunk;
+    atomic_llong ticket;
+    atomic_long done;
+    atomic_int p_min, p_max, failed;
+} g_job;
+static atomic_uint g_generation;
+static atomic_int g_sleepers;
+static pthread_mutex_t g_sleep_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_wake = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t g_dispatch = PTHREAD_MUTEX_INITIALIZER;
+static int g_workers;
+static long long g_job_id;
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static void atomic_min_int(atomic_int *a, int v) {
+    int cur = atomic_load(a);
+    while (v < cur && !atomic_compare_exchange_weak(a, &cur, v)) {
+    }
+}
+
+static void atomic_max_int(atomic_int *a, int v) {
+    int cur = atomic_load(a);
+    while (v > cur && !atomic_compare_exchange_weak(a, &cur, v)) {
+    }
+}
+
+/* Claim and run chunks of the current job until none is left. */
+static void work_chunks(void) {
+    for (;;) {
+        const long long t = atomic_fetch_add(&g_job.ticket, 1);
+        const long long idx = t & TICKET_MASK, n = (t >> TICKET_BITS) & TICKET_MASK;
+        if (idx >= n) return; /* this job is fully claimed (or over): its parameters may be changing */
+        Share s = {g_job.task, idx * g_job.chunk, (idx + 1) * g_job.chunk, 0, 0, 0};
+        if (s.r1 > g_job.m) s.r1 = g_job.m;
+        run_share(&s);
+        atomic_min_int(&g_job.p_min, s.p_min);
+        atomic_max_int(&g_job.p_max, s.p_max);
+        if (s.failed) atomic_store(&g_job.failed, 1);
+        atomic_fetch_add(&g_job.done, 1);
+    }
+}
+
+static long elapsed_ns(const struct timespec *t0) {
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (long)(t1.tv_sec - t0->tv_sec) * 1000000000L + (t1.tv_nsec - t0->tv_nsec);
+}
+
+static void *worker_main(void *arg) {
+    (void)arg;
+    unsigned seen = atomic_load(&g_generation);
+    for (;;) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        unsigned gen;
+        long spins = 0;
+        while ((gen = atomic_load(&g_generation)) == seen) {
+            if ((++spins & 255) == 0 && elapsed_ns(&t0) > SPIN_NS) {
+                pthread_mutex_lock(&g_sleep_mu);
+                atomic_fetch_add(&g_sleepers, 1);
+                while ((gen = atomic_load(&g_generation)) == seen) pthread_cond_wait(&g_wake, &g_sleep_mu);
+                atomic_fetch_sub(&g_sleepers, 1);
+                pthread_mutex_unlock(&g_sleep_mu);
+                break;
+            }
+            cpu_relax();
+        }
+        seen = gen;
+        work_chunks();
+    }
     return NULL;
 }
 
-/* Run the task over rows [0, m), split over up to `threads` threads when the work is large enough
-   (the calling thread takes the first share); (p_min, p_max) of all rows. Returns 1 if out of memory. */
+static void after_fork_in_child(void) {
+    /* only the forking thread exists in the child: forget the workers, reset the locks */
+    g_workers = 0;
+    pthread_mutex_init(&g_sleep_mu, NULL);
+    pthread_cond_init(&g_wake, NULL);
+    pthread_mutex_init(&g_dispatch, NULL);
+    atomic_store(&g_sleepers, 0);
+}
+
+/* Start workers up to `n` (called with g_dispatch held); returns how many exist. */
+static int ensure_workers(int n) {
+    static int atfork_registered = 0;
+    if (!atfork_registered) atfork_registered = pthread_atfork(NULL, NULL, after_fork_in_child) == 0;
+    while (g_workers < n) {
+        pthread_t tid;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        const int ok = pthread_create(&tid, &attr, worker_main, NULL) == 0;
+        pthread_attr_destroy(&attr);
+        if (!ok) break;
+        ++g_workers;
+    }
+    return g_workers;
+}
+
+/* Run the task over rows [0, m): on the calling thread alone, or with the pool when there is enough
+   work; (p_min, p_max) of all rows. Returns 1 if out of memory. */
 static int run_task(const Task *t, Py_ssize_t m, int threads, int32_t *p_min, int32_t *p_max) {
     const long long per_row = t->kind == KIND_XNOR ? (long long)t->n_in * t->h : (long long)t->n_in * t->h / 16;
     if (threads > MAX_THREADS) threads = MAX_THREADS;
-    if (threads > m) threads = (int)m;
-    if (threads < 1 || per_row * (long long)m < PARALLEL_MIN_OPS) threads = 1;
-    Share shares[MAX_THREADS];
-    pthread_t tids[MAX_THREADS];
-    int started[MAX_THREADS] = {0};
-    const Py_ssize_t per = threads > 0 ? (m + threads - 1) / threads : m;
-    for (int i = 0; i < threads; ++i) {
-        shares[i].t = t;
-        shares[i].failed = 0;
-        shares[i].r0 = i * per < m ? i * per : m;
-        shares[i].r1 = (i + 1) * per < m ? (i + 1) * per : m;
+    if (threads > 1 && m >= 2 && per_row * (long long)m >= PARALLEL_MIN_OPS &&
+        pthread_mutex_trylock(&g_dispatch) == 0) {
+        if (ensure_workers(threads - 1) > 0) {
+            long long n = (long long)threads * CHUNKS_PER_THREAD;
+            if (n > m) n = m;
+            g_job.task = t;
+            g_job.m = m;
+            g_job.chunk = (m + n - 1) / n;
+            n = (m + g_job.chunk - 1) / g_job.chunk;
+            atomic_store(&g_job.done, 0);
+            atomic_store(&g_job.p_min, INT32_MAX);
+            atomic_store(&g_job.p_max, INT32_MIN);
+            atomic_store(&g_job.failed, 0);
+            g_job_id = (g_job_id + 1) & 0xFFFFFF;
+            atomic_store(&g_job.ticket, (g_job_id << 40) | (n << TICKET_BITS));
+            atomic_fetch_add(&g_generation, 1);
+            if (atomic_load(&g_sleepers) > 0) {
+                pthread_mutex_lock(&g_sleep_mu);
+                pthread_cond_broadcast(&g_wake);
+                pthread_mutex_unlock(&g_sleep_mu);
+            }
+            work_chunks();
+            while (atomic_load(&g_job.done) < n) cpu_relax(); /* claimed chunks still running */
+            *p_min = atomic_load(&g_job.p_min);
+            *p_max = atomic_load(&g_job.p_max);
+            const int failed = atomic_load(&g_job.failed);
+            pthread_mutex_unlock(&g_dispatch);
+            return failed;
+        }
+        pthread_mutex_unlock(&g_dispatch);
     }
-    for (int i = 1; i < threads; ++i) {
-        started[i] = pthread_create(&tids[i], NULL, thread_main, &shares[i]) == 0;
-        if (!started[i]) run_share(&shares[i]); /* no thread available: do it here */
-    }
-    run_share(&shares[0]);
-    *p_min = INT32_MAX;
-    *p_max = INT32_MIN;
-    int failed = 0;
-    for (int i = 0; i < threads; ++i) {
-        if (i > 0 && started[i]) pthread_join(tids[i], NULL);
-        *p_min = shares[i].p_min < *p_min ? shares[i].p_min : *p_min;
-        *p_max = shares[i].p_max > *p_max ? shares[i].p_max : *p_max;
-        failed |= shares[i].failed;
-    }
-    return failed;
+    Share s = {t, 0, m, 0, 0, 0};
+    run_share(&s);
+    *p_min = s.p_min;
+    *p_max = s.p_max;
+    return s.failed;
 }
 
 /* ---- Python entry points ------------------------------------------------------------------------ */
