@@ -257,6 +257,28 @@ def test_compile_error_is_reported_with_compiler_output(monkeypatch, tmp_path) -
     assert not list((tmp_path / "cache").rglob("*.so")), "no partial library left behind"
 
 
+def test_portable_build_equals_the_simd_build(kernels, monkeypatch, tmp_path) -> None:
+    """The plain-C variant (CPUs without AVX2/POPCNT) computes the same as the one in use here."""
+    monkeypatch.setattr(native, "cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr(native, "compile_flags", lambda: native.BASE_FLAGS)
+    plain = native._import(native.build())  # noqa: SLF001 - a second build of the same source
+    rng = np.random.default_rng(8)
+    x = rng.integers(0, 2**63, (300, 3), dtype=np.uint64)
+    w = rng.integers(0, 2**63, (70, 3), dtype=np.uint64)
+    thr = rng.integers(0, 192, 70)
+    for threads in (1, 2):
+        a, b = NativeMvau(kernels, "xnor", w, 192, threads), NativeMvau(plain, "xnor", w, 192, threads)
+        np.testing.assert_array_equal(a.accumulate(x)[0], b.accumulate(x)[0])
+        np.testing.assert_array_equal(a.threshold_bits(x, thr)[0], b.threshold_bits(x, thr)[0])
+        assert a.threshold_bits(x, thr)[1] == b.threshold_bits(x, thr)[1]
+    xi = rng.integers(-128, 128, (500, 29))
+    wi = rng.integers(-3, 4, (29, 90))
+    a, b = NativeMvau(kernels, "int", wi), NativeMvau(plain, "int", wi)
+    np.testing.assert_array_equal(b.accumulate(xi)[0], xi @ wi)
+    np.testing.assert_array_equal(a.threshold_bits(xi, thr[:1].repeat(90))[0],
+                                  b.threshold_bits(xi, thr[:1].repeat(90))[0])
+
+
 def test_build_is_cached_by_content(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(native, "cache_dir", lambda: tmp_path / "cache")
     first = native.build()

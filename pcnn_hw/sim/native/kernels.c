@@ -140,6 +140,22 @@ static inline void int_block(const int32_t *pairs, const int16_t *wq, Py_ssize_t
         _mm256_storeu_si256((__m256i *)(p + 8 * v), sum);
     }
 }
+
+/* Four consecutive blocks (64 outputs) in one pass over the input pairs: eight independent sums */
+static inline void int_block4(const int32_t *pairs, const int16_t *wq, Py_ssize_t kp, int32_t *p) {
+    __m256i a[8];
+    for (int j = 0; j < 8; ++j) a[j] = _mm256_setzero_si256();
+    const Py_ssize_t blk = kp * 2 * H_BLOCK; /* int16 per block */
+    for (Py_ssize_t q = 0; q < kp; ++q) {
+        const __m256i xv = _mm256_set1_epi32(pairs[q]);
+        for (int j = 0; j < 4; ++j) {
+            const __m256i *wv = (const __m256i *)(wq + j * blk + q * 2 * H_BLOCK);
+            a[2 * j] = _mm256_add_epi32(a[2 * j], _mm256_madd_epi16(xv, _mm256_loadu_si256(wv)));
+            a[2 * j + 1] = _mm256_add_epi32(a[2 * j + 1], _mm256_madd_epi16(xv, _mm256_loadu_si256(wv + 1)));
+        }
+    }
+    for (int j = 0; j < 8; ++j) _mm256_storeu_si256((__m256i *)(p + 8 * j), a[j]);
+}
 #else
 static inline int32_t popcount64(uint64_t v) {
 #if defined(__GNUC__)
@@ -169,6 +185,10 @@ static inline void int_block(const int32_t *pairs, const int16_t *wq, Py_ssize_t
         const int16_t *wl = wq + q * 2 * H_BLOCK;
         for (int l = 0; l < H_BLOCK; ++l) p[l] += x0 * wl[2 * l] + x1 * wl[2 * l + 1];
     }
+}
+
+static inline void int_block4(const int32_t *pairs, const int16_t *wq, Py_ssize_t kp, int32_t *p) {
+    for (int j = 0; j < 4; ++j) int_block(pairs, wq + j * kp * 2 * H_BLOCK, kp, p + H_BLOCK * j);
 }
 #endif
 
@@ -208,7 +228,8 @@ static void run_share(Share *s) {
     const Task *t = s->t;
     const Py_ssize_t h = t->h, out_words = (h + 63) / 64;
     const Py_ssize_t w_stride = t->kind == KIND_XNOR ? t->n_in : 2 * ((t->n_in + 1) / 2);
-    int32_t p[H_BLOCK];
+    int32_t p[4 * H_BLOCK];
+    int nb = 1; /* blocks in the group just computed: the loop step */
     int32_t p_min = INT32_MAX, p_max = INT32_MIN;
 #if defined(__AVX2__)
     __m256i vmin = _mm256_set1_epi32(INT32_MAX), vmax = _mm256_set1_epi32(INT32_MIN);
@@ -228,35 +249,46 @@ static void run_share(Share *s) {
         uint64_t *bit_row = t->thr ? t->bits + i * out_words : NULL;
         if (bit_row) memset(bit_row, 0, (size_t)out_words * sizeof(uint64_t));
         if (pairs) pack_pairs((const int16_t *)t->x + i * t->n_in, t->n_in, pairs);
-        for (Py_ssize_t o = 0; o < h; o += H_BLOCK) {
+        for (Py_ssize_t g = 0; g < h; g += H_BLOCK * nb) {
+            /* a group of blocks: 4 for integer inputs when there are 64 outputs left (more independent
+               sums in flight), else 1 */
+            int group = 1;
             if (t->kind == KIND_XNOR) {
-                xnor_block((const uint64_t *)t->x + i * t->n_in, (const uint64_t *)t->w + o * w_stride,
+                xnor_block((const uint64_t *)t->x + i * t->n_in, (const uint64_t *)t->w + g * w_stride,
                            t->n_in, t->k, p);
+            } else if (g + 4 * H_BLOCK <= h) {
+                int_block4(pairs, (const int16_t *)t->w + g * w_stride, w_stride / 2, p);
+                group = 4;
             } else {
-                int_block(pairs, (const int16_t *)t->w + o * w_stride, w_stride / 2, p);
+                int_block(pairs, (const int16_t *)t->w + g * w_stride, w_stride / 2, p);
             }
-            const int lanes = h - o < H_BLOCK ? (int)(h - o) : H_BLOCK;
+            for (int b = 0; b < group; ++b) {
+                const Py_ssize_t o = g + b * H_BLOCK;
+                int32_t *pb = p + b * H_BLOCK;
+                const int lanes = h - o < H_BLOCK ? (int)(h - o) : H_BLOCK;
 #if defined(__AVX2__)
-            epilogue_avx2(p, lanes, bit_row ? t->thr + o : NULL, &vmin, &vmax, &mask_out);
-            if (bit_row) {
-                bit_row[o >> 6] |= mask_out << (o & 63); /* o % 16 == 0: a block never straddles a word */
-            } else {
-                memcpy(t->acc + i * h + o, p, (size_t)lanes * sizeof(int32_t));
-            }
+                epilogue_avx2(pb, lanes, bit_row ? t->thr + o : NULL, &vmin, &vmax, &mask_out);
+                if (bit_row) {
+                    bit_row[o >> 6] |= mask_out << (o & 63); /* o % 16 == 0: never straddles a word */
+                } else {
+                    memcpy(t->acc + i * h + o, pb, (size_t)lanes * sizeof(int32_t));
+                }
 #else
-            /* branch-free: the output bits are data-dependent, a branch would mispredict half the time */
-            uint64_t mask = 0;
-            for (int l = 0; l < lanes; ++l) {
-                p_min = p[l] < p_min ? p[l] : p_min;
-                p_max = p[l] > p_max ? p[l] : p_max;
-                mask |= (uint64_t)(bit_row && p[l] >= t->thr[o + l]) << l;
-            }
-            if (bit_row) {
-                bit_row[o >> 6] |= mask << (o & 63); /* o % 16 == 0: a block never straddles a word */
-            } else {
-                memcpy(t->acc + i * h + o, p, (size_t)lanes * sizeof(int32_t));
-            }
+                /* branch-free: the output bits are data-dependent, a branch would mispredict */
+                uint64_t mask = 0;
+                for (int l = 0; l < lanes; ++l) {
+                    p_min = pb[l] < p_min ? pb[l] : p_min;
+                    p_max = pb[l] > p_max ? pb[l] : p_max;
+                    mask |= (uint64_t)(bit_row && pb[l] >= t->thr[o + l]) << l;
+                }
+                if (bit_row) {
+                    bit_row[o >> 6] |= mask << (o & 63); /* o % 16 == 0: never straddles a word */
+                } else {
+                    memcpy(t->acc + i * h + o, pb, (size_t)lanes * sizeof(int32_t));
+                }
 #endif
+            }
+            nb = group;
         }
     }
 #if defined(__AVX2__)
