@@ -312,13 +312,8 @@ class MVAU(HwLayer):
         (an integer layer given packed bits or non-integer floats)."""
         if self._is_xnor:
             xp = x if type(x) is PackedBits and x.seg_bits * x.n_segs == self._mw else self._packed_input(x)
-            kernel = self._native_cache.get(xp.seg_bits)
-            if kernel is None:
-                kernel = self._native_cache[xp.seg_bits] = NativeMvau(
-                    self.native_kernels, "xnor", self.packed_weights(xp.seg_bits), self._mw
-                )
             words = xp.words
-            return kernel, words.reshape(-1, words.shape[-1]), words.shape[:-1]
+            return self._xnor_kernel(xp.seg_bits), words.reshape(-1, words.shape[-1]), words.shape[:-1]
         if isinstance(x, PackedBits):
             return None
         xv = np.asarray(x)
@@ -331,6 +326,34 @@ class MVAU(HwLayer):
                 return None
             rows = ri
         return self._native_int, rows, xv.shape[:-1]
+
+    def _xnor_kernel(self, seg_bits: int) -> NativeMvau:
+        """The native XNOR kernel for inputs packed in segments of `seg_bits` bits (made once)."""
+        kernel = self._native_cache.get(seg_bits)
+        if kernel is None:
+            kernel = self._native_cache[seg_bits] = NativeMvau(
+                self.native_kernels, "xnor", self.packed_weights(seg_bits), self._mw
+            )
+        return kernel
+
+    def chain_role(self) -> str | None:
+        """What this layer can be in a fused native XNOR chain (`pcnn_hw.sim.fusion`): 'bits' (it
+        thresholds into packed bits), 'acc' (it outputs accumulators; only last), or None (numpy path,
+        integer input, several threshold steps)."""
+        if self.native_kernels is None or not self._is_xnor:
+            return None
+        if self._fused_thresholds is not None:
+            return "bits"
+        return "acc" if self.no_activation else None
+
+    def chain_stage(self, seg_bits: int) -> tuple[NativeMvau, np.ndarray | None]:
+        """This layer as a stage of a fused chain (see `chain_role`): its kernel for inputs packed in
+        segments of `seg_bits` bits and its fused thresholds (None: it outputs the accumulators)."""
+        return self._xnor_kernel(seg_bits), self._fused_thresholds
+
+    def packed_input(self, x: np.ndarray | PackedBits) -> PackedBits:
+        """The XNOR input as PackedBits with MW bits per vector; QuantizationError if it has not."""
+        return self._packed_input(x)
 
     def packed_weights(self, seg_bits: int) -> np.ndarray:
         """XNOR weights packed row-wise (MH, S * words) with input segments of `seg_bits` bits."""
@@ -394,6 +417,11 @@ class MVAU(HwLayer):
         if amin < lo or amax > hi:
             self.record_overflow(int(np.count_nonzero((acc < lo) | (acc > hi))), amin, amax)
 
+    def holds_accumulators(self, p_min: float, p_max: float) -> bool:
+        """True if accumulators from p_min to p_max fit `accumulator_range()` (cached once native)."""
+        lo, hi = (self._acc_lo, self._acc_hi) if self.native_kernels is not None else self.accumulator_range()
+        return lo <= p_min and p_max <= hi
+
     def record_overflow(self, n: int, amin: float, amax: float) -> None:
         """Add `n` out-of-range accumulator values with extremes amin/amax to `self.overflow`."""
         prev = self.overflow or {"values": 0, "min": amin, "max": amax}
@@ -415,12 +443,12 @@ class MVAU(HwLayer):
             kernel, rows, lead = native
             if self._fused_thresholds is not None:
                 bits, (p_min, p_max) = kernel.threshold_bits(rows, self._fused_thresholds)
-                if p_min < self._acc_lo or p_max > self._acc_hi:  # rare: count them exactly
+                if not self.holds_accumulators(p_min, p_max):  # rare: count them exactly
                     self.check_overflow(kernel.accumulate(rows)[0])
                 return PackedBits(bits.reshape(lead + bits.shape[-1:]), self._mh)
             acc, (p_min, p_max) = kernel.accumulate(rows)
             acc = acc.reshape(lead + (self._mh,))
-            if p_min < self._acc_lo or p_max > self._acc_hi:
+            if not self.holds_accumulators(p_min, p_max):
                 self.check_overflow(acc)
         else:
             acc = self.accumulate(x)

@@ -24,6 +24,7 @@ from pcnn_hw.errors import ModelFileError, UnknownNameError, UnsupportedOpError
 from pcnn_hw.layers import SUPPORTED_OPS, HwLayer, layer_from_node
 from pcnn_hw.layers.base import node_attrs
 from pcnn_hw.sim import native
+from pcnn_hw.sim.fusion import fuse_steps
 from pcnn_hw.sim.packing import PackedBits, blas_single_thread
 
 HOST_OPS = ("Transpose", "Reshape", "Flatten")
@@ -118,7 +119,7 @@ class Simulator:
         # a plain chain (each step consumes the previous output) runs without the tensor dictionary
         names = [self.input_name] + [s.out for s in self.steps]
         self._chain = bool(self.steps) and all(s.inp == names[i] for i, s in enumerate(self.steps))
-        self._runs = [s.run for s in self.steps]
+        self._runs = fuse_steps(self.steps) if self.backend == "native" else [s.run for s in self.steps]
         self._in_tail = tuple(self.input_shape[1:])
         self._out_tail = tuple(self.output_shape[1:])
         if max_batch is None:

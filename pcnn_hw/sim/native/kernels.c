@@ -21,6 +21,7 @@
  *   xnor_threshold_bits(x, wb, thr, out, m, nw, h, k, threads)
  *   int_acc(x, wi, out, m, kx, h, threads)
  *   int_threshold_bits(x, wi, thr, out, m, kx, h, threads)
+ *   xnor_chain(x, stages, out, m, threads)                consecutive XNOR layers in one call
  *
  * The *_threshold_bits variants write packed bits out (M, ceil(H / 64)) uint64: bit h of row i is
  * P[i, h] >= thr[h] (thr int32 with H rounded up to whole blocks of 16, every value > INT32_MIN).
@@ -517,6 +518,99 @@ done:
     return ret;
 }
 
+#define MAX_STAGES 32
+
+/* xnor_chain(x, stages, out, m, threads): consecutive XNOR layers in one call. stages: a sequence of
+   (wb, thr or None, nw, h, k); every stage but the last thresholds into packed bits that are the next
+   stage's input rows (so ceil(h / 64) must equal the next nw); the last writes bits (thr given) or
+   accumulators (None) to out. Returns a tuple of (p_min, p_max) per stage. */
+static PyObject *xnor_chain(PyObject *self, PyObject *args) {
+    PyObject *x_obj, *stages, *out_obj;
+    Py_ssize_t m;
+    int threads;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOni", &x_obj, &stages, &out_obj, &m, &threads)) return NULL;
+    PyObject *seq = PySequence_Fast(stages, "stages must be a sequence");
+    if (!seq) return NULL;
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Py_buffer x = {0}, out = {0}, wb[MAX_STAGES], thr[MAX_STAGES];
+    Task tasks[MAX_STAGES];
+    uint64_t *tmp[MAX_STAGES] = {0};
+    int32_t p_min[MAX_STAGES], p_max[MAX_STAGES];
+    Py_ssize_t got = 0;
+    PyObject *ret = NULL;
+    memset(wb, 0, sizeof(wb));
+    memset(thr, 0, sizeof(thr));
+    if (n < 1 || n > MAX_STAGES || m < 0) {
+        PyErr_Format(PyExc_ValueError, "1 to %d stages and m >= 0 expected", MAX_STAGES);
+        goto done;
+    }
+    if (PyObject_GetBuffer(x_obj, &x, PyBUF_C_CONTIGUOUS) < 0) goto done;
+    if (PyObject_GetBuffer(out_obj, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
+    for (got = 0; got < n; ++got) {
+        PyObject *w_obj, *t_obj;
+        Py_ssize_t nw, h;
+        int k;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, got), "OOnni", &w_obj, &t_obj, &nw, &h, &k)) goto done;
+        const int last = got == n - 1, has_thr = t_obj != Py_None;
+        if (nw < 0 || h < 0 || k < 0 || (!last && !has_thr)) {
+            PyErr_Format(PyExc_ValueError, "stage %zd: bad sizes, or no thresholds before the last stage", got);
+            goto done;
+        }
+        if (got > 0 && tasks[got - 1].h > 0 && (tasks[got - 1].h + 63) / 64 != nw) {
+            PyErr_Format(PyExc_ValueError, "stage %zd: %zd input words, previous stage gives %zd", got, nw,
+                         (tasks[got - 1].h + 63) / 64);
+            goto done;
+        }
+        if (PyObject_GetBuffer(w_obj, &wb[got], PyBUF_C_CONTIGUOUS) < 0) goto done;
+        if (has_thr && PyObject_GetBuffer(t_obj, &thr[got], PyBUF_C_CONTIGUOUS) < 0) goto done;
+        if (!check_len(&wb[got], blocks16(h) * nw * 8, "weights") ||
+            (has_thr && !check_len(&thr[got], blocks16(h) * 4, "thr")))
+            goto done;
+        tasks[got] = (Task){KIND_XNOR, NULL, wb[got].buf, has_thr ? (const int32_t *)thr[got].buf : NULL,
+                            NULL, NULL, nw, h, k};
+        if (!last) {
+            tmp[got] = (uint64_t *)PyMem_RawMalloc((size_t)(m * ((h + 63) / 64)) * 8 + 8);
+            if (!tmp[got]) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            tasks[got].bits = tmp[got];
+        } else if (has_thr) {
+            if (!check_len(&out, m * ((h + 63) / 64) * 8, "out")) goto done;
+            tasks[got].bits = (uint64_t *)out.buf;
+        } else {
+            if (!check_len(&out, m * h * 4, "out")) goto done;
+            tasks[got].acc = (int32_t *)out.buf;
+        }
+        tasks[got].x = got == 0 ? x.buf : (const void *)tmp[got - 1];
+    }
+    if (!check_len(&x, m * tasks[0].n_in * 8, "x")) goto done;
+    {
+        int failed = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n && !failed; ++i) failed = run_task(&tasks[i], m, threads, &p_min[i], &p_max[i]);
+        Py_END_ALLOW_THREADS
+        if (failed) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        ret = PyTuple_New(n);
+        for (Py_ssize_t i = 0; ret && i < n; ++i)
+            PyTuple_SET_ITEM(ret, i, Py_BuildValue("(ii)", (int)p_min[i], (int)p_max[i]));
+    }
+done:
+    for (Py_ssize_t i = 0; i < MAX_STAGES; ++i) {
+        if (wb[i].obj) PyBuffer_Release(&wb[i]);
+        if (thr[i].obj) PyBuffer_Release(&thr[i]);
+        PyMem_RawFree(tmp[i]);
+    }
+    if (x.obj) PyBuffer_Release(&x);
+    if (out.obj) PyBuffer_Release(&out);
+    Py_DECREF(seq);
+    return ret;
+}
+
 static PyObject *xnor_acc(PyObject *self, PyObject *args) {
     PyObject *x, *w, *out;
     Py_ssize_t m, nw, h;
@@ -558,6 +652,8 @@ static PyMethodDef methods[] = {
      "xnor_acc(x, wb, out, m, nw, h, k, threads) -> (p_min, p_max); out (M, H) int32 = P."},
     {"xnor_threshold_bits", xnor_threshold_bits, METH_VARARGS,
      "xnor_threshold_bits(x, wb, thr, out, m, nw, h, k, threads) -> (p_min, p_max); out = bits P >= thr."},
+    {"xnor_chain", xnor_chain, METH_VARARGS,
+     "xnor_chain(x, stages, out, m, threads) -> ((p_min, p_max), ...); stages: (wb, thr|None, nw, h, k)."},
     {"int_acc", int_acc, METH_VARARGS,
      "int_acc(x, wi, out, m, kx, h, threads) -> (p_min, p_max); out (M, H) int32 = x @ w."},
     {"int_threshold_bits", int_threshold_bits, METH_VARARGS,
