@@ -99,9 +99,9 @@ def bench_model(name: str, work: Path, finn_images: int, reps: int) -> dict:
     torch.set_num_threads(2)
     # FINN (batch 1 only) with OpenBLAS' default threads and with one BLAS thread; the faster counts
     ref.run(gx[:1])
-    t_finn_mt = _timeit(lambda: ref.run(gx[:finn_images]), 2, min_s=0.0) / finn_images
+    t_finn_mt = _timeit(lambda: ref.run(gx[:finn_images]), reps, min_s=0.0) / finn_images
     with blas_single_thread():
-        t_finn_1 = _timeit(lambda: ref.run(gx[:finn_images]), 2, min_s=0.0) / finn_images
+        t_finn_1 = _timeit(lambda: ref.run(gx[:finn_images]), reps, min_s=0.0) / finn_images
     raw["finn_b1_blas_default"] = 1.0 / t_finn_mt
     raw["finn_b1_blas_1thread"] = 1.0 / t_finn_1
     ips["finn_b1"] = 1.0 / min(t_finn_mt, t_finn_1)
