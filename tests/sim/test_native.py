@@ -279,6 +279,17 @@ def test_portable_build_equals_the_simd_build(kernels, monkeypatch, tmp_path) ->
                                   b.threshold_bits(xi, thr[:1].repeat(90))[0])
 
 
+def test_unwritable_cache_falls_back(monkeypatch, tmp_path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache folder should go")
+    monkeypatch.setattr(native, "cache_dir", lambda: blocked / "native")
+    monkeypatch.setattr(native, "fallback_cache_dir", lambda: tmp_path / "fallback")
+    assert native.build().is_relative_to(tmp_path / "fallback")
+    monkeypatch.setattr(native, "fallback_cache_dir", lambda: blocked / "too")
+    with pytest.raises(SimulationError, match="no writable cache"):
+        native.build()
+
+
 def test_build_is_cached_by_content(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(native, "cache_dir", lambda: tmp_path / "cache")
     first = native.build()

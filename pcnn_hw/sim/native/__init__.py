@@ -12,8 +12,8 @@ and the tests compare them on random data.
   with ``accumulate(x)`` (P, int32) and ``threshold_bits(x, thresholds)`` (packed bits P >= T).
 * The extension is built by the C compiler (``cc``, else ``gcc``) with ``-O3`` (plus ``-mpopcnt`` and
   ``-mavx2`` on x86-64 CPUs that have them) into ``cache_dir()``, in a file named by the hash of the
-  source, compiler version, flags and Python ABI, written atomically; an unchanged source is compiled
-  once per machine.
+  source, compiler version, flags and Python ABI, written atomically (a per-user temp folder if that
+  cannot be written); an unchanged source is compiled once per machine.
 * ``python -m pcnn_hw.sim.native`` builds it (``make install`` does) and prints where it is.
 """
 
@@ -93,30 +93,56 @@ def _compiler_version(cc: Path) -> str:
     return res.stdout.splitlines()[0] if res.stdout else ""
 
 
-def library_path(cc: Path | None = None) -> Path:
-    """Path of the compiled extension for this source, compiler, flags and Python ABI (may not exist)."""
-    cc = cc or find_c_compiler()
+def _relative_path(cc: Path) -> Path:
+    """<hash>/<module file> for this source, compiler, flags and Python ABI."""
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
     key = hashlib.sha256()
     for part in (SOURCE.read_bytes(), _compiler_version(cc).encode(), " ".join(compile_flags()).encode(),
                  suffix.encode(), sysconfig.get_paths()["include"].encode(), platform.machine().encode()):
         key.update(part)
         key.update(b"\0")
-    return cache_dir() / key.hexdigest()[:20] / f"{MODULE_NAME}{suffix}"
+    return Path(key.hexdigest()[:20]) / f"{MODULE_NAME}{suffix}"
+
+
+def fallback_cache_dir() -> Path:
+    """Where kernels go when `cache_dir()` is not writable: a per-user folder in the temp directory."""
+    return Path(tempfile.gettempdir()) / f"pcnn-hw-{os.getuid()}" / "native"
+
+
+def library_path(cc: Path | None = None) -> Path:
+    """Path of the compiled extension in `cache_dir()` for this source, compiler, flags and Python ABI
+    (may not exist yet)."""
+    return cache_dir() / _relative_path(cc or find_c_compiler())
 
 
 def build() -> Path:
-    """Compile the extension into the cache (once); returns its path. SimulationError if it fails."""
+    """Compile the extension into the cache (once); returns its path. SimulationError if it fails.
+
+    The cache is `cache_dir()`, or `fallback_cache_dir()` when that cannot be written."""
     cc = find_c_compiler()
-    target = library_path(cc)
-    if target.is_file():
-        return target
+    rel = _relative_path(cc)
     include = sysconfig.get_paths()["include"]
-    if not (Path(include) / "Python.h").is_file():
-        raise ToolMissingError(f"Python headers not found ({include}/Python.h); install python3-dev")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".so", dir=target.parent)
-    os.close(fd)
+    problems = []
+    for base in (cache_dir(), fallback_cache_dir()):
+        target = base / rel
+        if target.is_file():
+            return target
+        if not (Path(include) / "Python.h").is_file():
+            raise ToolMissingError(f"Python headers not found ({include}/Python.h); install python3-dev")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".so", dir=target.parent)
+        except OSError as exc:  # not writable: try the next place
+            problems.append(f"{target.parent}: {exc}")
+            continue
+        os.close(fd)
+        _compile(cc, include, tmp, target)
+        return target
+    raise SimulationError(f"no writable cache for the native kernels ({'; '.join(problems)})")
+
+
+def _compile(cc: Path, include: str, tmp: str, target: Path) -> None:
+    """Compile SOURCE into `tmp`, then move it to `target` atomically; SimulationError on failure."""
     cmd = [str(cc), *compile_flags(), f"-I{include}", str(SOURCE), "-o", tmp]
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S)
@@ -130,7 +156,6 @@ def build() -> Path:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return target
 
 
 def _import(path: Path) -> ModuleType:
