@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.lazy import built_once
+
 REPO = Path(__file__).resolve().parents[2]
 CACHE = REPO / "build" / "hls-test-cache"  # compiled testbenches by content hash (safe to delete)
 
@@ -55,12 +57,4 @@ def _model_build(name: str, work: Path, seed: int = 0) -> Path:
 @pytest.fixture(scope="session")
 def model_builds(tmp_path_factory: pytest.TempPathFactory):
     """Lazily built build directories of our models by name (mini-cnv, sfc)."""
-    work = tmp_path_factory.mktemp("hls_builds")
-    cache: dict[str, Path] = {}
-
-    def get(name: str) -> Path:
-        if name not in cache:
-            cache[name] = _model_build(name, work)
-        return cache[name]
-
-    return get
+    return built_once(_model_build, tmp_path_factory.mktemp("hls_builds"))

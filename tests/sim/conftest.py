@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.lazy import built_once
+
 
 class FoldedCase:
     """A torch model, its build directory and folded FINN graph, and the graph-input adapter."""
@@ -65,15 +67,7 @@ def _build(name: str, work: Path, seed: int = 0) -> FoldedCase:
 @pytest.fixture(scope="session")
 def folded_cases(tmp_path_factory: pytest.TempPathFactory):
     """Lazily built folded graphs by name (tfc, sfc, mini, cnv)."""
-    work = tmp_path_factory.mktemp("folded")
-    cache: dict[str, FoldedCase] = {}
-
-    def get(name: str) -> FoldedCase:
-        if name not in cache:
-            cache[name] = _build(name, work)
-        return cache[name]
-
-    return get
+    return built_once(_build, tmp_path_factory.mktemp("folded"))
 
 
 def images(n: int, shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
