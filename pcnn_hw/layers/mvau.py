@@ -280,6 +280,9 @@ class MVAU(HwLayer):
         else:
             self._wint = np.asarray(w, dtype=np.int64)
         self.thresholds = None if self.thresh_mem is None else thresholds_from_memory(self.thresh_mem)
+        # constants of the hot path, read once (attribute lookups add up at batch 1)
+        self._is_xnor, self._mw, self._mh = self.xnor, self.mw, self.mh
+        self._acc_lo, self._acc_hi = self.accumulator_range()
 
     def use_native(self, kernels: ModuleType) -> bool:
         """Compute accumulators with the native kernels (`pcnn_hw.sim.native.load()`): XNOR layers always,
@@ -294,9 +297,6 @@ class MVAU(HwLayer):
         self.native_kernels = kernels
         self._native_cache: dict[int, NativeMvau] = {}
         self._fused_thresholds = self._single_step_thresholds()
-        # constants of the hot path, read once (attribute lookups add up at batch 1)
-        self._is_xnor, self._mw, self._mh = self.xnor, self.mw, self.mh
-        self._acc_lo, self._acc_hi = self.accumulator_range()
         return True
 
     def _single_step_thresholds(self) -> np.ndarray | None:
@@ -311,7 +311,7 @@ class MVAU(HwLayer):
         """(kernel, input rows, leading shape) for the native kernels, or None to take the numpy path
         (an integer layer given packed bits or non-integer floats)."""
         if self._is_xnor:
-            xp = x if type(x) is PackedBits and x.seg_bits * x.n_segs == self._mw else self._packed_input(x)
+            xp = self.packed_input(x)
             words = xp.words
             return self._xnor_kernel(xp.seg_bits), words.reshape(-1, words.shape[-1]), words.shape[:-1]
         if isinstance(x, PackedBits):
@@ -351,10 +351,6 @@ class MVAU(HwLayer):
         segments of `seg_bits` bits and its fused thresholds (None: it outputs the accumulators)."""
         return self._xnor_kernel(seg_bits), self._fused_thresholds
 
-    def packed_input(self, x: np.ndarray | PackedBits) -> PackedBits:
-        """The XNOR input as PackedBits with MW bits per vector; QuantizationError if it has not."""
-        return self._packed_input(x)
-
     def packed_weights(self, seg_bits: int) -> np.ndarray:
         """XNOR weights packed row-wise (MH, S * words) with input segments of `seg_bits` bits."""
         if seg_bits not in self._packed_cache:
@@ -370,7 +366,7 @@ class MVAU(HwLayer):
             kernel, rows, lead = native
             return kernel.accumulate(rows)[0].reshape(lead + (self.mh,))
         if self.xnor:
-            x = self._packed_input(x)
+            x = self.packed_input(x)
             lead = x.words.shape[:-1]
             xw = x.words.reshape(-1, x.words.shape[-1])
             acc = xnor_popcount_matmul(xw, self.packed_weights(x.seg_bits), self.mw)
@@ -387,7 +383,7 @@ class MVAU(HwLayer):
         acc = exact_int_matmul(xv.reshape(-1, self.mw), self._wint)
         return acc.reshape(lead + (self.mh,))
 
-    def _packed_input(self, x: np.ndarray | PackedBits) -> PackedBits:
+    def packed_input(self, x: np.ndarray | PackedBits) -> PackedBits:
         """The XNOR input as PackedBits with MW bits per vector; QuantizationError if it has not."""
         if not isinstance(x, PackedBits):
             x = PackedBits.from_bits((np.asarray(x) > 0).astype(np.uint8))
@@ -418,9 +414,8 @@ class MVAU(HwLayer):
             self.record_overflow(int(np.count_nonzero((acc < lo) | (acc > hi))), amin, amax)
 
     def holds_accumulators(self, p_min: float, p_max: float) -> bool:
-        """True if accumulators from p_min to p_max fit `accumulator_range()` (cached once native)."""
-        lo, hi = (self._acc_lo, self._acc_hi) if self.native_kernels is not None else self.accumulator_range()
-        return lo <= p_min and p_max <= hi
+        """True if accumulators from p_min to p_max fit `accumulator_range()`."""
+        return self._acc_lo <= p_min and p_max <= self._acc_hi
 
     def record_overflow(self, n: int, amin: float, amax: float) -> None:
         """Add `n` out-of-range accumulator values with extremes amin/amax to `self.overflow`."""

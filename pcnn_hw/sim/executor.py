@@ -11,7 +11,7 @@ leaves outside the accelerator (Transpose, Reshape, Flatten) are executed too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -260,7 +260,7 @@ class Simulator:
             return self._run_chain(x)
         vals: dict[str, Any] = {self.input_name: self.prepare_input(x)}
         captured: dict[str, np.ndarray] = {}
-        with blas_single_thread() if self.limit_blas else nullcontext():
+        with self._blas_limit():
             for s in self.steps:
                 vals[s.out] = s.run(vals[s.inp])
                 if s.inp in capture:
@@ -276,10 +276,14 @@ class Simulator:
             return out, captured
         return out
 
+    def _blas_limit(self) -> AbstractContextManager:
+        """One BLAS thread while running if some layer multiplies through BLAS (see `limit_blas`)."""
+        return blas_single_thread() if self.limit_blas else nullcontext()
+
     def _run_chain(self, x: np.ndarray) -> np.ndarray:
         """`_run_batch` for a plain chain of steps, without the tensor dictionary (batch-1 latency)."""
         v = self.prepare_input(x)
-        with blas_single_thread() if self.limit_blas else nullcontext():
+        with self._blas_limit():
             for run in self._runs:
                 v = run(v)
         out = to_plain(v)

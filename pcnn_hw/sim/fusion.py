@@ -18,17 +18,13 @@ import numpy as np
 from pcnn_hw.sim.packing import PackedBits
 
 
-def _vectors(layer: Any) -> int:
-    return int(np.prod(layer.attrs.get("numInputVectors", [1])))
-
-
 def _chains(a: Any, b: Any) -> bool:
     """True if MVAU b can take MVAU a's packed output bits as its input rows inside one fused call."""
     if not hasattr(a, "chain_role") or not hasattr(b, "chain_role"):
         return False
     return (
         a.chain_role() == "bits" and b.chain_role() is not None and b.mw == a.mh
-        and _vectors(a) == _vectors(b)
+        and np.prod(a.num_input_vectors) == np.prod(b.num_input_vectors)
     )
 
 

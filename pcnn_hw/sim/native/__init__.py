@@ -109,12 +109,6 @@ def fallback_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"pcnn-hw-{os.getuid()}" / "native"
 
 
-def library_path(cc: Path | None = None) -> Path:
-    """Path of the compiled extension in `cache_dir()` for this source, compiler, flags and Python ABI
-    (may not exist yet)."""
-    return cache_dir() / _relative_path(cc or find_c_compiler())
-
-
 def build() -> Path:
     """Compile the extension into the cache (once); returns its path. SimulationError if it fails.
 

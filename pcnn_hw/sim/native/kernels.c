@@ -204,24 +204,67 @@ static void pack_pairs(const int16_t *xr, Py_ssize_t kx, int32_t *pairs) {
     }
 }
 
+/* Running min/max of P over the valid lanes, and the 16-bit mask of p >= thr (with thr); branch-free:
+   the output bits are data-dependent, a branch would mispredict half the time. */
 #if defined(__AVX2__)
-/* Running min/max of the block's valid lanes and, with thr, the 16-bit mask of p >= thr (branch-free:
-   the output bits are data-dependent, a branch would mispredict half the time). */
-static inline void epilogue_avx2(int32_t *p, int lanes, const int32_t *thr, __m256i *vmin, __m256i *vmax,
-                                 uint64_t *mask) {
+typedef struct {
+    __m256i lo, hi;
+} MinMax;
+
+static inline void minmax_init(MinMax *mm) {
+    mm->lo = _mm256_set1_epi32(INT32_MAX);
+    mm->hi = _mm256_set1_epi32(INT32_MIN);
+}
+
+static inline void minmax_result(const MinMax *mm, int32_t *p_min, int32_t *p_max) {
+    int32_t lo[8], hi[8];
+    _mm256_storeu_si256((__m256i *)lo, mm->lo);
+    _mm256_storeu_si256((__m256i *)hi, mm->hi);
+    *p_min = INT32_MAX;
+    *p_max = INT32_MIN;
+    for (int l = 0; l < 8; ++l) {
+        *p_min = lo[l] < *p_min ? lo[l] : *p_min;
+        *p_max = hi[l] > *p_max ? hi[l] : *p_max;
+    }
+}
+
+static inline uint64_t block_epilogue(int32_t *p, int lanes, const int32_t *thr, MinMax *mm) {
     for (int l = lanes; l < H_BLOCK; ++l) p[l] = p[0]; /* padding lanes must not move min/max */
     const __m256i p0 = _mm256_loadu_si256((const __m256i *)p);
     const __m256i p1 = _mm256_loadu_si256((const __m256i *)(p + 8));
-    *vmin = _mm256_min_epi32(*vmin, _mm256_min_epi32(p0, p1));
-    *vmax = _mm256_max_epi32(*vmax, _mm256_max_epi32(p0, p1));
-    if (thr) {
-        const __m256i one = _mm256_set1_epi32(1); /* p >= t  <=>  p > t - 1 (t > INT32_MIN) */
-        const __m256i t0 = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)thr), one);
-        const __m256i t1 = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(thr + 8)), one);
-        const uint32_t m0 = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(p0, t0)));
-        const uint32_t m1 = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(p1, t1)));
-        *mask = (uint64_t)((m0 | (m1 << 8)) & ((1u << lanes) - 1u));
+    mm->lo = _mm256_min_epi32(mm->lo, _mm256_min_epi32(p0, p1));
+    mm->hi = _mm256_max_epi32(mm->hi, _mm256_max_epi32(p0, p1));
+    if (!thr) return 0;
+    const __m256i one = _mm256_set1_epi32(1); /* p >= t  <=>  p > t - 1 (t > INT32_MIN) */
+    const __m256i t0 = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)thr), one);
+    const __m256i t1 = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(thr + 8)), one);
+    const uint32_t m0 = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(p0, t0)));
+    const uint32_t m1 = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(p1, t1)));
+    return (uint64_t)((m0 | (m1 << 8)) & ((1u << lanes) - 1u));
+}
+#else
+typedef struct {
+    int32_t lo, hi;
+} MinMax;
+
+static inline void minmax_init(MinMax *mm) {
+    mm->lo = INT32_MAX;
+    mm->hi = INT32_MIN;
+}
+
+static inline void minmax_result(const MinMax *mm, int32_t *p_min, int32_t *p_max) {
+    *p_min = mm->lo;
+    *p_max = mm->hi;
+}
+
+static inline uint64_t block_epilogue(int32_t *p, int lanes, const int32_t *thr, MinMax *mm) {
+    uint64_t mask = 0;
+    for (int l = 0; l < lanes; ++l) {
+        mm->lo = p[l] < mm->lo ? p[l] : mm->lo;
+        mm->hi = p[l] > mm->hi ? p[l] : mm->hi;
+        mask |= (uint64_t)(thr && p[l] >= thr[l]) << l;
     }
+    return mask;
 }
 #endif
 
@@ -231,11 +274,8 @@ static void run_share(Share *s) {
     const Py_ssize_t w_stride = t->kind == KIND_XNOR ? t->n_in : 2 * ((t->n_in + 1) / 2);
     int32_t p[4 * H_BLOCK];
     int nb = 1; /* blocks in the group just computed: the loop step */
-    int32_t p_min = INT32_MAX, p_max = INT32_MIN;
-#if defined(__AVX2__)
-    __m256i vmin = _mm256_set1_epi32(INT32_MAX), vmax = _mm256_set1_epi32(INT32_MIN);
-    uint64_t mask_out = 0;
-#endif
+    MinMax mm;
+    minmax_init(&mm);
     int32_t *pairs = NULL;
     if (t->kind == KIND_INT) {
         pairs = (int32_t *)malloc((size_t)(w_stride / 2 + 1) * sizeof(int32_t));
@@ -267,43 +307,18 @@ static void run_share(Share *s) {
                 const Py_ssize_t o = g + b * H_BLOCK;
                 int32_t *pb = p + b * H_BLOCK;
                 const int lanes = h - o < H_BLOCK ? (int)(h - o) : H_BLOCK;
-#if defined(__AVX2__)
-                epilogue_avx2(pb, lanes, bit_row ? t->thr + o : NULL, &vmin, &vmax, &mask_out);
-                if (bit_row) {
-                    bit_row[o >> 6] |= mask_out << (o & 63); /* o % 16 == 0: never straddles a word */
-                } else {
-                    memcpy(t->acc + i * h + o, pb, (size_t)lanes * sizeof(int32_t));
-                }
-#else
-                /* branch-free: the output bits are data-dependent, a branch would mispredict */
-                uint64_t mask = 0;
-                for (int l = 0; l < lanes; ++l) {
-                    p_min = pb[l] < p_min ? pb[l] : p_min;
-                    p_max = pb[l] > p_max ? pb[l] : p_max;
-                    mask |= (uint64_t)(bit_row && pb[l] >= t->thr[o + l]) << l;
-                }
+                const uint64_t mask = block_epilogue(pb, lanes, bit_row ? t->thr + o : NULL, &mm);
                 if (bit_row) {
                     bit_row[o >> 6] |= mask << (o & 63); /* o % 16 == 0: never straddles a word */
                 } else {
                     memcpy(t->acc + i * h + o, pb, (size_t)lanes * sizeof(int32_t));
                 }
-#endif
             }
             nb = group;
         }
     }
-#if defined(__AVX2__)
-    int32_t lane_min[8], lane_max[8];
-    _mm256_storeu_si256((__m256i *)lane_min, vmin);
-    _mm256_storeu_si256((__m256i *)lane_max, vmax);
-    for (int l = 0; l < 8; ++l) {
-        p_min = lane_min[l] < p_min ? lane_min[l] : p_min;
-        p_max = lane_max[l] > p_max ? lane_max[l] : p_max;
-    }
-#endif
     free(pairs);
-    s->p_min = p_min;
-    s->p_max = p_max;
+    minmax_result(&mm, &s->p_min, &s->p_max);
 }
 
 /* ---- a persistent worker pool ------------------------------------------------------------------
@@ -316,7 +331,7 @@ static void run_share(Share *s) {
 
 #define SPIN_NS 200000L
 #define CHUNKS_PER_THREAD 4
-#define TICKET_BITS 20 /* ticket: job id << 40 | chunks << 20 | next chunk */
+#define TICKET_BITS 20 /* ticket: chunks << 20 | next chunk */
 #define TICKET_MASK ((1LL << TICKET_BITS) - 1)
 
 static struct {
@@ -332,7 +347,6 @@ static pthread_mutex_t g_sleep_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_wake = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t g_dispatch = PTHREAD_MUTEX_INITIALIZER;
 static int g_workers;
-static long long g_job_id;
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -443,8 +457,7 @@ static int run_task(const Task *t, Py_ssize_t m, int threads, int32_t *p_min, in
             atomic_store(&g_job.p_min, INT32_MAX);
             atomic_store(&g_job.p_max, INT32_MIN);
             atomic_store(&g_job.failed, 0);
-            g_job_id = (g_job_id + 1) & 0xFFFFFF;
-            atomic_store(&g_job.ticket, (g_job_id << 40) | (n << TICKET_BITS));
+            atomic_store(&g_job.ticket, n << TICKET_BITS);
             atomic_fetch_add(&g_generation, 1);
             if (atomic_load(&g_sleepers) > 0) {
                 pthread_mutex_lock(&g_sleep_mu);
