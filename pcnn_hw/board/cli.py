@@ -20,6 +20,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", type=Path, default=None, help="output directory (default bitstreams/<board>/)")
     p.add_argument("--jobs", type=int, default=2, help="Vivado jobs (default 2)")
     p.add_argument("--scripts-only", action="store_true", help="only generate the scripts")
+    p.add_argument(
+        "--allow-timing-risk",
+        action="store_true",
+        help="build even when the RTL timing estimate (report.json timing.fmax_mhz) is below the clock",
+    )
     p.set_defaults(func=run_bitstream)
 
     d = subparsers.add_parser(
@@ -50,10 +55,10 @@ def run_bitstream(args: argparse.Namespace) -> int:
     from pcnn_hw.board import vivado
 
     if args.scripts_only:
-        tcl = vivado.generate(args.build, args.board, args.out)
+        tcl = vivado.generate(args.build, args.board, args.out, args.allow_timing_risk)
         print(f"wrote {tcl} (run it with Vivado: see {tcl.parent / 'README.md'})")
         return 0
-    bit = vivado.run(args.build, args.board, args.out, jobs=args.jobs)
+    bit = vivado.run(args.build, args.board, args.out, args.jobs, args.allow_timing_risk)
     print(f"wrote {bit}")
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -68,6 +69,9 @@ def add_fake_rtl(build_dir: Path, dest: Path) -> Path:
 
     shutil.copytree(build_dir, dest)
     spec = make_spec(dest)
+    rep = json.loads((dest / "report.json").read_text())
+    rep["rtl"] = {"note": "test fixture: hand-written RTL top"}
+    (dest / "report.json").write_text(json.dumps(rep))
     (dest / "rtl").mkdir()
     (dest / "rtl" / f"{dest.name}_top.v").write_text(
         FAKE_TOP.format(name=dest.name, iw=spec.input.width_bits - 1, ow=spec.output.width_bits - 1)
