@@ -289,7 +289,8 @@ def tcl_body(bd: BlockDesign) -> str:
         upper = " -boundary_type upper" if "axi_interconnect" in a + b else ""
         lines.append(f"connect_bd_intf_net{upper} {_pin(a, True)} {_pin(b, True)}")
     for drv, sinks in bd.nets:
-        lines.append(f"connect_bd_net {_pin(drv, False)} \\\n    " + " \\\n    ".join(_pin(s, False) for s in sinks))
+        pins = [_pin(drv, False), *(_pin(s, False) for s in sinks)]
+        lines.append("connect_bd_net " + " \\\n    ".join(pins))
     for s in bd.segments:
         lines.append(
             f"assign_bd_address -offset 0x{s.base:08X} -range 0x{s.range:08X} -target_address_space "

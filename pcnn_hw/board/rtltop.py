@@ -176,7 +176,9 @@ _KEYWORDS = frozenset(
 )
 _MODULE_RE = re.compile(r"\bmodule\s+(\w+)")
 # `name #(` or `name instance (` at the start of a statement: a module instantiation
-_INST_RE = re.compile(r"(?:^|[;\s])(\w+)\s*(?:#\s*\(|\s+\w+\s*\()", re.M)
+_INST_RE = re.compile(r"(?:^|[;\s])(\w+)\s*(?:#\s*\(|\s+(\w+)\s*\()", re.M)
+_PARAM_DEFAULT_RE = re.compile(r'\bparameter\s+(?:\w+\s+)?\w+\s*=\s*"[^"]*"')
+_LABEL_RE = re.compile(r"\b(begin|end)\s*:\s*\w+")
 _MEMFILE_RE = re.compile(r'"([^"\s]+(?:' + "|".join(re.escape(s) for s in INIT_SUFFIXES) + r'))"')
 
 
@@ -186,8 +188,11 @@ def _strip_comments(text: str) -> str:
 
 def _instantiated(text: str) -> set[str]:
     """Module names instantiated in `text` (comments and strings stripped, keywords dropped)."""
-    body = re.sub(r'"[^"\n]*"', '""', _strip_comments(text))
-    return {m for m in _INST_RE.findall(body) if m not in _KEYWORDS and not m[0].isdigit()}
+    body = _LABEL_RE.sub(r"\1", re.sub(r'"[^"\n]*"', '""', _strip_comments(text)))
+    return {
+        m for m, inst in _INST_RE.findall(body)
+        if m not in _KEYWORDS and inst not in _KEYWORDS and not m[0].isdigit()
+    }  # fmt: skip
 
 
 def check_rtl_complete(build_dir: Path, top: RtlTop) -> None:
@@ -221,7 +226,8 @@ def check_rtl_complete(build_dir: Path, top: RtlTop) -> None:
                 f"(expected {mod}.v); the RTL directory is incomplete — rebuild it with `pcnn-hw build --rtl`"
             )
     for f in top.files:
-        for name in sorted(set(_MEMFILE_RE.findall((build_dir / f).read_text(errors="replace")))):
+        used = _PARAM_DEFAULT_RE.sub("", texts[f])  # a template's default file name is overridden
+        for name in sorted(set(_MEMFILE_RE.findall(used))):
             p = Path(name) if Path(name).is_absolute() else rtl / name
             if not p.is_file():
                 raise BoardError(

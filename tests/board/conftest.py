@@ -69,14 +69,19 @@ def add_fake_rtl(build_dir: Path, dest: Path) -> Path:
 
     shutil.copytree(build_dir, dest)
     spec = make_spec(dest)
-    rep = json.loads((dest / "report.json").read_text())
-    rep["rtl"] = {"note": "test fixture: hand-written RTL top"}
-    (dest / "report.json").write_text(json.dumps(rep))
+    mark_rtl_built(dest)
     (dest / "rtl").mkdir()
     (dest / "rtl" / f"{dest.name}_top.v").write_text(
         FAKE_TOP.format(name=dest.name, iw=spec.input.width_bits - 1, ow=spec.output.width_bits - 1)
     )
     return dest
+
+
+def mark_rtl_built(build_dir: Path) -> None:
+    """Give report.json the "rtl" section `pcnn-hw build --rtl` writes (the bitstream gate needs it)."""
+    rep = json.loads((build_dir / "report.json").read_text())
+    rep["rtl"] = {"note": "test fixture: RTL written by the test"}
+    (build_dir / "report.json").write_text(json.dumps(rep))
 
 
 def toy_spec(layout: str = "NHWC") -> AcceleratorSpec:

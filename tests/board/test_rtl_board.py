@@ -13,6 +13,7 @@ import pytest
 
 from pcnn_hw.board import vivado
 from pcnn_hw.errors import ToolMissingError
+from tests.board.conftest import mark_rtl_built
 
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).resolve().parent / "data"
@@ -43,6 +44,7 @@ def test_wrapper_simulates(verilator: object, cnn_build: Path, tmp_path: Path) -
     shutil.copytree(cnn_build, bdir)
     (bdir / "rtl").mkdir()
     (bdir / "rtl" / "top.v").write_text(PASSTHROUGH_TOP)
+    mark_rtl_built(bdir)
     tcl = vivado.generate(bdir, "pynq-z2", tmp_path / "out")
     cmd = [
         *verilator.argv,
@@ -84,6 +86,7 @@ def test_scripts_and_verilator_backend_on_stitched_rtl(
     spec = make_spec(bdir)
     design = stitch(rtl_layers(build_simulator(bdir).layers, fmt_of_datatype("UINT8")), spec.input.n_elems)
     write_design(design, bdir / "rtl")
+    mark_rtl_built(bdir)
     tcl = vivado.generate(bdir, "pynq-z2", tmp_path / "out")
     vfiles = sorted(str(p) for p in (bdir / "rtl").glob("*.v"))
     lint = subprocess.run(

@@ -83,7 +83,8 @@ def test_block_design_wired_explicitly(cnn_rtl: Path, tmp_path: Path, board: str
     interfaces are associated with ap_clk and ap_rst_n at packaging; explicit addresses."""
     run = dry_run(vivado.generate(cnn_rtl, board, tmp_path))
     cells = {c[-1] for c in run.find("create_bd_cell")}
-    assert {"axi_interconnect_0", "smartconnect_0", "clk_wiz_0", "rst_0", "axi_dma_0", "pcnn_accel_0"} <= cells
+    want = {"axi_interconnect_0", "smartconnect_0", "clk_wiz_0", "rst_0", "axi_dma_0", "pcnn_accel_0"}
+    assert want <= cells
     assert not any("bd_rule:axi4" in _flatten(c) for c in run.find("apply_bd_automation"))
     clocked = _pins_on_net(run, "clk_wiz_0/clk_out1")
     assert {"pcnn_accel_0/ap_clk", "axi_dma_0/m_axi_s2mm_aclk", "smartconnect_0/aclk"} <= clocked
@@ -160,7 +161,9 @@ def test_script_fails_on_gated_critical_warning(cnn_rtl: Path, tmp_path: Path, g
 
 
 @pytest.mark.parametrize("wns,whs,what", [(-0.2, 0.05, "WNS -0.2"), (0.3, -0.01, "WHS -0.01")])
-def test_script_fails_on_negative_slack(cnn_rtl: Path, tmp_path: Path, wns: float, whs: float, what: str) -> None:
+def test_script_fails_on_negative_slack(
+    cnn_rtl: Path, tmp_path: Path, wns: float, whs: float, what: str
+) -> None:
     """Negative setup or hold slack -> exit 1 naming it, no bitstream copied."""
     run = dry_run(vivado.generate(cnn_rtl, "pynq-z2", tmp_path), wns=wns, whs=whs, check=False)
     assert run.returncode == 1 and "timing not met" in run.stdout and what in run.stdout
@@ -199,10 +202,12 @@ def test_incomplete_rtl_names_the_module(cnn_rtl: Path, tmp_path: Path) -> None:
     bdir = tmp_path / "cnn"
     shutil.copytree(cnn_rtl, bdir)
     top = bdir / "rtl" / "cnn_top.v"
-    top.write_text(top.read_text().replace("endmodule", "    pcnn_mvau #(.W(1)) mvau_0 (.clk(ap_clk));\nendmodule"))
-    with pytest.raises(BoardError, match=r"module 'pcnn_mvau' \(instantiated in cnn_top.v\).*expected pcnn_mvau.v"):
+    inst = "    pcnn_mvau #(.W(1)) mvau_0 (.clk(ap_clk));\nendmodule"
+    top.write_text(top.read_text().replace("endmodule", inst))
+    with pytest.raises(BoardError, match=r"'pcnn_mvau' \(instantiated in cnn_top.v\).*expected pcnn_mvau.v"):
         vivado.generate(bdir, "pynq-z2", tmp_path)
-    (bdir / "rtl" / "pcnn_mvau.v").write_text("module pcnn_mvau #(parameter W = 1) (input wire clk); endmodule\n")
+    mod = "module pcnn_mvau #(parameter W = 1) (input wire clk); endmodule\n"
+    (bdir / "rtl" / "pcnn_mvau.v").write_text(mod)
     vivado.generate(bdir, "pynq-z2", tmp_path)
 
 
