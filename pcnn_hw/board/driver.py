@@ -28,7 +28,9 @@ class Backend:
 
     `start` launches one transfer (the accelerator's batch register is set to `n_images` first);
     `poll` returns the number of bytes received once both channels are idle, None while busy, and
-    raises BoardError on a DMA error; `abort` resets the DMA after a timeout.
+    raises BoardError on a DMA error; after a timeout `abort` resets the DMA and `reset_accelerator`
+    the accelerator (its soft-reset register: pipeline and TLAST counters), so the next transfer
+    starts from a clean state instead of a half-sent packet.
     """
 
     def allocate(self, nbytes: int) -> np.ndarray:
@@ -47,6 +49,10 @@ class Backend:
 
     def abort(self) -> None:
         """Stop and reset both DMA channels (after a timeout)."""
+        raise NotImplementedError
+
+    def reset_accelerator(self) -> None:
+        """Soft-reset the accelerator (pipeline, TLAST counters) and wait until it is done."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -258,10 +264,11 @@ class Accelerator:
                 return int(got)
             if time.monotonic() > deadline:
                 self.backend.abort()
+                self.backend.reset_accelerator()
                 raise BoardError(
                     f"accelerator did not answer within {self.timeout_s:g} s (images {first}.."
-                    f"{first + k - 1}, {nin} bytes sent); DMA reset — is the bitstream the one "
-                    "this accelerator.json belongs to?"
+                    f"{first + k - 1}, {nin} bytes sent); DMA and accelerator reset, the next call "
+                    "starts clean — is the bitstream the one this accelerator.json belongs to?"
                 )
             polls += 1
             if polls > 100:

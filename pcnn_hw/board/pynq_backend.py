@@ -2,7 +2,7 @@
 
 pynq's `DMA.wait()` spins forever on a stalled accelerator, so this backend polls the channels' status
 instead and lets the driver enforce its timeout; after a timeout the DMA is soft-reset (DMACR bit 2)
-with a bounded wait.
+and then the accelerator (its control register, `spec.control_register`), each with a bounded wait.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from pcnn_hw.board.driver import Backend
-from pcnn_hw.board.spec import AcceleratorSpec
+from pcnn_hw.board.spec import SOFT_RESET, AcceleratorSpec
 from pcnn_hw.errors import BoardError
 
 _DMACR, _DMASR = 0x00, 0x04
@@ -97,6 +97,15 @@ class PynqBackend(Backend):
                 raise BoardError("DMA soft reset did not complete; reload the overlay")
         self.dma.sendchannel.start()
         self.dma.recvchannel.start()
+
+    def reset_accelerator(self, timeout_s: float = 1.0) -> None:
+        """Soft-reset the accelerator's pipeline and TLAST counters; bounded wait for it to finish."""
+        reg = self.spec.control_register
+        self.accel.write(reg, SOFT_RESET)
+        deadline = time.monotonic() + timeout_s
+        while self.accel.read(reg) & SOFT_RESET:
+            if time.monotonic() > deadline:
+                raise BoardError("accelerator soft reset did not complete; reload the overlay")
 
     def close(self) -> None:
         """Free the buffers (pynq frees them when they are garbage collected)."""

@@ -25,7 +25,7 @@ from pynq.buffer import PynqBuffer
 from pynq.pl_server.device import Device
 
 from pcnn_hw.board.packing import pack_stream, unpack_stream
-from pcnn_hw.board.spec import AcceleratorSpec
+from pcnn_hw.board.spec import SOFT_RESET, AcceleratorSpec
 
 ENV_FLAG = "PCNN_HW_PYNQ_SIM"
 MEM_BASE = 0x10000000
@@ -71,20 +71,25 @@ class AccelModel:
         self.out = bytearray()  # produced output bytes of the current packet
         self.out_images = 0
         self.packets: list[bytes] = []
+        self.soft_resets = 0
 
     def read(self, off: int) -> int:
         """Register read."""
         return {
             0x00: 0x50434E4E,
+            self.spec.control_register: 0,  # the soft reset completes at once
             0x10: self.batch,
             0x14: self.spec.output.words_per_image,
             0x18: self.spec.input.words_per_image,
         }.get(off, 0)
 
     def write(self, off: int, value: int) -> None:
-        """Register write (0x10: images per output packet)."""
+        """Register write (0x10: images per output packet; control: soft reset)."""
         if off == 0x10:
             self.batch = value or 1
+        elif off == self.spec.control_register and value & SOFT_RESET:
+            self.soft_resets += 1
+            self.reset()
 
     def push(self, data: bytes) -> None:
         """MM2S stream bytes in; whole images are computed, packets closed after `batch` images."""
@@ -110,7 +115,7 @@ class AccelModel:
                 self.out, self.out_images = bytearray(), 0
 
     def reset(self) -> None:
-        """Drop everything in flight."""
+        """Soft reset: drop everything in flight, TLAST counter back to 0 (the batch register stays)."""
         self.pending, self.out, self.out_images, self.packets = bytearray(), bytearray(), 0, []
 
 
@@ -124,8 +129,7 @@ class DmaModel:
 
     def _reset(self) -> None:
         self.regs = {0x00: 0, 0x04: 1, 0x30: 0, 0x34: 1}
-        self.s2mm_armed: tuple[int, int] | None = None
-        self.accel.reset()
+        self.s2mm_armed: tuple[int, int] | None = None  # a DMA reset leaves the accelerator as it is
 
     def read(self, off: int) -> int:
         """Register read."""

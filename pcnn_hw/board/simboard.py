@@ -7,6 +7,11 @@
 * `VerilatorBackend` — the Verilator model of the stitched RTL top (`pcnn_hw.rtl`), cycle-accurate.
 * `StalledBackend` — an accelerator that never answers (for the driver's timeout).
 
+Every memory backend models the wrapper's state that outlives a DMA reset: the TLAST counters (output
+words of an unfinished packet shift where the next packet's TLAST falls) and a pipeline that can
+wedge (`inject_hang`: the next transfer emits some words, then nothing until the accelerator's soft
+reset). `abort` resets only the DMA; `reset_accelerator` (the control register) clears both.
+
 `bitexact`, `verilator` and `stalled` are factories for `verify_on_board.py --backend MODULE:FUNC`
 (called as `factory(spec, arg)`, `arg` being the build directory).
 """
@@ -32,6 +37,14 @@ class _MemoryBackend(Backend):
         self._received: int | None = None
         self.transfers = 0
         self.aborted = 0
+        self.accel_resets = 0
+        self.packet_words_sent = 0  # wrapper TLAST counters: words of the current, unfinished packet
+        self.wedged = False
+        self._hang_after: int | None = None
+
+    def inject_hang(self, words: int) -> None:
+        """Fault: the next transfer emits `words` output words, then the pipeline wedges."""
+        self._hang_after = int(words)
 
     def allocate(self, nbytes: int) -> np.ndarray:
         """A zeroed uint8 array."""
@@ -47,6 +60,12 @@ class _MemoryBackend(Backend):
         """Run the batch: MM2S bytes -> accelerator -> S2MM bytes (TLAST after `n_images` outputs)."""
         sp = self.spec
         ibpi = sp.input.bytes_per_image
+        if self.wedged or self._hang_after is not None:
+            if self._hang_after is not None:  # part of a packet leaves before the pipeline wedges
+                self.packet_words_sent += self._hang_after
+                self._hang_after, self.wedged = None, True
+            self.transfers += 1
+            return
         if in_bytes != n_images * ibpi:
             raise BoardError(f"simulated DMA: {in_bytes} bytes sent for {n_images} images of {ibpi} bytes")
         data = np.asarray(inbuf[:in_bytes], np.uint8).reshape(n_images, ibpi)
@@ -60,9 +79,12 @@ class _MemoryBackend(Backend):
                 f"simulated DMA: S2MM buffer of {out_bytes} bytes is shorter than the "
                 f"{packed.size}-byte packet (internal error, DMASR.DMAIntErr)"
             )
-        outbuf[: packed.size] = packed
+        # TLAST falls after the packet's words minus those an unfinished earlier packet already sent
+        wb = sp.output.word_bytes
+        words = max(packed.size // wb - self.packet_words_sent, 1)
+        outbuf[: words * wb] = packed[: words * wb]
         self.transfers += 1
-        self._received = int(packed.size)
+        self._received = int(words * wb)
 
     def poll(self) -> int | None:
         """Bytes received (the transfer is complete as soon as it started)."""
@@ -70,9 +92,15 @@ class _MemoryBackend(Backend):
         return r
 
     def abort(self) -> None:
-        """Reset: forget the transfer."""
+        """DMA reset: forget the transfer (the accelerator's state stays)."""
         self.aborted += 1
         self._received = None
+
+    def reset_accelerator(self) -> None:
+        """The wrapper's soft reset: pipeline and TLAST counters cleared."""
+        self.accel_resets += 1
+        self.wedged = False
+        self.packet_words_sent = 0
 
 
 class BitExactBackend(_MemoryBackend):

@@ -19,6 +19,8 @@ from pcnn_hw.errors import BoardError
 SPEC_FORMAT = 1
 SPEC_FILE = "accelerator.json"
 BATCH_REGISTER = 0x10  # images per output packet (TLAST after the last image's last word)
+CONTROL_REGISTER = 0x04  # write SOFT_RESET: resets the pipeline and the TLAST counters; reads 1 while busy
+SOFT_RESET = 0x1
 DMA_NAME = "axi_dma_0"
 ACCEL_NAME = "pcnn_accel_0"
 MAX_TRANSFER_BYTES = (1 << 26) - 1  # AXI DMA simple mode with c_sg_length_width = 26
@@ -79,6 +81,7 @@ class AcceleratorSpec:
     dma_name: str = DMA_NAME
     accel_name: str = ACCEL_NAME
     batch_register: int = BATCH_REGISTER
+    control_register: int = CONTROL_REGISTER
     max_transfer_bytes: int = MAX_TRANSFER_BYTES
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -129,6 +132,7 @@ def spec_from_dict(d: dict[str, Any], source: str = "accelerator spec") -> Accel
             dma_name=str(d.get("dma_name", DMA_NAME)),
             accel_name=str(d.get("accel_name", ACCEL_NAME)),
             batch_register=int(d.get("batch_register", BATCH_REGISTER)),
+            control_register=int(d.get("control_register", CONTROL_REGISTER)),
             max_transfer_bytes=int(d.get("max_transfer_bytes", MAX_TRANSFER_BYTES)),
             extra=dict(d.get("extra", {})),
         )

@@ -168,3 +168,26 @@ def test_spec_roundtrip(mlp_build: Path, tmp_path: Path) -> None:
         load_spec(tmp_path / "b.json")
     with pytest.raises(BoardError, match="not found"):
         load_spec(tmp_path / "c.json")
+
+
+def test_recovers_after_timeout_by_soft_reset() -> None:
+    """The pipeline wedges mid-packet: the call times out, the driver resets the DMA *and* the
+    accelerator (soft-reset register), and the next call returns every label — a DMA reset alone
+    leaves the wedge and the half-counted TLAST packet behind (checked on the model directly)."""
+    spec = toy_spec()
+    backend = SumBackend(spec).backend
+    acc = Accelerator(spec=spec, backend=backend, batch_size=3, timeout_s=0.2)
+    x = np.random.default_rng(3).integers(0, 256, size=(7, 2, 3, 3), dtype=np.uint8)
+    want = x.reshape(7, -1).astype(np.int64).sum(axis=1) % 10
+    backend.inject_hang(1)
+    with pytest.raises(BoardError, match="DMA and accelerator reset"):
+        acc.execute(x)
+    assert backend.aborted == 1 and backend.accel_resets == 1
+    assert np.array_equal(acc.execute(x), want)
+    # the model itself: after a DMA-only reset the next packet ends one word early
+    backend.inject_hang(1)
+    backend.start(np.zeros(18, np.uint8), 18, np.zeros(1, np.uint8), 1, 1)
+    backend.abort()
+    backend.wedged = False  # pretend the pipeline came back, TLAST counter still stale
+    backend.start(np.zeros(54, np.uint8), 54, np.zeros(3, np.uint8), 3, 3)
+    assert backend.poll() == 2
