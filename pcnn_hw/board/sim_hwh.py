@@ -1,10 +1,13 @@
 """A hardware-handoff (.hwh) file for the *simulated* PYNQ device only.
 
-It describes the block design `build_bitstream.tcl` builds (Zynq PS, `axi_dma_0`, `pcnn_accel_0`) well
-enough for pynq's metadata parser, so pynq's own `Overlay` and `pynq.lib.dma.DMA` bind to the simulated
-programmable logic (`pcnn_hw.board.pynq_sim`). It is NOT a Vivado output: it is written under
-`build/NAME/pynq_sim/` next to a placeholder `.bit` that says so, and is never packaged or copied to
-`bitstreams/`. Interrupt nets and clock outputs are left out on purpose (see PYNQ_SIM notes).
+Rendered from the same block-design description as the Vivado script (`pcnn_hw.board.blockdesign`):
+the board's PS family (PS7 on Pynq-Z1/Z2, PS8 on Ultra96-V2/ZCU104/KV260), every cell with its IP's
+VLNV and the CONFIG values the script sets, and the address segments the script assigns — so pynq's
+metadata parser, `Overlay` and `pynq.lib.dma.DMA` bind to the simulated programmable logic
+(`pcnn_hw.board.pynq_sim`) exactly as they will bind to the real design. It is NOT a Vivado output:
+it is written under `build/NAME/pynq_sim/` next to a placeholder `.bit` that says so, and is never
+packaged or copied to `bitstreams/`. Simulation-only differences: every PL clock is disabled in the PS
+parameters (pynq may not set clocks on x86), interrupt nets and clock ports are left out.
 """
 
 from __future__ import annotations
@@ -12,22 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from pcnn_hw.board.blockdesign import BlockDesign, block_design
+from pcnn_hw.board.ipparams import IP_TABLE
 from pcnn_hw.board.spec import AcceleratorSpec
+from pcnn_hw.compile.boards import get_board
 
-DMA_BASE = 0x40400000
-ACCEL_BASE = 0x43C00000
-RANGE = 0x10000
 PLACEHOLDER = b"PCNN-HW SIMULATION PLACEHOLDER - NOT A BITSTREAM. Used only with pcnn_hw.board.pynq_sim.\n"
-_VLNV_PS = {"ps7": "xilinx.com:ip:processing_system7:5.5", "ps8": "xilinx.com:ip:zynq_ultra_ps_e:3.5"}
-_MODTYPE_PS = {"ps7": "processing_system7", "ps8": "zynq_ultra_ps_e"}
-_MASTER = {"ps7": "M_AXI_GP0", "ps8": "M_AXI_HPM0_FPD"}
-
-
-def _pow2(bits: int) -> int:
-    w = 8
-    while w < bits:
-        w *= 2
-    return w
+_ARCH = {"ps7": "zynq", "ps8": "zynquplus"}
 
 
 def _params(d: dict[str, object]) -> str:
@@ -36,24 +30,12 @@ def _params(d: dict[str, object]) -> str:
     )
 
 
-def _memrange(inst: str, busif: str, base: int, master: str) -> str:
-    return (
-        f'        <MEMRANGE ADDRESSBLOCK="Reg" BASENAME="C_BASEADDR" BASEVALUE="0x{base:08X}" '
-        f'HIGHNAME="C_HIGHADDR" HIGHVALUE="0x{base + RANGE - 1:08X}" INSTANCE="{inst}" IS_DATA="TRUE" '
-        f'IS_INSTRUCTION="TRUE" MASTERBUSINTERFACE="{master}" MEMTYPE="REGISTER" '
-        f'SLAVEBUSINTERFACE="{busif}"/>'
-    )
-
-
-def simulation_hwh(spec: AcceleratorSpec, ps: str = "ps7") -> str:
-    """The .hwh text of the simulated block design (deterministic)."""
-    mm2s, s2mm = _pow2(spec.input.width_bits), _pow2(spec.output.width_bits)
-    mm = max(32, mm2s, s2mm)
-    master = _MASTER[ps]
-    ps_params: dict[str, object] = {}
-    for i in range(4):  # every PL clock disabled: pynq may not set clocks on x86 (see module docstring)
-        if ps == "ps7":
-            ps_params.update(
+def _sim_ps_params(bd: BlockDesign, spec: AcceleratorSpec) -> dict[str, object]:
+    """The PS cell's CONFIG plus every PL clock disabled (see the module docstring)."""
+    params: dict[str, object] = dict(bd.cell("ps").config)
+    for i in range(4):
+        if bd.ps == "ps7":
+            params.update(
                 {
                     f"PCW_FPGA_FCLK{i}_ENABLE": 0,
                     f"PCW_FCLK{i}_PERIPHERAL_DIVISOR0": 1,
@@ -62,86 +44,70 @@ def simulation_hwh(spec: AcceleratorSpec, ps: str = "ps7") -> str:
                 }
             )
         else:
-            ps_params.update(
-                {
-                    f"PSU__FPGA_PL{i}_ENABLE": 0,
-                    f"PSU__CRL_APB__PL{i}_REF_CTRL__DIVISOR0": 1,
-                    f"PSU__CRL_APB__PL{i}_REF_CTRL__DIVISOR1": 1,
-                    f"PSU__CRL_APB__PL{i}_REF_CTRL__SRCSEL": "IOPLL",
-                }
+            params.update({f"PSU__FPGA_PL{i}_ENABLE": 0, f"PSU__CRL_APB__PL{i}_REF_CTRL__DIVISOR0": 1,
+                           f"PSU__CRL_APB__PL{i}_REF_CTRL__DIVISOR1": 1,
+                           f"PSU__CRL_APB__PL{i}_REF_CTRL__SRCSEL": "IOPLL"})  # fmt: skip
+    params["PCNN_HW_BUILD_CLOCK_MHZ"] = f"{spec.clock_mhz:g}"
+    return params
+
+
+def simulation_hwh(spec: AcceleratorSpec) -> str:
+    """The .hwh text of the simulated block design of `spec` on its board (deterministic)."""
+    bd = block_design(get_board(spec.board), spec, spec.clock_mhz)
+    master = bd.ps_master
+    slaves = {s.cell: s.busif for s in bd.segments}
+    modules = []
+    for cell in bd.cells:
+        ip = IP_TABLE[cell.ip]
+        vlnv = f"{ip.vlnv}:{ip.versions[-1]}"
+        params = _sim_ps_params(bd, spec) if cell.name == "ps" else dict(cell.config)
+        if cell.name == "ps":
+            ranges = "\n".join(
+                f'        <MEMRANGE ADDRESSBLOCK="Reg" BASENAME="C_BASEADDR" BASEVALUE="0x{s.base:08X}" '
+                f'HIGHNAME="C_HIGHADDR" HIGHVALUE="0x{s.base + s.range - 1:08X}" INSTANCE="{s.cell}" '
+                f'IS_DATA="TRUE" IS_INSTRUCTION="TRUE" MASTERBUSINTERFACE="{master}" MEMTYPE="REGISTER" '
+                f'SLAVEBUSINTERFACE="{s.busif}"/>'
+                for s in bd.segments
             )
-    ps_params["PCNN_HW_BUILD_CLOCK_MHZ"] = f"{spec.clock_mhz:g}"
-    dma_params = {
-        "c_include_sg": 0,
-        "c_sg_length_width": 26,
-        "c_include_mm2s": 1,
-        "c_include_s2mm": 1,
-        "c_include_mm2s_dre": 0,
-        "c_include_s2mm_dre": 0,
-        "c_m_axi_mm2s_data_width": mm,
-        "c_m_axi_s2mm_data_width": mm,
-        "c_m_axis_mm2s_tdata_width": mm2s,
-        "c_s_axis_s2mm_tdata_width": s2mm,
-        "c_mm2s_burst_size": 16,
-        "c_s2mm_burst_size": 16,
-        "c_micro_dma": 0,
-        "c_addr_width": 32,
-    }
-    return f"""<?xml version="1.0" encoding="UTF-8" standalone="no" ?>
-<!-- SIMULATION ONLY: generated by pcnn_hw.board.sim_hwh for the simulated PYNQ device; not from Vivado. -->
-<EDKSYSTEM EDWVERSION="1.2" TIMESTAMP="simulation" VIVADOVERSION="none (pcnn-hw simulation)">
-  <SYSTEMINFO ARCH="zynq" BOARD="{spec.board}" DEVICE="simulated"
-      NAME="pcnn_bd" PACKAGE="none" SPEEDGRADE="-1"/>
-  <EXTERNALPORTS/>
-  <MODULES>
-    <MODULE FULLNAME="/ps" INSTANCE="ps" IPTYPE="PERIPHERAL" MODCLASS="PROCESSOR"
-        MODTYPE="{_MODTYPE_PS[ps]}" VLNV="{_VLNV_PS[ps]}">
-      <PARAMETERS>
-{_params(ps_params)}
-      </PARAMETERS>
-      <MEMORYMAP>
-{_memrange(spec.dma_name, "S_AXI_LITE", DMA_BASE, master)}
-{_memrange(spec.accel_name, "s_axi_control", ACCEL_BASE, master)}
-      </MEMORYMAP>
-      <PORTS/>
-      <BUSINTERFACES>
-        <BUSINTERFACE BUSNAME="ps_{master}" NAME="{master}" TYPE="MASTER"
-            VLNV="xilinx.com:interface:aximm:1.0"/>
-      </BUSINTERFACES>
-    </MODULE>
-    <MODULE FULLNAME="/{spec.dma_name}" INSTANCE="{spec.dma_name}"
-        IPTYPE="PERIPHERAL" MODCLASS="PERIPHERAL" MODTYPE="axi_dma" VLNV="xilinx.com:ip:axi_dma:7.1">
-      <PARAMETERS>
-{_params(dma_params)}
-      </PARAMETERS>
-      <PORTS/>
-      <BUSINTERFACES>
-        <BUSINTERFACE BUSNAME="ps_{master}" NAME="S_AXI_LITE" TYPE="SLAVE"
-            VLNV="xilinx.com:interface:aximm:1.0"/>
-      </BUSINTERFACES>
-    </MODULE>
-    <MODULE FULLNAME="/{spec.accel_name}" INSTANCE="{spec.accel_name}"
-        IPTYPE="PERIPHERAL" MODCLASS="PERIPHERAL" MODTYPE="pcnn_accel_wrapper"
-        VLNV="pcnn-hw.org:pcnn:pcnn_accel_wrapper:1.0">
-      <PARAMETERS/>
-      <PORTS/>
-      <BUSINTERFACES>
-        <BUSINTERFACE BUSNAME="ps_{master}" NAME="s_axi_control" TYPE="SLAVE"
-            VLNV="xilinx.com:interface:aximm:1.0"/>
-      </BUSINTERFACES>
-    </MODULE>
-  </MODULES>
-</EDKSYSTEM>
-"""
+            memmap = f"      <MEMORYMAP>\n{ranges}\n      </MEMORYMAP>\n"
+            bus = (master, "MASTER")
+        else:
+            memmap = ""
+            bus = (slaves[cell.name], "SLAVE") if cell.name in slaves else None
+        busifs = (
+            f'      <BUSINTERFACES>\n        <BUSINTERFACE BUSNAME="ps_{master}" NAME="{bus[0]}" '
+            f'TYPE="{bus[1]}"\n            VLNV="xilinx.com:interface:aximm:1.0"/>\n      </BUSINTERFACES>'
+            if bus
+            else "      <BUSINTERFACES/>"
+        )
+        body = (
+            f"      <PARAMETERS>\n{_params(params)}\n      </PARAMETERS>" if params else "      <PARAMETERS/>"
+        )
+        modclass = "PROCESSOR" if cell.name == "ps" else "PERIPHERAL"
+        modules.append(
+            f'    <MODULE FULLNAME="/{cell.name}" INSTANCE="{cell.name}" IPTYPE="PERIPHERAL" '
+            f'MODCLASS="{modclass}"\n        MODTYPE="{ip.vlnv.split(":")[2]}" VLNV="{vlnv}">\n'
+            f"{body}\n{memmap}      <PORTS/>\n{busifs}\n    </MODULE>"
+        )
+    board = get_board(spec.board)
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n'
+        "<!-- SIMULATION ONLY: generated by pcnn_hw.board.sim_hwh for the simulated PYNQ device; "
+        "not from Vivado. -->\n"
+        '<EDKSYSTEM EDWVERSION="1.2" TIMESTAMP="simulation" VIVADOVERSION="none (pcnn-hw simulation)">\n'
+        f'  <SYSTEMINFO ARCH="{_ARCH[bd.ps]}" BOARD="{spec.board}" DEVICE="{board.part}"\n'
+        '      NAME="pcnn_bd" PACKAGE="none" SPEEDGRADE="-1"/>\n'
+        "  <EXTERNALPORTS/>\n  <MODULES>\n" + "\n".join(modules) + "\n  </MODULES>\n</EDKSYSTEM>\n"
+    )
 
 
-def write_simulated_overlay(spec: AcceleratorSpec, out_dir: str | Path, ps: str = "ps7") -> Path:
+def write_simulated_overlay(spec: AcceleratorSpec, out_dir: str | Path) -> Path:
     """Write `<name>.bit` (a placeholder saying it is none), `<name>.hwh` and `<name>.json` for the
     simulated device into `out_dir` (under build/, never bitstreams/); returns the .bit path."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     bit = out / f"{spec.name}.bit"
     bit.write_bytes(PLACEHOLDER)
-    bit.with_suffix(".hwh").write_text(simulation_hwh(spec, ps))
+    bit.with_suffix(".hwh").write_text(simulation_hwh(spec))
     bit.with_suffix(".json").write_text(spec.dumps())
     return bit

@@ -142,3 +142,27 @@ def test_stall_through_real_pynq(pynq_python: Path, package: Path, mlp_build: Pa
     assert res.returncode == 2, res.stderr[-3000:]
     assert "did not answer within 0.5 s" in res.stderr
     assert time.monotonic() - t0 < 120
+
+
+def test_ps8_board_through_real_pynq(
+    pynq_python: Path, package: Path, mlp_build: Path, tmp_path: Path
+) -> None:
+    """A KV260 (PS8) build: the simulated .hwh has the zynq_ultra_ps_e PS and its HPM0_FPD addresses,
+    pynq's Overlay parses it and its DMA driver runs verify_on_board.py to every image matching."""
+    import json
+    import shutil
+
+    bdir = tmp_path / "mlp"
+    shutil.copytree(mlp_build, bdir)
+    rep = json.loads((bdir / "report.json").read_text())
+    rep["board"]["name"] = "kv260"
+    (bdir / "report.json").write_text(json.dumps(rep))
+    res = subprocess.run(
+        [str(pynq_python), "-m", "pcnn_hw.board.pynq_sim", str(bdir), str(package / "verify_on_board.py"),
+         "--bitfile", str(bdir / "pynq_sim" / "mlp.bit"), "--batch-size", "8"],
+        env=_env(True), capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
+    assert "30/30 outputs match" in res.stdout
+    hwh = (bdir / "pynq_sim" / "mlp.hwh").read_text()
+    assert 'MODTYPE="zynq_ultra_ps_e"' in hwh and 'BASEVALUE="0xA0000000"' in hwh
