@@ -1,4 +1,5 @@
-"""`pcnn-hw bitstream build/NAME [--board B]` and `pcnn-hw deploy build/NAME -o NAME.zip`."""
+"""`pcnn-hw bitstream build/NAME [--board B]`, `pcnn-hw finn-config build/NAME` and
+`pcnn-hw deploy build/NAME -o NAME.zip`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    """Add the `bitstream` and `deploy` subcommands."""
+    """Add the `bitstream`, `finn-config` and `deploy` subcommands."""
     p = subparsers.add_parser(
         "bitstream",
         help="generate the Vivado scripts of a build and run them (needs vivado on PATH)",
@@ -26,6 +27,15 @@ def register(subparsers: Any) -> None:
         help="build even when the RTL timing estimate (report.json timing.fmax_mhz) is below the clock",
     )
     p.set_defaults(func=run_bitstream)
+
+    f = subparsers.add_parser(
+        "finn-config",
+        help="write a FINN+ build_dataflow configuration + model of a build (for FINN+'s own Vivado flow)",
+        description="Write build/NAME/finn_config/: model.onnx, folding_config.json (our folding, RTL FIFO "
+        "depths when built) and dataflow_build_config.json (board, part, clock) for FINN+'s build_dataflow.",
+    )
+    f.add_argument("build", type=Path, help="build directory written by `pcnn-hw build`")
+    f.set_defaults(func=run_finn_config)
 
     d = subparsers.add_parser(
         "deploy",
@@ -60,6 +70,15 @@ def run_bitstream(args: argparse.Namespace) -> int:
         return 0
     bit = vivado.run(args.build, args.board, args.out, args.jobs, args.allow_timing_risk)
     print(f"wrote {bit}")
+    return 0
+
+
+def run_finn_config(args: argparse.Namespace) -> int:
+    """Write the FINN+ configuration of a build."""
+    from pcnn_hw.board.finn_config import write_finn_config
+
+    cfg = write_finn_config(args.build)
+    print(f"wrote {cfg} (see {cfg.parent / 'README.md'})")
     return 0
 
 
