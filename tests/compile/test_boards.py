@@ -25,3 +25,12 @@ def test_unknown_board_lists_known() -> None:
         get_board("de10-nano")
     for name in BOARDS:
         assert name in str(e.value)
+
+
+def test_default_clocks_by_family() -> None:
+    """100 MHz on the Zynq-7000 boards, 200 MHz on the UltraScale+ ones (docstring of boards.py)."""
+    from pcnn_hw.compile.boards import BOARDS
+
+    assert {n: b.clock_mhz for n, b in BOARDS.items()} == {
+        "pynq-z1": 100.0, "pynq-z2": 100.0, "ultra96-v2": 200.0, "zcu104": 200.0, "kv260": 200.0
+    }  # fmt: skip
