@@ -2,7 +2,9 @@
 
 Board-side modules — importable on a PYNQ image, nothing heavy: `driver` (Accelerator), `packing`,
 `spec`, `pynq_backend`. Host-side modules (onnx, simulator, Vivado scripts, deploy package) are never
-imported from here: `buildinfo`, `simboard`, `vivado`, `deploy`, `cli`, `pynq_sim`.
+imported from here: `buildinfo`, `simboard`, `vivado` (with `blockdesign`, `ipparams`, `rtltop`,
+`wrapper`, `gates`, `render`, `tclcheck`, templates in `templates/`), `sim_hwh`, `finn_config`,
+`deploy`, `cli`, `pynq_sim`.
 """
 
 from pcnn_hw.board.driver import Accelerator, Backend, bitfile_paths

@@ -2,8 +2,10 @@
 
 The file is produced on the host from the build directory (`pcnn_hw.board.buildinfo.make_spec`) and
 read on the board by `load_spec`; it describes the stream formats (see `pcnn_hw.board.packing`), the
-names of the DMA and accelerator cells in the block design, and the register that sets the number of
-images per output packet (the accelerator wrapper raises TLAST after that many images' outputs).
+names of the DMA and accelerator cells in the block design, the register that sets the number of
+images per output packet (the accelerator wrapper raises TLAST after that many images' outputs) and
+the control register whose SOFT_RESET bit resets the accelerator's pipeline and TLAST counters (the
+driver uses it after a DMA timeout).
 Board-side: plain Python + numpy only.
 """
 
