@@ -288,3 +288,18 @@ def test_wrapper_lints_with_verilator(cnn_rtl: Path, tmp_path: Path) -> None:
            vivado.WRAPPER_MODULE, str(tcl.parent / vivado.WRAPPER_FILE), str(top)]  # fmt: skip
     res = subprocess.run(cmd, env=tool.environ(), capture_output=True, text=True, check=False, timeout=120)
     assert res.returncode == 0 and "%Warning" not in res.stderr, res.stderr
+
+
+def test_default_output_dir_is_relative(cnn_rtl: Path, tmp_path: Path) -> None:
+    """No OUT_DIR: the script's default is relative to itself (bitstreams/<board>/ beside the script for
+    a build outside the repository), so it still works after the build directory moves."""
+    bdir = tmp_path / "cnn"
+    shutil.copytree(cnn_rtl, bdir)
+    tcl = vivado.generate(bdir, "pynq-z2")
+    text = tcl.read_text()
+    assert "[file join $script_dir {bitstreams/pynq-z2}]" in text and str(tmp_path) not in text
+    moved = tmp_path / "elsewhere" / "cnn"
+    shutil.move(str(bdir), str(moved))
+    run = dry_run(moved / "vivado" / vivado.TCL_FILE)
+    copies = [Path(c[-1]).parent for c in run.files if c[0] == "copy"]
+    assert copies and all(p == moved / "vivado" / "bitstreams" / "pynq-z2" for p in copies)
