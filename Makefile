@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 FINN_PLUS := finn-plus==1.6.1
 
-.PHONY: install demo test test-all lint bench clean pynq-venv bitstream hls-ip chromium
+.PHONY: install demo test test-all lint bench clean pynq-venv bitstream hls-ip chromium notebooks
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ test: install
 
 test-all: install pynq-venv chromium
 	$(PY) -m pytest -q
+
+# Executed copies of the walkthroughs, outputs included, in build/notebooks/ (the committed ones are stripped).
+notebooks: install
+	$(PY) notebooks/execute.py -o build/notebooks
 
 # Debian's chromium for the slow test that opens `pcnn-hw report` pages headless (tests/report/test_browser.py);
 # without root or apt the test skips and says why.
