@@ -124,7 +124,7 @@ def pipeline_figure(rec: BuildRecords) -> Figure | None:
         ax.axvline(period, color="black", ls="--", lw=1, label=f"period {period:,.0f} cycles")
     ax.set_yticks(ys, [short_name(str(r["layer"])) for r in rows], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel(f"cycles per frame (mean over {frames} frames)")
+    ax.set_xlabel(f"cycles per frame (run of {frames} frames / {frames}, pipeline fill and drain included)")
     ax.legend(loc="lower right", fontsize=7)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("Pipeline activity (Verilator)", fontsize=10)
