@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 FINN_PLUS := finn-plus==1.6.1
 
-.PHONY: install demo test test-all lint bench clean pynq-venv bitstream hls-ip
+.PHONY: install demo test test-all lint bench clean pynq-venv bitstream hls-ip chromium notebooks
 
 install: $(STAMP)
 
@@ -26,8 +26,17 @@ demo: install
 test: install
 	$(PY) -m pytest -q -m "not slow"
 
-test-all: install pynq-venv
+test-all: install pynq-venv chromium
 	$(PY) -m pytest -q
+
+# Executed copies of the walkthroughs, outputs included, in build/notebooks/ (the committed ones are stripped).
+notebooks: install
+	$(PY) notebooks/execute.py -o build/notebooks
+
+# Debian's chromium for the slow test that opens `pcnn-hw report` pages headless (tests/report/test_browser.py);
+# without root or apt the test skips and says why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y chromium || echo "warning: chromium not installed; the browser test will skip"
 
 # Vitis HLS synthesis + IP export of a build's generated HLS top (needs vitis_hls or vivado_hls on PATH).
 hls-ip: install

@@ -65,3 +65,7 @@ class SimulationError(PcnnHwError):
 
 class BoardError(PcnnHwError):
     """Board-side failures: missing bitfile/hwh, DMA timeout, bad input shape/dtype/range."""
+
+
+class BuildDirError(PcnnHwError):
+    """A directory that is not a `pcnn-hw build` output (names the directory and what is missing)."""

@@ -43,4 +43,7 @@ def run(args: argparse.Namespace) -> int:
     build(args.model, args.out, args.board, folding=None if args.target_fps else args.folding,
           target_fps=args.target_fps, clock_mhz=args.clock_mhz, from_step=args.from_step,
           lut_fraction=args.lut_fraction, steps=steps)
+    from pcnn_hw.report import write_report  # the page, after the build and its RTL step
+
+    print(f"report page: {write_report(args.out)}")
     return 0

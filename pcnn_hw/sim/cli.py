@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         sim_level,
         torch_level,
     )
+    from pcnn_hw.sim.record import write_ladder_record
 
     if not args.model.is_file():
         raise ModelFileError(f"{args.model}: no such ONNX file")
@@ -140,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
             print(lv.about)
     results = run_ladder(levels, x, y)
     print(format_ladder(results, len(x)))
+    write_ladder_record(args.build, results, len(x), args.data)  # for `pcnn-hw report`
     bad = [r for r in results if r.mismatches]
     if bad:
         r = bad[0]
