@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "pcnn_hw.sim.cli",
     "pcnn_hw.board.cli",
     "pcnn_hw.compress.cli",
+    "pcnn_hw.explore.cli",
     "pcnn_hw.demo",
 )
 
