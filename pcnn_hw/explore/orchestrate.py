@@ -44,7 +44,7 @@ class Tally:
     trials_run: int = 0
     failed: int = 0
     stages_run: dict[str, int] = field(default_factory=lambda: {"train": 0, "build": 0, "verify": 0})
-    trained: set[str] = field(default_factory=set)
+    trained: set[tuple[str, str]] = field(default_factory=set)  # (train key, folder it ran in)
 
 
 def start_ray(address: str | None, num_cpus: int | None) -> bool:
@@ -166,8 +166,9 @@ class Runner:
     def _count(self, out: dict[str, Any]) -> None:
         self.tally.trials_run += 1
         ran = out.get("ran", {})
-        if ran.get("train") and out.get("train_key") not in self.tally.trained:
-            self.tally.trained.add(out["train_key"])
+        run = (out.get("train_key"), out.get("train_run"))
+        if ran.get("train") and run not in self.tally.trained:  # trials sharing one run count it once
+            self.tally.trained.add(run)
             self.tally.stages_run["train"] += 1
         for kind in ("build", "verify"):
             self.tally.stages_run[kind] += int(bool(ran.get(kind)))

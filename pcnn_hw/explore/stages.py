@@ -73,7 +73,7 @@ def train_stage(settings: dict[str, Any], store_root: str) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - recorded in the trial's row, the sweep goes on
         return error_record(exc, "train")
     return {"ok": True, "key": record["key"], "ran": ran, "result": record["result"],
-            "seconds": record["seconds"]}  # fmt: skip
+            "seconds": record["seconds"], "made_in": record.get("made_in")}  # fmt: skip
 
 
 def _build_metrics(rep: dict[str, Any]) -> dict[str, Any]:
@@ -155,7 +155,8 @@ def trial_stage(train: dict[str, Any], settings: dict[str, Any], store_root: str
     if not train.get("ok"):
         return {**train, "ran": {"train": False, "build": False, "verify": False}}
     store = StageStore(store_root)
-    out: dict[str, Any] = {"ok": True, "train_key": train["key"], "train": train["result"],
+    out: dict[str, Any] = {"ok": True, "train_key": train["key"], "train_run": train.get("made_in"),
+                           "train": train["result"],
                            "seconds": {"train": train["seconds"]},
                            "ran": {"train": train["ran"], "build": False, "verify": False}}  # fmt: skip
     train_dir = store.path("train", train["key"])

@@ -91,7 +91,7 @@ class StageStore:
         try:
             result = work(partial)
             record = {"kind": kind, "key": key, "inputs": inputs, "result": result,
-                      "seconds": round(time.perf_counter() - t0, 2)}  # fmt: skip
+                      "seconds": round(time.perf_counter() - t0, 2), "made_in": partial.name}  # fmt: skip
             write_json(partial / STAGE_FILE, record)
             try:
                 partial.rename(final)
@@ -130,4 +130,6 @@ def claim_dir(path: Path, manifest_name: str, manifest: dict[str, Any]) -> None:
         if tool != TOOL:
             raise ConfigError(f"refusing to write into {path}: {marker} was not written by {TOOL}")
     path.mkdir(parents=True, exist_ok=True)
-    write_json(marker, {"tool": TOOL, "pcnn_hw": _version(), **manifest})
+    wanted = {"tool": TOOL, "pcnn_hw": _version(), **manifest}
+    if not marker.is_file() or json.loads(marker.read_text()) != json.loads(json.dumps(wanted, default=str)):
+        write_json(marker, wanted)  # unchanged manifests are not rewritten: a rerun touches nothing
