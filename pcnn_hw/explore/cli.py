@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
                    num_cpus=args.num_cpus, retry_failed=args.retry_failed, progress=not args.quiet)
     rows, tally = run_sweep(sweep, opts)
     ran = {"trials": tally.trials, "trials_run": tally.trials_run, "failed": tally.failed,
-           "stages_run": tally.stages_run}
+           "ray_tasks": tally.tasks, "stages_run": tally.stages_run}
     print(json.dumps(ran))
     for r in rows:
         if r["status"] != "ok":

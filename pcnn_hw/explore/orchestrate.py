@@ -38,9 +38,10 @@ class Options:
 
 @dataclass
 class Tally:
-    """What a run did (not what it found): trials run and stages executed, per kind."""
+    """What a run did (not what it found): Ray tasks submitted, trials run and stages executed, per kind."""
 
     trials: int = 0
+    tasks: dict[str, int] = field(default_factory=lambda: {"train": 0, "trial": 0})
     trials_run: int = 0
     failed: int = 0
     stages_run: dict[str, int] = field(default_factory=lambda: {"train": 0, "build": 0, "verify": 0})
@@ -140,9 +141,11 @@ class Runner:
                 pending[by_tid[tid]].append(i)
                 continue
             tkey = stage_key("train", stages.train_inputs(resolved))
-            if tkey not in train_refs:
+            if tkey not in train_refs:  # one training task per distinct run, shared by its trials
                 train_refs[tkey] = self.train_task.remote(resolved, store)
+                self.tally.tasks["train"] += 1
             ref = self.trial_task.remote(train_refs[tkey], resolved, store, images)
+            self.tally.tasks["trial"] += 1
             by_tid[tid], pending[ref] = ref, [i]
         tids = {ref: tid for tid, ref in by_tid.items()}
         while pending:

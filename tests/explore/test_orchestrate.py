@@ -66,6 +66,7 @@ def test_four_trials_write_table_and_plots_and_train_each_model_once(first, stor
         ("sfc", "pynq-z2", "ok"), ("sfc", "zcu104", "ok"),
         ("mini-cnv", "pynq-z2", "ok"), ("mini-cnv", "zcu104", "ok"),
     ], [r["error"] for r in rows]
+    assert tally.tasks == {"train": 2, "trial": 4}  # one training task per model, shared by its boards
     assert tally.stages_run == {"train": 2, "build": 4, "verify": 4} and tally.trials_run == 4
     assert len(_finished(store, "train")) == 2
     assert rows[0]["train_key"] == rows[1]["train_key"] != rows[2]["train_key"] == rows[3]["train_key"]
@@ -92,7 +93,8 @@ def test_rerun_does_no_work(first, store: Path) -> None:
     sweep_path, out, rows, _ = first
     stamps = {p: p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file()}
     again, tally = run_sweep(load_sweep(sweep_path), Options(out=out, store=store, progress=False))
-    assert tally.trials_run == 0 and tally.stages_run == {"train": 0, "build": 0, "verify": 0}
+    assert tally.tasks == {"train": 0, "trial": 0} and tally.trials_run == 0
+    assert tally.stages_run == {"train": 0, "build": 0, "verify": 0}
     assert [(r["trial"], r["fps"], r["accuracy"]) for r in again] == [
         (r["trial"], r["fps"], r["accuracy"]) for r in rows
     ]
