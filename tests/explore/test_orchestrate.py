@@ -163,3 +163,16 @@ def test_worker_killed_mid_trial_is_retried_and_the_sweep_completes(first, store
     assert result["tally"].stages_run["build"] == 1 and row["fps"] > 0
     assert killed.exists()  # the killed attempt's folder is left aside, never read
     assert (store / "build" / row["build_key"] / "stage.json").is_file()
+
+
+def test_search_mode_runs_the_budget_through_optuna_on_the_shared_stages(first, store: Path) -> None:
+    folder = first[0].parent
+    (folder / "search.toml").write_text(SWEEP.replace("[sweep]", '[sweep]\nmode = "search"\ntrials = 3\nseed = 1')
+                                        .replace('model = ["sfc", "mini-cnv"]', 'model = "sfc"'))
+    rows, tally = run_sweep(load_sweep(folder / "search.toml"),
+                            Options(out=folder / "search", store=store, progress=False))
+    assert len(rows) == 3 and {r["board"] for r in rows} <= {"pynq-z2", "zcu104"}
+    assert all(r["status"] == "ok" for r in rows)
+    # both boards of this model were trained and built by the first sweep: only trial records are new
+    assert tally.stages_run == {"train": 0, "build": 0, "verify": 0}
+    assert {r["trial"] for r in rows} <= {r["trial"] for r in first[2]}
