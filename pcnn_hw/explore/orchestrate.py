@@ -11,7 +11,6 @@ as the cluster has CPUs), waits, and tells it the objectives.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,7 +218,6 @@ def run_sweep(sweep: Sweep, opts: Options) -> tuple[list[dict[str, Any]], Tally]
     trials = sweep.grid() if sweep.mode == "grid" else None
     total = len(trials) if trials is not None else sweep.trials
     started = start_ray(opts.address, opts.num_cpus)
-    t0 = time.perf_counter()
     try:
         runner = Runner(sweep, opts)
         with tqdm(total=total, desc="trials", unit="trial", disable=not opts.progress) as bar:
@@ -230,7 +228,7 @@ def run_sweep(sweep: Sweep, opts: Options) -> tuple[list[dict[str, Any]], Tally]
     finally:
         if started:
             runner_ray_shutdown()
-    rows = write_results(opts.out, rows, sweep, round(time.perf_counter() - t0, 1))
+    rows = write_results(opts.out, rows, sweep)
     return rows, runner.tally
 
 

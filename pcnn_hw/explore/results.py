@@ -21,6 +21,10 @@ from typing import Any
 
 from pcnn_hw.explore.sweep import OBJECTIVES, Sweep
 
+ROW_METRICS = ("accuracy", "hw_accuracy", "verify_images", "fps", "latency_us", "lut", "bram36", "dsp",
+               "lut_util", "rtl_fps", "yosys_lut", "yosys_bram36", "yosys_dsp", "fmax_mhz", "meets_timing",
+               "train_s", "build_s", "verify_s", "wall_s", "error_stage", "error_type", "error", "train_key",
+               "build_key", "pareto")  # fmt: skip
 TEMPLATE = Path(__file__).with_name("templates") / "report.html"
 SHOWN = ("trial", "status", "model", "quant", "projections", "lam", "board", "folding", "target_fps",
          "lut_fraction", "rtl", "accuracy", "hw_accuracy", "fps", "latency_us", "lut", "bram36", "dsp",
@@ -41,6 +45,15 @@ def pareto_mask(rows: Sequence[dict[str, Any]], objectives: Sequence[str]) -> li
         return all(x >= y for x, y in zip(a, b, strict=True)) and a != b
 
     return [p is not None and not any(q is not None and dominates(q, p) for q in points) for p in points]
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Table columns in a fixed order (rows read back from JSON come with sorted keys)."""
+    from pcnn_hw.explore.sweep import setting_names
+
+    order = ["trial", "status", *setting_names(), *ROW_METRICS]
+    seen = {k for r in rows for k in r}
+    return [c for c in order if c in seen] + sorted(seen - set(order))
 
 
 def _replace(path: Path, data: bytes) -> None:
@@ -95,13 +108,16 @@ def _html_table(rows: list[dict[str, Any]], marks: list[bool]) -> str:
     return "\n".join(lines)
 
 
-def write_results(out: Path, rows: list[dict[str, Any]], sweep: Sweep, seconds: float) -> list[dict]:
-    """Write the table, the plots and the page; return the rows with "pareto" set (on sweep.objectives)."""
+def write_results(out: Path, rows: list[dict[str, Any]], sweep: Sweep) -> list[dict]:
+    """Write the table, the plots and the page; return the rows with "pareto" set (on sweep.objectives).
+
+    Every file is a function of the rows only (wall times are the stages' recorded ones), so a rerun that
+    finds every trial finished rewrites byte-identical files."""
     import pandas as pd
 
     marks = pareto_mask(rows, sweep.objectives)
     rows = [{**r, "pareto": m} for r, m in zip(rows, marks, strict=True)]
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=_columns(rows))
     _replace(out / "results.csv", frame.to_csv(index=False).encode())
     buf = io.BytesIO()
     frame.to_parquet(buf, engine="pyarrow", index=False)
@@ -113,7 +129,7 @@ def write_results(out: Path, rows: list[dict[str, Any]], sweep: Sweep, seconds: 
     pareto = [r for r in rows if r["pareto"]]
     failed = sum(1 for r in rows if r["status"] != "ok")
     summary = (f"{len(rows)} trials ({failed} failed), {len(pareto)} on the Pareto front; sweep file "
-               f"{sweep.path.name}, mode {sweep.mode}; this run took {seconds:g} s.")  # fmt: skip
+               f"{sweep.path.name}, mode {sweep.mode}.")  # fmt: skip
     page = string.Template(TEMPLATE.read_text()).substitute(
         title=html.escape(sweep.path.stem),
         summary=html.escape(summary),

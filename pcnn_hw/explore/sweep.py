@@ -249,6 +249,7 @@ def load_sweep(path: str | Path) -> Sweep:
     return sweep
 
 
-def stage_of(name: str) -> str:
-    """The pipeline stage a setting belongs to ("train" or "build")."""
-    return _settings()[name][2]
+def setting_names() -> list[str]:
+    """Every trial setting, in the order the table shows them."""
+    return list(_settings())
+

@@ -92,6 +92,7 @@ def test_four_trials_write_table_and_plots_and_train_each_model_once(first, stor
 def test_rerun_does_no_work(first, store: Path) -> None:
     sweep_path, out, rows, _ = first
     stamps = {p: p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file()}
+    outputs = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     again, tally = run_sweep(load_sweep(sweep_path), Options(out=out, store=store, progress=False))
     assert tally.tasks == {"train": 0, "trial": 0} and tally.trials_run == 0
     assert tally.stages_run == {"train": 0, "build": 0, "verify": 0}
@@ -99,6 +100,7 @@ def test_rerun_does_no_work(first, store: Path) -> None:
         (r["trial"], r["fps"], r["accuracy"]) for r in rows
     ]
     assert {p: p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file()} == stamps
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == outputs  # byte-identical
 
 
 def test_interrupted_sweep_resumes_with_the_missing_stage_only(first, store: Path) -> None:
@@ -167,8 +169,8 @@ def test_worker_killed_mid_trial_is_retried_and_the_sweep_completes(first, store
 
 def test_search_mode_runs_the_budget_through_optuna_on_the_shared_stages(first, store: Path) -> None:
     folder = first[0].parent
-    (folder / "search.toml").write_text(SWEEP.replace("[sweep]", '[sweep]\nmode = "search"\ntrials = 3\nseed = 1')
-                                        .replace('model = ["sfc", "mini-cnv"]', 'model = "sfc"'))
+    text = SWEEP.replace("[sweep]", '[sweep]\nmode = "search"\ntrials = 3\nseed = 1')
+    (folder / "search.toml").write_text(text.replace('model = ["sfc", "mini-cnv"]', 'model = "sfc"'))
     rows, tally = run_sweep(load_sweep(folder / "search.toml"),
                             Options(out=folder / "search", store=store, progress=False))
     assert len(rows) == 3 and {r["board"] for r in rows} <= {"pynq-z2", "zcu104"}
