@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "pcnn_hw.board.cli",
     "pcnn_hw.compress.cli",
     "pcnn_hw.report.cli",
+    "pcnn_hw.explore.cli",
     "pcnn_hw.demo",
 )
 

@@ -23,6 +23,10 @@ class UnknownNameError(ConfigError):
         self.kind, self.name, self.known = kind, name, list(known)
 
 
+class SweepError(ConfigError):
+    """A malformed sweep file for `pcnn-hw explore` (names the file and the key)."""
+
+
 class DatasetError(PcnnHwError):
     """A missing or malformed dataset (names the path and the layout expected)."""
 
