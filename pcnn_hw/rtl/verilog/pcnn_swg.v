@@ -1,3 +1,4 @@
+`timescale 1 ns / 1 ps
 // pcnn_swg -- OURS (pcnn-hw); FINN's ConvolutionInputGenerator_rtl is SystemVerilog that Yosys cannot
 // read. Sliding-window generator, one SIMD-channel beat per cycle. Input: NHWC pixels, CF = C/SIMD
 // beats each. Output per window (oh, ow): DEPTHWISE=0 -> for kh, kw, cf (the (kh, kw, c) order of the
@@ -46,7 +47,7 @@ module pcnn_swg #(
   always @(posedge ap_clk) if (rd) o <= mem[need[AW-1:0]];
   // window-element counters: innermost first
   wire last_kw = (kw == KW - 1), last_kh = (kh == KH - 1), last_cf = (cf == CF - 1);
-  wire last_win = DEPTHWISE ? (last_kw && last_kh && last_cf) : (last_cf && last_kw && last_kh);
+  wire last_win = (DEPTHWISE != 0) ? (last_kw && last_kh && last_cf) : (last_cf && last_kw && last_kh);
   always @(posedge ap_clk) begin
     if (!ap_rst_n) begin
       wcnt <= 0; fbase <= 0; oh <= 0; ow <= 0; kh <= 0; kw <= 0; cf <= 0; ov <= 1'b0;

@@ -1,3 +1,4 @@
+`timescale 1 ns / 1 ps
 // pcnn_swg_par -- OURS (pcnn-hw); FINN's ConvolutionInputGenerator_rtl is SystemVerilog that Yosys
 // cannot read. Parallel-window sliding-window generator (FINN's parallel_window=1 style): one input
 // beat = one pixel of all C channels (PIX bits); every pixel that completes a window emits the whole
