@@ -3,7 +3,7 @@ simulator) -> Yosys resources -> report.
 
 Layout it writes into ``build/NAME/``::
 
-    rtl/                 top.v, our pcnn_*.v templates, <layer>.weights.memh / .thresholds.memh, design.json
+    rtl/                 top.v, our pcnn_*.v templates, rom_<layer>_w.v / rom_<layer>_t.v, design.json
     sim/                 Verilator objects (obj_<hash>/), fifo_sizing/ (the deep-FIFO pass), rtl_report.json
     report.json          gains an "rtl" section: cycles/frame vs FINN's estimate, FPS, Yosys vs FINN resources
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from pcnn_hw.errors import ModelFileError, VerificationError
 from pcnn_hw.rtl.spec import RtlLayer, fmt_of_datatype, rtl_layers
-from pcnn_hw.rtl.stitch import Design, frame_elems, stitch, write_design
+from pcnn_hw.rtl.stitch import Design, check_rtl_dir, frame_elems, stitch, write_design
 from pcnn_hw.rtl.verilate import SimResult, build_model, run_model
 
 
@@ -250,6 +250,7 @@ def rtl_level(build_dir: str | Path) -> Any:
     from pcnn_hw.sim.ladder import Level, _label_output
 
     rd = load_design(build_dir)
+    check_rtl_dir(rd.rtl_dir)  # a missing/edited module or ROM file: typed error naming it
     d = rd.stitch()
 
     def predict(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -3,7 +3,8 @@ memory init files, derived from the layer objects of :mod:`pcnn_hw.layers` (the 
 
 Weights and thresholds come from the layers' memory images (FINN's (PE, WMEM, SIMD) and
 (PE, TMEM, n_steps) layouts, i.e. ``build/NAME/weights/``), not re-derived: the only transformation is
-packing each address's PE x SIMD lanes into one hex word (SIMD lane order undone, see pcnn_mvau.v).
+packing each address's PE x SIMD lanes into one word (SIMD lane order undone, see pcnn_mvau.v). Each
+memory becomes a generated ROM module (:mod:`pcnn_hw.rtl.rom`) with its contents in the Verilog.
 
 Stream format: every stream carries ``elems`` elements of ``bits`` bits per beat, element i in bits
 [i*bits, (i+1)*bits), two's complement when ``signed``; 1-bit BINARY/BIPOLAR values are the bits of
@@ -21,6 +22,7 @@ import numpy as np
 from pcnn_hw.errors import FoldingError, UnsupportedOpError
 from pcnn_hw.layers import MVAU, HwLayer, LabelSelect, MaxPool, PassThrough, SlidingWindow, Thresholding
 from pcnn_hw.layers.base import datatype_bits
+from pcnn_hw.rtl.rom import Rom, rom_module_name, rom_verilog
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,11 @@ class Stream:
 
 @dataclass
 class RtlLayer:
-    """One layer as RTL: module, parameters, input/output streams, memory files, FINN cycle estimate."""
+    """One layer as RTL: module, parameters, input/output streams, FINN cycle estimate, generated ROMs.
+
+    ``files`` holds the ROM modules' Verilog (file name -> text); ``roms`` the ROMs behind the
+    module's ``w_*`` / ``t_*`` ports (the stitcher instantiates and wires them).
+    """
 
     name: str
     op_type: str
@@ -57,6 +63,7 @@ class RtlLayer:
     exp_cycles: int
     files: dict[str, str] = field(default_factory=dict)
     depthwise: bool = False
+    roms: list[Rom] = field(default_factory=list)
 
 
 def signed_bits(lo: int, hi: int) -> int:
@@ -74,8 +81,15 @@ def fmt_of_datatype(name: str) -> Fmt:
     return Fmt(datatype_bits(name), name.startswith("INT"))
 
 
+def make_rom(layer: str, port: str, what: str, fields: np.ndarray, field_bits: int) -> tuple[Rom, str]:
+    """The ROM of ``fields`` (rows = words, field j of a row at bits [j*b, (j+1)*b)) and its Verilog."""
+    rows, n = np.asarray(fields).shape
+    rom = Rom(rom_module_name(layer, port), port, n * field_bits, rows)
+    return rom, rom_verilog(rom, layer, what, memh_words(fields, field_bits))
+
+
 def memh_words(fields: np.ndarray, field_bits: int) -> str:
-    """Hex text for $readmemh: one line per row of ``fields`` (rows, n), field j at bits [j*b, (j+1)*b)."""
+    """Hex words, one line per row of ``fields`` (rows, n), field j at bits [j*b, (j+1)*b)."""
     fields = np.asarray(fields, dtype=np.int64)
     rows, n = fields.shape
     total = n * field_bits
@@ -121,7 +135,10 @@ def _mvau(layer: MVAU, fin: Fmt) -> RtlLayer:
         lo = int(np.min(np.minimum(w * xlo, w * xhi).sum(0)))
         hi = int(np.max(np.maximum(w * xlo, w * xhi).sum(0)))
     wmem = wfield.reshape(pe, sf * nf, simd).transpose(1, 0, 2).reshape(sf * nf, pe * simd)
-    files = {f"{layer.name}.weights.memh": memh_words(wmem, wbits)}
+    # pcnn_mvau extends inputs, weights and popcounts to ACC_BITS with at least one extra bit
+    floor = max(fin.bits + 2, wbits + 2, max(4, math.ceil(math.log2(simd + 1))) + 1)
+    wrom, wtext = make_rom(layer.name, "w", "weights", wmem, wbits)
+    files, roms = {wrom.file: wtext}, [wrom]
     params: dict[str, int | str] = {
         "PE": pe,
         "SIMD": simd,
@@ -132,29 +149,24 @@ def _mvau(layer: MVAU, fin: Fmt) -> RtlLayer:
         "IN_BITS": fin.bits,
         "IN_SIGNED": int(fin.signed),
         "W_BITS": wbits,
-        "W_FILE": f"{layer.name}.weights.memh",
     }
     if layer.no_activation:
-        acc_bits = signed_bits(lo, hi)
-        params.update(ACC_BITS=acc_bits, N_STEPS=1, OUT_BITS=acc_bits, ACT_VAL=0, T_FILE="")
+        acc_bits = max(signed_bits(lo, hi), floor)
+        params.update(ACC_BITS=acc_bits, N_STEPS=1, OUT_BITS=acc_bits, ACT_VAL=0)
         fout = Fmt(acc_bits, True)
     else:
         tm = np.ceil(np.asarray(layer.thresh_mem, dtype=np.float64))  # (PE, TMEM, n_steps); acc >= ceil(T)
         tm = np.clip(tm, lo, hi + 1).astype(np.int64)
         n_steps = tm.shape[2]
-        acc_bits = signed_bits(min(lo, int(tm.min())), max(hi + 1, int(tm.max())))
+        acc_bits = max(signed_bits(min(lo, int(tm.min())), max(hi + 1, int(tm.max()))), floor)
         fout, act = _act_out(
             layer.name, str(layer.attrs.get("outputDataType")), n_steps, int(layer.attrs.get("ActVal", 0))
         )
         tw = tm.transpose(1, 0, 2).reshape(nf, pe * n_steps)
-        files[f"{layer.name}.thresholds.memh"] = memh_words(tw, acc_bits)
-        params.update(
-            ACC_BITS=acc_bits,
-            N_STEPS=n_steps,
-            OUT_BITS=fout.bits,
-            ACT_VAL=act,
-            T_FILE=f"{layer.name}.thresholds.memh",
-        )
+        trom, ttext = make_rom(layer.name, "t", "thresholds", tw, acc_bits)
+        files[trom.file] = ttext
+        roms.append(trom)
+        params.update(ACC_BITS=acc_bits, N_STEPS=n_steps, OUT_BITS=fout.bits, ACT_VAL=act)
     return RtlLayer(
         layer.name,
         layer.op_type,
@@ -164,6 +176,7 @@ def _mvau(layer: MVAU, fin: Fmt) -> RtlLayer:
         Stream(fout, pe),
         layer.exp_cycles(),
         files,
+        roms=roms,
     )
 
 
@@ -189,7 +202,7 @@ def _thresholding(layer: Thresholding, fin: Fmt) -> RtlLayer:
         layer.name, str(layer.attrs.get("outputDataType")), n_steps, int(layer.attrs.get("ActVal", 0))
     )
     tw = tm.transpose(1, 0, 2).reshape(c // pe, pe * n_steps)
-    fname = f"{layer.name}.thresholds.memh"
+    trom, ttext = make_rom(layer.name, "t", "thresholds", tw, cw)
     params: dict[str, int | str] = {
         "PE": pe,
         "C": c,
@@ -199,7 +212,6 @@ def _thresholding(layer: Thresholding, fin: Fmt) -> RtlLayer:
         "N_STEPS": n_steps,
         "OUT_BITS": fout.bits,
         "ACT_VAL": act,
-        "T_FILE": fname,
     }
     return RtlLayer(
         layer.name,
@@ -209,7 +221,8 @@ def _thresholding(layer: Thresholding, fin: Fmt) -> RtlLayer:
         Stream(fin, pe),
         Stream(fout, pe),
         layer.exp_cycles(),
-        {fname: memh_words(tw, cw)},
+        {trom.file: ttext},
+        roms=[trom],
     )
 
 

@@ -25,6 +25,36 @@ from pcnn_hw.rtl.spec import Fmt
 from pcnn_hw.rtl.stitch import Design, write_design
 from pcnn_hw.rtl.tools import find_verilator, run_binary, run_tool
 
+LINT_FLAGS = ("--lint-only", "-Wall", "--language", "1364-2005")
+
+
+def lint_waivers() -> Path:
+    """The one file of documented lint waivers (pcnn_hw/rtl/verilog/lint_waivers.vlt)."""
+    return Path(str(resources.files("pcnn_hw.rtl").joinpath("verilog", "lint_waivers.vlt")))
+
+
+def lint_verilog(files: list[Path], top: str, log: Path, timeout_s: float = 300.0) -> list[str]:
+    """``verilator --lint-only -Wall --language 1364-2005`` on ``files`` with top module ``top`` and the
+    waiver file; returns the warning/error lines (empty = clean). Never raises on lint findings."""
+    tool = find_verilator()
+    args = [*LINT_FLAGS, "-Wno-fatal", "--top-module", top, str(lint_waivers()), *[str(f) for f in files]]
+    try:
+        run_tool(tool, args, log.parent, log, timeout_s, f"verilator lint of {top}")
+    except SimulationError:
+        pass  # syntax errors: reported below from the log like any finding
+    text = log.read_text(errors="replace")
+    return [ln for ln in text.splitlines() if ln.startswith(("%Warning", "%Error"))]
+
+
+def lint_design(d: Design, rtl_dir: Path, extra: tuple[Path, ...] = (), top: str = "top") -> list[str]:
+    """Lint every Verilog file of the stitched design (top, templates, ROMs) plus ``extra`` files (e.g.
+    the AXI wrapper, then ``top`` names it); writes the design to ``rtl_dir`` first."""
+    rtl_dir = Path(rtl_dir).resolve()
+    write_design(d, rtl_dir)
+    files = [rtl_dir / n for n in sorted(d.files) if n.endswith(".v")] + [Path(f) for f in extra]
+    return lint_verilog(files, top, rtl_dir.parent / f"lint_{top}.log")
+
+
 VERILATOR_FLAGS = (
     "--cc",
     "--exe",
@@ -36,6 +66,8 @@ VERILATOR_FLAGS = (
     "fast",
     "--x-initial",
     "fast",
+    "--language",
+    "1364-2005",
     "-Wno-fatal",
     "-Wno-WIDTH",
     "-Wno-lint",

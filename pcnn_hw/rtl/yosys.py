@@ -1,9 +1,9 @@
 """Yosys ``synth_xilinx -family xc7`` resource estimates for every instance of a stitched design.
 
 Each layer, FIFO and width converter is synthesized on its own (a one-instance wrapper with the
-instance's parameters, memory init files read from the rtl directory) and its ``stat`` parsed into
+instance's parameters and its generated ROM modules) and its ``stat`` parsed into
 LUT / FF / RAMB18 / RAMB36 / DSP counts. Results are cached under ``build/.cache/yosys/<hash>.json``
-keyed by the module source, parameters, memory files and script, so re-synthesizing an unchanged layer
+keyed by the module sources (templates and ROMs), parameters and script, so re-synthesizing an unchanged layer
 is instant. The top's numbers are the sum over its instances (synthesizing the flattened top as one
 run gives nearly the same counts but takes much longer under WebAssembly Yosys).
 
@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pcnn_hw.rtl.stitch import Design, Instance, template_text
+from pcnn_hw.rtl.stitch import Design, Instance, instance_verilog, template_text
 from pcnn_hw.rtl.tools import find_yosys, repo_cache_dir, run_tool
 
 SCRIPT = (
@@ -98,20 +98,14 @@ def parse_stat(text: str) -> Resources:
     return r
 
 
-def _param(v: int | str) -> str:
-    return f'"{v}"' if isinstance(v, str) else str(int(v))
-
-
 def wrapper(inst: Instance) -> str:
-    """A one-instance top module ``synth_top`` for ``inst`` (ports as in the templates)."""
-    ps = ", ".join(f".{k}({_param(v)})" for k, v in inst.params.items())
+    """A one-instance top module ``synth_top`` for ``inst`` and its ROMs (ports as in the templates)."""
+    body = "\n".join(instance_verilog(inst, "in", "out"))
     return (
         "module synth_top (input wire ap_clk, input wire ap_rst_n,\n"
         f"  input wire [{inst.in_width - 1}:0] in_tdata, input wire in_tvalid, output wire in_tready,\n"
         f"  output wire [{inst.out_width - 1}:0] out_tdata, output wire out_tvalid, input wire out_tready);\n"
-        f"  {inst.module} #({ps}) u (.ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .in_tdata(in_tdata),\n"
-        "    .in_tvalid(in_tvalid), .in_tready(in_tready), .out_tdata(out_tdata), .out_tvalid(out_tvalid),\n"
-        "    .out_tready(out_tready));\nendmodule\n"
+        f"{body}\nendmodule\n"
     )
 
 
@@ -121,11 +115,10 @@ def synth_instance(
     """Synthesize one instance (cached); returns (resources, cache_hit)."""
     ydir = (Path(cache_dir) if cache_dir is not None else repo_cache_dir()) / "yosys"
     ydir.mkdir(parents=True, exist_ok=True)
-    src = template_text(f"{inst.module}.v")
+    srcs = {n: d.files[n] if n in d.files else template_text(n) for n in inst.sources()}
     wrap = wrapper(inst)
-    mems = sorted(v for v in inst.params.values() if isinstance(v, str) and v)
     h = hashlib.sha256()
-    for part in [SCRIPT, src, wrap, *[d.files[m] for m in mems]]:
+    for part in [SCRIPT, wrap, *[f"{n}\n{t}" for n, t in srcs.items()]]:
         h.update(part.encode())
     key = h.hexdigest()[:24]
     hit = ydir / f"{key}.json"
@@ -133,11 +126,10 @@ def synth_instance(
         return Resources(**json.loads(hit.read_text())), True
     work = ydir / f"run_{key}"
     work.mkdir(exist_ok=True)
-    (work / f"{inst.module}.v").write_text(src)
+    for n, t in srcs.items():
+        (work / n).write_text(t)
     (work / "synth_top.v").write_text(wrap)
-    for m in mems:
-        (work / m).write_text(d.files[m])
-    script = SCRIPT.format(files=f"{inst.module}.v synth_top.v", top="synth_top")
+    script = SCRIPT.format(files=" ".join([*srcs, "synth_top.v"]), top="synth_top")
     run_tool(find_yosys(), ["-q", "-p", script], work, work / "yosys.log", timeout_s, f"yosys {inst.name}")
     res = parse_stat((work / "stat.txt").read_text())
     fields = {k: getattr(res, k) for k in res.__dataclass_fields__}

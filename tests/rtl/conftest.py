@@ -139,3 +139,29 @@ def chain_b(seed: int):
 def rtl_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Session scratch directory of the RTL tests."""
     return tmp_path_factory.mktemp("rtl")
+
+
+def _model_build(name: str, work: Path) -> Path:
+    """Our model ``name`` (sign quantizers, random BatchNorm), exported and compiled for pynq-z2."""
+    import io
+
+    import torch
+
+    from pcnn_hw.compile.build import build
+    from pcnn_hw.export import export_model
+    from pcnn_hw.models import build_model, randomize_batchnorm
+    from pcnn_hw.quant import QuantConfig
+
+    shape = (1, 28, 28)
+    torch.manual_seed(0)
+    model = randomize_batchnorm(build_model(name, QuantConfig(kind="sign"), in_shape=shape), 0).eval()
+    export_model(model, shape, work / f"{name}.onnx", torch.rand(4, *shape))
+    return build(work / f"{name}.onnx", work / name, "pynq-z2", stream=io.StringIO()).out_dir
+
+
+@pytest.fixture(scope="session")
+def model_builds(tmp_path_factory: pytest.TempPathFactory):
+    """Lazily compiled build directories of our models by name (mini-cnv, sfc), no RTL yet."""
+    from tests.lazy import built_once
+
+    return built_once(_model_build, tmp_path_factory.mktemp("rtl_builds"))

@@ -65,3 +65,77 @@ def test_stalled_sink_is_a_deadlock_error(chain_a_design, rtl_work):
             backpressure=1.0,
             stall_window=500,
         )
+
+
+def test_strided_windows(rtl_work):
+    """Strides and dilation through the incremental address counters: parallel window with stride 2,
+    standard window with stride (2, 2) and random SIMD, depthwise window -> 8-bit max-pool."""
+    from helpers import make_layer
+
+    rng = np.random.default_rng(4)
+    simd = int(rng.choice([1, 2, 3, 6, 9, 18]))
+    pe = int(rng.choice([1, 2, 4, 8]))
+    common = dict(inputDataType="UINT8", outputDataType="UINT8")
+    swg = "ConvolutionInputGenerator_rtl"
+    layers = [
+        make_layer(
+            swg,
+            name="sp",
+            ConvKernelDim=[3, 3],
+            IFMChannels=2,
+            IFMDim=[9, 9],
+            OFMDim=[4, 4],
+            SIMD=2,
+            Stride=[2, 2],
+            Dilation=[1, 1],
+            depthwise=0,
+            parallel_window=1,
+            **common,
+        ),
+        make_layer(
+            swg,
+            name="ss",
+            ConvKernelDim=[2, 2],
+            IFMChannels=18,
+            IFMDim=[4, 4],
+            OFMDim=[2, 2],
+            SIMD=simd,
+            Stride=[2, 2],
+            Dilation=[1, 1],
+            depthwise=0,
+            parallel_window=0,
+            **common,
+        ),
+        make_layer(
+            swg,
+            name="sd",
+            ConvKernelDim=[2, 2],
+            IFMChannels=8,
+            IFMDim=[3, 3],
+            OFMDim=[1, 1],
+            SIMD=pe,
+            Stride=[1, 1],
+            Dilation=[2, 2],
+            depthwise=1,
+            parallel_window=0,
+            **common,
+        ),
+        make_layer(
+            "Pool_hls",
+            name="pl",
+            Channels=8,
+            PE=pe,
+            KernelSize=[2, 2],
+            Function="MaxPool",
+            OutImgDims=[1, 1],
+            InputDataType="UINT8",
+            OutputDataType="UINT8",
+            BatchSize=1,
+        ),
+    ]
+    x1 = np.random.default_rng(2).integers(0, 256, size=(3, 9, 9, 2))
+    out, ref, _, _ = run_chain(layers[:2], Fmt(8), x1, rtl_work / "strided_a", backpressure=0.3)
+    np.testing.assert_array_equal(out, ref)
+    x2 = np.random.default_rng(3).integers(0, 256, size=(3, 3, 3, 8))
+    out, ref, _, _ = run_chain(layers[2:], Fmt(8), x2, rtl_work / "strided_b", backpressure=0.3)
+    np.testing.assert_array_equal(out, ref)

@@ -1,3 +1,4 @@
+`timescale 1 ns / 1 ps
 // pcnn_dwc -- OURS (pcnn-hw), not FINN's. AXI-Stream data-width converter for an integer ratio:
 // OW = k * IW (gather k input beats, first beat in the lowest bits) or IW = k * OW (split one input
 // beat into k output beats, lowest bits first). Other ratios are built by the stitcher as an
@@ -21,21 +22,22 @@ module pcnn_dwc #(
     end else if (OW > IW) begin : g_up
       localparam integer K = OW / IW;
       localparam integer CW = $clog2(K + 1);
+      localparam integer K_M1 = K - 1;
       reg [OW-IW-1:0] sr;
       reg [OW-1:0] o;
       reg ov;
       reg [CW-1:0] c;
-      wire last = (c == K - 1);
+      wire last = (c == K_M1[CW-1:0]);
       assign in_tready = !last || !ov || out_tready;
       assign out_tdata = o; assign out_tvalid = ov;
       always @(posedge ap_clk) begin
         if (!ap_rst_n) begin
-          ov <= 1'b0; c <= 0;
+          ov <= 1'b0; c <= {CW{1'b0}};
         end else begin
           if (ov && out_tready) ov <= 1'b0;
           if (in_tvalid && in_tready) begin
             if (last) begin
-              o <= {in_tdata, sr}; ov <= 1'b1; c <= 0;
+              o <= {in_tdata, sr}; ov <= 1'b1; c <= {CW{1'b0}};
             end else begin
               c <= c + 1'b1;
             end
@@ -50,17 +52,18 @@ module pcnn_dwc #(
     end else begin : g_down
       localparam integer K = IW / OW;
       localparam integer CW = $clog2(K + 1);
+      localparam integer K_M1 = K - 1;
       reg [IW-1:0] h;
       reg hv;
       reg [CW-1:0] c;
-      wire last = (c == K - 1);
+      wire last = (c == K_M1[CW-1:0]);
       assign out_tdata = h[OW-1:0]; assign out_tvalid = hv;
       assign in_tready = !hv || (last && out_tready);
       always @(posedge ap_clk) begin
         if (!ap_rst_n) begin
-          hv <= 1'b0; c <= 0;
+          hv <= 1'b0; c <= {CW{1'b0}};
         end else if (in_tvalid && in_tready) begin
-          h <= in_tdata; hv <= 1'b1; c <= 0;
+          h <= in_tdata; hv <= 1'b1; c <= {CW{1'b0}};
         end else if (hv && out_tready) begin
           h <= h >> OW; c <= c + 1'b1;
           if (last) hv <= 1'b0;

@@ -1,3 +1,4 @@
+`timescale 1 ns / 1 ps
 // pcnn_mvau -- OURS (pcnn-hw). FINN's XNOR MVAU exists only as HLS and finn-rtllib's MVU is
 // SystemVerilog that Yosys cannot read, so this is our own matrix-vector-activation unit, one module
 // for the three flavours of pcnn_hw/layers/mvau.py:
@@ -6,13 +7,19 @@
 //           bipolar weights stored as bits (1 = +1, 0 = -1)
 //   NO_ACT=1: output the accumulator (ACC_BITS, signed); else y = #{i : acc >= T[i]} + ACT_VAL.
 // Folding: SIMD input elements per beat, PE outputs per beat; SF = MW/SIMD input beats per vector,
-// NF = MH/PE output beats per vector; one (nf, sf) step per cycle, so a vector takes NF*SF cycles.
-// The input vector is read during the nf = 0 pass and replayed from a buffer for nf > 0.
-// Weights: memory of NF*SF words at nf*SF + sf, each PE*SIMD*W_BITS bits, lane (p, s) at bits
-// (p*SIMD + s)*W_BITS -- FINN's (PE, WMEM, SIMD) image with SIMD lane order undone -- from W_FILE.
-// Thresholds: NF words, (p, i) at bits (p*N_STEPS + i)*ACC_BITS, from T_FILE.
-// Pipeline: issue (memory read) -> accumulate -> threshold/output register; one global enable
-// stalls all stages while the output register is full and not taken.
+// NF = MH/PE output beats per vector; one (nf, sf) step per cycle, so a vector takes NF*SF cycles
+// (the initiation interval; pipelining below only adds latency). The input vector is read during the
+// nf = 0 pass and replayed from a buffer for nf > 0.
+// Weights: a ROM outside this module (w_* ports, synchronous read, generated per layer by
+// pcnn_hw/rtl/rom.py) of NF*SF words at nf*SF + sf, each PE*SIMD*W_BITS bits, lane (p, s) at bits
+// (p*SIMD + s)*W_BITS -- FINN's (PE, WMEM, SIMD) image with SIMD lane order undone.
+// Thresholds: a ROM (t_* ports) of NF words, (p, i) at bits (p*N_STEPS + i)*ACC_BITS (unused if NO_ACT).
+// Pipeline (one global enable stalls every stage while the output register is full and not taken):
+//   A issue (address counter -> weight ROM; input beat or replay buffer -> xb)
+//   T per-PE registered adder tree (pcnn_addtree) over groups of G lanes: XNOR groups of 6 bits are
+//     one 6:3 popcount each (3 LUT6), integer groups are R products/selections; TL = levels stages
+//   C accumulate (acc += part), D compare with the thresholds (threshold ROM read in parallel),
+//   E count + ACT_VAL -> output register. Latency A->out = TL + 4 cycles (TL + 3 with NO_ACT).
 module pcnn_mvau #(
   parameter integer PE = 1,
   parameter integer SIMD = 1,
@@ -27,17 +34,22 @@ module pcnn_mvau #(
   parameter integer N_STEPS = 1,
   parameter integer OUT_BITS = 1,
   parameter integer ACT_VAL = 0,
-  parameter W_FILE = "weights.memh",
-  parameter T_FILE = "thresholds.memh"
+  parameter integer TREE_FANIN = 4
 ) (
-  input  wire                   ap_clk,
-  input  wire                   ap_rst_n,
-  input  wire [SIMD*IN_BITS-1:0] in_tdata,
-  input  wire                   in_tvalid,
-  output wire                   in_tready,
-  output wire [PE*OUT_BITS-1:0] out_tdata,
-  output wire                   out_tvalid,
-  input  wire                   out_tready
+  input  wire                          ap_clk,
+  input  wire                          ap_rst_n,
+  input  wire [SIMD*IN_BITS-1:0]        in_tdata,
+  input  wire                          in_tvalid,
+  output wire                          in_tready,
+  output wire [PE*OUT_BITS-1:0]        out_tdata,
+  output wire                          out_tvalid,
+  input  wire                          out_tready,
+  output wire                          w_en,
+  output wire [((MW/SIMD)*(MH/PE) <= 1 ? 1 : $clog2((MW/SIMD)*(MH/PE)))-1:0] w_addr,
+  input  wire [PE*SIMD*W_BITS-1:0]      w_q,
+  output wire                          t_en,
+  output wire [((MH/PE) <= 1 ? 1 : $clog2(MH/PE))-1:0] t_addr,
+  input  wire [PE*N_STEPS*ACC_BITS-1:0] t_q
 );
   localparam integer SF = MW / SIMD;
   localparam integer NF = MH / PE;
@@ -46,41 +58,69 @@ module pcnn_mvau #(
   localparam integer NB = (NF <= 1) ? 1 : $clog2(NF);
   localparam integer WB = (WMEM <= 1) ? 1 : $clog2(WMEM);
   localparam integer XW = SIMD * IN_BITS;
-  localparam integer WW = PE * SIMD * W_BITS;
-
-  reg [WW-1:0] wmem [0:WMEM-1];
-  initial $readmemh(W_FILE, wmem);
+  localparam integer SF_M1 = SF - 1;
+  localparam integer NF_M1 = NF - 1;
+  localparam integer WMEM_M1 = WMEM - 1;
+  localparam integer R = TREE_FANIN;
+  // lanes per tree leaf and leaf count; tree width
+  localparam integer G = (XNOR != 0) ? 6 : ((W_BITS == 1) ? R : 1);
+  localparam integer NG = (SIMD + G - 1) / G;
+  localparam integer PCW = $clog2(SIMD + 1) < 4 ? 4 : $clog2(SIMD + 1);
+  localparam integer TW = (XNOR != 0) ? PCW : ACC_BITS;
+  localparam integer BIP = (XNOR == 0 && W_BITS == 1) ? 1 : 0;
+  function integer levels(input integer n, input integer r);  // = pcnn_addtree's latency
+    integer j, k;
+    begin
+      levels = 1;
+      k = n;
+      for (j = 0; j < 32; j = j + 1)
+        if (k > 1) begin
+          k = (k + r - 1) / r;
+          levels = levels + 1;
+        end
+    end
+  endfunction
+  localparam integer TL = levels(NG, R);
 
   // ---- output register and global enable
   reg [PE*OUT_BITS-1:0] o;
   reg ov;
   wire en = !ov || out_tready;
-  assign out_tdata = o; assign out_tvalid = ov;
+  assign out_tdata = o;
+  assign out_tvalid = ov;
 
-  // ---- stage A: issue one (nf, sf) step per cycle
+  // ---- stage A: issue one (nf, sf) step per cycle; the weight address is a running counter
   reg [SB-1:0] sf;
   reg [NB-1:0] nf;
+  reg [WB-1:0] wa;
   reg [XW-1:0] ibuf [0:SF-1];
-  wire need_in = (nf == 0);
+  wire need_in = (nf == {NB{1'b0}});
   wire fire_a = en && (!need_in || in_tvalid);
+  wire last_sf = (sf == SF_M1[SB-1:0]);
   assign in_tready = en && need_in;
+  assign w_en = en;
+  assign w_addr = wa;
   reg [XW-1:0] xb;
-  reg [WW-1:0] wb;
   reg vb, first_b, last_b;
   reg [NB-1:0] nf_b;
   always @(posedge ap_clk) if (fire_a && need_in && NF > 1) ibuf[sf] <= in_tdata;
-  always @(posedge ap_clk) if (en) wb <= wmem[nf * SF + sf];
   always @(posedge ap_clk) begin
     if (!ap_rst_n) begin
-      sf <= 0; nf <= 0; vb <= 1'b0;
+      sf <= {SB{1'b0}};
+      nf <= {NB{1'b0}};
+      wa <= {WB{1'b0}};
+      vb <= 1'b0;
     end else if (en) begin
       vb <= fire_a;
       if (fire_a) begin
         xb <= need_in ? in_tdata : ibuf[sf];
-        first_b <= (sf == 0); last_b <= (sf == SF - 1); nf_b <= nf;
-        if (sf == SF - 1) begin
-          sf <= 0;
-          nf <= (nf == NF - 1) ? 0 : nf + 1'b1;
+        first_b <= (sf == {SB{1'b0}});
+        last_b <= last_sf;
+        nf_b <= nf;
+        wa <= (wa == WMEM_M1[WB-1:0]) ? {WB{1'b0}} : wa + 1'b1;
+        if (last_sf) begin
+          sf <= {SB{1'b0}};
+          nf <= (nf == NF_M1[NB-1:0]) ? {NB{1'b0}} : nf + 1'b1;
         end else begin
           sf <= sf + 1'b1;
         end
@@ -88,95 +128,139 @@ module pcnn_mvau #(
     end
   end
 
-  // ---- stage B: accumulate (one generate block per PE); stage C: thresholds -> output
-  reg vc;
-  reg [NB-1:0] nf_c;
-  always @(posedge ap_clk) begin
-    if (!ap_rst_n) vc <= 1'b0;
-    else if (en) begin
-      vc <= vb && last_b; nf_c <= nf_b;
-    end
-  end
-  // element s of an input beat as a signed value (sign- or zero-extended)
-  function signed [IN_BITS:0] xval(input [XW-1:0] v, input integer k);
-    xval = IN_SIGNED ? $signed({v[k*IN_BITS + IN_BITS-1], v[k*IN_BITS +: IN_BITS]})
-                     : $signed({1'b0, v[k*IN_BITS +: IN_BITS]});
-  endfunction
-  reg signed [ACC_BITS-1:0] xsum;  // sum of the beat's elements (bipolar-weight path)
-  integer q;
-  always @* begin
-    xsum = 0;
-    for (q = 0; q < SIMD; q = q + 1) xsum = xsum + xval(xb, q);
-  end
-  wire [PE*OUT_BITS-1:0] y;
-  wire [PE*N_STEPS*ACC_BITS-1:0] thr;
+  // ---- control delay over the TL tree stages: {valid, first, last, nf}
+  localparam integer CW = NB + 3;
+  wire [CW-1:0] ctl_b = {vb, first_b, last_b, nf_b};
+  reg [TL*CW-1:0] dl;
   generate
-    if (NO_ACT == 0) begin : g_thr
-      reg [PE*N_STEPS*ACC_BITS-1:0] tmem [0:NF-1];
-      initial $readmemh(T_FILE, tmem);
-      assign thr = tmem[nf_c];
-    end else begin : g_nothr
-      assign thr = 0;
+    if (TL == 1) begin : g_dl1
+      always @(posedge ap_clk) if (!ap_rst_n) dl <= {CW{1'b0}}; else if (en) dl <= ctl_b;
+    end else begin : g_dln
+      always @(posedge ap_clk) if (!ap_rst_n) dl <= {TL*CW{1'b0}}; else if (en) dl <= {dl[(TL-1)*CW-1:0], ctl_b};
     end
   endgenerate
-  genvar p;
+  wire [CW-1:0] ctl_t = dl[TL*CW-1 -: CW];
+  wire v_t = ctl_t[NB+2];
+  wire first_t = ctl_t[NB+1];
+  wire last_t = ctl_t[NB];
+  wire [NB-1:0] nf_t = ctl_t[NB-1:0];
+
+  // element k of an input beat, sign- or zero-extended to ACC_BITS
+  // (the stitcher guarantees ACC_BITS >= IN_BITS + 2, W_BITS + 2 and PCW + 1)
+  function [ACC_BITS-1:0] xext(input [XW-1:0] v, input integer k);
+    xext = {{(ACC_BITS-IN_BITS){IN_SIGNED != 0 && v[k*IN_BITS + IN_BITS-1]}}, v[k*IN_BITS +: IN_BITS]};
+  endfunction
+  // popcount of 6 bits (one LUT6 per output bit)
+  function [2:0] pop6(input [5:0] v);
+    integer j;
+    begin
+      pop6 = 3'd0;
+      for (j = 0; j < 6; j = j + 1) pop6 = pop6 + {2'b00, v[j]};
+    end
+  endfunction
+
+  // ---- shared tree of the beat's element sum (bipolar weights: part = 2 * sum_{w=+1} x - sum x)
+  wire [ACC_BITS-1:0] xsum_t;
+  genvar p, gi;
+  generate
+    if (BIP != 0) begin : g_xsum
+      wire [NG*TW-1:0] leaf;
+      for (gi = 0; gi < NG; gi = gi + 1) begin : g_leaf
+        reg [TW-1:0] s;
+        integer j;
+        always @* begin
+          s = {TW{1'b0}};
+          for (j = 0; j < G; j = j + 1)
+            if (gi * G + j < SIMD) s = s + xext(xb, gi * G + j);
+        end
+        assign leaf[gi*TW +: TW] = s;
+      end
+      pcnn_addtree #(.N(NG), .W(TW), .R(R)) u_tree (.ap_clk(ap_clk), .en(en), .d(leaf), .q(xsum_t));
+    end else begin : g_noxsum
+      assign xsum_t = {ACC_BITS{1'b0}};
+    end
+  endgenerate
+
+  // ---- per PE: leaves -> tree -> accumulate -> compare
+  reg vc, vd;
+  always @(posedge ap_clk) begin
+    if (!ap_rst_n) begin
+      vc <= 1'b0;
+      vd <= 1'b0;
+    end else if (en) begin
+      vc <= v_t && last_t;
+      vd <= vc;
+    end
+  end
+  assign t_en = en;
+  assign t_addr = nf_t;  // read during the last accumulate step: q is there with the final acc
+  wire [PE*OUT_BITS-1:0] y;
   generate
     for (p = 0; p < PE; p = p + 1) begin : g_pe
-      wire [SIMD*W_BITS-1:0] w = wb[p*SIMD*W_BITS +: SIMD*W_BITS];
-      reg signed [ACC_BITS-1:0] part;
-      reg signed [ACC_BITS-1:0] acc;
-      integer s;
+      wire [SIMD*W_BITS-1:0] w = w_q[p*SIMD*W_BITS +: SIMD*W_BITS];
+      wire [NG*TW-1:0] leaf;
+      wire [TW-1:0] root;
+      wire [ACC_BITS-1:0] part;
       if (XNOR != 0) begin : g_xnor
-        // popcount in 32-bit chunks: Yosys expands $countones into a nested sum whose depth is the
-        // operand width, which overflows WebAssembly Yosys' stack beyond a few hundred bits
-        localparam integer NCH = (SIMD + 31) / 32;
-        wire [SIMD-1:0] xr = ~(xb ^ w);
-        wire [NCH*32-1:0] xn = xr;  // zero-extended
-        integer c;
-        always @* begin
-          part = 0;
-          for (c = 0; c < NCH; c = c + 1) part = part + $countones(xn[c*32 +: 32]);
+        wire [NG*6-1:0] xe;  // XNOR lanes, zero-extended to whole groups of 6
+        if (NG * 6 > SIMD) begin : g_pad
+          assign xe = {{(NG*6-SIMD){1'b0}}, ~(xb ^ w)};
+        end else begin : g_nopad
+          assign xe = ~(xb ^ w);
         end
+        for (gi = 0; gi < NG; gi = gi + 1) begin : g_leaf
+          assign leaf[gi*TW +: TW] = {{(TW-3){1'b0}}, pop6(xe[gi*6 +: 6])};
+        end
+        assign part = {{(ACC_BITS-TW){1'b0}}, root};
       end else if (W_BITS == 1) begin : g_bip
-        // bipolar weights: sum_s (w ? x : -x) = 2 * sum_{w=+1} x - sum x (sum x shared by all PEs);
-        // wrap-around arithmetic is exact because the true result fits in ACC_BITS
-        reg signed [ACC_BITS-1:0] pos;
-        always @* begin
-          pos = 0;
-          for (s = 0; s < SIMD; s = s + 1)
-            if (w[s]) pos = pos + xval(xb, s);
-          part = (pos <<< 1) - xsum;
-        end
-      end else begin : g_mul
-        reg signed [W_BITS:0] ws;
-        always @* begin
-          part = 0;
-          for (s = 0; s < SIMD; s = s + 1) begin
-            ws = $signed({w[s*W_BITS + W_BITS-1], w[s*W_BITS +: W_BITS]});
-            part = part + xval(xb, s) * ws;
+        for (gi = 0; gi < NG; gi = gi + 1) begin : g_leaf
+          reg [TW-1:0] s;
+          integer j;
+          always @* begin
+            s = {TW{1'b0}};
+            for (j = 0; j < G; j = j + 1)
+              if (gi * G + j < SIMD && w[gi * G + j]) s = s + xext(xb, gi * G + j);
           end
+          assign leaf[gi*TW +: TW] = s;
         end
+        assign part = (root << 1) - xsum_t;
+      end else begin : g_mul
+        for (gi = 0; gi < NG; gi = gi + 1) begin : g_leaf
+          wire [W_BITS-1:0] wr = w[gi*W_BITS +: W_BITS];
+          wire signed [ACC_BITS-1:0] ws = {{(ACC_BITS-W_BITS){wr[W_BITS-1]}}, wr};
+          wire signed [ACC_BITS-1:0] xs = xext(xb, gi);
+          assign leaf[gi*TW +: TW] = xs * ws;
+        end
+        assign part = root;
       end
-      always @(posedge ap_clk) if (en && vb) acc <= (first_b ? 0 : acc) + part;
+      pcnn_addtree #(.N(NG), .W(TW), .R(R)) u_tree (.ap_clk(ap_clk), .en(en), .d(leaf), .q(root));
+      reg [ACC_BITS-1:0] acc;
+      always @(posedge ap_clk) if (en && v_t) acc <= (first_t ? {ACC_BITS{1'b0}} : acc) + part;
       if (NO_ACT != 0) begin : g_acc
-        assign y[p*OUT_BITS +: OUT_BITS] = acc;
+        reg [ACC_BITS-1:0] a2;
+        always @(posedge ap_clk) if (en) a2 <= acc;
+        assign y[p*OUT_BITS +: OUT_BITS] = a2;
       end else begin : g_act
-        reg [OUT_BITS+16:0] cnt;
+        reg [N_STEPS-1:0] cmp;
         integer i;
+        always @(posedge ap_clk)
+          if (en)
+            for (i = 0; i < N_STEPS; i = i + 1)
+              cmp[i] <= $signed(acc) >= $signed(t_q[(p*N_STEPS + i)*ACC_BITS +: ACC_BITS]);
+        reg [31:0] cnt;
         always @* begin
-          cnt = 0;
-          for (i = 0; i < N_STEPS; i = i + 1)
-            cnt = cnt + (acc >= $signed(thr[(p*N_STEPS + i)*ACC_BITS +: ACC_BITS]));
+          cnt = ACT_VAL;
+          for (i = 0; i < N_STEPS; i = i + 1) if (cmp[i]) cnt = cnt + 1;
         end
-        assign y[p*OUT_BITS +: OUT_BITS] = cnt + ACT_VAL;
+        assign y[p*OUT_BITS +: OUT_BITS] = cnt[OUT_BITS-1:0];
       end
     end
   endgenerate
   always @(posedge ap_clk) begin
     if (!ap_rst_n) ov <= 1'b0;
     else if (en) begin
-      ov <= vc;
-      if (vc) o <= y;
+      ov <= vd;
+      if (vd) o <= y;
     end
   end
 endmodule

@@ -1,3 +1,4 @@
+`timescale 1 ns / 1 ps
 // pcnn_pool -- OURS (pcnn-hw); FINN's Pool exists only as HLS. Max-pool behind a depthwise sliding
 // window: per output pixel and channel fold, KK consecutive beats of PE channels arrive; the
 // element-wise maximum (OR for 1-bit data) is emitted after the KK-th beat.
@@ -17,6 +18,7 @@ module pcnn_pool #(
   input  wire               out_tready
 );
   localparam integer KB = $clog2(KK + 1);
+  localparam integer KK_M1 = KK - 1;
   reg [PE*BITS-1:0] acc, o;
   reg ov;
   reg [KB-1:0] k;
@@ -29,19 +31,19 @@ module pcnn_pool #(
     for (p = 0; p < PE; p = p + 1) begin : g_pe
       wire [BITS-1:0] a = acc[p*BITS +: BITS];
       wire [BITS-1:0] x = in_tdata[p*BITS +: BITS];
-      wire gt = SIGNED ? ($signed(x) > $signed(a)) : (x > a);
-      assign nxt[p*BITS +: BITS] = (k == 0 || gt) ? x : a;
+      wire gt = (SIGNED != 0) ? ($signed(x) > $signed(a)) : (x > a);
+      assign nxt[p*BITS +: BITS] = (k == {KB{1'b0}} || gt) ? x : a;
     end
   endgenerate
   always @(posedge ap_clk) begin
     if (!ap_rst_n) begin
-      ov <= 1'b0; k <= 0;
+      ov <= 1'b0; k <= {KB{1'b0}};
     end else if (en) begin
       ov <= 1'b0;
       if (in_tvalid) begin
         acc <= nxt;
-        if (k == KK - 1) begin
-          k <= 0; o <= nxt; ov <= 1'b1;
+        if (k == KK_M1[KB-1:0]) begin
+          k <= {KB{1'b0}}; o <= nxt; ov <= 1'b1;
         end else begin
           k <= k + 1'b1;
         end

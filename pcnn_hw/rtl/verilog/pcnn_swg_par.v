@@ -1,3 +1,4 @@
+`timescale 1 ns / 1 ps
 // pcnn_swg_par -- OURS (pcnn-hw); FINN's ConvolutionInputGenerator_rtl is SystemVerilog that Yosys
 // cannot read. Parallel-window sliding-window generator (FINN's parallel_window=1 style): one input
 // beat = one pixel of all C channels (PIX bits); every pixel that completes a window emits the whole
@@ -23,7 +24,13 @@ module pcnn_swg_par #(
   localparam integer SPH = (KH-1)*DH;
   localparam integer SPW = (KW-1)*DW;
   reg [PIX-1:0] sr [0:L-1];   // sr[0] = newest pixel
-  reg [31:0] r, c;
+  localparam integer RB = $clog2(IH + SH + 1);
+  localparam integer CB = $clog2(IW + SW + 1);
+  localparam integer IH_M1 = IH - 1, IW_M1 = IW - 1;
+  // position counters and the next window-completing row/column (incremental: += stride), so the
+  // window test is two small equality compares (no subtract/modulo per cycle)
+  reg [RB-1:0] r, rn;
+  reg [CB-1:0] c, cn;
   reg [KH*KW*PIX-1:0] o;
   reg ov;
   wire en = !ov || out_tready;
@@ -44,7 +51,8 @@ module pcnn_swg_par #(
       end
     end
   endgenerate
-  wire wvalid = (r >= SPH) && (c >= SPW) && ((r - SPH) % SH == 0) && ((c - SPW) % SW == 0);
+  wire hit_r = (r == rn), hit_c = (c == cn);
+  wire wvalid = hit_r && hit_c;
   integer j;
   always @(posedge ap_clk) if (fire) begin
     sr[0] <= in_tdata;
@@ -52,16 +60,28 @@ module pcnn_swg_par #(
   end
   always @(posedge ap_clk) begin
     if (!ap_rst_n) begin
-      ov <= 1'b0; r <= 0; c <= 0;
+      ov <= 1'b0;
+      r <= {RB{1'b0}};
+      c <= {CB{1'b0}};
+      rn <= SPH[RB-1:0];
+      cn <= SPW[CB-1:0];
     end else if (en) begin
       ov <= fire && wvalid;
       if (fire) begin
         o <= win;
-        if (c == IW - 1) begin
-          c <= 0;
-          r <= (r == IH - 1) ? 0 : r + 1;
+        if (hit_c) cn <= cn + SW[CB-1:0];
+        if (c == IW_M1[CB-1:0]) begin
+          c <= {CB{1'b0}};
+          cn <= SPW[CB-1:0];
+          if (hit_r) rn <= rn + SH[RB-1:0];
+          if (r == IH_M1[RB-1:0]) begin
+            r <= {RB{1'b0}};
+            rn <= SPH[RB-1:0];
+          end else begin
+            r <= r + 1'b1;
+          end
         end else begin
-          c <= c + 1;
+          c <= c + 1'b1;
         end
       end
     end

@@ -1,8 +1,11 @@
+`timescale 1 ns / 1 ps
 // pcnn_thresholding -- OURS (pcnn-hw); FINN's thresholding RTL (finn-rtllib) is SystemVerilog that
 // Yosys cannot read. Standalone multi-threshold unit: PE channels per beat, channel fold nf = beat
 // count mod C/PE; y = #{i : x >= T[c][i]} + ACT_VAL (a 1-bit output is the single comparison).
-// Thresholds: memory of C/PE words, each PE*N_STEPS signed CW-bit values, (p, i) at bits
-// (p*N_STEPS + i)*CW, loaded with $readmemh from T_FILE (generated from the layer's memory image).
+// Thresholds: a ROM outside this module (t_* ports, synchronous read, generated per layer by
+// pcnn_hw/rtl/rom.py) of C/PE words, each PE*N_STEPS signed CW-bit values, (p, i) at bits
+// (p*N_STEPS + i)*CW. Pipeline: input register (ROM read of fold nf in parallel) -> compare
+// register -> count + ACT_VAL -> output register; one beat per cycle, latency 3, one global enable.
 module pcnn_thresholding #(
   parameter integer PE = 1,
   parameter integer C = 1,
@@ -11,54 +14,69 @@ module pcnn_thresholding #(
   parameter integer CW = 10,
   parameter integer N_STEPS = 1,
   parameter integer OUT_BITS = 1,
-  parameter integer ACT_VAL = 0,
-  parameter T_FILE = "thresholds.memh"
+  parameter integer ACT_VAL = 0
 ) (
-  input  wire                   ap_clk,
-  input  wire                   ap_rst_n,
-  input  wire [PE*IN_BITS-1:0]  in_tdata,
-  input  wire                   in_tvalid,
-  output wire                   in_tready,
-  output wire [PE*OUT_BITS-1:0] out_tdata,
-  output wire                   out_tvalid,
-  input  wire                   out_tready
+  input  wire                    ap_clk,
+  input  wire                    ap_rst_n,
+  input  wire [PE*IN_BITS-1:0]   in_tdata,
+  input  wire                    in_tvalid,
+  output wire                    in_tready,
+  output wire [PE*OUT_BITS-1:0]  out_tdata,
+  output wire                    out_tvalid,
+  input  wire                    out_tready,
+  output wire                    t_en,
+  output wire [((C/PE) <= 1 ? 1 : $clog2(C/PE))-1:0] t_addr,
+  input  wire [PE*N_STEPS*CW-1:0] t_q
 );
   localparam integer TMEM = C / PE;
   localparam integer NB = (TMEM <= 1) ? 1 : $clog2(TMEM);
-  reg [PE*N_STEPS*CW-1:0] tmem [0:TMEM-1];
-  initial $readmemh(T_FILE, tmem);
+  localparam integer TMEM_M1 = TMEM - 1;
   reg [NB-1:0] nf;
+  reg [PE*IN_BITS-1:0] x1;
+  reg v1, v2;
   reg [PE*OUT_BITS-1:0] o;
   reg ov;
   wire en = !ov || out_tready;
   assign in_tready = en;
-  assign out_tdata = o; assign out_tvalid = ov;
-  wire [PE*N_STEPS*CW-1:0] t = tmem[nf];
+  assign out_tdata = o;
+  assign out_tvalid = ov;
+  assign t_en = en;
+  assign t_addr = nf;
   wire [PE*OUT_BITS-1:0] y;
   genvar p;
   generate
     for (p = 0; p < PE; p = p + 1) begin : g_pe
-      wire [IN_BITS-1:0] xr = in_tdata[p*IN_BITS +: IN_BITS];
-      wire signed [CW-1:0] x = IN_SIGNED ? {{(CW-IN_BITS){xr[IN_BITS-1]}}, xr} : {{(CW-IN_BITS){1'b0}}, xr};
-      reg [OUT_BITS+16:0] cnt;
+      wire [IN_BITS-1:0] xr = x1[p*IN_BITS +: IN_BITS];
+      wire [CW-1:0] x = {{(CW-IN_BITS){IN_SIGNED != 0 && xr[IN_BITS-1]}}, xr};  // CW > IN_BITS (spec.py)
+      reg [N_STEPS-1:0] cmp;
       integer i;
+      always @(posedge ap_clk)
+        if (en)
+          for (i = 0; i < N_STEPS; i = i + 1)
+            cmp[i] <= $signed(x) >= $signed(t_q[(p*N_STEPS + i)*CW +: CW]);
+      reg [31:0] cnt;
       always @* begin
-        cnt = 0;
-        for (i = 0; i < N_STEPS; i = i + 1)
-          cnt = cnt + (x >= $signed(t[(p*N_STEPS + i)*CW +: CW]));
+        cnt = ACT_VAL;
+        for (i = 0; i < N_STEPS; i = i + 1) if (cmp[i]) cnt = cnt + 1;
       end
-      assign y[p*OUT_BITS +: OUT_BITS] = cnt + ACT_VAL;
+      assign y[p*OUT_BITS +: OUT_BITS] = cnt[OUT_BITS-1:0];
     end
   endgenerate
   always @(posedge ap_clk) begin
     if (!ap_rst_n) begin
-      ov <= 1'b0; nf <= 0;
-    end else if (en) begin
+      v1 <= 1'b0;
+      v2 <= 1'b0;
       ov <= 1'b0;
+      nf <= {NB{1'b0}};
+    end else if (en) begin
+      v1 <= in_tvalid;
+      v2 <= v1;
+      ov <= v2;
       if (in_tvalid) begin
-        o <= y; ov <= 1'b1;
-        nf <= (nf == TMEM - 1) ? 0 : nf + 1'b1;
+        x1 <= in_tdata;
+        nf <= (nf == TMEM_M1[NB-1:0]) ? {NB{1'b0}} : nf + 1'b1;
       end
+      if (v2) o <= y;
     end
   end
 endmodule
