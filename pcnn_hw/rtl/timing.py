@@ -206,8 +206,13 @@ def worst_path(netlist: dict, model: DelayModel, top: str | None = None) -> Path
 
     def cell_label(cname: str, pin: str) -> str:
         ctype, _, cell = cells[cname]
-        outs = [b for p, bs in cell["connections"].items() if cell["port_directions"].get(p) == "output"
-                for b in bs if isinstance(b, int)]
+        outs = [
+            b
+            for p, bs in cell["connections"].items()
+            if cell["port_directions"].get(p) == "output"
+            for b in bs
+            if isinstance(b, int)
+        ]
         net = names.get(outs[0], cname) if outs else cname
         return f"{net} ({ctype}.{pin})"
 
