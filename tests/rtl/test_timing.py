@@ -173,8 +173,8 @@ def test_yosys_netlists_known_depth(tmp_path):
     steps = []
     for src, fam, out in [("chain.v", "xc7", "chain"), ("add.v", "xc7", "add7"), ("add.v", "xcup", "addu")]:
         steps.append(
-            f"design -reset; read_verilog {src}; synth_xilinx -family {fam} -noiopad -flatten -top synth_top; "
-            f"select synth_top; write_json -noscopeinfo -selected {out}.json"
+            f"design -reset; read_verilog {src}; synth_xilinx -family {fam} -noiopad -flatten "
+            f"-top synth_top; select synth_top; write_json -noscopeinfo -selected {out}.json"
         )
     run_tool(find_yosys(), ["-q", "-p", "; ".join(steps)], tmp_path, tmp_path / "y.log", 600, "yosys test")
     nets = {k: json.loads((tmp_path / f"{k}.json").read_text()) for k in ("chain", "add7", "addu")}
