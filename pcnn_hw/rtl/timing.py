@@ -10,9 +10,10 @@ and with no per-speed-grade values. The walk below is a plain longest-path searc
 * path starts: outputs of FDRE/FDSE/FDCE/FDPE, SRL, LUTRAM, RAMB and registered DSP48 cells (clock-to-out
   of that cell class) and the instance's input ports (as if a register of the neighbour drove them);
 * path ends: the data/enable/reset pins of those cells (setup of that class) and the output ports;
-* through cells: LUT1..6 (one LUT level each), MUXF7/8/9, CARRY4/CARRY8 (one carry cell each; entering a
-  chain from S/DI costs ``carry_entry_ns`` once), LUTRAM/SRL address-to-output (a LUT level) and a DSP48
-  with neither MREG nor PREG (``dsp_comb_ns``);
+* through cells: LUT1..6 (one LUT level each), MUXF7/8/9, CARRY4/CARRY8 (entering a chain from S/DI
+  costs ``carry_entry_ns`` once; Yosys emits CARRY4 on every family, and on UltraScale+, where Vivado
+  packs two CARRY4 into one CARRY8, the count is reported in CARRY8 cells = ceil(CARRY4 / 2)),
+  LUTRAM/SRL address-to-output (a LUT level) and a DSP48 with neither MREG nor PREG (``dsp_comb_ns``);
 * each net costs ``route_ns``, except the dedicated ones: carry cascade (CI/CI_TOP), LUT -> CARRY S/DI
   and LUT/MUXF -> MUXF inputs (packed in the same slice), DSP cascades.
 
@@ -34,6 +35,7 @@ from typing import Any
 from pcnn_hw.errors import ModelFileError
 
 MODELS_FILE = Path(__file__).with_name("delay_models.json")
+WALK_VERSION = "2"  # part of the Yosys cache key: bump when worst_path's rules change
 CLOCK_PIN = re.compile(r"^(C|CLK|WCLK|CLKARDCLK|CLKBWRCLK|CLKA|CLKB|CLKAL|CLKAU|CLKBL|CLKBU|G)$")
 DEDICATED_PIN = re.compile(r"^(CI|CI_TOP|CYINIT|PCIN|ACIN|BCIN|CARRYCASCIN|MULTSIGNIN)$")
 
@@ -50,10 +52,17 @@ class DelayModel:
         """``synth_xilinx -family`` value (xc7 / xcup)."""
         return str(self.values["synth_family"])
 
+    @property
+    def carry8(self) -> bool:
+        """Carry cells are reported as CARRY8 (UltraScale+)."""
+        return self.values["carry_cell"] == "CARRY8"
+
     def ns(self, key: str) -> float:
-        """A constant; ``carry_ns`` is the family's per-carry-cell delay (carry4_ns / carry8_ns)."""
+        """A constant; ``carry_ns`` is the delay per CARRY4's worth of chain (4 bits): carry4_ns, or half
+        of carry8_ns on UltraScale+ (Yosys maps carries to CARRY4 on every family; Vivado packs a pair
+        into one CARRY8 there)."""
         if key == "carry_ns":
-            key = "carry4_ns" if "carry4_ns" in self.values else "carry8_ns"
+            return float(self.values["carry4_ns"]) if not self.carry8 else float(self.values["carry8_ns"]) / 2
         return float(self.values[key])
 
     def to_dict(self) -> dict:
@@ -270,8 +279,10 @@ def worst_path(netlist: dict, model: DelayModel, top: str | None = None) -> Path
                             ns, luts = ns + lut, luts + 1
                         elif cls == "muxf":
                             ns, mx = ns + muxf, mx + 1
-                        elif cls == "carry":
-                            ns, cys = ns + carry + (0.0 if pin in ("CI", "CI_TOP") else entry), cys + 1
+                        elif cls == "carry":  # counted in CARRY4 units (a CARRY8 is two)
+                            units = 2 if ctype == "CARRY8" else 1
+                            ns += units * carry + (0.0 if pin in ("CI", "CI_TOP") else entry)
+                            cys += units
                         elif cls == "dsp_comb":
                             ns += model.ns("dsp_comb_ns")
                         if res is None or ns > res[0]:
@@ -288,7 +299,8 @@ def worst_path(netlist: dict, model: DelayModel, top: str | None = None) -> Path
             return
         total = a[0] + setup + unc
         if worst is None or total > worst.ns:
-            worst = PathEstimate(a[1], a[2], total, a[4], end, a[3])
+            cells = -(-a[2] // 2) if model.carry8 else a[2]  # CARRY4 units -> CARRY8 cells
+            worst = PathEstimate(a[1], cells, total, a[4], end, a[3])
 
     for cname, (ctype, cls, cell) in cells.items():
         if cls not in ("ff", "bram", "dsp", "lutram"):

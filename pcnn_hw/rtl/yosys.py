@@ -9,9 +9,10 @@ run gives nearly the same counts but takes much longer under WebAssembly Yosys).
 
 Each run also writes the netlist (``write_json``) and :mod:`pcnn_hw.rtl.timing` walks it for the worst
 path under every delay model of the synthesis family (``-family xc7`` for 7-series parts, ``xcup`` for
-UltraScale+, so carry cells are CARRY4 or CARRY8); the cache entry keeps resources and those paths (not
-the netlist). :func:`synth_flat` synthesizes the whole top flattened in one run for the cross-instance
-paths (slow on big designs: bounded by a timeout, reported missing when it runs out).
+UltraScale+; Yosys emits CARRY4 on both, the walk reports CARRY8 units on UltraScale+); the cache
+entry keeps resources and those paths (not the netlist). :func:`synth_flat` synthesizes the whole top
+flattened in one run for the cross-instance paths (slow on big designs: bounded by a timeout,
+reported missing when it runs out).
 
 LUT counting follows Vivado's utilization report: ``LUT`` = logic LUTs + LUTs used as distributed RAM
 (RAM32M/RAM64M = 4, RAM32X1D/RAM64X1D = 2, RAM128X1D = 4, RAM*X1S = 1 per 64 bits) + SRLs;
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pcnn_hw.rtl.stitch import Design, Instance, template_text
-from pcnn_hw.rtl.timing import MODELS_FILE, load_models, worst_path
+from pcnn_hw.rtl.timing import MODELS_FILE, WALK_VERSION, load_models, worst_path
 from pcnn_hw.rtl.tools import find_yosys, repo_cache_dir, run_tool
 
 SCRIPT = (
@@ -137,7 +138,7 @@ def _run_cached(
     vfiles = sorted(n for n in files if n.endswith(".v"))
     script = SCRIPT.format(files=" ".join(vfiles), top=top, family=family)
     h = hashlib.sha256()
-    for part in [script, MODELS_FILE.read_text(), *[f"{n}\0{files[n]}" for n in sorted(files)]]:
+    for part in [script, WALK_VERSION, MODELS_FILE.read_text(), *[f"{n}\0{files[n]}" for n in sorted(files)]]:
         h.update(part.encode())
     key = h.hexdigest()[:24]
     hit = ydir / f"{key}.json"

@@ -198,3 +198,38 @@ def test_real_layer_timing(tmp_path):
     assert t["fmax_mhz"] == pytest.approx(1000 / t["ns"], abs=0.1) and t["from"] and t["to"]
     res2, timing2, hit2 = synth_instance_timed(inst, d, tmp_path / "rtl", cache_dir=tmp_path / "cache")
     assert hit2 and timing2 == timing and res2 == res
+
+
+@pytest.mark.slow
+def test_run_rtl_writes_timing_contract(tmp_path):
+    """Tiny tfc build through run_rtl: report.json["timing"] has the contract fields; report.md a table."""
+    import io
+
+    import torch
+
+    from pcnn_hw.compile.build import build
+    from pcnn_hw.export import export_model
+    from pcnn_hw.models import build_model, randomize_batchnorm
+    from pcnn_hw.quant import QuantConfig
+    from pcnn_hw.rtl.flow import rtl_summary, run_rtl
+
+    shape = (1, 4, 4)
+    torch.manual_seed(0)
+    model = randomize_batchnorm(build_model("tfc", QuantConfig(kind="sign"), in_shape=shape), 0).eval()
+    export_model(model, shape, tmp_path / "model.onnx", torch.rand(4, *shape))
+    b = build(tmp_path / "model.onnx", tmp_path / "b", "pynq-z2", stream=io.StringIO())
+    log = io.StringIO()
+    run_rtl(b.out_dir, frames=2, fifo_sizing=False, clock_mhz=2000.0, stream=log)  # no design meets 2 GHz
+    rep = json.loads((b.out_dir / "report.json").read_text())
+    t = rep["timing"]
+    assert t["family"] == "xc7-1" and t["target_mhz"] == 2000.0 and t["meets_target"] is False
+    assert set(t["delay_model"]) >= {"lut_ns", "route_ns", "carry4_ns", "source"}
+    layers = {v["layer"] for v in t["instances"].values() if v["kind"] == "layer"}
+    assert layers == set(rep["rtl"]["yosys"]["layers"])
+    assert t["flattened"] is not None and t["flattened"]["lut_levels"] >= 1
+    inst_min = min(v["fmax_mhz"] for v in t["instances"].values())
+    assert t["fmax_mhz"] == pytest.approx(min(inst_min, t["flattened"]["fmax_mhz"]), abs=0.1)
+    assert set(t["worst"]) == {"instance", "layer", "lut_levels", "carry_cells", "ns", "from", "to"}
+    assert any(w.startswith("timing estimate") and t["worst"]["layer"] in w for w in rep["warnings"])
+    assert "## Timing estimate" in (b.out_dir / "report.md").read_text()
+    assert "BELOW target 2000 MHz" in log.getvalue() and "Timing estimate" in rtl_summary(b.out_dir)
