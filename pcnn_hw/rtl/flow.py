@@ -290,16 +290,14 @@ def _write_timing(rep: dict, build_dir: Path, timing: dict | None) -> None:
 
     rep.pop("timing", None)
     rep["warnings"] = [w for w in rep.get("warnings", []) if not w.startswith("timing estimate")]
-    md = to_markdown(rep) if "board" in rep else None
-    if timing is None:
-        return
-    rep["timing"] = timing
-    warn = timing_warning(timing)
-    if warn:
-        rep["warnings"].append(warn)
-    if md is not None:
-        md = to_markdown(rep)
-        (build_dir / "report.md").write_text(md + "\n" + timing_markdown(timing))
+    if timing is not None:
+        rep["timing"] = timing
+        warn = timing_warning(timing)
+        if warn:
+            rep["warnings"].append(warn)
+    if "board" in rep:  # a compiler report.json: rewrite report.md with the warning and the timing table
+        extra = "\n" + timing_markdown(timing) if timing is not None else ""
+        (build_dir / "report.md").write_text(to_markdown(rep) + extra)
 
 
 def rtl_level(build_dir: str | Path) -> Any:
