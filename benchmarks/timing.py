@@ -106,6 +106,14 @@ def to_markdown(results: dict) -> str:
                 )
                 + f"; LUT {r['total_LUT']:,}, FF {r['total_FF']:,}; {r['seconds']} s",
                 "",
+                *(
+                    [
+                        f"Per-instance Yosys run missing (timeout; in the flattened run): {r['missing']}",
+                        "",
+                    ]
+                    if r["missing"]
+                    else []
+                ),
                 "| layer | LUT levels | carry cells | est. ns | est. fmax MHz | LUT | FF | worst path |",
                 "|---|---:|---:|---:|---:|---:|---:|---|",
             ]

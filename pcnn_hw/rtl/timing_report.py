@@ -22,6 +22,9 @@ def timing_report(
     instances and the flattened top.
     """
     inst_layer = {r["name"]: (r["layer"] if r["kind"] == "layer" else r["name"]) for r in ys["instances"]}
+    inst_layer.update(
+        {m["name"]: m["name"] for m in ys.get("missing", [])}
+    )  # a layer is named as its instance
     instances: dict[str, dict] = {}
     for r in ys["instances"]:
         t = r.get("timing", {}).get(model.name)
