@@ -6,6 +6,7 @@ Layout it writes into ``build/NAME/``::
     rtl/                 top.v, our pcnn_*.v templates, rom_<layer>_w.v / rom_<layer>_t.v, design.json
     sim/                 Verilator objects (obj_<hash>/), fifo_sizing/ (the deep-FIFO pass), rtl_report.json
     report.json          gains an "rtl" section: cycles/frame vs FINN's estimate, FPS, Yosys vs FINN resources
+                         (+ a "timing" section: logic-depth estimate, rtl/timing.py; report.md its table)
 
 FIFO sizing (documented in rtl/README.md): the design is first stitched with FIFOs one frame deep and
 simulated unthrottled, which gives the true steady-state period T (the slowest layer). It is then
@@ -160,11 +161,17 @@ def run_rtl(
     backpressure: float = 0.0,
     fifo_sizing: bool = True,
     synth: bool = True,
+    flat_timing: bool = True,
+    flat_timeout_s: float = 900.0,
     clock_mhz: float | None = None,
     stream: Any = None,
     folded: Any = None,
 ) -> dict:
-    """Generate, size, simulate, synthesize; write rtl/, sim/rtl_report.json and report.json['rtl']."""
+    """Generate, size, simulate, synthesize; write rtl/, sim/rtl_report.json and report.json['rtl'].
+
+    With ``synth``, report.json also gets ``timing`` (per instance and, unless ``flat_timing`` is off,
+    the whole top synthesized flattened within ``flat_timeout_s``; a timeout is reported, not raised).
+    """
     t0 = time.perf_counter()
     rd = load_design(build_dir, folded)
     log = (lambda m: print(m, file=stream, flush=True)) if stream is not None else (lambda m: None)
@@ -207,9 +214,12 @@ def run_rtl(
         from pcnn_hw.rtl.yosys import synth_design
 
         t1 = time.perf_counter()
-        ys = synth_design(d, rd.rtl_dir)
+        model = _delay_model(rep)
+        ys = synth_design(d, rd.rtl_dir, family=model.synth_family)
         out["yosys"] = ys
         out["seconds"]["yosys"] = round(time.perf_counter() - t1, 1)
+        out["timing"] = _timing(d, ys, model, clock, flat_timing, flat_timeout_s)
+        out["seconds"]["yosys_flattened"] = round(time.perf_counter() - t1 - out["seconds"]["yosys"], 1)
         finn = {row["name"]: row for row in rep.get("layers", [])}
         for name, r in ys["layers"].items():
             f = finn.get(name, {})
@@ -230,7 +240,8 @@ def run_rtl(
     rd.sim_dir.mkdir(parents=True, exist_ok=True)
     (rd.sim_dir / "rtl_report.json").write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     if rep:
-        rep["rtl"] = {k: v for k, v in out.items() if k not in ("layers",)}
+        rep["rtl"] = {k: v for k, v in out.items() if k not in ("layers", "timing")}
+        _write_timing(rep, rd.build_dir, out.get("timing"))
         rep_path.write_text(json.dumps(rep, indent=2, sort_keys=True) + "\n")
     log(
         f"        RTL: {cpf:,.0f} cycles/frame (estimate {est:,}, x{cpf / est:.3f}), "
@@ -242,7 +253,51 @@ def run_rtl(
             else ""
         )
     )
+    if out.get("timing"):
+        from pcnn_hw.rtl.timing_report import timing_line
+
+        log(f"        {timing_line(out['timing'])}")  # the build step adds the warning (step.py)
     return out
+
+
+def _delay_model(rep: dict) -> Any:
+    """The delay model of the build's board part (report.json board.part; Pynq-Z2's part without one)."""
+    from pcnn_hw.rtl.timing import model_for_part
+
+    return model_for_part(rep.get("board", {}).get("part", "xc7z020clg400-1"))
+
+
+def _timing(d: Design, ys: dict, model: Any, clock: float, flat_timing: bool, flat_timeout_s: float) -> dict:
+    """report.json["timing"]: per-instance and flattened-top worst paths (skipped/timed out -> note)."""
+    from pcnn_hw.errors import SimulationError
+    from pcnn_hw.rtl.timing_report import timing_report
+    from pcnn_hw.rtl.yosys import synth_flat
+
+    flat, note = None, "skipped (flat_timing=False)"
+    if flat_timing:
+        try:
+            _, paths, _ = synth_flat(d, timeout_s=flat_timeout_s, family=model.synth_family)
+            flat, note = paths[model.name], None
+        except SimulationError as exc:
+            note = str(exc).splitlines()[0]
+    return timing_report(ys, flat, model, clock, note)
+
+
+def _write_timing(rep: dict, build_dir: Path, timing: dict | None) -> None:
+    """Put ``timing`` into report.json's dict, its warning into warnings, its table into report.md."""
+    from pcnn_hw.compile.report import to_markdown
+    from pcnn_hw.rtl.timing_report import timing_markdown, timing_warning
+
+    rep.pop("timing", None)
+    rep["warnings"] = [w for w in rep.get("warnings", []) if not w.startswith("timing estimate")]
+    if timing is not None:
+        rep["timing"] = timing
+        warn = timing_warning(timing)
+        if warn:
+            rep["warnings"].append(warn)
+    if "board" in rep:  # a compiler report.json: rewrite report.md with the warning and the timing table
+        extra = "\n" + timing_markdown(timing) if timing is not None else ""
+        (build_dir / "report.md").write_text(to_markdown(rep) + extra)
 
 
 def rtl_level(build_dir: str | Path) -> Any:
@@ -271,8 +326,14 @@ def rtl_summary(build_dir: str | Path) -> str | None:
     r = json.loads(p.read_text()).get("rtl")
     if not r:
         return None
-    return (
+    line = (
         f"RTL (Verilator): {r['cycles_per_frame']:,.0f} cycles/frame "
         f"(estimate {r['estimate_cycles_per_frame']:,}),"
         f" {r['fps']:,.0f} FPS at {r['clock_mhz']:g} MHz"
     )
+    t = json.loads(p.read_text()).get("timing")
+    if t:
+        from pcnn_hw.rtl.timing_report import timing_line
+
+        line += "\n" + timing_line(t)
+    return line

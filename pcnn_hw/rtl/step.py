@@ -15,6 +15,12 @@ def step_rtl(model: Any, ctx: BuildContext) -> Any:
 
     rep = run_rtl(ctx.work_dir, folded=model, clock_mhz=ctx.clock_mhz, stream=ctx.stream)
     ctx.info["rtl_cycles_per_frame"] = rep["cycles_per_frame"]
+    if rep.get("timing"):
+        from pcnn_hw.rtl.timing_report import timing_warning
+
+        warn = timing_warning(rep["timing"])
+        if warn:
+            ctx.warn(warn)
     return model
 
 

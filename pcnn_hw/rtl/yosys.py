@@ -1,4 +1,4 @@
-"""Yosys ``synth_xilinx -family xc7`` resource estimates for every instance of a stitched design.
+"""Yosys ``synth_xilinx`` resource and logic-depth timing estimates for every instance of a stitched design.
 
 Each layer, FIFO and width converter is synthesized on its own (a one-instance wrapper with the
 instance's parameters and its generated ROM modules) and its ``stat`` parsed into
@@ -6,6 +6,13 @@ LUT / FF / RAMB18 / RAMB36 / DSP counts. Results are cached under ``build/.cache
 keyed by the module sources (templates and ROMs), parameters and script, so re-synthesizing an unchanged layer
 is instant. The top's numbers are the sum over its instances (synthesizing the flattened top as one
 run gives nearly the same counts but takes much longer under WebAssembly Yosys).
+
+Each run also writes the netlist (``write_json``) and :mod:`pcnn_hw.rtl.timing` walks it for the worst
+path under every delay model of the synthesis family (``-family xc7`` for 7-series parts, ``xcup`` for
+UltraScale+; Yosys emits CARRY4 on both, the walk reports CARRY8 units on UltraScale+); the cache
+entry keeps resources and those paths (not the netlist). :func:`synth_flat` synthesizes the whole top
+flattened in one run for the cross-instance paths (slow on big designs: bounded by a timeout,
+reported missing when it runs out).
 
 LUT counting follows Vivado's utilization report: ``LUT`` = logic LUTs + LUTs used as distributed RAM
 (RAM32M/RAM64M = 4, RAM32X1D/RAM64X1D = 2, RAM128X1D = 4, RAM*X1S = 1 per 64 bits) + SRLs;
@@ -21,11 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pcnn_hw.rtl.stitch import Design, Instance, instance_verilog, template_text
+from pcnn_hw.rtl.timing import MODELS_FILE, WALK_VERSION, load_models, worst_path
 from pcnn_hw.rtl.tools import find_yosys, repo_cache_dir, run_tool
 
 SCRIPT = (
-    "read_verilog -defer -sv {files}; synth_xilinx -family xc7 -noiopad -flatten -top {top}; "
-    "tee -q -o stat.txt stat"
+    "read_verilog -defer -sv {files}; synth_xilinx -family {family} -noiopad -flatten -top {top}; "
+    "tee -q -o stat.txt stat; select {top}; write_json -noscopeinfo -selected netlist.json"
 )
 LUTRAM_WEIGHT = {
     "RAM32M": 4,
@@ -109,41 +117,91 @@ def wrapper(inst: Instance) -> str:
     )
 
 
-def synth_instance(
-    inst: Instance, d: Design, rtl_dir: Path, cache_dir: Path | None = None, timeout_s: float = 3600.0
-) -> tuple[Resources, bool]:
-    """Synthesize one instance (cached); returns (resources, cache_hit)."""
+def yosys_cache_dir(cache_dir: Path | None = None) -> Path:
+    """The one place that says where Yosys results are cached (``<cache>/yosys``)."""
     ydir = (Path(cache_dir) if cache_dir is not None else repo_cache_dir()) / "yosys"
     ydir.mkdir(parents=True, exist_ok=True)
-    srcs = {n: d.files[n] if n in d.files else template_text(n) for n in inst.sources()}
-    wrap = wrapper(inst)
+    return ydir
+
+
+def _run_cached(
+    what: str, files: dict[str, str], top: str, family: str, cache_dir: Path | None, timeout_s: float
+) -> tuple[Resources, dict, bool]:
+    """Synthesize ``files`` (name -> text) with ``top``; (resources, {model: worst path}, cache_hit)."""
+    ydir = yosys_cache_dir(cache_dir)
+    vfiles = sorted(n for n in files if n.endswith(".v"))
+    script = SCRIPT.format(files=" ".join(vfiles), top=top, family=family)
     h = hashlib.sha256()
-    for part in [SCRIPT, wrap, *[f"{n}\n{t}" for n, t in srcs.items()]]:
+    for part in [script, WALK_VERSION, MODELS_FILE.read_text(), *[f"{n}\0{files[n]}" for n in sorted(files)]]:
         h.update(part.encode())
     key = h.hexdigest()[:24]
     hit = ydir / f"{key}.json"
     if hit.is_file():
-        return Resources(**json.loads(hit.read_text())), True
+        entry = json.loads(hit.read_text())
+        return Resources(**entry["resources"]), entry["timing"], True
     work = ydir / f"run_{key}"
     work.mkdir(exist_ok=True)
-    for n, t in srcs.items():
-        (work / n).write_text(t)
-    (work / "synth_top.v").write_text(wrap)
-    script = SCRIPT.format(files=" ".join([*srcs, "synth_top.v"]), top="synth_top")
-    run_tool(find_yosys(), ["-q", "-p", script], work, work / "yosys.log", timeout_s, f"yosys {inst.name}")
-    res = parse_stat((work / "stat.txt").read_text())
+    for n, text in files.items():
+        (work / n).write_text(text)
+    try:
+        run_tool(find_yosys(cache_dir), ["-q", "-p", script], work, work / "yosys.log", timeout_s, what)
+        res = parse_stat((work / "stat.txt").read_text())
+        netlist = json.loads((work / "netlist.json").read_text())
+    finally:
+        for f in work.iterdir():
+            f.unlink()
+        work.rmdir()
+    timing = {
+        name: worst_path(netlist, m, top).to_dict()
+        for name, m in sorted(load_models().items())
+        if m.synth_family == family
+    }
     fields = {k: getattr(res, k) for k in res.__dataclass_fields__}
-    hit.write_text(json.dumps(fields, sort_keys=True) + "\n")
-    for f in work.iterdir():
-        f.unlink()
-    work.rmdir()
-    return res, False
+    hit.write_text(json.dumps({"resources": fields, "timing": timing}, sort_keys=True) + "\n")
+    return res, timing, False
+
+
+def synth_instance_timed(
+    inst: Instance,
+    d: Design,
+    rtl_dir: Path,
+    cache_dir: Path | None = None,
+    timeout_s: float = 3600.0,
+    family: str = "xc7",
+) -> tuple[Resources, dict, bool]:
+    """Synthesize one instance (cached); returns (resources, {delay model: worst path}, cache_hit)."""
+    files = {n: d.files[n] if n in d.files else template_text(n) for n in inst.sources()}
+    files["synth_top.v"] = wrapper(inst)
+    return _run_cached(f"yosys {inst.name}", files, "synth_top", family, cache_dir, timeout_s)
+
+
+def synth_instance(
+    inst: Instance, d: Design, rtl_dir: Path, cache_dir: Path | None = None, timeout_s: float = 3600.0
+) -> tuple[Resources, bool]:
+    """Synthesize one instance (cached, 7-series); returns (resources, cache_hit)."""
+    res, _, hit = synth_instance_timed(inst, d, rtl_dir, cache_dir, timeout_s)
+    return res, hit
+
+
+def synth_flat(
+    d: Design, cache_dir: Path | None = None, timeout_s: float = 1800.0, family: str = "xc7"
+) -> tuple[Resources, dict, bool]:
+    """The whole stitched top (``top``) synthesized flattened in one run (cached like an instance)."""
+    files = {n: t for n, t in d.files.items() if n.endswith(".v")}
+    return _run_cached("yosys flattened top", files, "top", family, cache_dir, timeout_s)
 
 
 def synth_design(
-    d: Design, rtl_dir: Path, cache_dir: Path | None = None, jobs: int = 2, timeout_s: float = 1200.0
+    d: Design,
+    rtl_dir: Path,
+    cache_dir: Path | None = None,
+    jobs: int = 2,
+    timeout_s: float = 1200.0,
+    family: str = "xc7",
 ) -> dict:
-    """Per-instance and total resources: {'instances', 'layers', 'total', 'missing'}.
+    """Per-instance and total resources: {'family', 'instances', 'layers', 'total', 'missing'}.
+
+    Every instance row carries ``timing``: {delay model: worst path} (see :mod:`pcnn_hw.rtl.timing`).
 
     An instance whose synthesis fails or exceeds ``timeout_s`` (WebAssembly Yosys is slow on wide
     8-bit-input MVAUs) is listed in ``missing`` with the reason and left out of the total, so a slow
@@ -153,12 +211,12 @@ def synth_design(
 
     from pcnn_hw.errors import SimulationError
 
-    def one(inst: Instance) -> tuple[Resources | None, bool, str]:
+    def one(inst: Instance) -> tuple[Resources | None, dict, bool, str]:
         try:
-            res, hit = synth_instance(inst, d, rtl_dir, cache_dir, timeout_s)
-            return res, hit, ""
+            res, timing, hit = synth_instance_timed(inst, d, rtl_dir, cache_dir, timeout_s, family)
+            return res, timing, hit, ""
         except SimulationError as exc:
-            return None, False, str(exc).splitlines()[0]
+            return None, {}, False, str(exc).splitlines()[0]
 
     rows = []
     missing = []
@@ -166,17 +224,25 @@ def synth_design(
     per_layer: dict[str, Resources] = {}
     with ThreadPoolExecutor(max_workers=jobs) as ex:  # one Yosys process per instance, `jobs` at a time
         done = list(ex.map(one, d.instances))
-    for inst, (res, hit, err) in zip(d.instances, done, strict=True):
+    for inst, (res, timing, hit, err) in zip(d.instances, done, strict=True):
         if res is None:
             missing.append({"name": inst.name, "reason": err})
             continue
         rows.append(
-            {"name": inst.name, "kind": inst.kind, "layer": inst.layer, "cached": hit, **res.to_dict()}
+            {
+                "name": inst.name,
+                "kind": inst.kind,
+                "layer": inst.layer,
+                "cached": hit,
+                **res.to_dict(),
+                "timing": timing,
+            }
         )
         total = total.add(res)
         if inst.kind == "layer":
             per_layer[inst.name] = res
     return {
+        "family": family,
         "instances": rows,
         "layers": {k: v.to_dict() for k, v in per_layer.items()},
         "total": total.to_dict(),

@@ -1,0 +1,152 @@
+"""Timing benchmark: per-layer logic depth (Yosys synth_xilinx), estimated ns and fmax, LUT/FF per layer,
+for cnv and sfc (random weights, auto folding) on pynq-z2 (xc7-1, 100 MHz) and kv260 (usplus-1).
+
+Each run is stored under a label (default: ``rtl@<git commit>``) in benchmarks/results/timing.json, so the
+same script run on the old and on the new RTL gives the before/after table in timing.md.
+
+    .venv/bin/python benchmarks/timing.py [--only cnv|sfc] [--board pynq-z2|kv260] [--label NAME]
+        [--no-flat] [--flat-timeout S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+MODELS = {"sfc": (1, 28, 28), "cnv": (3, 32, 32)}
+BOARDS = ("pynq-z2", "kv260")
+
+
+RTL_SOURCES = ["pcnn_hw/rtl/verilog", "pcnn_hw/rtl/spec.py", "pcnn_hw/rtl/stitch.py"]
+
+
+def commit() -> str:
+    """Short git commit of the last change to the RTL sources (+dirty when they have uncommitted edits)."""
+    git = ["git", "-C", str(ROOT)]
+    rev = subprocess.run(
+        [*git, "log", "-1", "--format=%h", "--", *RTL_SOURCES], capture_output=True, text=True
+    )
+    dirty = subprocess.run([*git, "status", "--porcelain", *RTL_SOURCES], capture_output=True, text=True)
+    return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def run_one(name: str, board: str, flat: bool, flat_timeout: float) -> dict:
+    """Export, build for ``board`` and run the RTL flow (2 frames); the timing rows of model ``name``."""
+    import torch
+
+    from pcnn_hw.compile.build import build
+    from pcnn_hw.export import export_model
+    from pcnn_hw.models import build_model, randomize_batchnorm
+    from pcnn_hw.quant import QuantConfig
+    from pcnn_hw.rtl.flow import run_rtl
+
+    shape = MODELS[name]
+    work = ROOT / "build" / "bench" / f"timing_{name}_{board}"
+    torch.manual_seed(0)
+    model = randomize_batchnorm(build_model(name, QuantConfig(kind="sign"), in_shape=shape), 0).eval()
+    export_model(model, shape, work / "model.onnx", torch.rand(4, *shape))
+    t0 = time.perf_counter()
+    build(work / "model.onnx", work / "b", board, stream=io.StringIO())
+    rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout)
+    t = json.loads((work / "b" / "report.json").read_text())["timing"]
+    res = {r["name"]: r for r in rep["yosys"]["instances"]}
+    layers = []
+    for inst, v in t["instances"].items():
+        if v["kind"] != "layer":
+            continue
+        layers.append({"instance": inst, **v, "LUT": res[inst]["LUT"], "FF": res[inst]["FF"]})
+    return {
+        "model": name,
+        "board": board,
+        "family": t["family"],
+        "target_mhz": t["target_mhz"],
+        "fmax_mhz": t["fmax_mhz"],
+        "meets_target": t["meets_target"],
+        "worst": t["worst"],
+        "flattened": t["flattened"],
+        "flattened_note": t["flattened_note"],
+        "missing": t["missing"],
+        "total_LUT": rep["yosys"]["total"]["LUT"],
+        "total_FF": rep["yosys"]["total"]["FF"],
+        "layers": layers,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
+def to_markdown(results: dict) -> str:
+    """timing.md: one section per label, one table per (model, board)."""
+    out = [
+        "# Timing estimate per layer (Yosys synth_xilinx logic depth -> ns, rtl/delay_models.json)",
+        "",
+        "Random-weight models, auto folding. Estimates only: Vivado place-and-route is the judge. "
+        "`python benchmarks/timing.py` (label = RTL git commit).",
+    ]
+    for label, runs in results.items():
+        out += ["", f"## {label}", ""]
+        for key in sorted(runs):
+            r = runs[key]
+            w = r["worst"] or {}
+            fl = r["flattened"]
+            out += [
+                f"### {r['model']} on {r['board']} ({r['family']}, target {r['target_mhz']:g} MHz)",
+                "",
+                f"Design fmax {r['fmax_mhz']} MHz ({'meets' if r['meets_target'] else 'BELOW'} target); "
+                f"worst {w.get('layer')} ({w.get('lut_levels')} LUT + {w.get('carry_cells')} carry, "
+                f"{w.get('ns')} ns, {w.get('from')} -> {w.get('to')}); flattened: "
+                + (
+                    f"{fl['lut_levels']} LUT + {fl['carry_cells']} carry, {fl['ns']} ns"
+                    if fl
+                    else str(r["flattened_note"])
+                )
+                + f"; LUT {r['total_LUT']:,}, FF {r['total_FF']:,}; {r['seconds']} s",
+                "",
+                *(
+                    [
+                        f"Per-instance Yosys run missing (timeout; in the flattened run): {r['missing']}",
+                        "",
+                    ]
+                    if r["missing"]
+                    else []
+                ),
+                "| layer | LUT levels | carry cells | est. ns | est. fmax MHz | LUT | FF | worst path |",
+                "|---|---:|---:|---:|---:|---:|---:|---|",
+            ]
+            for x in r["layers"]:
+                out.append(
+                    f"| {x['layer']} | {x['lut_levels']} | {x['carry_cells']} | {x['ns']:.2f} | "
+                    f"{x['fmax_mhz']:g} | {x['LUT']:,} | {x['FF']:,} | {x['from']} -> {x['to']} |"
+                )
+            out.append("")
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    """Run the selected (model, board) pairs and merge them into results/timing.json under the label."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", choices=sorted(MODELS), action="append")
+    ap.add_argument("--board", choices=BOARDS, action="append")
+    ap.add_argument("--label", default=None)
+    ap.add_argument("--no-flat", action="store_true", help="skip the flattened-top synthesis")
+    ap.add_argument("--flat-timeout", type=float, default=900.0)
+    args = ap.parse_args()
+    label = args.label or f"rtl@{commit()}"
+    path = RESULTS / "timing.json"
+    results = json.loads(path.read_text()) if path.is_file() else {}
+    for name in args.only or sorted(MODELS, reverse=True):
+        for board in args.board or BOARDS:
+            r = run_one(name, board, not args.no_flat, args.flat_timeout)
+            results.setdefault(label, {})[f"{name}/{board}"] = r
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+            (RESULTS / "timing.md").write_text(to_markdown(results))
+            print(f"{name} {board}: fmax {r['fmax_mhz']} MHz, worst {r['worst']}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
