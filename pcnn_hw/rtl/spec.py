@@ -156,7 +156,7 @@ def _mvau(layer: MVAU, fin: Fmt) -> RtlLayer:
         fout = Fmt(acc_bits, True)
     else:
         tm = np.ceil(np.asarray(layer.thresh_mem, dtype=np.float64))  # (PE, TMEM, n_steps); acc >= ceil(T)
-        tm = np.clip(tm, lo, hi + 1).astype(np.int64)
+        tm = np.sort(np.clip(tm, lo, hi + 1).astype(np.int64), axis=2)  # sorted: see thermometer_count
         n_steps = tm.shape[2]
         acc_bits = max(signed_bits(min(lo, int(tm.min())), max(hi + 1, int(tm.max()))), floor)
         fout, act = _act_out(
@@ -195,7 +195,7 @@ def _thresholding(layer: Thresholding, fin: Fmt) -> RtlLayer:
     tm = np.ceil(np.asarray(layer.thresh_mem, dtype=np.float64))
     xlo = -(2 ** (fin.bits - 1)) if fin.signed else 0
     xhi = 2 ** (fin.bits - 1) - 1 if fin.signed else 2**fin.bits - 1
-    tm = np.clip(tm, xlo, xhi + 1).astype(np.int64)
+    tm = np.sort(np.clip(tm, xlo, xhi + 1).astype(np.int64), axis=2)  # sorted: see thermometer_count
     n_steps = tm.shape[2]
     cw = signed_bits(min(xlo, int(tm.min())), max(xhi + 1, int(tm.max())))
     fout, act = _act_out(

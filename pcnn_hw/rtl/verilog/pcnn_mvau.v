@@ -247,10 +247,15 @@ module pcnn_mvau #(
           if (en)
             for (i = 0; i < N_STEPS; i = i + 1)
               cmp[i] <= $signed(acc) >= $signed(t_q[(p*N_STEPS + i)*ACC_BITS +: ACC_BITS]);
+        wire [N_STEPS+1:0] tx = {1'b0, cmp, 1'b1};  // tx[i+1] = cmp[i]
         reg [31:0] cnt;
         always @* begin
-          cnt = ACT_VAL;
-          for (i = 0; i < N_STEPS; i = i + 1) if (cmp[i]) cnt = cnt + 1;
+          // thermometer -> binary: the thresholds are sorted per channel (rtl/spec.py), so cmp is 1..10..0
+          // and the count c is the one edge tx[c] & ~tx[c+1]; an OR of 2-input terms per output bit, a few
+          // LUT levels for any N_STEPS (a chain of N_STEPS increments was 14 levels at N_STEPS = 15)
+          cnt = 0;
+          for (i = 0; i <= N_STEPS; i = i + 1) if (tx[i] && !tx[i + 1]) cnt = cnt | i;
+          cnt = cnt + ACT_VAL;
         end
         assign y[p*OUT_BITS +: OUT_BITS] = cnt[OUT_BITS-1:0];
       end
