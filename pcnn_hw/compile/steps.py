@@ -25,8 +25,21 @@ class Step:
     doc: str = ""
 
     def run(self, model: Model, ctx: BuildContext) -> Model:
-        """Run the step on ``model`` and return the new model."""
-        return self.fn(model, ctx)
+        """Run the step on ``model`` and return the new model.
+
+        qonnx names new tensors with ``random.choice`` (``qonnx.util.basic.random_string``), which
+        differs between processes: the module's generator is seeded from the step name for the
+        step's duration (and restored after) so the same build gives byte-identical files.
+        """
+        import random
+        import zlib
+
+        state = random.getstate()
+        random.seed(zlib.crc32(self.name.encode()))
+        try:
+            return self.fn(model, ctx)
+        finally:
+            random.setstate(state)
 
 
 def _tidy(model: Model) -> Model:
