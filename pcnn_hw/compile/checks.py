@@ -45,6 +45,59 @@ def check_supported_ops(model: Any) -> None:
             )
 
 
+# Element-wise or layout ops allowed between the graph input and its quantizer (e.g. BNN-PYNQ's 2x - 1).
+_PRE_QUANT_OPS = ("Add", "Div", "Flatten", "Identity", "Mul", "Reshape", "Sub", "Transpose")
+MAX_INPUT_BITS = 8
+
+
+def _scalar(model: Any, name: str) -> Any:
+    import numpy as np
+
+    value = model.get_initializer(name)
+    return None if value is None else np.asarray(value)
+
+
+def check_input_quantizer(model: Any) -> None:
+    """The first quantizer on the input must be a per-tensor, zero-point-0 Quant of at most 8 bits.
+
+    The accelerator reads uint8 pixels (the /255 of the pre-processing is folded in) and implements
+    the input quantizer as a thresholding layer on that stream: one threshold per output level, the
+    thresholds outside the pixel range clipped (they always or never fire). That needs integer
+    output levels (≤ 8 bits: at most 255 thresholds per channel, the hardware's threshold memory),
+    one scale for the whole tensor (a per-channel scale would sit between the thresholds and the
+    first convolution, where the integer datapath cannot absorb it) and zero point 0 (FINN's
+    QONNX → FINN conversion supports no other). Raise QuantizationError otherwise.
+    """
+    inp = model.graph.input[0].name
+    node = model.find_consumers(inp)
+    node = node[0] if len(node) == 1 else None
+    while node is not None and node.op_type in _PRE_QUANT_OPS:
+        nxt = model.find_consumers(node.output[0])
+        node = nxt[0] if len(nxt) == 1 else None
+    if node is None or node.op_type != "Quant":
+        return  # no input quantizer: check_binary_weights names the float first layer
+    where = f"input quantizer {node.name or '(unnamed)'!r} (Quant on the graph input {inp!r})"
+    scale, zeropt, bits = (_scalar(model, node.input[i]) for i in (1, 2, 3))
+    if bits is None or scale is None or zeropt is None:
+        raise QuantizationError(f"{where}: scale, zero point and bit width must be constants")
+    if bits.size != 1 or float(bits.reshape(-1)[0]) > MAX_INPUT_BITS or float(bits.reshape(-1)[0]) < 1:
+        raise QuantizationError(
+            f"{where}: bit width {bits.reshape(-1).tolist()} is not supported; the accelerator turns the "
+            f"input quantizer into thresholds on its uint8 pixel stream, at most {MAX_INPUT_BITS} bits"
+        )
+    if scale.size != 1:
+        raise QuantizationError(
+            f"{where}: per-channel scale (shape {list(scale.shape)}) is not supported; only a per-tensor "
+            "scale can be folded into the next layer's thresholds (a per-channel one would sit between "
+            "the input thresholds and the first convolution)"
+        )
+    if zeropt.size != 1 or float(zeropt.reshape(-1)[0]) != 0.0:
+        raise QuantizationError(
+            f"{where}: zero point {zeropt.reshape(-1).tolist()[:4]} is not supported; FINN's QONNX → "
+            "FINN conversion needs zero point 0 (use a signed or unsigned quantizer without shift)"
+        )
+
+
 def check_binary_weights(model: Any) -> None:
     """Every matrix layer must have binary (bipolar) weights; raise QuantizationError otherwise."""
     for node in model.graph.node:

@@ -25,8 +25,21 @@ class Step:
     doc: str = ""
 
     def run(self, model: Model, ctx: BuildContext) -> Model:
-        """Run the step on ``model`` and return the new model."""
-        return self.fn(model, ctx)
+        """Run the step on ``model`` and return the new model.
+
+        qonnx names new tensors with ``random.choice`` (``qonnx.util.basic.random_string``), which
+        differs between processes: the module's generator is seeded from the step name for the
+        step's duration (and restored after) so the same build gives byte-identical files.
+        """
+        import random
+        import zlib
+
+        state = random.getstate()
+        random.seed(zlib.crc32(self.name.encode()))
+        try:
+            return self.fn(model, ctx)
+        finally:
+            random.setstate(state)
 
 
 def _tidy(model: Model) -> Model:
@@ -45,7 +58,12 @@ def _tidy(model: Model) -> Model:
 
 
 def step_qonnx_to_finn(model: Model, ctx: BuildContext) -> Model:
-    """QONNX cleanup, then QONNX → FINN-ONNX (Quant → MultiThreshold, BipolarQuant weights folded)."""
+    """QONNX cleanup, then QONNX → FINN-ONNX (Quant → MultiThreshold, BipolarQuant weights folded).
+
+    The input quantizer (any signed/unsigned Quant of ≤ 8 bits with a per-tensor float scale, see
+    :func:`checks.check_input_quantizer`) becomes a MultiThreshold on the uint8 pixels after
+    pre_post's /255; :func:`_minimize_bit_width` clips its out-of-range thresholds.
+    """
     from finn.transformation.qonnx.convert_qonnx_to_finn import ConvertQONNXtoFINN
     from finn.transformation.qonnx.quant_act_to_multithreshold import default_filter_function_generator
     from qonnx.util.cleanup import cleanup_model
@@ -53,6 +71,7 @@ def step_qonnx_to_finn(model: Model, ctx: BuildContext) -> Model:
     model = transforms.default_opset_first(model)
     checks.check_supported_ops(model)
     model = cleanup_model(model)
+    checks.check_input_quantizer(model)
     return model.transform(
         ConvertQONNXtoFINN(filter_function=default_filter_function_generator(max_multithreshold_bit_width=8))
     )
@@ -148,6 +167,9 @@ def _minimize_bit_width(model: Model) -> Model:
     from qonnx.transformation.infer_datatypes import InferDataTypes
 
     model, _ = transforms.clip_xnor_thresholds(model)
+    # Integer-input thresholds (e.g. a float input quantizer on the uint8 pixels) rounded up and clipped
+    # to the input range first: FINN's hardware layout needs non-negative thresholds on unsigned input.
+    model = model.transform(RoundAndClipThresholds())
     model = model.transform(MinimizeWeightBitWidth())
     model = model.transform(MinimizeAccumulatorWidth())
     model = model.transform(InferDataTypes())

@@ -1,39 +1,30 @@
-"""Lossless Huffman coding of binary kernels (a deployment feature; the PCNN paper itself has none).
+"""Canonical Huffman codes and their serialised codebooks (a deployment feature; PCNN itself has none).
 
-Binary weights are cut into fixed-width symbols — each kh×kw kernel slice of a conv (9 bits for 3×3),
-8-weight groups along the input of a fully-connected layer — and each layer gets its own canonical
-Huffman codebook. Kernels of trained binary nets repeat a few patterns often, so the code is shorter
-than plain 1-bit packing; the ratio is measured per layer, codebook included.
+Python's standard library has no Huffman coder with a serialisable canonical codebook and numpy has
+none either, so the ~100 lines are written here. Bit streams are '0'/'1' text: the layers are small
+(≤ a few million bits) and text keeps encoder and decoder obviously symmetric.
+
+Codebook encoding (counted in every reported total, see :func:`codebook_bits`): one flag bit, then
+
+- flag 0, *sparse*: 5 bits ``Lmax - 1``; for each length 1..Lmax the number of symbols with that
+  length in ``w + 1`` bits; then the symbols in canonical order (by length, then value), ``w`` bits each;
+- flag 1, *dense* (only for w ≤ 12): for each of the ``2**w`` symbol values its code length in
+  ``bit_length(Lmax)`` bits (0 = symbol absent), preceded by the same 5-bit ``Lmax - 1``.
+
+The encoder writes whichever is shorter. Code lengths never exceed 32 (5-bit field); the layers we
+code have at most 2^21 symbols, far below the ~2.2·10^6-symbol Fibonacci worst case of length 32.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 
-FC_SYMBOL_BITS = 8
-
-
-def weight_symbols(bipolar: np.ndarray, conv: bool) -> tuple[np.ndarray, int]:
-    """Cut a ±1 weight tensor into integer symbols; returns (symbols, bits per symbol).
-
-    conv: (O, I, kh, kw) → one symbol per (o, i) slice of kh·kw bits. Otherwise a (rows, cols) matrix
-    → groups of FC_SYMBOL_BITS consecutive weights along each row (the last group zero-padded).
-    """
-    bits = (np.asarray(bipolar) > 0).astype(np.uint8)
-    if conv:
-        width = bits.shape[2] * bits.shape[3]
-        groups = bits.reshape(-1, width)
-    else:
-        width = FC_SYMBOL_BITS
-        rows = bits.reshape(bits.shape[0], -1)
-        pad = (-rows.shape[1]) % width
-        groups = np.pad(rows, ((0, 0), (0, pad))).reshape(-1, width)
-    weights = (1 << np.arange(width - 1, -1, -1)).astype(np.int64)
-    return groups.astype(np.int64) @ weights, width
+MAX_CODE_LENGTH = 32
+DENSE_MAX_WIDTH = 12
 
 
 def code_lengths(freqs: dict[int, int]) -> dict[int, int]:
@@ -49,6 +40,8 @@ def code_lengths(freqs: dict[int, int]) -> dict[int, int]:
         for s in s1 + s2:
             lengths[s] += 1
         heapq.heappush(heap, (f1 + f2, min(k1, k2), s1 + s2))
+    if max(lengths.values()) > MAX_CODE_LENGTH:
+        raise ValueError(f"Huffman code longer than {MAX_CODE_LENGTH} bits ({len(freqs)} symbols)")
     return lengths
 
 
@@ -62,60 +55,86 @@ def canonical_codes(lengths: dict[int, int]) -> dict[int, tuple[int, int]]:
     return codes
 
 
+def entropy_bits(symbols: np.ndarray) -> float:
+    """Shannon bound: n·H of the symbol histogram (no symbol-wise code's payload is shorter)."""
+    counts = np.array(list(Counter(np.asarray(symbols).tolist()).values()), dtype=np.float64)
+    p = counts / counts.sum()
+    return float(-(counts * np.log2(p)).sum())
+
+
+def _sparse_bits(lengths: dict[int, int], width: int) -> int:
+    lmax = max(lengths.values())
+    return 1 + 5 + lmax * (width + 1) + len(lengths) * width
+
+
+def _dense_bits(lengths: dict[int, int], width: int) -> int:
+    if width > DENSE_MAX_WIDTH:
+        return math.inf  # type: ignore[return-value]
+    return 1 + 5 + (1 << width) * max(lengths.values()).bit_length()
+
+
+def codebook_bits(lengths: dict[int, int], width: int) -> int:
+    """Size of the serialised codebook (:func:`write_codebook`) of code ``lengths`` for w-bit symbols."""
+    return min(_sparse_bits(lengths, width), _dense_bits(lengths, width))
+
+
+def write_codebook(lengths: dict[int, int], width: int) -> str:
+    """Serialise canonical code ``lengths`` of ``width``-bit symbols (the shorter of sparse/dense)."""
+    lmax = max(lengths.values())
+    head = format(lmax - 1, "05b")
+    if _dense_bits(lengths, width) < _sparse_bits(lengths, width):
+        lw = lmax.bit_length()
+        return "1" + head + "".join(format(lengths.get(s, 0), f"0{lw}b") for s in range(1 << width))
+    per_len = Counter(lengths.values())
+    counts = "".join(format(per_len.get(n, 0), f"0{width + 1}b") for n in range(1, lmax + 1))
+    order = sorted(lengths, key=lambda s: (lengths[s], s))
+    return "0" + head + counts + "".join(format(s, f"0{width}b") for s in order)
+
+
+def read_codebook(bits: str, pos: int, width: int) -> tuple[dict[int, int], int]:
+    """Inverse of :func:`write_codebook`: (code lengths, position after the codebook)."""
+    dense, lmax = bits[pos] == "1", int(bits[pos + 1 : pos + 6], 2) + 1
+    pos += 6
+    if dense:
+        lw, lengths = lmax.bit_length(), {}
+        for s in range(1 << width):
+            n = int(bits[pos : pos + lw], 2)
+            pos += lw
+            if n:
+                lengths[s] = n
+        return lengths, pos
+    per_len = []
+    for _ in range(lmax):
+        per_len.append(int(bits[pos : pos + width + 1], 2))
+        pos += width + 1
+    lengths = {}
+    for n, count in enumerate(per_len, start=1):
+        for _ in range(count):
+            lengths[int(bits[pos : pos + width], 2)] = n
+            pos += width
+    return lengths, pos
+
+
 def encode(symbols: np.ndarray, codes: dict[int, tuple[int, int]]) -> str:
     """The bit string (as '0'/'1' text) of `symbols` under `codes`."""
-    return "".join(format(codes[int(s)][0], f"0{codes[int(s)][1]}b") for s in symbols)
+    words = {s: format(c, f"0{n}b") for s, (c, n) in codes.items()}
+    return "".join(words[s] for s in np.asarray(symbols).tolist())
 
 
-def decode(bits: str, codes: dict[int, tuple[int, int]], count: int) -> np.ndarray:
-    """Decode `count` symbols from the bit string `bits`."""
+def decode(bits: str, codes: dict[int, tuple[int, int]], count: int, pos: int = 0) -> tuple[np.ndarray, int]:
+    """Decode `count` symbols from `bits` starting at `pos`; returns (symbols, position after them)."""
     lookup = {(length, code): sym for sym, (code, length) in codes.items()}
-    out, code, length = [], 0, 0
-    for b in bits:
-        code, length = (code << 1) | (b == "1"), length + 1
-        if (length, code) in lookup:
-            out.append(lookup[(length, code)])
-            code, length = 0, 0
-            if len(out) == count:
-                break
-    if len(out) != count:
-        raise ValueError(f"bit string ended after {len(out)} of {count} symbols")
-    return np.array(out, dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class LayerCompression:
-    """Huffman result for one layer's binary weights."""
-
-    layer: str
-    weights: int
-    symbol_bits: int
-    distinct_symbols: int
-    payload_bits: int
-    codebook_bits: int
-
-    @property
-    def packed_bits(self) -> int:
-        """Plain 1-bit packing of the symbols (padding included)."""
-        return self.weights
-
-    @property
-    def payload_ratio(self) -> float:
-        """packed / payload, the codebook left out (what a shared or fixed codebook would give)."""
-        return self.packed_bits / self.payload_bits
-
-    @property
-    def ratio(self) -> float:
-        """packed / (payload + codebook): > 1 means Huffman is smaller."""
-        return self.packed_bits / (self.payload_bits + self.codebook_bits)
-
-
-def compress_layer(name: str, bipolar: np.ndarray, conv: bool) -> tuple[LayerCompression, str, dict]:
-    """Huffman-code one layer; returns (summary, bit string, codes)."""
-    symbols, width = weight_symbols(bipolar, conv)
-    codes = canonical_codes(code_lengths(dict(Counter(symbols.tolist()))))
-    bits = encode(symbols, codes)
-    # canonical codebook: each present symbol and its code length (5 bits suffice for lengths < 32)
-    codebook_bits = len(codes) * (width + 5)
-    summary = LayerCompression(name, int(symbols.size * width), width, len(codes), len(bits), codebook_bits)
-    return summary, bits, codes
+    out: list[int] = []
+    code = length = 0
+    end = len(bits)
+    while len(out) < count:
+        if pos >= end:
+            raise ValueError(f"bit string ended after {len(out)} of {count} symbols")
+        code, length, pos = (code << 1) | (bits[pos] == "1"), length + 1, pos + 1
+        sym = lookup.get((length, code))
+        if sym is not None:
+            out.append(sym)
+            code = length = 0
+        elif length > MAX_CODE_LENGTH:
+            raise ValueError(f"invalid code at bit {pos}")
+    return np.array(out, dtype=np.int64), pos

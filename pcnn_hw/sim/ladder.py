@@ -109,12 +109,31 @@ def torch_level(model: Any) -> Level:
     return Level("PyTorch", predict)
 
 
-def qonnx_level(onnx_path: str | Path) -> Level:
-    """QONNX graph executed by qonnx's execute_onnx, image by image."""
+def clean_qonnx(onnx_path: str | Path) -> Any:
+    """The user's QONNX model read into memory and cleaned for execution; the file is only read.
+
+    A raw ``brevitas.export.export_qonnx`` file can lack the intermediate tensor shapes qonnx's
+    ``execute_onnx`` requires ("Found unspecified tensor shapes"): the same qonnx cleanup the build's
+    first step runs (shape inference, constant folding, unique names) makes it executable. The
+    model's function is unchanged (the Quant nodes are kept).
+    """
     from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.util.cleanup import cleanup_model
+
+    from pcnn_hw.compile.transforms import default_opset_first
+
+    try:
+        m = ModelWrapper(str(onnx_path))
+    except Exception as exc:  # noqa: BLE001 - onnx raises several types for unreadable files
+        raise ModelFileError(f"{onnx_path}: not a readable ONNX file ({exc})") from exc
+    return cleanup_model(default_opset_first(m))
+
+
+def qonnx_level(onnx_path: str | Path) -> Level:
+    """QONNX graph (cleaned in memory, see :func:`clean_qonnx`) executed by qonnx's execute_onnx."""
     from qonnx.core.onnx_exec import execute_onnx
 
-    m = ModelWrapper(str(onnx_path))
+    m = clean_qonnx(onnx_path)
     iname, oname = m.graph.input[0].name, m.graph.output[0].name
     ishape = list(m.get_tensor_shape(iname))
 

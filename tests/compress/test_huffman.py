@@ -1,18 +1,12 @@
-"""Huffman coding of binary kernels: optimal lengths, lossless round trip, measured ratio."""
+"""Huffman coding of binary kernels: optimal lengths, serialised codebooks, lossless round trips."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcnn_hw.compress.huffman import (
-    canonical_codes,
-    code_lengths,
-    compress_layer,
-    decode,
-    encode,
-    weight_symbols,
-)
+from pcnn_hw.compress import huffman
+from pcnn_hw.compress.huffman import canonical_codes, code_lengths, decode, encode
 
 
 def test_known_code_lengths():
@@ -27,35 +21,33 @@ def test_canonical_codes_are_prefix_free():
     assert not any(a != b and b.startswith(a) for a in words for b in words)
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**31 - 1))
-def test_round_trip_conv(o, i, seed):
-    signs = np.where(np.random.default_rng(seed).random((o, i, 3, 3)) < 0.3, -1, 1)
-    summary, bits, codes = compress_layer("c", signs, conv=True)
-    symbols, width = weight_symbols(signs, conv=True)
-    assert width == 9 and summary.weights == signs.size
-    assert np.array_equal(decode(bits, codes, symbols.size), symbols)
-    # recover the ±1 tensor from the symbols
-    back = ((symbols[:, None] >> np.arange(8, -1, -1)) & 1).reshape(signs.shape) * 2 - 1
-    assert np.array_equal(back, signs)
-
-
-def test_skewed_kernels_compress_and_uniform_do_not():
-    rng = np.random.default_rng(0)
-    skewed = np.ones((64, 64, 3, 3), dtype=np.int8)
-    skewed[rng.random((64, 64)) < 0.1] = -1  # 90 % of slices are the all-(+1) pattern
-    uniform = np.where(rng.random((64, 64, 3, 3)) < 0.5, -1, 1)
-    assert compress_layer("s", skewed, True)[0].ratio > 3
-    assert compress_layer("u", uniform, True)[0].ratio < 1.05
-
-
-def test_fc_symbols_pad_last_group():
-    symbols, width = weight_symbols(np.ones((2, 10)), conv=False)
-    assert width == 8 and symbols.tolist() == [255, 192, 255, 192]
-
-
 def test_decode_rejects_truncated_stream():
     codes = canonical_codes(code_lengths({0: 3, 1: 1, 2: 1}))
     bits = encode(np.array([0, 1, 2]), codes)
     with pytest.raises(ValueError, match="ended"):
         decode(bits[:-1], codes, 3)
+
+
+def test_entropy_of_uniform_and_constant():
+    assert huffman.entropy_bits(np.arange(16)) == pytest.approx(16 * 4)
+    assert huffman.entropy_bits(np.zeros(10, dtype=int)) == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 300), st.integers(0, 2**31 - 1))
+def test_codebook_round_trip_and_counted_size(width, n_symbols, seed):
+    """Both codebook encodings decode to the same lengths and occupy exactly the counted bits."""
+    rng = np.random.default_rng(seed)
+    syms = rng.integers(0, 1 << width, size=n_symbols) & rng.integers(0, 1 << width, size=n_symbols)
+    lengths = code_lengths(dict(zip(*np.unique(syms, return_counts=True), strict=True)))
+    lengths = {int(s): n for s, n in lengths.items()}
+    book = huffman.write_codebook(lengths, width)
+    assert len(book) == huffman.codebook_bits(lengths, width)
+    back, pos = huffman.read_codebook(book + "1011", 0, width)
+    assert back == lengths and pos == len(book)
+
+
+def test_dense_codebook_chosen_when_many_symbols():
+    lengths = code_lengths({s: 1 + s % 3 for s in range(16)})
+    book = huffman.write_codebook(lengths, 4)
+    assert book[0] == "1" and len(book) == 6 + 16 * max(lengths.values()).bit_length()
