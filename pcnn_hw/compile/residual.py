@@ -254,3 +254,36 @@ def convert_to_hw_passes() -> list[Transformation]:
 
     return [InferElementwiseBinaryOperation(lambda model, node: is_join_add(model, node)),
             InferDuplicateStreamsLayer()]
+
+
+DAG_OPS = ("DuplicateStreams", "ElementwiseAdd")
+
+
+def first_dag_node(model: Any) -> Any | None:
+    """The first fork or join node (DuplicateStreams / ElementwiseAdd, any variant), or None for a chain."""
+    for node in model.graph.node:
+        if node.op_type.removesuffix("_hls").removesuffix("_rtl") in DAG_OPS:
+            return node
+    return None
+
+
+def check_chain_backend(model: Any, backend: str) -> None:
+    """Raise UnsupportedOpError naming the first fork/join node if `backend` (chains only) gets a DAG."""
+    from pcnn_hw.errors import UnsupportedOpError
+
+    node = first_dag_node(model)
+    if node is not None:
+        raise UnsupportedOpError(
+            f"node {node.name!r} ({node.op_type}): the {backend} backend is not supported for residual "
+            "graphs yet (forks and joins); build without it, verify with the simulator levels")
+
+
+def chain_only(step: Any, backend: str) -> Any:
+    """`step` (a compile Step of a chain-only backend) preceded by check_chain_backend on its input."""
+    from dataclasses import replace
+
+    def run(model: Any, ctx: Any) -> Any:
+        check_chain_backend(model, backend)
+        return step.fn(model, ctx)
+
+    return replace(step, fn=run)
