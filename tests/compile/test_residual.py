@@ -20,6 +20,10 @@ from pcnn_hw.export import export_model
 from pcnn_hw.models import build_model
 from pcnn_hw.quant import QuantConfig
 
+# The build's streamline step (FINN+'s StreamlinePlus, four passes over the residual graph) takes ~3 min
+# on a loaded 2-core machine: slow for now (making it fast is listed in the phase-1 report).
+pytestmark = pytest.mark.slow
+
 IN_SHAPE = (1, 12, 12)
 
 
