@@ -10,12 +10,13 @@ from pcnn_hw.errors import QuantizationError, UnsupportedOpError
 SUPPORTED_QONNX_OPS = (
     "Add", "BatchNormalization", "BinaryQuant", "BipolarQuant", "Cast", "Concat", "Constant", "Conv",
     "Div", "Flatten", "Gather", "Gemm", "Identity", "MatMul", "MaxPool", "Mul", "Pad", "Quant",
-    "Reshape", "Shape", "Sign", "Squeeze", "Sub", "Transpose", "Unsqueeze",
+    "GlobalAveragePool", "Reshape", "Shape", "Sign", "Squeeze", "Sub", "Transpose", "Unsqueeze",
 )
 
 # HW layers the pipeline produces and the later stages (simulator, RTL, HLS) handle.
 SUPPORTED_HW_OPS = (
     "ConvolutionInputGenerator", "LabelSelect", "MVAU", "Pool", "StreamingMaxPool", "Thresholding",
+    "DuplicateStreams", "ElementwiseAdd", "FMPadding", "GlobalAccPool",
 )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pcnn_hw.compile import checks, transforms
+from pcnn_hw.compile import checks, residual, transforms
 from pcnn_hw.compile.context import BuildContext
 
 Model = Any  # qonnx.core.modelwrapper.ModelWrapper (imported lazily)
@@ -101,8 +101,11 @@ def step_streamline(model: Model, ctx: BuildContext) -> Model:
     from qonnx.transformation.infer_data_layouts import InferDataLayouts
     from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
 
-    model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold())
-    model = model.transform(Streamline())
+    if residual.has_residual_joins(model):  # forks and joins: residual.py's pass list
+        model = residual.streamline(model)
+    else:
+        model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold())
+        model = model.transform(Streamline())
     if model.get_nodes_by_op_type("Conv"):
         model = model.transform(LowerConvsToMatMul())
         model = model.transform(MakeMaxPoolNHWC())
@@ -146,6 +149,7 @@ def step_convert_to_hw(model: Model, ctx: BuildContext) -> Model:
         pool.InferPool(),
         conv_inp_gen.InferConvInpGen(),
         RemoveCNVtoFCFlatten(),
+        *residual.convert_to_hw_passes(),
     ):
         model = model.transform(tr)
     model = model.transform(absorb.AbsorbConsecutiveTransposes())

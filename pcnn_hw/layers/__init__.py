@@ -14,8 +14,23 @@ import numpy as np
 from onnx import NodeProto
 
 from pcnn_hw.errors import UnsupportedOpError
-from pcnn_hw.layers import labelselect, mvau, passthrough, pool, swg, thresholding
+from pcnn_hw.layers import (
+    addstreams,
+    duplicate,
+    fmpadding,
+    globalpool,
+    labelselect,
+    mvau,
+    passthrough,
+    pool,
+    swg,
+    thresholding,
+)
+from pcnn_hw.layers.addstreams import AddStreams
 from pcnn_hw.layers.base import HwLayer, base_op_type
+from pcnn_hw.layers.duplicate import DuplicateStreams
+from pcnn_hw.layers.fmpadding import FMPadding
+from pcnn_hw.layers.globalpool import GlobalAccPool
 from pcnn_hw.layers.labelselect import LabelSelect
 from pcnn_hw.layers.mvau import MVAU
 from pcnn_hw.layers.passthrough import PassThrough
@@ -31,6 +46,10 @@ for _mod, _cls in (
     (pool, MaxPool),
     (labelselect, LabelSelect),
     (passthrough, PassThrough),
+    (fmpadding, FMPadding),
+    (duplicate, DuplicateStreams),
+    (addstreams, AddStreams),
+    (globalpool, GlobalAccPool),
 ):
     for _op in _mod.OP_TYPES:
         LAYER_CLASSES[_op] = _cls
@@ -53,6 +72,10 @@ def layer_from_node(
 
 
 __all__ = [
+    "AddStreams",
+    "DuplicateStreams",
+    "FMPadding",
+    "GlobalAccPool",
     "HwLayer",
     "LAYER_CLASSES",
     "LabelSelect",

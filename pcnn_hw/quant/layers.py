@@ -67,8 +67,8 @@ def frozen_projections(model: nn.Module) -> Iterator[None]:
 class PCNNQuantConv2d(_ProjectionMixin, QuantConv2d):
     """QuantConv2d whose J·O output channels are the J projections of O binary kernels."""
 
-    def __init__(self, in_channels: int, kernels: int, kernel_size: int, cfg: QuantConfig):
-        super().__init__(in_channels, kernels, kernel_size, bias=False,
+    def __init__(self, in_channels: int, kernels: int, kernel_size: int, cfg: QuantConfig, stride: int = 1):
+        super().__init__(in_channels, kernels, kernel_size, stride=stride, bias=False,
                          weight_quant=PCNNWeightQuant, weight_per_channel_scale=cfg.per_channel_scale)
         self._init_projection(cfg.projections)
         self.out_channels = cfg.out_channels(kernels)
@@ -84,11 +84,12 @@ class PCNNQuantLinear(_ProjectionMixin, QuantLinear):
         self.out_features = cfg.out_channels(kernels)
 
 
-def binary_conv2d(in_channels: int, kernels: int, kernel_size: int, cfg: QuantConfig) -> nn.Module:
-    """A binary-weight 3×3-style conv (no bias, no padding) for `cfg`; emits cfg.out_channels(kernels)."""
+def binary_conv2d(in_channels: int, kernels: int, kernel_size: int, cfg: QuantConfig,
+                  stride: int = 1) -> nn.Module:
+    """A binary-weight conv (no bias, no padding: pad explicitly); emits cfg.out_channels(kernels)."""
     if cfg.kind == "pcnn":
-        return PCNNQuantConv2d(in_channels, kernels, kernel_size, cfg)
-    return QuantConv2d(in_channels, kernels, kernel_size, bias=False,
+        return PCNNQuantConv2d(in_channels, kernels, kernel_size, cfg, stride=stride)
+    return QuantConv2d(in_channels, kernels, kernel_size, stride=stride, bias=False,
                        weight_quant=SignWeightQuant, weight_per_channel_scale=cfg.per_channel_scale)
 
 

@@ -116,7 +116,12 @@ def run(args: argparse.Namespace) -> int:
             backend=getattr(args, "sim_backend", "auto"),
         ),
     ]
-    if not getattr(args, "no_csim", False):  # HLS C-sim level (pcnn_hw/hls): g++ + hls4ml's ap_types
+    from pcnn_hw.compile.residual import first_dag_node
+
+    dag = first_dag_node(folded)  # the C-sim, RTL and board levels run chains only (so far)
+    if dag is not None:
+        print(f"C-sim, RTL and board levels: not supported for residual graphs yet (node {dag.name})")
+    if dag is None and not getattr(args, "no_csim", False):  # HLS C-sim level: g++ + hls4ml's ap_types
         from pcnn_hw.errors import ToolMissingError
         from pcnn_hw.hls.csim import csim_level
 
@@ -124,14 +129,16 @@ def run(args: argparse.Namespace) -> int:
             levels.append(csim_level(args.build))
         except ToolMissingError as exc:
             print(f"C-sim level skipped: {exc}")
-    if (args.build / "rtl" / "design.json").is_file():  # RTL level (pcnn_hw/rtl), when built with --rtl
+    # RTL level (pcnn_hw/rtl), when built with --rtl
+    if dag is None and (args.build / "rtl" / "design.json").is_file():
         from pcnn_hw.rtl.flow import rtl_level, rtl_summary
 
         levels.append(rtl_level(args.build))
         print(rtl_summary(args.build) or "RTL (Verilator): no cycle report")
     from pcnn_hw.board.level import board_level
 
-    levels.append(board_level(args.build, getattr(args, "bitfile", None)))
+    if dag is None:
+        levels.append(board_level(args.build, getattr(args, "bitfile", None)))
     print(
         f"model {args.model}, folded graph {folded_path}, weight images {wdir or 'from the graph'}, "
         f"{len(x)} {args.data} test images"

@@ -60,6 +60,11 @@ def tensor_datatypes(model: onnx.ModelProto) -> dict[str, str]:
     return out
 
 
+def _is_join(layer: HwLayer) -> bool:
+    """Layers whose node inputs after the first are streams (not weights): the adder of a join."""
+    return layer.op_type.startswith("ElementwiseAdd")
+
+
 def to_plain(x: np.ndarray | PackedBits) -> np.ndarray:
     """A simulator value as a plain numpy array (packed bits unpacked to {0,1})."""
     if isinstance(x, PackedBits):
@@ -69,13 +74,37 @@ def to_plain(x: np.ndarray | PackedBits) -> np.ndarray:
 
 @dataclass
 class Step:
-    """One executed graph node: the layer (or host op), its input and output tensor names."""
+    """One executed graph node: the layer (or host op), its input and output tensor names.
+
+    A join (AddStreams) has further inputs in `more_inputs` (run gets them as extra arguments); a fork
+    (DuplicateStreams) further outputs in `more_outputs` (run then returns one value per output).
+    """
 
     node: NodeProto
     layer: HwLayer | None
     inp: str
     out: str
-    run: Callable[[Any], Any]
+    run: Callable[..., Any]
+    more_inputs: tuple[str, ...] = ()
+    more_outputs: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """All input tensor names."""
+        return (self.inp, *self.more_inputs)
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """All output tensor names."""
+        return (self.out, *self.more_outputs)
+
+    def run_on(self, vals: dict[str, Any]) -> None:
+        """Run on the tensors in `vals` and store the outputs there."""
+        res = self.run(*(vals[i] for i in self.inputs))
+        if self.more_outputs:
+            vals.update(zip(self.outputs, res, strict=True))
+        else:
+            vals[self.out] = res
 
 
 class Simulator:
@@ -118,7 +147,10 @@ class Simulator:
         self.backend = self._select_backend(backend)
         # a plain chain (each step consumes the previous output) runs without the tensor dictionary
         names = [self.input_name] + [s.out for s in self.steps]
-        self._chain = bool(self.steps) and all(s.inp == names[i] for i, s in enumerate(self.steps))
+        self._chain = bool(self.steps) and all(
+            s.inp == names[i] and not s.more_inputs and not s.more_outputs for i, s in enumerate(self.steps))
+        # tensor name -> index of the last step reading it (freed after that step)
+        self._last_use = {name: i for i, s in enumerate(self.steps) for name in s.inputs}
         self._runs = fuse_steps(self.steps) if self.backend == "native" else [s.run for s in self.steps]
         self._in_tail = tuple(self.input_shape[1:])
         self._out_tail = tuple(self.output_shape[1:])
@@ -182,7 +214,9 @@ class Simulator:
                 f"node {node.name!r}: op {op!r} is not supported by the bit-exact simulator; supported: "
                 f"{', '.join(SUPPORTED_OPS)} (and their _hls/_rtl variants), host ops {', '.join(HOST_OPS)}"
             ) from None
-        return [Step(node, layer, node.input[0], node.output[0], layer.execute)]
+        return [Step(node, layer, node.input[0], node.output[0], layer.execute,
+                     tuple(node.input[1:]) if len(node.input) > 1 and _is_join(layer) else (),
+                     tuple(node.output[1:]))]
 
     @staticmethod
     def _host_op(node: NodeProto, get_init: Callable[[str], np.ndarray | None]) -> Callable[[Any], Any]:
@@ -261,12 +295,13 @@ class Simulator:
         vals: dict[str, Any] = {self.input_name: self.prepare_input(x)}
         captured: dict[str, np.ndarray] = {}
         with self._blas_limit():
-            for s in self.steps:
-                vals[s.out] = s.run(vals[s.inp])
-                if s.inp in capture:
-                    captured[s.inp] = to_plain(vals[s.inp])
-                if not keep:
-                    vals.pop(s.inp, None)
+            for i, s in enumerate(self.steps):
+                s.run_on(vals)
+                for name in s.inputs:
+                    if name in capture:
+                        captured[name] = to_plain(vals[name])
+                    if not keep and self._last_use.get(name) == i:
+                        vals.pop(name, None)
         n = np.asarray(x).shape[0]
         out = to_plain(vals[self.steps[-1].out] if self.steps else vals[self.input_name])
         out = out.reshape([n] + [d for d in self.output_shape[1:]]) if self.output_shape else out

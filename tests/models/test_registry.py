@@ -9,7 +9,7 @@ from pcnn_hw.quant import PCNNQuantConv2d, PCNNQuantLinear, QuantConfig
 
 
 def test_registry_names():
-    assert set(MODEL_NAMES) == {"tfc", "sfc", "lfc", "cnv", "mini-cnv"}
+    assert set(MODEL_NAMES) == {"tfc", "sfc", "lfc", "cnv", "mini-cnv", "resnet-mini", "resnet18", "wrn22"}
 
 
 @pytest.mark.parametrize("name,shape", [("tfc", (1, 28, 28)), ("sfc", (1, 28, 28)), ("mini-cnv", (1, 28, 28)),

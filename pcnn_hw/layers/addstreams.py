@@ -1,0 +1,69 @@
+"""Stream join by addition (FINN+ `ElementwiseAdd`, `_hls`; FINN's AddStreams): the single definition.
+
+y = lhs + rhs elementwise, both dynamic streams of the same shape (N, ..., C), exact integer sum; the
+output type out_dtype (after MinimizeAccumulatorWidth) holds every sum of the two input ranges, so no
+wrap-around can occur: out ⊇ [lhs.min + rhs.min, lhs.max + rhs.max] is checked when the layer is built.
+In the residual nets this is the residual stream u' = u + b (models/resnet.py).
+Folding: C % PE == 0. Stream: PE elements per beat on both inputs and the output.
+Cycles per frame (FINN's get_exp_cycles) = prod(out_shape[:-1]) · C / PE.
+Constant operands (lhs_style/rhs_style "const") are not supported here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from onnx import NodeProto
+
+from pcnn_hw.errors import UnsupportedOpError
+from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
+from pcnn_hw.sim.packing import PackedBits
+
+OP_TYPES = ("ElementwiseAdd", "ElementwiseAdd_hls")
+
+
+def _plain(x: np.ndarray | PackedBits) -> np.ndarray:
+    return x.to_bits().astype(np.int64) if isinstance(x, PackedBits) else np.asarray(x, dtype=np.int64)
+
+
+@dataclass
+class AddStreams(HwLayer):
+    """One ElementwiseAdd node with two stream inputs."""
+
+    @classmethod
+    def from_node(cls, node: NodeProto, get_init: Any, memory: dict | None = None) -> AddStreams:
+        """Build from a graph node; constant operands or a too-narrow output type → typed errors."""
+        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
+        styles = (layer.attrs.get("lhs_style", "input"), layer.attrs.get("rhs_style", "input"))
+        if styles != ("input", "input") or list(layer.attrs["lhs_shape"]) != list(layer.attrs["rhs_shape"]):
+            raise UnsupportedOpError(
+                f"node {node.name!r}: ElementwiseAdd with a constant or broadcast operand is not supported "
+                f"(styles {styles}); only the join of two equal streams")
+        layer.check_folding()
+        (llo, lhi), (rlo, rhi) = (datatype_range(layer.attrs[k]) for k in ("lhs_dtype", "rhs_dtype"))
+        olo, ohi = datatype_range(layer.attrs["out_dtype"])
+        if llo + rlo < olo or lhi + rhi > ohi:
+            raise UnsupportedOpError(
+                f"node {node.name!r}: out_dtype {layer.attrs['out_dtype']} cannot hold every sum of "
+                f"{layer.attrs['lhs_dtype']} + {layer.attrs['rhs_dtype']}")
+        return layer
+
+    @property
+    def channels(self) -> int:
+        """Elements of the last axis."""
+        return int(list(self.attrs["out_shape"])[-1])
+
+    def check_folding(self) -> None:
+        """C % PE == 0."""
+        check_divisible(self.name, "channels", self.channels, "PE", self.pe)
+
+    def execute(self, lhs: np.ndarray | PackedBits, rhs: np.ndarray | PackedBits) -> np.ndarray:
+        """Exact int64 sum (packed bits are unpacked to {0, 1} first)."""
+        return _plain(lhs) + _plain(rhs)
+
+    def exp_cycles(self) -> int:
+        """prod(out_shape[:-1]) · C / PE."""
+        shape = [int(v) for v in self.attrs["out_shape"]]
+        return int(np.prod(shape[:-1])) * self.channels // self.pe

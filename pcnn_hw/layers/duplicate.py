@@ -1,0 +1,51 @@
+"""Stream fork (FINN `DuplicateStreams`, `_hls`): the single definition.
+
+y_k = x for k = 1 … NumOutputStreams (every output an identical copy of the stream).
+Folding: NumChannels % PE == 0. Stream: PE elements of inputDataType per beat on the input and on every
+output. Cycles per frame (FINN's get_exp_cycles) = prod(numInputVectors) · NumChannels / PE.
+A fork stalls when any output is full: the FIFO depths of the branches decide whether a fork/join
+deadlocks (sized by simulation in a later phase).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from onnx import NodeProto
+
+from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
+from pcnn_hw.sim.packing import PackedBits
+
+OP_TYPES = ("DuplicateStreams", "DuplicateStreams_hls")
+
+
+@dataclass
+class DuplicateStreams(HwLayer):
+    """One DuplicateStreams node."""
+
+    @classmethod
+    def from_node(cls, node: NodeProto, get_init: Any, memory: dict | None = None) -> DuplicateStreams:
+        """Build from a graph node."""
+        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
+        layer.check_folding()
+        return layer
+
+    @property
+    def outputs(self) -> int:
+        """NumOutputStreams."""
+        return int(self.attrs["NumOutputStreams"])
+
+    def check_folding(self) -> None:
+        """NumChannels % PE == 0."""
+        check_divisible(self.name, "NumChannels", int(self.attrs["NumChannels"]), "PE", self.pe)
+
+    def execute(self, x: np.ndarray | PackedBits) -> tuple[np.ndarray | PackedBits, ...]:
+        """NumOutputStreams references to x (layers never write into their inputs)."""
+        return (x,) * self.outputs
+
+    def exp_cycles(self) -> int:
+        """prod(numInputVectors) · NumChannels / PE."""
+        vecs = [int(v) for v in self.attrs.get("numInputVectors", [1])]
+        return int(np.prod(vecs)) * int(self.attrs["NumChannels"]) // self.pe
