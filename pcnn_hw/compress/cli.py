@@ -13,6 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("huffman", help="Huffman-code the binary kernels of a QONNX model")
     p.add_argument("model", type=Path, help="QONNX model (model.onnx)")
     p.add_argument("-o", "--out", type=Path, default=None, help="write the per-layer report as JSON")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file not written by huffman")
     p.set_defaults(func=run)
 
 
@@ -21,7 +22,11 @@ def run(args: argparse.Namespace) -> int:
     from pcnn_hw.compress.huffman import compress_layer, decode, weight_symbols
     from pcnn_hw.compress.onnx_weights import binary_weights
     from pcnn_hw.errors import ModelFileError
+    from pcnn_hw.outputs import check_file_output, is_ours_json
 
+    if args.out is not None:
+        check_file_output(args.out, inputs=[args.model], force=getattr(args, "force", False),
+                          is_ours=lambda p: is_ours_json(p, ("layers", "ratio")), what="JSON report")
     layers = binary_weights(args.model)
     if not layers:
         raise ModelFileError(f"{args.model}: no BipolarQuant weights found")
