@@ -117,6 +117,9 @@ def load_model(path: str | Path, check: bool = True) -> Any:
         raise ModelFileError(f"{path}: no such ONNX file")
     try:
         proto = onnx.load(str(path))
+    except onnx.checker.ValidationError as exc:  # e.g. its external .onnx.data file is missing
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
+        raise ModelFileError(f"{path}: its external tensor data cannot be read: {first}") from exc
     except (DecodeError, ValueError, OSError, RuntimeError) as exc:
         raise ModelFileError(f"{path}: not a valid ONNX file (corrupt or truncated: {exc})") from exc
     g = proto.graph

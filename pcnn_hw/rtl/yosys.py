@@ -2,7 +2,7 @@
 
 Each layer, FIFO and width converter is synthesized on its own (a one-instance wrapper with the
 instance's parameters, memory init files read from the rtl directory) and its ``stat`` parsed into
-LUT / FF / RAMB18 / RAMB36 / DSP counts. Results are cached under ``build/.cache/yosys/<hash>.json``
+LUT / FF / RAMB18 / RAMB36 / DSP counts. Results are cached in ``$XDG_CACHE_HOME/pcnn-hw/yosys/<hash>.json``
 keyed by the module source, parameters, memory files and script, so re-synthesizing an unchanged layer
 is instant. The top's numbers are the sum over its instances (synthesizing the flattened top as one
 run gives nearly the same counts but takes much longer under WebAssembly Yosys).

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from pcnn_hw.compile.build import BuildResult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _build_then_signal(argv: list[str], sig: int, when: str, timeout_s: float = 300.0):
     """Run `pcnn-hw ARGV` in a subprocess; send ``sig`` once a stdout line contains ``when``."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen([sys.executable, "-m", "pcnn_hw.cli", *argv], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     t0, seen = time.monotonic(), []
@@ -65,3 +67,31 @@ def test_sigint_fresh_build_leaves_nothing(mlp_onnx: Path, tmp_path: Path) -> No
     assert rc == 130, (stdout, err)
     assert err.strip().splitlines() == ["pcnn-hw build: interrupted by SIGINT"]
     assert list(tmp_path.iterdir()) == []
+
+
+def _processes_under(path: Path) -> list[str]:
+    """Command lines of live processes whose working directory is inside ``path``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if Path(os.readlink(entry / "cwd")).is_relative_to(path):
+                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_sigterm_during_rtl_stops_tools(mlp_onnx: Path, tmp_path: Path) -> None:
+    """SIGTERM while Verilator runs (`build --rtl`): exit 143, its processes stopped, nothing left."""
+    out = tmp_path / "builds" / "rtl"
+    os.environ.setdefault("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    rc, stdout, err = _build_then_signal(["build", str(mlp_onnx), "--rtl", "-o", str(out)],
+                                         signal.SIGTERM, "FIFO depths", timeout_s=900)
+    assert rc == 143, (stdout, err)
+    assert err.strip().splitlines() == ["pcnn-hw build: interrupted by SIGTERM"]
+    time.sleep(1.0)
+    assert _processes_under(tmp_path) == []
+    assert list((tmp_path / "builds").iterdir()) == []
