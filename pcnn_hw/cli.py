@@ -11,7 +11,8 @@ import argparse
 import importlib
 import sys
 
-from pcnn_hw.errors import PcnnHwError
+from pcnn_hw.errors import Interrupted, PcnnHwError
+from pcnn_hw.signals import interrupts_raise, signal_name
 
 # Modules with a `register(subparsers)` function, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -47,14 +48,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run one subcommand; user errors print one line and return exit code 1."""
+    """Entry point: run one subcommand; user errors print one line and return exit code 1;
+    SIGINT/SIGTERM print one line and return 130/143 after the command's cleanup ran."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with interrupts_raise():
+            return int(args.func(args) or 0)
     except PcnnHwError as exc:
         print(f"pcnn-hw {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except Interrupted as exc:
+        print(f"pcnn-hw {args.command}: interrupted by {signal_name(exc.signum)}", file=sys.stderr)
+        return 128 + exc.signum
+    except KeyboardInterrupt:
+        print(f"pcnn-hw {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

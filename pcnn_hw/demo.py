@@ -22,7 +22,7 @@ def demo_commands(out: Path, model: str, epochs: int, board: str, limit: int) ->
     return [
         ["train", "--model", model, "--quant", "pcnn", "--epochs", str(epochs), "-o", str(run)],
         ["export", str(run), "-o", str(onnx)],
-        ["build", str(onnx), "--board", board, "--folding", "auto", "--rtl", "-o", str(build)],
+        ["build", str(onnx), "--board", board, "--folding", "auto", "--rtl", "--force", "-o", str(build)],
         ["verify", str(onnx), str(build), "--limit", str(limit)],
         ["deploy", str(build), "-o", str(out / f"{model}-{board}.zip")],
         ["huffman", str(onnx), "-o", str(out / "huffman.json")],

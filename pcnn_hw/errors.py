@@ -73,3 +73,26 @@ class BoardError(PcnnHwError):
 
 class BuildDirError(PcnnHwError):
     """A directory that is not a `pcnn-hw build` output (names the directory and what is missing)."""
+
+
+class OutputPathError(ConfigError):
+    """An output path the tool may not write: a foreign file or directory, an input, a file where a
+    directory belongs (names the path and what to do instead)."""
+
+
+class ModelMismatchError(PcnnHwError):
+    """A build directory made from a different model than the one given (names both, with hashes)."""
+
+
+class BuildArtifactError(PcnnHwError):
+    """A build directory artefact (folded.onnx, weights/, index.json, build.json) is missing or broken."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived; the CLI exits with 128 + ``signum`` after the cleanup ran.
+
+    A KeyboardInterrupt (not an Exception) so that ``except Exception`` blocks do not swallow it."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"interrupted by signal {signum}")
+        self.signum = signum

@@ -113,6 +113,14 @@ def write_zip(files: dict[str, bytes], out: str | Path, prefix: str) -> Path:
     return out
 
 
+def _is_our_zip(path: Path) -> bool:
+    """A zip written by `deploy`: every entry under one NAME/ folder that holds accelerator.json."""
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+    prefixes = {n.split("/", 1)[0] for n in names}
+    return len(prefixes) == 1 and f"{prefixes.pop()}/{SPEC_FILE}" in names
+
+
 def deploy(
     build_dir: str | Path,
     out: str | Path,
@@ -121,10 +129,15 @@ def deploy(
     count: int = 100,
     data_root: str | Path | None = None,
 ) -> Path:
-    """Build the deployment zip of `build_dir` at `out`; returns its path."""
+    """Build the deployment zip of `build_dir` at `out`; returns its path.
+
+    `out` may not be a directory, inside `build_dir`'s inputs, or an existing file that is not a
+    deployment zip of ours (OutputPathError)."""
     from pcnn_hw.board.buildinfo import folded_graph_path
+    from pcnn_hw.outputs import check_file_output
 
     build_dir = Path(build_dir)
+    check_file_output(out, inputs=[build_dir], is_ours=_is_our_zip, what="deployment zip", force_option=None)
     folded_graph_path(build_dir)  # clear error if not a build directory
     name = build_dir.resolve().name
     return write_zip(package_files(build_dir, bitstreams_dir, data, count, data_root), out, name)

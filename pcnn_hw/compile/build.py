@@ -10,13 +10,17 @@ Build directory layout (``out_dir``)::
     build.json             the build's arguments and the steps run
     finn/                  FINN's scratch space (FINN_BUILD_DIR); emptied at the end of a build
 
-A fresh build is written to a temporary directory beside ``out_dir`` and renamed on success; a
-resumed build (``from_step``) works on a copy of ``out_dir`` that replaces it on success. On failure
-nothing is left behind and ``out_dir`` is unchanged.
+A build is written to a temporary directory ``.NAME.partial-*`` beside ``out_dir`` and moved into
+place on success; a resumed build (``from_step``) works on a copy of the entries of ``out_dir`` that
+the build made. On failure or interruption nothing is left behind and ``out_dir`` is unchanged.
+``out_dir`` must be new, empty, or a build directory of ours (``build.json`` with its marker), and
+replacing one needs ``force`` (pcnn_hw/outputs.py); only the entries the build made are replaced.
+``build.json`` records the input model's SHA-256: resuming with another model is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -30,7 +34,16 @@ from pcnn_hw.compile import finn_compat
 from pcnn_hw.compile.boards import get_board
 from pcnn_hw.compile.context import BuildContext, FoldingSpec
 from pcnn_hw.compile.steps import DEFAULT_STEPS, Step, step_names
-from pcnn_hw.errors import ConfigError, ModelFileError, UnknownNameError
+from pcnn_hw.errors import ConfigError, ModelFileError, ModelMismatchError, UnknownNameError
+from pcnn_hw.outputs import (
+    MANIFEST_MARKER,
+    MANIFEST_VERSION,
+    OUTPUTS_KEY,
+    check_build_dir,
+    copy_owned,
+    read_manifest,
+    replace_build_dir,
+)
 
 STATE_FILE = "build.json"
 
@@ -104,6 +117,9 @@ def load_model(path: str | Path, check: bool = True) -> Any:
         raise ModelFileError(f"{path}: no such ONNX file")
     try:
         proto = onnx.load(str(path))
+    except onnx.checker.ValidationError as exc:  # e.g. its external .onnx.data file is missing
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
+        raise ModelFileError(f"{path}: its external tensor data cannot be read: {first}") from exc
     except (DecodeError, ValueError, OSError, RuntimeError) as exc:
         raise ModelFileError(f"{path}: not a valid ONNX file (corrupt or truncated: {exc})") from exc
     g = proto.graph
@@ -118,23 +134,47 @@ def load_model(path: str | Path, check: bool = True) -> Any:
     return ModelWrapper(proto)
 
 
+def model_hash(path: str | Path) -> str:
+    """SHA-256 of an ONNX file (and of its external ``.onnx.data`` file, when there is one)."""
+    path = Path(path)
+    h = hashlib.sha256()
+    for part in (path, path.with_name(path.name + ".data")):
+        if part.is_file():
+            with part.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+    return h.hexdigest()
+
+
+def check_same_model(onnx_path: str | Path, build_dir: Path, state: dict | None) -> None:
+    """ModelMismatchError when ``build_dir`` (manifest ``state``) was made from another model file."""
+    recorded = (state or {}).get("input_sha256")
+    if not recorded:
+        return  # built before the hash was recorded: nothing to compare
+    actual = model_hash(onnx_path)
+    if actual != recorded:
+        raise ModelMismatchError(
+            f"build {build_dir} was made from model {state.get('input')} (sha256 {recorded[:16]}…), not "
+            f"from {onnx_path} (sha256 {actual[:16]}…); rebuild from the first step (without --from-step)"
+        )
+
+
 def _prepare_dir(out_dir: Path, resume: bool) -> Path:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     if resume:
-        shutil.copytree(out_dir, work, dirs_exist_ok=True)
+        copy_owned(out_dir, work)
     return work
 
 
 def _finish_dir(work: Path, out_dir: Path) -> None:
     shutil.rmtree(work / "finn", ignore_errors=True)  # FINN's scratch space
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{work.name.rsplit('-', 1)[-1]}")
-        out_dir.rename(old)
-        work.rename(out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        work.rename(out_dir)
+    (work / "finn").mkdir()
+    state_path = work / STATE_FILE
+    state = json.loads(state_path.read_text())
+    state[OUTPUTS_KEY] = sorted(p.name for p in work.iterdir())
+    state_path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+    replace_build_dir(work, out_dir)
 
 
 def build(
@@ -149,12 +189,14 @@ def build(
     lut_fraction: float = 0.85,
     steps: tuple[Step, ...] | list[Step] = DEFAULT_STEPS,
     stream: TextIO | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Compile ``onnx_path`` (QONNX) for ``board`` into the build directory ``out_dir``.
 
     ``folding``: "auto" (max FPS within ``lut_fraction`` of the LUTs and all BRAM), "max", or a FINN
     folding-config JSON; ``target_fps`` uses FINN's SetFolding instead. ``from_step`` resumes an
-    existing build directory from that step (reusing the graph saved by the step before).
+    existing build directory from that step (reusing the graph saved by the step before); ``force``
+    replaces an existing build directory of ours (a foreign or non-empty directory is always refused).
     """
     stream = stream or sys.stdout
     out_dir = Path(out_dir).resolve()
@@ -163,6 +205,9 @@ def build(
         raise ConfigError(f"--clock-mhz must be > 0, got {clock_mhz}")
     spec = folding_spec(folding, target_fps, lut_fraction)
     names = step_names(steps)
+    if not Path(onnx_path).is_file():
+        raise ModelFileError(f"{onnx_path}: no such ONNX file")
+    check_build_dir(out_dir, inputs=[onnx_path, spec.path], force=force, resume=from_step is not None)
     start = 0
     if from_step is not None:
         if from_step not in names:
@@ -174,8 +219,10 @@ def build(
                 raise ConfigError(
                     f"--from-step {from_step}: {prev} not found (build the earlier steps first)"
                 )
+            check_same_model(onnx_path, out_dir, read_manifest(out_dir))
     model = load_model(onnx_path) if start == 0 else None
-    resume = from_step is not None and out_dir.exists()
+    digest = model_hash(onnx_path)
+    resume = start > 0
     work = _prepare_dir(out_dir, resume)
     ctx = BuildContext(bd, clock_mhz or bd.clock_mhz, spec, work, stream=stream)
     try:
@@ -199,10 +246,10 @@ def build(
             model.save(str(step_path(work, step.name, steps)))
             run.append(step.name)
             ctx.log(f"        done in {time.perf_counter() - t0:.1f} s, {len(model.graph.node)} nodes")
-            _write_state(state_path, onnx_path, bd.name, ctx, names[: i + 1])
+            _write_state(state_path, onnx_path, digest, bd.name, ctx, names[: i + 1])
         shutil.copyfile(step_path(work, names[-1], steps), work / "folded.onnx")
         _finish_dir(work, out_dir)
-        finn_compat.prepare_finn(out_dir / "finn")  # keep FINN's scratch dir valid after the rename
+        finn_compat.prepare_finn(out_dir / "finn")  # keep FINN's scratch dir valid after the move
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -218,10 +265,14 @@ def build(
     return BuildResult(out_dir, out_dir / "folded.onnx", rep, list(ctx.warnings), run, names)
 
 
-def _write_state(path: Path, onnx_path: str | Path, board: str, ctx: BuildContext, done: list[str]) -> None:
+def _write_state(
+    path: Path, onnx_path: str | Path, digest: str, board: str, ctx: BuildContext, done: list[str]
+) -> None:
     spec = ctx.folding
     state = {
+        MANIFEST_MARKER: MANIFEST_VERSION,
         "input": str(onnx_path),
+        "input_sha256": digest,
         "board": board,
         "clock_mhz": ctx.clock_mhz,
         "folding": {

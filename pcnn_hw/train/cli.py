@@ -97,9 +97,23 @@ def resolve_options(args: argparse.Namespace) -> dict:
     return opts
 
 
+def _is_our_run(out: Path) -> bool:
+    """A run directory of ours: its checkpoint.pt reads as a pcnn-hw checkpoint."""
+    from pcnn_hw.train.checkpoint import CHECKPOINT_NAME, read_checkpoint
+
+    read_checkpoint(out / CHECKPOINT_NAME)
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `pcnn-hw train` with parsed arguments; print where the outputs are and the final accuracy."""
-    opts = resolve_options(args)
+    from pcnn_hw.outputs import check_output_dir
+    from pcnn_hw.train.checkpoint import CHECKPOINT_NAME
+    from pcnn_hw.train.report import CURVE_NAME, METRICS_NAME
+
+    opts = resolve_options(args)  # with --resume: a clear CheckpointError first
+    check_output_dir(args.out, (CHECKPOINT_NAME, METRICS_NAME, CURVE_NAME), _is_our_run,
+                     inputs=[args.data_root] if args.data_root else ())
     from pcnn_hw.quant import QuantConfig
     from pcnn_hw.train.loop import train
 

@@ -139,3 +139,18 @@ def test_bad_arguments(mlp_onnx: Path, tmp_path: Path, build_fn) -> None:
     with pytest.raises(ConfigError, match="not found"):
         build_fn(mlp_onnx, tmp_path / "fresh", from_step="folding")
     _no_leftovers(tmp_path / "b")
+
+
+def test_missing_external_data_is_typed(mlp_onnx, tmp_path) -> None:
+    """An ONNX whose external .onnx.data file is missing: ModelFileError naming it, not a ValidationError."""
+    import onnx
+
+    from pcnn_hw.compile.build import load_model
+    from pcnn_hw.errors import ModelFileError
+
+    path = tmp_path / "ext.onnx"
+    onnx.save(onnx.load(str(mlp_onnx)), str(path), save_as_external_data=True, location="ext.onnx.data",
+              size_threshold=0)
+    (tmp_path / "ext.onnx.data").unlink()
+    with pytest.raises(ModelFileError, match="external tensor data.*ext.onnx.data"):
+        load_model(path)
