@@ -1,10 +1,9 @@
 """Yosys ``synth_xilinx`` resource and logic-depth timing estimates for every instance of a stitched design.
 
 Each layer, FIFO and width converter is synthesized on its own (a one-instance wrapper with the
-instance's parameters and its generated ROM modules) and its ``stat`` parsed into
-LUT / FF / RAMB18 / RAMB36 / DSP counts. Results are cached under ``$XDG_CACHE_HOME/pcnn-hw/yosys/<hash>.json``
-keyed by the module sources (templates and ROMs), parameters and script, so re-synthesizing an
-unchanged layer
+instance's parameters and its generated ROM modules) and its ``stat`` parsed into LUT / FF / RAMB18 /
+RAMB36 / DSP counts. Results are cached under ``$XDG_CACHE_HOME/pcnn-hw/yosys/<hash>.json`` keyed by
+the module sources (templates and ROMs), parameters and script, so re-synthesizing an unchanged layer
 is instant. The top's numbers are the sum over its instances (synthesizing the flattened top as one
 run gives nearly the same counts but takes much longer under WebAssembly Yosys).
 
