@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,13 @@ def run_deploy(args: argparse.Namespace) -> int:
     out = deploy(args.build, args.out, args.bitstreams, data, args.count, args.data_root)
     with zipfile.ZipFile(out) as z:
         names = z.namelist()
+        readme = next((z.read(n) for n in names if n.endswith("/README.md")), b"")
     has_bit = any(n.endswith(".bit") for n in names)
+    if b"random images" in readme:
+        print(
+            f"pcnn-hw deploy: note: {out} holds random test vectors without ground-truth labels (no data set "
+            "matches the model's input; pass --data NAME [--data-root DIR] for real images)",
+            file=sys.stderr,
+        )
     print(f"wrote {out} ({len(names)} files; bitstream {'included' if has_bit else 'not built yet'})")
     return 0

@@ -77,15 +77,17 @@ def package_files(
             raise BoardError(f"{bit}: no {hwh.name} beside it; copy both from the Vivado build")
         files[bit.name] = bit.read_bytes()
         files[hwh.name] = hwh.read_bytes()
-    files["README.md"] = _readme(spec.name, spec.board, has_bit, data, len(vec["images"])).encode()
+    readme = _readme(spec.name, spec.board, has_bit, data, len(vec["images"]), build_dir.as_posix())
+    files["README.md"] = readme.encode()
     return files
 
 
-def _readme(name: str, board: str, has_bit: bool, data: str | None, n: int) -> str:
+def _readme(name: str, board: str, has_bit: bool, data: str | None, n: int, build_ref: str) -> str:
+    """The package README; ``build_ref``: the build directory as the user named it (`make bitstream`)."""
     bit_line = (
         f"`{name}.bit` and `{name}.hwh` are included."
         if has_bit
-        else f"No bitstream was built yet: run `make bitstream BUILD=build/{name} BOARD={board}` on a "
+        else f"No bitstream was built yet: run `make bitstream BUILD={build_ref} BOARD={board}` on a "
         "machine "
         f"with Vivado and copy `bitstreams/{board}/{name}.bit` and `.hwh` into this directory."
     )

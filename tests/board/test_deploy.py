@@ -130,16 +130,20 @@ def test_verify_on_board_without_bitstream(mlp_zip: Path) -> None:
     assert res.returncode == 2 and "no .bit file" in res.stderr
 
 
-def test_cli_deploy(cnn_build: Path, tmp_path: Path) -> None:
-    """`pcnn-hw deploy` on an NHWC design with no matching dataset: random vectors without ground truth."""
+def test_cli_deploy(cnn_build: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """`pcnn-hw deploy` on an NHWC design with no matching dataset: random vectors without ground truth,
+    said on the terminal; the README's `make bitstream` names the build directory as given."""
     from pcnn_hw.cli import main
 
     out = tmp_path / "cnn.zip"
     assert (
         main(["deploy", str(cnn_build), "-o", str(out), "--count", "12", "--bitstreams", str(tmp_path)]) == 0
     )
+    assert "random test vectors" in capsys.readouterr().err
     with zipfile.ZipFile(out) as z:
         z.extractall(tmp_path)
+    readme = (tmp_path / "cnn" / "README.md").read_text()
+    assert f"make bitstream BUILD={cnn_build.as_posix()} BOARD=" in readme
     with np.load(tmp_path / "cnn" / "vectors.npz") as v:
         assert v["images"].shape == (12, 1, 12, 12) and (v["labels"] == -1).all()
     res = _verify(
