@@ -14,36 +14,10 @@ the ``rom_style``/``ram_style`` attribute both Vivado and Yosys' memory_libmap h
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from importlib import resources
 from string import Template
 
-BLOCK_MIN_DEPTH = 128  # below this a LUT6-based ROM (<= 2 LUTs per bit) is cheaper than a RAMB18
-
-
-@dataclass(frozen=True)
-class Rom:
-    """One generated ROM: module name, word width, depth, address bits; ``port`` = the layer's port prefix."""
-
-    module: str
-    port: str
-    width: int
-    depth: int
-
-    @property
-    def addr_bits(self) -> int:
-        """Address width: clog2(depth), at least 1 (matches the templates' WB/NB localparams)."""
-        return max(1, (self.depth - 1).bit_length())
-
-    @property
-    def style(self) -> str:
-        """rom_style: 'block' for deep memories, 'distributed' for shallow ones."""
-        return "block" if self.depth >= BLOCK_MIN_DEPTH else "distributed"
-
-    @property
-    def file(self) -> str:
-        """File name inside build/NAME/rtl/."""
-        return f"{self.module}.v"
+from pcnn_hw.core.hwspec import BLOCK_MIN_DEPTH, Rom
 
 
 def rom_module_name(layer: str, port: str) -> str:

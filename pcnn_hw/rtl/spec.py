@@ -15,70 +15,15 @@ Stream format: every stream carries ``elems`` elements of ``bits`` bits per beat
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from pcnn_hw.core.hwspec import Rom, RtlLayer
+from pcnn_hw.core.streams import Fmt, Stream, fmt_of_datatype, signed_bits
 from pcnn_hw.errors import FoldingError, UnsupportedOpError
 from pcnn_hw.layers import MVAU, HwLayer, LabelSelect, MaxPool, PassThrough, SlidingWindow, Thresholding
 from pcnn_hw.layers.base import datatype_bits
-from pcnn_hw.rtl.rom import Rom, rom_module_name, rom_verilog
-
-
-@dataclass(frozen=True)
-class Fmt:
-    """Element format of a stream: bit width and signedness."""
-
-    bits: int
-    signed: bool = False
-
-
-@dataclass(frozen=True)
-class Stream:
-    """A stream: element format and elements per beat."""
-
-    fmt: Fmt
-    elems: int
-
-    @property
-    def width(self) -> int:
-        """tdata width in bits."""
-        return self.fmt.bits * self.elems
-
-
-@dataclass
-class RtlLayer:
-    """One layer as RTL: module, parameters, input/output streams, FINN cycle estimate, generated ROMs.
-
-    ``files`` holds the ROM modules' Verilog (file name -> text); ``roms`` the ROMs behind the
-    module's ``w_*`` / ``t_*`` ports (the stitcher instantiates and wires them).
-    """
-
-    name: str
-    op_type: str
-    module: str
-    params: dict[str, int | str]
-    inp: Stream
-    out: Stream
-    exp_cycles: int
-    files: dict[str, str] = field(default_factory=dict)
-    depthwise: bool = False
-    roms: list[Rom] = field(default_factory=list)
-
-
-def signed_bits(lo: int, hi: int) -> int:
-    """Bits of the smallest two's-complement type holding [lo, hi]."""
-    b = 1
-    while not (-(2 ** (b - 1)) <= lo and hi <= 2 ** (b - 1) - 1):
-        b += 1
-    return b
-
-
-def fmt_of_datatype(name: str) -> Fmt:
-    """Stream element format of a FINN datatype name (BINARY/BIPOLAR -> 1 bit)."""
-    if name.startswith("FLOAT"):
-        raise UnsupportedOpError(f"datatype {name} cannot be streamed by the RTL backend (integers only)")
-    return Fmt(datatype_bits(name), name.startswith("INT"))
+from pcnn_hw.rtl.rom import rom_module_name, rom_verilog
 
 
 def make_rom(layer: str, port: str, what: str, fields: np.ndarray, field_bits: int) -> tuple[Rom, str]:

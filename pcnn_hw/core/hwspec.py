@@ -1,0 +1,75 @@
+"""Plain-data description of one layer as RTL, shared by the layer kinds (``pcnn_hw/layers/<kind>/rtl.py``)
+and the RTL backend (:mod:`pcnn_hw.rtl`): which module, its parameters, its streams, its ROMs.
+
+Port convention of the Verilog modules: ``ap_clk``, ``ap_rst_n``; one input stream ``in_t{data,valid,ready}``
+and one output stream ``out_t*``; a module with several input (output) streams names them ``in0_t*``,
+``in1_t*`` (``out0_t*``, ``out1_t*``) in port order — ``inp``/``out`` are port 0, ``more_inputs`` /
+``more_outputs`` ports 1, 2, ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pcnn_hw.core.streams import Stream
+
+BLOCK_MIN_DEPTH = 128  # below this a LUT6-based ROM (<= 2 LUTs per bit) is cheaper than a RAMB18
+
+
+@dataclass(frozen=True)
+class Rom:
+    """One generated ROM: module name, word width, depth, address bits; ``port`` = the layer's port prefix."""
+
+    module: str
+    port: str
+    width: int
+    depth: int
+
+    @property
+    def addr_bits(self) -> int:
+        """Address width: clog2(depth), at least 1 (matches the templates' WB/NB localparams)."""
+        return max(1, (self.depth - 1).bit_length())
+
+    @property
+    def style(self) -> str:
+        """rom_style: 'block' for deep memories, 'distributed' for shallow ones."""
+        return "block" if self.depth >= BLOCK_MIN_DEPTH else "distributed"
+
+    @property
+    def file(self) -> str:
+        """File name inside build/NAME/rtl/."""
+        return f"{self.module}.v"
+
+
+@dataclass
+class RtlLayer:
+    """One layer as RTL: module, parameters, input/output streams, FINN cycle estimate, generated files.
+
+    ``files`` holds generated Verilog the layer needs besides the shared templates (file name -> text:
+    ROM modules, and a kind's own module template when it lives in its kind folder); ``roms`` the ROMs
+    behind the module's ``w_*`` / ``t_*`` ports (the stitcher instantiates and wires them).
+    ``more_inputs`` / ``more_outputs``: the streams of ports 1, 2, ... of a join / fork.
+    """
+
+    name: str
+    op_type: str
+    module: str
+    params: dict[str, int | str]
+    inp: Stream
+    out: Stream
+    exp_cycles: int
+    files: dict[str, str] = field(default_factory=dict)
+    depthwise: bool = False
+    roms: list[Rom] = field(default_factory=list)
+    more_inputs: tuple[Stream, ...] = ()
+    more_outputs: tuple[Stream, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[Stream, ...]:
+        """All input streams in port order."""
+        return (self.inp, *self.more_inputs)
+
+    @property
+    def outputs(self) -> tuple[Stream, ...]:
+        """All output streams in port order."""
+        return (self.out, *self.more_outputs)
