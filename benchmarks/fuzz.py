@@ -56,6 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--work", type=Path, default=ROOT / "build" / "bench" / "fuzz")
     p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "fuzz")
     p.add_argument("--keep", action="store_true", help="keep every build directory (default: failures only)")
+    p.add_argument("--append", action="store_true",
+                   help="keep the rows of earlier runs in --results (a re-run seed replaces its row)")
     return p.parse_args(argv)
 
 
@@ -181,7 +183,8 @@ def write_results(rows: list[dict], results: Path, args: dict) -> None:
     lines = [
         "# Differential fuzzer: random Brevitas networks through every level",
         "",
-        f"`benchmarks/fuzz.py {args['argv']}`: {len(rows)} networks; "
+        " + ".join(f"`benchmarks/fuzz.py {a}`" for a in args.get("runs", [args["argv"]]))
+        + f": {len(rows)} networks; "
         + ", ".join(f"{v} {k}" for k, v in counts.items())
         + f". Of the passing ones, {n_csim} also ran the C-sim level and {n_rtl} the RTL level "
         "(Verilator, Yosys skipped). Every network: PyTorch, QONNX (the raw export), FINN graph, "
@@ -199,6 +202,17 @@ def write_results(rows: list[dict], results: Path, args: dict) -> None:
     Path(f"{results}.md").write_text("\n".join(lines) + "\n")
 
 
+def _prior_rows(results: Path, seeds: set[int], meta: dict) -> list[dict]:
+    """Rows of an earlier fuzz.json not re-run now; records that run's command line(s) in ``meta["runs"]``."""
+    path = Path(f"{results}.json")
+    if not path.is_file():
+        meta["runs"] = [meta["argv"]]
+        return []
+    old = json.loads(path.read_text())
+    meta["runs"] = [*old["args"].get("runs", [old["args"]["argv"]]), meta["argv"]]
+    return [r for r in old["rows"] if r["seed"] not in seeds]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Fuzz the seeds; exit 1 if any mismatch, crash or timeout."""
     import shutil
@@ -206,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     seeds = args.seeds if args.seeds is not None else list(range(args.start, args.start + args.count))
     meta = {"argv": " ".join(argv if argv is not None else sys.argv[1:]), "kind": args.kind}
+    prior = _prior_rows(args.results, set(seeds), meta) if args.append else []
 
     def on_alarm(signum: int, frame: Any) -> None:
         raise CaseTimeout()
@@ -226,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['where'][:200]}", flush=True)
         if row["outcome"] in ("pass", "unsupported") and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-        write_results(rows, args.results, meta)
+        write_results(sorted(prior + rows, key=lambda r: r["seed"]), args.results, meta)
     return int(any(r["outcome"] in ("mismatch", "crash", "timeout") for r in rows))
 
 
