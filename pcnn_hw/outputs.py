@@ -128,6 +128,29 @@ def check_output_dir(out: str | Path, owned: Iterable[str], is_ours: Callable[[P
     return out
 
 
+def check_claimable_dir(out: str | Path, marker: str, is_ours: Callable[[Path], bool], what: str,
+                        *, option: str = "-o") -> Path:
+    """Check a directory a command will own as a whole (it may rewrite anything in it).
+
+    Accepted: a path that does not exist, an empty directory, or a directory holding ``marker`` for
+    which ``is_ours(marker_path)`` is true. Anything else → OutputPathError naming the folder (a file;
+    a non-empty folder without the marker; a marker some other tool wrote), so nothing is touched.
+    ``what`` names the kind of folder in the message (e.g. "pcnn-hw explore").
+    """
+    out = Path(out)
+    path = out / marker
+    if out.exists() and not out.is_dir():
+        raise OutputPathError(f"{option} {out}: exists and is not a directory; refusing to write there")
+    if out.is_dir() and any(out.iterdir()) and not path.is_file():
+        raise OutputPathError(
+            f"{option} {out}: refusing to write into it: it exists, is not empty and is not a {what} folder "
+            f"(no {marker}); choose a new output directory"
+        )
+    if path.is_file() and not _safe(is_ours, path):
+        raise OutputPathError(f"{option} {out}: refusing to write into it: {path} was not written by {what}")
+    return out
+
+
 def read_manifest(build_dir: str | Path) -> dict | None:
     """The manifest of a build directory of ours, or None when ``build_dir`` is not one.
 

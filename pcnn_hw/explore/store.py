@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pcnn_hw.errors import ConfigError
+from pcnn_hw.outputs import check_claimable_dir
 
 STAGE_FILE = "stage.json"
 MANIFEST = "explore.json"
@@ -111,24 +111,16 @@ class StageStore:
 def claim_dir(path: Path, manifest_name: str, manifest: dict[str, Any]) -> None:
     """Make `path` ours: create it, or accept it when empty or when it holds our manifest.
 
-    Refuses (ConfigError naming the folder) anything else, so the tool never writes into a folder it
-    did not create. (A local, small version of the shared output-path check.)
+    Refuses (OutputPathError, a ConfigError, naming the folder) anything else, so the tool never
+    writes into a folder it did not create (the check: :func:`pcnn_hw.outputs.check_claimable_dir`).
     """
     marker = path / manifest_name
-    if path.exists() and not path.is_dir():
-        raise ConfigError(f"{path} exists and is not a directory; refusing to write there")
-    if path.is_dir() and any(path.iterdir()) and not marker.is_file():
-        raise ConfigError(
-            f"refusing to write into {path}: it exists, is not empty and is not a {TOOL} folder "
-            f"(no {manifest_name}); choose a new output directory"
-        )
-    if marker.is_file():
-        try:
-            tool = json.loads(marker.read_text()).get("tool")
-        except (json.JSONDecodeError, AttributeError):
-            tool = None
-        if tool != TOOL:
-            raise ConfigError(f"refusing to write into {path}: {marker} was not written by {TOOL}")
+
+    def ours(p: Path) -> bool:
+        state = json.loads(p.read_text())
+        return isinstance(state, dict) and state.get("tool") == TOOL
+
+    check_claimable_dir(path, manifest_name, ours, TOOL, option="output folder")
     path.mkdir(parents=True, exist_ok=True)
     wanted = {"tool": TOOL, "pcnn_hw": _version(), **manifest}
     if not marker.is_file() or json.loads(marker.read_text()) != json.loads(json.dumps(wanted, default=str)):
