@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BOARDS = ("pynq-z2", "pynq-z1", "ultra96-v2", "zcu104", "kv260")
 FOLDINGS = ("auto", "max", "fps", "random", "random")
 OUTCOMES = ("pass", "mismatch", "unsupported", "crash", "timeout")
+# seeds that failed once (or are of a class that did): each is re-run by tests/benchmarks/test_fuzz.py
+REGRESSIONS = ROOT / "benchmarks" / "fuzz_regressions.json"
 
 
 class CaseTimeout(Exception):
@@ -202,6 +204,21 @@ def write_results(rows: list[dict], results: Path, args: dict) -> None:
     Path(f"{results}.md").write_text("\n".join(lines) + "\n")
 
 
+def record_regression(row: dict, path: Path = REGRESSIONS) -> bool:
+    """Add a failing seed (mismatch, crash, timeout) to the regression list; True if it was new.
+
+    The list is what the slow test re-runs: a fixed bug keeps its seed there, so it stays fixed.
+    """
+    entries = json.loads(path.read_text()) if path.is_file() else []
+    if any(e["seed"] == row["seed"] and e["kind"] == row.get("kind", "chain") for e in entries):
+        return False
+    opts = {k: row[k] for k in ("board", "folding", "target_fps", "csim", "rtl")}
+    entries.append({"seed": row["seed"], "kind": row.get("kind", "chain"), "options": opts,
+                    "found": f"{row['outcome']}: {row['where'][:300]}", "topology": row["topology"]})
+    path.write_text(json.dumps(sorted(entries, key=lambda e: (e["kind"], e["seed"])), indent=1) + "\n")
+    return True
+
+
 def _prior_rows(results: Path, seeds: set[int], meta: dict) -> list[dict]:
     """Rows of an earlier fuzz.json not re-run now; records that run's command line(s) in ``meta["runs"]``."""
     path = Path(f"{results}.json")
@@ -239,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(f"seed {seed:5d} {row['outcome']:<11} {row['seconds']:7.1f} s  {row['topology']}  "
               f"{row['where'][:200]}", flush=True)
+        failed = row["outcome"] in ("mismatch", "crash", "timeout")
+        if failed and record_regression({**row, "kind": args.kind}):
+            print(f"seed {seed}: added to {REGRESSIONS.relative_to(ROOT)} (re-run by the slow fuzz test)")
         if row["outcome"] in ("pass", "unsupported") and not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         write_results(sorted(prior + rows, key=lambda r: r["seed"]), args.results, meta)

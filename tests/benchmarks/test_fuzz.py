@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,28 @@ def test_fuzz_slice_passes_every_level(seed: int, tmp_path: Path) -> None:
     row = fuzz.run_case(seed, tmp_path, opts)
     assert row["outcome"] == "pass", row["where"]
     assert "C-sim (g++)" in row["levels"] and "board (simulated)" in row["levels"]
+
+
+def _regressions() -> list[dict]:
+    return json.loads((FUZZ.parent / "fuzz_regressions.json").read_text())
+
+
+def test_regression_list_is_well_formed_and_recording_adds_each_seed_once(tmp_path: Path) -> None:
+    entries = _regressions()
+    assert entries and all({"seed", "kind", "options", "found"} <= set(e) for e in entries)
+    fuzz = _fuzz()
+    path = tmp_path / "reg.json"
+    row = {"seed": 5, "topology": "chain x", "outcome": "crash", "where": "build: ValueError: boom",
+           **fuzz.case_options(5, 0.5, 0.5)}
+    assert fuzz.record_regression(row, path) is True
+    assert fuzz.record_regression(row, path) is False
+    (entry,) = json.loads(path.read_text())
+    assert entry["seed"] == 5 and entry["found"].startswith("crash: build: ValueError")
+    assert entry["options"] == fuzz.case_options(5, 0.5, 0.5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", _regressions(), ids=lambda e: f"{e['kind']}-{e['seed']}")
+def test_fuzz_regression_seed_passes(entry: dict, tmp_path: Path) -> None:
+    row = _fuzz().run_case(entry["seed"], tmp_path, entry["options"], kind=entry["kind"])
+    assert row["outcome"] == "pass", f"seed {entry['seed']} ({entry['found']}): {row['where']}"
