@@ -9,8 +9,9 @@ the ladder `pcnn-hw verify` runs: PyTorch, QONNX, FINN graph, bit-exact sim, C-s
 (Verilator, Yosys skipped: `run_rtl(synth=False)`) for a share of the seeds, simulated board.
 
 Outcome per seed: ``pass``; ``mismatch`` (a level disagrees: which, and the ladder's detail);
-``unsupported`` (a typed `PcnnHwError`: the message says what); ``crash`` (any other exception: a
-bug); ``timeout``. Results: benchmarks/results/fuzz.md and fuzz.json (seed, topology, outcome, where,
+``unsupported`` (a typed `PcnnHwError` saying what is not supported); ``crash`` (any other exception,
+and a level that failed to run — `SimulationError`, `VerificationError`, e.g. an RTL deadlock: a bug);
+``timeout``. Results: benchmarks/results/fuzz.md and fuzz.json (seed, topology, outcome, where,
 seconds), rewritten after every seed so an interrupted run keeps what it did.
 
     nice -n 10 timeout 3h .venv/bin/python benchmarks/fuzz.py --count 200 --csim-share 0.25 --rtl-share 0.1
@@ -144,7 +145,7 @@ def ladder_levels(model: Any, onnx: Path, build_dir: Path, opts: dict) -> list:
 def run_case(seed: int, work: Path, opts: dict, n_images: int = 8, kind: str = "chain") -> dict:
     """Fuzz one seed; the result row (never raises except KeyboardInterrupt)."""
     from pcnn_hw.compile import randnets
-    from pcnn_hw.errors import PcnnHwError
+    from pcnn_hw.errors import PcnnHwError, SimulationError, VerificationError
     from pcnn_hw.sim.ladder import run_ladder
 
     spec = randnets.random_spec(seed, kind)
@@ -164,6 +165,8 @@ def run_case(seed: int, work: Path, opts: dict, n_images: int = 8, kind: str = "
             row.update(outcome="pass", where="")
     except CaseTimeout:
         row.update(outcome="timeout", where=stage)
+    except (SimulationError, VerificationError) as exc:  # a level failed to run: a bug, not a limit
+        row.update(outcome="crash", where=f"{stage}: {type(exc).__name__}: {exc}")
     except PcnnHwError as exc:
         row.update(outcome="unsupported", where=f"{stage}: {type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - a fuzzer records every failure
