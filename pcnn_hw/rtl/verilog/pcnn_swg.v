@@ -67,7 +67,9 @@ module pcnn_swg #(
   wire en = !ov || out_tready;
   assign out_tdata = o;
   assign out_tvalid = ov;
-  assign in_tready = (ahead < FULL[CB-1:0]);  // ahead >= 0 always
+  // ahead < 0 after a frame whose last rows/columns no window covers (e.g. 9x9, K=2, S=2): the base
+  // of the next frame is then ahead of the writer, which must go on (signed test, not unsigned)
+  assign in_tready = ahead[CB-1] || (ahead < FULL[CB-1:0]);
   wire wr = in_tvalid && in_tready;
   wire avail = !have[CB-1] && (have != {CB{1'b0}});
   wire rd = en && avail;
