@@ -205,3 +205,12 @@ def run(
         when.append(arr[:, 0])
         values.append(unpack_beats(arr[:, 1:].astype("<u4"), s.fmt, s.elems) if len(b) else np.zeros(0))
     return Run(status, cycles, taken, values, when)
+
+
+def synth(r: RtlLayer, family: str = "xc7", model: str = "xc7-1") -> tuple:
+    """Yosys synth_xilinx of the module of ``r`` alone (wrapper ``tb_top``, cached like every instance
+    of pcnn_hw.rtl.yosys); returns (Resources, worst path dict under delay model ``model``)."""
+    from pcnn_hw.rtl import yosys
+
+    res, timing, _ = yosys._run_cached(f"yosys {r.name}", sources([r]), "tb_top", family, None, 1800.0)
+    return res, timing[model]
