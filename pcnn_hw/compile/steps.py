@@ -118,6 +118,8 @@ def step_streamline(model: Model, ctx: BuildContext) -> Model:
     model = model.transform(InferDataLayouts())
     model, flat = transforms.remove_leading_flatten(model)
     model, n_id = transforms.remove_identity_thresholds(model)
+    if n_id and not flat:  # an identity input quantizer in front of the flatten (fuzzer seed 230)
+        model, flat = transforms.remove_leading_flatten(model)
     model = model.transform(RemoveUnusedTensors())
     ctx.info["removed_input_flatten"] = flat
     ctx.info["removed_identity_thresholds"] = n_id
