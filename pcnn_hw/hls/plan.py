@@ -65,6 +65,18 @@ class Kernel:
     call: str
     arrays: list[CArray] = field(default_factory=list)
     depthwise: bool = False  # a depthwise sliding window (channel-fold-major output order)
+    more_inputs: list[Port] = field(default_factory=list)  # ports in1, in2, ... (a join)
+    more_outputs: list[Port] = field(default_factory=list)  # ports out1, out2, ... (a fork)
+
+    @property
+    def inputs(self) -> list[Port]:
+        """Every input port in order (in, in1, ...)."""
+        return [self.inp, *self.more_inputs]
+
+    @property
+    def outputs(self) -> list[Port]:
+        """Every output port in order (out, out1, ...)."""
+        return [self.out, *self.more_outputs]
 
 
 def c_ident(name: str) -> str:
