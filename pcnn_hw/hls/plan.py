@@ -17,7 +17,7 @@ import numpy as np
 
 from pcnn_hw.errors import FoldingError, UnsupportedOpError
 from pcnn_hw.hls.dtypes import ELEM_SIGNED, ElemFormat, acc_bits, elem_format, signed_bits
-from pcnn_hw.layers import MVAU, LabelSelect, MaxPool, PassThrough, SlidingWindow, Thresholding
+from pcnn_hw.layers import MVAU, LabelSelect, MaxPool, SlidingWindow, Thresholding
 
 BIT = ElemFormat(1, 0, 0, 1)
 
@@ -301,43 +301,3 @@ def width_converter(name: str, src: Port, dst_elems: int) -> Kernel:
     call = f"pcnn::stream_width_convert<{_targs(src.width, out.width, src.words)}>(in, out);"
     doc = f"width converter {src.elems} -> {dst_elems} elements of {src.fmt.bits} bits"
     return Kernel(name, name, "StreamWidthConverter", doc, src, out, call)
-
-
-def plan_layers(layers: list, input_fmt: ElemFormat) -> list[Kernel]:
-    """Kernels for the hardware layers in stream order (width converters inserted where needed)."""
-    kernels: list[Kernel] = []
-    fmt = input_fmt
-    prev: Kernel | None = None
-    hw = [ly for ly in layers if not isinstance(ly, PassThrough)]
-    for i, layer in enumerate(hw):
-        name = c_ident(layer.name)
-        if isinstance(layer, MVAU):
-            k = plan_mvau(layer, name, fmt)
-        elif isinstance(layer, Thresholding):
-            k = plan_thresholding(layer, name, fmt)
-        elif isinstance(layer, SlidingWindow):
-            # a depthwise window streams channel-fold-major into its max-pool: its word = the pool's PE
-            nxt = hw[i + 1] if i + 1 < len(hw) else None
-            dws = bool(int(layer.attrs.get("depthwise", 0)))
-            pool_pe = nxt.pe if dws and isinstance(nxt, MaxPool) and not nxt.streaming else None
-            k = plan_swg(layer, name, fmt, pool_pe)
-        elif isinstance(layer, MaxPool):
-            k = plan_pool(layer, name, fmt, prev)
-        elif isinstance(layer, LabelSelect):
-            k = plan_label_select(layer, name, fmt)
-        else:
-            raise UnsupportedOpError(f"layer {layer.name}: op {layer.op_type} has no HLS kernel")
-        if prev is not None:
-            total_out, total_in = prev.out.elems * prev.out.words, k.inp.elems * k.inp.words
-            if total_out != total_in:
-                raise FoldingError(
-                    f"layer {layer.name}: reads {total_in} elements per frame, {prev.node} writes {total_out}"
-                )
-            if prev.out.elems != k.inp.elems:
-                kernels.append(width_converter(f"dwc_{len(kernels)}", prev.out, k.inp.elems))
-        kernels.append(k)
-        prev = k
-        fmt = k.out.fmt
-    if not kernels:
-        raise UnsupportedOpError("the folded graph has no hardware layer with an HLS kernel")
-    return kernels
