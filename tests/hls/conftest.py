@@ -44,8 +44,14 @@ def _model_build(name: str, work: Path, seed: int = 0) -> Path:
     from pcnn_hw.quant import QuantConfig
 
     torch.manual_seed(seed)
-    model = build_model(name, QuantConfig(kind="pcnn"), in_shape=(1, 28, 28))
-    testmodels._randomize_bn(model, seed)  # noqa: SLF001 - test helper of the compile package
+    if name == "resnet-mini":  # the residual net as tests/compile/test_residual.py builds it
+        from tests.compile.test_residual import _mild_batchnorm
+
+        model = build_model(name, QuantConfig(), in_shape=(1, 28, 28))
+        _mild_batchnorm(model, seed)
+    else:
+        model = build_model(name, QuantConfig(kind="pcnn"), in_shape=(1, 28, 28))
+        testmodels._randomize_bn(model, seed)  # noqa: SLF001 - test helper of the compile package
     model.eval()
     imgs = torch.randint(0, 256, (8, 1, 28, 28), generator=torch.Generator().manual_seed(seed)) / 255.0
     onnx = work / f"{name}.onnx"
@@ -56,5 +62,5 @@ def _model_build(name: str, work: Path, seed: int = 0) -> Path:
 
 @pytest.fixture(scope="session")
 def model_builds(tmp_path_factory: pytest.TempPathFactory):
-    """Lazily built build directories of our models by name (mini-cnv, sfc)."""
+    """Lazily built build directories of our models by name (mini-cnv, sfc, resnet-mini)."""
     return built_once(_model_build, tmp_path_factory.mktemp("hls_builds"))
