@@ -13,6 +13,7 @@ from onnx import helper
 
 from pcnn_hw.hls.dtypes import elem_format
 from pcnn_hw.hls.kerneltb import KernelCase, _divisor, _layer, random_cases
+from pcnn_hw.hls.plan import plan_thresholding
 from pcnn_hw.hls.plan_dag import plan_add, plan_duplicate, plan_fmpadding, plan_globalpool
 
 DOM = "finn.custom_op.fpgadataflow.hls"
@@ -111,6 +112,27 @@ def add_case(rng: np.random.Generator, name: str) -> KernelCase:
                       dict(ldt=ldt, rdt=rdt, odt=odt))
 
 
+def fractional_threshold_case(rng: np.random.Generator, name: str) -> KernelCase:
+    """Thresholding with non-integer, unsorted and out-of-range thresholds: the memory image goes
+    through the HLS/RTL threshold policy (ceil, clip, sort) and must still equal the layer's count."""
+    c = int(rng.choice([2, 4, 6]))
+    pe, nv, reps, nsteps = _divisor(rng, c), int(rng.integers(1, 4)), int(rng.integers(1, 3)), 3
+    idt = str(rng.choice(["UINT4", "INT4"]))
+    ifmt = elem_format(idt)
+    t = rng.uniform(ifmt.lo - 6, ifmt.hi + 6, size=(c, nsteps)).astype(np.float32)
+    node = helper.make_node("Thresholding_hls", ["x", "t"], ["y"], name="thr", domain=DOM, NumChannels=c,
+                            PE=pe,
+                            numInputVectors=[1, nv], inputDataType=idt, outputDataType="UINT2", ActVal=0)
+    layer = _layer(node, {"t": t})
+    x = rng.integers(ifmt.lo, ifmt.hi + 1, size=(reps, nv, c))
+    y = np.asarray(layer.execute(x))
+    k = plan_thresholding(layer, name, ifmt)
+    tm = np.asarray([int(v.removesuffix("LL")) for v in k.arrays[0].literals]).reshape(k.arrays[0].dims)
+    targs = [c, pe, nv, ifmt.bits, ifmt.kind, nsteps, 0, 2, 0]
+    return KernelCase(name, "tb_thresholding", targs, reps, {"in": x & ((1 << ifmt.bits) - 1),
+                      "thresholds": tm}, y, dict(t=t))
+
+
 def dag_cases(rng: np.random.Generator, i: int) -> list[KernelCase]:
     """One random case of each residual-network kernel (suffix i)."""
     return [
@@ -118,6 +140,7 @@ def dag_cases(rng: np.random.Generator, i: int) -> list[KernelCase]:
         globalpool_case(rng, f"globalpool_{i}"),
         duplicate_case(rng, f"duplicate_{i}"),
         add_case(rng, f"add_{i}"),
+        fractional_threshold_case(rng, f"thr_frac_{i}"),
     ]
 
 
