@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pcnn_hw.errors import FoldingError, UnsupportedOpError
+from pcnn_hw.graph import DataflowGraph
 from pcnn_hw.hls.dtypes import ElemFormat
 from pcnn_hw.hls.plan import (
     Kernel,
@@ -64,20 +65,30 @@ class Stream:
     depth: int = 2
 
 
-def nodes_from_simulator(sim: object, where: str = "graph") -> tuple[list[GNode], str, str]:
-    """(hardware nodes, graph input tensor, graph output tensor) of a bit-exact simulator's steps.
+def nodes_from_graph(g: DataflowGraph, where: str = "graph") -> tuple[list[GNode], str, str]:
+    """(accelerator nodes, AXI input tensor, AXI output tensor) of a `pcnn_hw.graph.DataflowGraph`.
 
-    UnsupportedOpError naming host-side ops inside the accelerator."""
-    steps = list(sim.steps)  # type: ignore[attr-defined]
-    host = [s.node.name for s in steps if s.layer is None]
+    UnsupportedOpError for host-side ops around the accelerator (the HLS top is compared with the whole
+    simulated graph) or more than one accelerator input/output stream."""
+    host = [n.name for n in [*g.host_pre, *g.host_post]]
     if host:
         raise UnsupportedOpError(
-            f"{where}: host-side ops {', '.join(host)} are inside the folded graph; the HLS top covers "
+            f"{where}: host-side ops {', '.join(host)} are in the folded graph; the HLS top covers "
             "hardware layers only"
         )
-    nodes = [GNode(s.node.name, s.layer, list(s.inputs), list(s.outputs)) for s in steps]
-    out = steps[-1].out if steps else sim.input_name  # type: ignore[attr-defined]
-    return nodes, sim.input_name, out  # type: ignore[attr-defined]
+    if len(g.inputs) != 1 or len(g.outputs) != 1:
+        raise UnsupportedOpError(
+            f"{where}: the HLS top has one input and one output stream; the graph has "
+            f"{len(g.inputs)} inputs ({', '.join(e.name for e in g.inputs)}) and {len(g.outputs)} outputs"
+        )
+    nodes = [GNode(gn.name, gn.layer, [e.name for e in gn.inputs], [e.name for e in gn.outputs])
+             for gn in g.nodes]
+    return nodes, g.inputs[0].name, g.outputs[0].name
+
+
+def graph_of_simulator(sim: object) -> DataflowGraph:
+    """The dataflow graph of the model a bit-exact simulator runs, with the same memory images."""
+    return DataflowGraph.from_model(sim.model, memory=sim.memory, base_dir=sim.base_dir)  # type: ignore[attr-defined]
 
 
 def _plan_node(n: GNode, fins: list[ElemFormat], prev: Kernel | None, pool_pe: int | None) -> Kernel:

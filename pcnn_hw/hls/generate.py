@@ -23,7 +23,7 @@ from string import Template
 import numpy as np
 
 from pcnn_hw.errors import ModelFileError
-from pcnn_hw.hls.dag import Stream, nodes_from_simulator, plan_dataflow
+from pcnn_hw.hls.dag import Stream, graph_of_simulator, nodes_from_graph, plan_dataflow
 from pcnn_hw.hls.dtypes import elem_format
 from pcnn_hw.hls.plan import CArray, Kernel, Port
 from pcnn_hw.hls.toolchain import library_dir
@@ -72,7 +72,7 @@ def plan_build(build_dir: Path, sim: object | None = None) -> tuple[object, list
     """(simulator, kernels, streams) of a build directory's dataflow graph (forks and joins included);
     UnsupportedOpError for host ops inside the graph or nodes without a kernel."""
     sim = sim or load_simulator(build_dir)
-    nodes, gin, gout = nodes_from_simulator(sim, str(build_dir))
+    nodes, gin, gout = nodes_from_graph(graph_of_simulator(sim), str(build_dir))
     fin = elem_format(sim.input_dtype, "graph input")  # type: ignore[attr-defined]
     kernels, streams = plan_dataflow(nodes, gin, gout, fin)
     return sim, kernels, streams
