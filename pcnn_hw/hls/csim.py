@@ -101,7 +101,7 @@ class CSim:
         self.work = hls / "csim"
         t0 = time.monotonic()
         name = f"tb_{c_ident(self.build_dir.resolve().name)}"
-        self.progress(f"hls c-sim: compiling {hls}/top.cpp ({len(self.design.kernels)} kernels) with g++ ...")
+        what = f"hls c-sim: compiling {hls}/top.cpp ({len(self.design.kernels)} kernels) with g++ ..."
         res = compile_cached(
             self.tc,
             [hls / "top.cpp", hls / "tb.cpp"],
@@ -109,6 +109,7 @@ class CSim:
             Path(cache_dir) if cache_dir is not None else self.work,
             name,
             defines=("PCNN_CSIM_TAPS",),
+            on_compile=lambda: self.progress(what),
         )
         self.exe, self.warnings, self.cached = res.exe, res.warnings, res.cached
         how = "cached testbench" if res.cached else f"compiled in {time.monotonic() - t0:.1f} s"

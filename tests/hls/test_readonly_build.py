@@ -36,8 +36,10 @@ def test_csim_level_leaves_build_dir_identical(model_builds, tc, tmp_path, monke
     assert any(ln.startswith("hls c-sim: compiling") for ln in lines), lines
     assert lines[-1].startswith("hls c-sim: image 10/10"), lines
     # the same design again: the same cached project, no recompilation
-    cs = CSim(build, progress=lines.append)
+    again: list[str] = []
+    cs = CSim(build, progress=again.append)
     assert cs.design.out_dir == projects[0] and cs.cached
+    assert again[0].startswith("hls c-sim: cached testbench") and not any("compiling" in ln for ln in again)
     assert np.array_equal(labels.shape, (10,))
 
 
