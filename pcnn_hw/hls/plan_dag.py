@@ -13,14 +13,17 @@ import numpy as np
 from pcnn_hw.errors import UnsupportedOpError
 from pcnn_hw.hls.dtypes import ELEM_BIPOLAR, ELEM_SIGNED, ELEM_UNSIGNED, ElemFormat, elem_format, signed_bits
 from pcnn_hw.hls.plan import Kernel, Port, _targs
+from pcnn_hw.hls.policy import full_range
 from pcnn_hw.layers import AddStreams, DuplicateStreams, FMPadding, GlobalAccPool
 
 
 def _plain(fin: ElemFormat, layer: str) -> ElemFormat:
-    """A 1-bit stream counts its bit (0/1) in sums, as the layer objects do for packed bits."""
+    """The element as the sums see it, over every value of its bits (the RTL policy,
+    pcnn_hw/layers/<kind>/rtl.py): a 1-bit stream counts its bit 0/1, as the layer objects do."""
     if fin.kind == ELEM_BIPOLAR:
         return ElemFormat(1, ELEM_UNSIGNED, 0, 1)
-    return fin
+    lo, hi = full_range(fin.bits, fin.kind == ELEM_SIGNED)
+    return ElemFormat(fin.bits, fin.kind, lo, hi)
 
 
 def range_format(lo: int, hi: int) -> ElemFormat:
@@ -59,8 +62,9 @@ def plan_duplicate(layer: DuplicateStreams, name: str, fin: ElemFormat) -> Kerne
 def plan_add(layer: AddStreams, name: str, fins: tuple[ElemFormat, ElemFormat]) -> Kernel:
     """ElementwiseAdd of two streams -> add_streams (in, in1); output the exact sum.
 
-    The output element is out_dtype, widened if the producers' formats (e.g. an accumulator wider
-    than its annotation) can sum beyond it, so every sum is exact."""
+    The output element is out_dtype, widened if the producers' formats (every value of their bits,
+    e.g. an accumulator wider than its annotation) can sum beyond it, so every sum is exact (the RTL
+    raises a typed error in that case instead)."""
     a, b = (_plain(f, layer.name) for f in fins)
     out = elem_format(str(layer.attrs["out_dtype"]), f"layer {layer.name}")
     lo, hi = a.lo + b.lo, a.hi + b.hi
@@ -76,7 +80,8 @@ def plan_add(layer: AddStreams, name: str, fins: tuple[ElemFormat, ElemFormat]) 
 
 
 def plan_globalpool(layer: GlobalAccPool, name: str, fin: ElemFormat) -> Kernel:
-    """GlobalAccPool -> global_acc_pool; output the exact sum range over the H x W pixels."""
+    """GlobalAccPool -> global_acc_pool; output the range of PIX sums of every value of the input bits
+    (the RTL's format, the same as FINN's for INTk/UINTk inputs)."""
     c, pe = layer.channels, layer.pe
     vecs = [int(v) for v in layer.attrs.get("numInputVectors", [1])]
     pix = int(np.prod(vecs))
