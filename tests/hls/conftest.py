@@ -1,4 +1,4 @@
-"""Fixtures of the HLS tests: the resolved toolchain and a persistent compile cache in build/."""
+"""Fixtures of the HLS tests: the resolved toolchain and a persistent compile cache in the user cache."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ from pathlib import Path
 import pytest
 
 from tests.lazy import built_once
-
-REPO = Path(__file__).resolve().parents[2]
-CACHE = REPO / "build" / "hls-test-cache"  # compiled testbenches by content hash (safe to delete)
 
 
 @pytest.fixture(scope="session")
@@ -26,9 +23,10 @@ def tc():
 
 @pytest.fixture(scope="session")
 def cache_dir() -> Path:
-    """Directory of cached compiled testbenches (inside the repository's build/)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    return CACHE
+    """Directory of cached compiled testbenches by content hash (user cache; safe to delete)."""
+    from pcnn_hw.outputs import user_cache_dir
+
+    return user_cache_dir("hls", "tests")
 
 
 def _model_build(name: str, work: Path, seed: int = 0) -> Path:
