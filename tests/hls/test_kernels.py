@@ -23,7 +23,8 @@ def _check(tc, cache_dir, tmp_path, seed: int, per_kind: int) -> None:
 
 
 def test_kernels_random_foldings(tc, cache_dir, tmp_path):
-    """3 random foldings of each of the 16 kernel variants (12 chain + 4 residual kinds), bit for bit."""
+    """3 random foldings of each of the 17 kernel variants (12 chain, 4 residual kinds, fractional
+    thresholds through the threshold policy), bit for bit."""
     _check(tc, cache_dir, tmp_path, seed=0, per_kind=3)
 
 
