@@ -201,6 +201,58 @@ void tb_dwc(const std::string &dir, unsigned reps) {
                                               });
 }
 
+// Feature-map padding.
+template <unsigned H, unsigned W, unsigned C, unsigned PT, unsigned PL, unsigned PB, unsigned PR, unsigned SIMD,
+          unsigned B>
+void tb_fmpadding(const std::string &dir, unsigned reps) {
+  run_frames<SIMD, B, SIMD, B, pcnn::ELEM_UNSIGNED>(
+      dir, reps, H * W * (C / SIMD), (PT + H + PB) * (PL + W + PR) * (C / SIMD),
+      [&](hls::stream<ap_uint<SIMD * B> > &in, hls::stream<ap_uint<SIMD * B> > &out) {
+        pcnn::fmpadding<H, W, C, PT, PL, PB, PR, SIMD, B>(in, out);
+      });
+}
+
+// Global accumulating pool.
+template <unsigned C, unsigned PE, unsigned PIX, unsigned B, unsigned KIND, unsigned OB, unsigned OKIND>
+void tb_global_acc_pool(const std::string &dir, unsigned reps) {
+  run_frames<PE, B, PE, OB, OKIND>(dir, reps, PIX * (C / PE), C / PE,
+                                   [&](hls::stream<ap_uint<PE * B> > &in, hls::stream<ap_uint<PE * OB> > &out) {
+                                     pcnn::global_acc_pool<C, PE, PIX, B, KIND, OB>(in, out);
+                                   });
+}
+
+// Stream fork: out.bin = every frame's first copy, then every frame's second copy.
+template <unsigned N, unsigned B, unsigned WORDS>
+void tb_duplicate(const std::string &dir, unsigned reps) {
+  std::vector<int64_t> x = read_i64(dir + "/in.bin"), y0, y1;
+  for (unsigned r = 0; r < reps; r++) {
+    hls::stream<ap_uint<N * B> > in("in"), out0("out0"), out1("out1");
+    feed<N, B>(in, x.data() + std::size_t(r) * WORDS * N, WORDS);
+    pcnn::duplicate_streams<N * B, WORDS>(in, out0, out1);
+    collect<N, B, pcnn::ELEM_UNSIGNED>(out0, y0, WORDS);
+    collect<N, B, pcnn::ELEM_UNSIGNED>(out1, y1, WORDS);
+  }
+  y0.insert(y0.end(), y1.begin(), y1.end());
+  write_i64(dir + "/out.bin", y0);
+}
+
+// Stream join by addition: in.bin = lhs frames, in1.bin = rhs frames.
+template <unsigned PE, unsigned WORDS, unsigned B0, unsigned K0, unsigned B1, unsigned K1, unsigned OB,
+          unsigned OKIND>
+void tb_add_streams(const std::string &dir, unsigned reps) {
+  std::vector<int64_t> a = read_i64(dir + "/in.bin"), b = read_i64(dir + "/in1.bin"), y;
+  for (unsigned r = 0; r < reps; r++) {
+    hls::stream<ap_uint<PE * B0> > in0("in0");
+    hls::stream<ap_uint<PE * B1> > in1("in1");
+    hls::stream<ap_uint<PE * OB> > out("out");
+    feed<PE, B0>(in0, a.data() + std::size_t(r) * WORDS * PE, WORDS);
+    feed<PE, B1>(in1, b.data() + std::size_t(r) * WORDS * PE, WORDS);
+    pcnn::add_streams<PE, WORDS, B0, K0, B1, K1, OB>(in0, in1, out);
+    collect<PE, OB, OKIND>(out, y, WORDS);
+  }
+  write_i64(dir + "/out.bin", y);
+}
+
 }  // namespace pcnn_tb
 
 #endif  // PCNN_TB_KERNELS_H

@@ -1,7 +1,11 @@
 """HLS backend: the C++ kernel library in ``hls/`` (header-only, Vitis HLS pragmas), a generator that
-turns a build directory into ``build/NAME/hls/`` (network top, C-sim testbench, Vitis HLS TCL), and
-C-simulation with g++ checked bit for bit against the bit-exact simulator.
+turns a build directory's dataflow graph (``pcnn_hw.graph``; forks and joins included) into an HLS
+project (network top, C-sim testbench, Vitis HLS TCL), and C-simulation with g++ checked bit for bit
+against the bit-exact simulator (project and testbench in the user cache; the build dir is only read).
 
 Entry points: :func:`pcnn_hw.hls.generate.generate_hls`, :class:`pcnn_hw.hls.csim.CSim`,
 :func:`pcnn_hw.hls.csim.csim_level` (a fidelity-ladder Level), ``python -m pcnn_hw.hls``.
+Planning: :mod:`pcnn_hw.hls.dag` (streams over the graph), :mod:`pcnn_hw.hls.plan` and
+:mod:`pcnn_hw.hls.plan_dag` (one kernel per layer kind), :mod:`pcnn_hw.hls.policy` (threshold and
+width rules shared with the RTL backend).
 """

@@ -1,14 +1,24 @@
 """C-simulation of a generated network top with g++, and its fidelity-ladder Level.
 
-`CSim(build_dir)` generates ``build_dir/hls`` (deterministic), compiles ``top.cpp`` + ``tb.cpp`` once
-per content hash into ``build_dir/hls/csim/`` and runs batches of images through the compiled
-testbench (one process per batch, bounded by a timeout). Outputs have the bit-exact simulator's shape
-and must equal it bit for bit.
+`CSim(build_dir)` only reads the build directory: it generates the HLS project into a temporary
+directory, moves it to a content-hashed directory of the user's cache
+(``outputs.user_cache_dir("hls", "<build name>-<hash of the generated tree>")``; an unchanged design
+is generated to the same place and compiled once), compiles ``top.cpp`` + ``tb.cpp`` there and runs
+the images in chunks (one process per chunk, each bounded by a timeout) in a scratch directory that is
+removed afterwards. Progress lines ("hls c-sim: compiling ...", "hls c-sim: image 100/300 ...") go to
+``progress`` (default: stderr). Outputs have the bit-exact simulator's shape and must equal it bit for
+bit.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,14 +27,59 @@ from pcnn_hw.errors import SimulationError
 from pcnn_hw.hls.generate import HlsDesign, generate_hls, load_simulator
 from pcnn_hw.hls.plan import c_ident
 from pcnn_hw.hls.toolchain import RUN_TIMEOUT_S, compile_cached, run_exe, toolchain
+from pcnn_hw.outputs import user_cache_dir
+
+CHUNK_SECONDS = 5.0  # aim of one testbench run (images per chunk adapt to it): a progress line each
+FIRST_CHUNK = 4  # images of the first run, which measures the time per image
+
+
+def stderr_progress(line: str) -> None:
+    """Default progress sink: one flushed line on stderr."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def tree_hash(root: Path) -> str:
+    """Content hash of a directory tree (relative paths and bytes of every file, sorted)."""
+    h = hashlib.sha256()
+    for p in sorted(q for q in root.rglob("*") if q.is_file()):
+        h.update(p.relative_to(root).as_posix().encode() + b"\0")
+        h.update(p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def generate_cached(build_dir: Path, sim: object, cache_root: Path | None = None) -> HlsDesign:
+    """Generate the HLS project of `build_dir` into the content-hashed cache; the build dir is only read.
+
+    The tree is written to a temporary directory beside its destination, hashed, and renamed to
+    ``<cache_root>/<build name>-<hash>`` (atomic; when another process got there first, or the same
+    design was generated before, the existing identical tree is used and the temporary one removed).
+    """
+    root = Path(cache_root) if cache_root is not None else user_cache_dir("hls")
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".gen-", dir=root))
+    try:
+        d = generate_hls(build_dir, out_dir=tmp, sim=sim)
+        dest = root / f"{c_ident(Path(build_dir).resolve().name)}-{tree_hash(tmp)}"
+        if not (dest / "manifest.json").is_file():
+            try:
+                os.rename(tmp, dest)
+            except OSError:  # created meanwhile by a concurrent run: identical content
+                pass
+        if not (dest / "manifest.json").is_file():
+            raise SimulationError(f"{dest}: incomplete generated HLS project in the cache (remove it)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    d.out_dir = dest
+    return d
 
 
 class CSim:
-    """Compiled C-simulation of a build directory's HLS top.
+    """Compiled C-simulation of a build directory's HLS top (the build directory is only read).
 
     ``cxx`` / ``ap_types``: compiler and header directory (default: g++ on PATH, the hls4ml wheel's
-    headers); ``cache_dir``: where compiled testbenches are kept by content hash (default
-    ``build_dir/hls/csim``); ``timeout``: seconds per run.
+    headers); ``cache_dir``: where compiled testbenches are kept by content hash (default: ``csim/``
+    of the generated project in the user cache); ``timeout``: seconds per testbench run (one chunk
+    of images); ``progress``: sink of progress lines (default :func:`stderr_progress`, None = quiet).
     """
 
     def __init__(
@@ -35,22 +90,30 @@ class CSim:
         timeout: float = RUN_TIMEOUT_S,
         sim: object | None = None,
         cache_dir: str | Path | None = None,
+        progress: Callable[[str], None] | None = stderr_progress,
     ) -> None:
         self.build_dir = Path(build_dir)
         self.tc = toolchain(cxx, ap_types)  # ToolMissingError before any work
+        self.progress = progress or (lambda line: None)
         self.sim = sim or load_simulator(self.build_dir)
-        self.design: HlsDesign = generate_hls(self.build_dir, sim=self.sim)
+        self.design: HlsDesign = generate_cached(self.build_dir, self.sim)
         hls = self.design.out_dir
         self.work = hls / "csim"
+        t0 = time.monotonic()
+        name = f"tb_{c_ident(self.build_dir.resolve().name)}"
+        what = f"hls c-sim: compiling {hls}/top.cpp ({len(self.design.kernels)} kernels) with g++ ..."
         res = compile_cached(
             self.tc,
             [hls / "top.cpp", hls / "tb.cpp"],
             [hls, hls / "include", hls / "tb"],
             Path(cache_dir) if cache_dir is not None else self.work,
-            f"tb_{c_ident(self.build_dir.resolve().name)}",
+            name,
             defines=("PCNN_CSIM_TAPS",),
+            on_compile=lambda: self.progress(what),
         )
         self.exe, self.warnings, self.cached = res.exe, res.warnings, res.cached
+        how = "cached testbench" if res.cached else f"compiled in {time.monotonic() - t0:.1f} s"
+        self.progress(f"hls c-sim: {how}: {self.exe}")
         self.timeout = timeout
 
     @property
@@ -67,6 +130,7 @@ class CSim:
         return self._run(x, taps=True)
 
     def _run(self, x: np.ndarray, taps: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The batch in chunks (first FIRST_CHUNK images, then ~CHUNK_SECONDS each), a line per chunk."""
         x = np.asarray(x)
         n = x.shape[0]
         flat = np.ascontiguousarray(np.round(x).reshape(n, -1).astype(np.int64))
@@ -74,8 +138,29 @@ class CSim:
             raise SimulationError(
                 f"C-sim input has {flat.shape[1]} values per image, the top reads {self.design.in_elems}"
             )
-        run_dir = self.work / "run"
-        run_dir.mkdir(parents=True, exist_ok=True)
+        ys: list[np.ndarray] = []
+        tapped: dict[str, list[np.ndarray]] = {}
+        t0, done, chunk = time.monotonic(), 0, FIRST_CHUNK
+        with tempfile.TemporaryDirectory(prefix="run-", dir=self.design.out_dir) as run_dir:
+            while done < n:
+                m = min(chunk, n - done)
+                y, t = self._run_chunk(flat[done : done + m], Path(run_dir), taps)
+                ys.append(y)
+                for k, v in t.items():
+                    tapped.setdefault(k, []).append(v)
+                done += m
+                el = time.monotonic() - t0
+                per = el / done
+                left = f", ~{per * (n - done):.0f} s left" if done < n else ""
+                self.progress(f"hls c-sim: image {done}/{n} ({el:.1f} s{left})")
+                chunk = max(1, min(4096, int(CHUNK_SECONDS / max(per, 1e-6))))
+        out = np.concatenate(ys) if ys else np.zeros((0, self.design.out_elems), np.int64)
+        shape = [n] + list(self.design.output_shape[1:])
+        return out.reshape(shape), {k: np.concatenate(v) for k, v in tapped.items()}
+
+    def _run_chunk(self, flat: np.ndarray, run_dir: Path, taps: bool) -> tuple[np.ndarray, dict]:
+        """One testbench process on `flat` (n, in_elems) -> ((n, out_elems), {tap: (n, elems)})."""
+        n = flat.shape[0]
         inp, outp = run_dir / "inputs.bin", run_dir / "outputs.bin"
         outp.unlink(missing_ok=True)
         inp.write_bytes(flat.tobytes())
@@ -93,7 +178,7 @@ class CSim:
         if taps:
             for p in sorted(tap_dir.glob("*.bin")):
                 tapped[p.stem] = np.fromfile(p, dtype=np.int64).reshape(n, -1)
-        return y.reshape([n] + list(self.design.output_shape[1:])), tapped
+        return y.reshape(n, -1), tapped
 
     def first_difference(self, x: np.ndarray) -> str:
         """The first layer whose C-sim output stream differs from the simulator's tensor on batch x."""

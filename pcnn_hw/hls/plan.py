@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pcnn_hw.errors import FoldingError, UnsupportedOpError
-from pcnn_hw.hls.dtypes import ELEM_SIGNED, ElemFormat, acc_bits, elem_format, signed_bits
-from pcnn_hw.layers import MVAU, LabelSelect, MaxPool, PassThrough, SlidingWindow, Thresholding
+from pcnn_hw.hls.dtypes import ELEM_BIPOLAR, ELEM_SIGNED, ELEM_UNSIGNED, ElemFormat, elem_format, signed_bits
+from pcnn_hw.hls.policy import acc_floor, full_range, int_thresholds, label_bits, mvau_acc_bits
+from pcnn_hw.layers import MVAU, LabelSelect, MaxPool, SlidingWindow, Thresholding
 
 BIT = ElemFormat(1, 0, 0, 1)
 
@@ -65,6 +66,18 @@ class Kernel:
     call: str
     arrays: list[CArray] = field(default_factory=list)
     depthwise: bool = False  # a depthwise sliding window (channel-fold-major output order)
+    more_inputs: list[Port] = field(default_factory=list)  # ports in1, in2, ... (a join)
+    more_outputs: list[Port] = field(default_factory=list)  # ports out1, out2, ... (a fork)
+
+    @property
+    def inputs(self) -> list[Port]:
+        """Every input port in order (in, in1, ...)."""
+        return [self.inp, *self.more_inputs]
+
+    @property
+    def outputs(self) -> list[Port]:
+        """Every output port in order (out, out1, ...)."""
+        return [self.out, *self.more_outputs]
 
 
 def c_ident(name: str) -> str:
@@ -96,14 +109,8 @@ def word_literals(mem: np.ndarray, elem_bits: int) -> list[str]:
     return out
 
 
-def _threshold_array(mem: np.ndarray, layer: str) -> CArray:
-    t = np.asarray(mem)
-    if t.size and not np.array_equal(t, np.round(t)):
-        raise UnsupportedOpError(
-            f"layer {layer}: non-integer thresholds are not supported by the HLS kernels"
-        )
-    t = t.astype(np.int64)
-    tb = signed_bits(int(t.min(initial=0)), int(t.max(initial=0)))
+def _threshold_array(t: np.ndarray, tb: int) -> CArray:
+    """The (PE, TMEM, n_steps) integer thresholds (see policy.int_thresholds) as tb-bit constants."""
     lits = [f"{v}" if abs(v) < 2**31 else f"{v}LL" for v in t.ravel().tolist()]
     return CArray("thresholds", f"ap_int<{tb}>", list(t.shape), lits, [1, 3])
 
@@ -118,6 +125,19 @@ def _thresh_out(layer: str, odt: str, n_steps: int, act: int) -> tuple[ElemForma
         return BIT, 0
     fmt = elem_format(odt, f"layer {layer}")
     return fmt, int(act)
+
+
+def _in_range(fin: ElemFormat) -> tuple[int, int]:
+    """Value range of an input element as the RTL policy takes it: every value of its bits."""
+    return (fin.lo, fin.hi) if fin.kind == ELEM_BIPOLAR else full_range(fin.bits, fin.kind == ELEM_SIGNED)
+
+
+def _rtl_weight_bits(layer: MVAU) -> int:
+    """Weight bits as the RTL counts them for the accumulator floor (1 for XNOR and +-1 weights)."""
+    if layer.xnor or layer.bipolar_weights:
+        return 1
+    w = np.asarray(layer.weights).astype(np.int64)
+    return 1 if set(np.unique(w).tolist()) <= {-1, 1} else signed_bits(int(w.min()), int(w.max()))
 
 
 def plan_mvau(layer: MVAU, name: str, fin: ElemFormat) -> Kernel:
@@ -135,10 +155,11 @@ def plan_mvau(layer: MVAU, name: str, fin: ElemFormat) -> Kernel:
         wdt = str(a.get("weightDataType"))
         wfmt = ElemFormat(1, 2, -1, 1) if layer.bipolar_weights else elem_format(wdt, f"layer {layer.name}")
         w = np.asarray(layer.weights).astype(np.int64)
-        # exact accumulator bound from the real weights and the input range
-        hi = int(np.maximum(w * fin.hi, w * fin.lo).sum(axis=0).max())
-        lo = int(np.minimum(w * fin.hi, w * fin.lo).sum(axis=0).min())
-    accw = acc_bits(lo, hi)
+        # accumulator bound from the real weights and the input element's range (policy: as RTL)
+        xlo, xhi = _in_range(fin)
+        hi = int(np.maximum(w * xhi, w * xlo).sum(axis=0).max())
+        lo = int(np.minimum(w * xhi, w * xlo).sum(axis=0).min())
+    floor = acc_floor(fin.bits, _rtl_weight_bits(layer), simd)
     wmem = mw * mh // (pe * simd)
     warr = CArray(
         "weights", f"ap_uint<{simd * wfmt.bits}>", [pe, wmem], word_literals(layer.weight_mem, wfmt.bits), [1]
@@ -152,7 +173,7 @@ def plan_mvau(layer: MVAU, name: str, fin: ElemFormat) -> Kernel:
     )
     if layer.no_activation:
         # the accumulator itself, wide enough for its exact range (the graph's datatype may be narrower)
-        ob = max(signed_bits(lo, hi), elem_format(str(a.get("outputDataType")), layer.name).bits)
+        ob = accw = mvau_acc_bits(lo, hi, floor)
         fout = ElemFormat(ob, ELEM_SIGNED, lo, hi)
         if layer.xnor:
             call = f"pcnn::mvau_xnor_acc<{_targs(*common, accw, ob)}>(in, out, weights);"
@@ -161,7 +182,9 @@ def plan_mvau(layer: MVAU, name: str, fin: ElemFormat) -> Kernel:
         return Kernel(
             name, layer.name, layer.op_type, doc, inp, Port(pe, fout, nv * (mh // pe)), call, [warr]
         )
-    tarr = _threshold_array(layer.thresh_mem, layer.name)
+    t = int_thresholds(layer.thresh_mem, lo, hi)
+    accw = mvau_acc_bits(lo, hi, floor, t)
+    tarr = _threshold_array(t, accw)
     nsteps = tarr.dims[2]
     fout, act = _thresh_out(layer.name, str(a.get("outputDataType")), nsteps, int(a.get("ActVal", 0)))
     tt = tarr.ctype
@@ -183,7 +206,10 @@ def plan_thresholding(layer: Thresholding, name: str, fin: ElemFormat) -> Kernel
     """Standalone Thresholding -> thresholding."""
     c, pe = layer.channels, layer.pe
     nv = int(np.prod(list(layer.attrs.get("numInputVectors", [1]))))
-    tarr = _threshold_array(layer.thresh_mem, layer.name)
+    xlo, xhi = _in_range(fin)
+    t = int_thresholds(layer.thresh_mem, xlo, xhi)
+    tb = signed_bits(min(xlo, int(t.min(initial=xlo))), max(xhi + 1, int(t.max(initial=xhi))))
+    tarr = _threshold_array(t, tb)
     nsteps = tarr.dims[2]
     odt, act = str(layer.attrs.get("outputDataType")), int(layer.attrs.get("ActVal", 0))
     if odt in ("BINARY", "BIPOLAR") and nsteps == 1 and act != 0:
@@ -274,7 +300,8 @@ def plan_pool(layer: MaxPool, name: str, fin: ElemFormat, prev: Kernel | None) -
 def plan_label_select(layer: LabelSelect, name: str, fin: ElemFormat) -> Kernel:
     """LabelSelect -> label_select (K indices, one per output word)."""
     n, pe, k = layer.labels, layer.pe, int(layer.attrs.get("K", 1))
-    fout = elem_format(str(layer.attrs.get("outputDataType", "UINT32")), layer.name)
+    ob = label_bits(str(layer.attrs.get("outputDataType", "UINT8")), n)  # policy: as RTL
+    fout = ElemFormat(ob, ELEM_UNSIGNED, 0, n - 1)
     call = f"pcnn::label_select<{_targs(n, pe, k, fin.bits, fin.kind, fout.bits)}>(in, out);"
     doc = f"{layer.op_type} {layer.name}: top-{k} of {n} scores, PE={pe}"
     return Kernel(name, layer.name, layer.op_type, doc, Port(pe, fin, n // pe), Port(1, fout, k), call)
@@ -289,43 +316,3 @@ def width_converter(name: str, src: Port, dst_elems: int) -> Kernel:
     call = f"pcnn::stream_width_convert<{_targs(src.width, out.width, src.words)}>(in, out);"
     doc = f"width converter {src.elems} -> {dst_elems} elements of {src.fmt.bits} bits"
     return Kernel(name, name, "StreamWidthConverter", doc, src, out, call)
-
-
-def plan_layers(layers: list, input_fmt: ElemFormat) -> list[Kernel]:
-    """Kernels for the hardware layers in stream order (width converters inserted where needed)."""
-    kernels: list[Kernel] = []
-    fmt = input_fmt
-    prev: Kernel | None = None
-    hw = [ly for ly in layers if not isinstance(ly, PassThrough)]
-    for i, layer in enumerate(hw):
-        name = c_ident(layer.name)
-        if isinstance(layer, MVAU):
-            k = plan_mvau(layer, name, fmt)
-        elif isinstance(layer, Thresholding):
-            k = plan_thresholding(layer, name, fmt)
-        elif isinstance(layer, SlidingWindow):
-            # a depthwise window streams channel-fold-major into its max-pool: its word = the pool's PE
-            nxt = hw[i + 1] if i + 1 < len(hw) else None
-            dws = bool(int(layer.attrs.get("depthwise", 0)))
-            pool_pe = nxt.pe if dws and isinstance(nxt, MaxPool) and not nxt.streaming else None
-            k = plan_swg(layer, name, fmt, pool_pe)
-        elif isinstance(layer, MaxPool):
-            k = plan_pool(layer, name, fmt, prev)
-        elif isinstance(layer, LabelSelect):
-            k = plan_label_select(layer, name, fmt)
-        else:
-            raise UnsupportedOpError(f"layer {layer.name}: op {layer.op_type} has no HLS kernel")
-        if prev is not None:
-            total_out, total_in = prev.out.elems * prev.out.words, k.inp.elems * k.inp.words
-            if total_out != total_in:
-                raise FoldingError(
-                    f"layer {layer.name}: reads {total_in} elements per frame, {prev.node} writes {total_out}"
-                )
-            if prev.out.elems != k.inp.elems:
-                kernels.append(width_converter(f"dwc_{len(kernels)}", prev.out, k.inp.elems))
-        kernels.append(k)
-        prev = k
-        fmt = k.out.fmt
-    if not kernels:
-        raise UnsupportedOpError("the folded graph has no hardware layer with an HLS kernel")
-    return kernels

@@ -16,6 +16,7 @@ import hashlib
 import importlib.util
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,8 +145,10 @@ def compile_cached(
     name: str = "csim",
     timeout: float = COMPILE_TIMEOUT_S,
     defines: tuple[str, ...] = (),
+    on_compile: Callable[[], None] | None = None,
 ) -> CompileResult:
-    """Compile ``sources`` into ``cache_dir/<name>-<hash>`` unless that executable exists already.
+    """Compile ``sources`` into ``cache_dir/<name>-<hash>`` unless that executable exists already
+    (``on_compile`` is called just before a real compilation starts, e.g. to print a progress line).
 
     SimulationError (with the compiler's first error lines) on failure or timeout.
     """
@@ -158,6 +161,8 @@ def compile_cached(
     if exe.is_file():
         return CompileResult(exe, log.read_text() if log.is_file() else "", True)
     tmp = exe.with_name(exe.name + ".partial")
+    if on_compile is not None:
+        on_compile()
     cmd = [str(tc.cxx), *flags, *[str(s) for s in sources], "-o", str(tmp)]
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)

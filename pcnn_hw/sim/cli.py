@@ -203,10 +203,10 @@ def run(args: argparse.Namespace) -> int:
     ]
     from pcnn_hw.compile.residual import first_dag_node
 
-    dag = first_dag_node(folded)  # the C-sim, RTL and board levels run chains only (so far)
+    dag = first_dag_node(folded)  # the RTL and board levels run chains only (so far); C-sim runs DAGs
     if dag is not None:
-        print(f"C-sim, RTL and board levels: not supported for residual graphs yet (node {dag.name})")
-    if dag is None and not getattr(args, "no_csim", False):  # HLS C-sim level: g++ + hls4ml's ap_types
+        print(f"RTL and board levels: not supported for residual graphs yet (node {dag.name})")
+    if not getattr(args, "no_csim", False):  # HLS C-sim level: g++ + hls4ml's ap_types
         from pcnn_hw.errors import ToolMissingError
         from pcnn_hw.hls.csim import csim_level
 

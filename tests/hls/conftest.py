@@ -1,4 +1,4 @@
-"""Fixtures of the HLS tests: the resolved toolchain and a persistent compile cache in build/."""
+"""Fixtures of the HLS tests: the resolved toolchain and a persistent compile cache in the user cache."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ from pathlib import Path
 import pytest
 
 from tests.lazy import built_once
-
-REPO = Path(__file__).resolve().parents[2]
-CACHE = REPO / "build" / "hls-test-cache"  # compiled testbenches by content hash (safe to delete)
 
 
 @pytest.fixture(scope="session")
@@ -26,9 +23,10 @@ def tc():
 
 @pytest.fixture(scope="session")
 def cache_dir() -> Path:
-    """Directory of cached compiled testbenches (inside the repository's build/)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    return CACHE
+    """Directory of cached compiled testbenches by content hash (user cache; safe to delete)."""
+    from pcnn_hw.outputs import user_cache_dir
+
+    return user_cache_dir("hls", "tests")
 
 
 def _model_build(name: str, work: Path, seed: int = 0) -> Path:
@@ -44,8 +42,14 @@ def _model_build(name: str, work: Path, seed: int = 0) -> Path:
     from pcnn_hw.quant import QuantConfig
 
     torch.manual_seed(seed)
-    model = build_model(name, QuantConfig(kind="pcnn"), in_shape=(1, 28, 28))
-    testmodels._randomize_bn(model, seed)  # noqa: SLF001 - test helper of the compile package
+    if name == "resnet-mini":  # the residual net as tests/compile/test_residual.py builds it
+        from tests.compile.test_residual import _mild_batchnorm
+
+        model = build_model(name, QuantConfig(), in_shape=(1, 28, 28))
+        _mild_batchnorm(model, seed)
+    else:
+        model = build_model(name, QuantConfig(kind="pcnn"), in_shape=(1, 28, 28))
+        testmodels._randomize_bn(model, seed)  # noqa: SLF001 - test helper of the compile package
     model.eval()
     imgs = torch.randint(0, 256, (8, 1, 28, 28), generator=torch.Generator().manual_seed(seed)) / 255.0
     onnx = work / f"{name}.onnx"
@@ -56,5 +60,5 @@ def _model_build(name: str, work: Path, seed: int = 0) -> Path:
 
 @pytest.fixture(scope="session")
 def model_builds(tmp_path_factory: pytest.TempPathFactory):
-    """Lazily built build directories of our models by name (mini-cnv, sfc)."""
+    """Lazily built build directories of our models by name (mini-cnv, sfc, resnet-mini)."""
     return built_once(_model_build, tmp_path_factory.mktemp("hls_builds"))

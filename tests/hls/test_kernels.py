@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pcnn_hw.hls.kerneltb import random_cases, run_cases
+from pcnn_hw.hls.kerneltb import run_cases
+from pcnn_hw.hls.kerneltb_dag import all_cases
 
 
 def _check(tc, cache_dir, tmp_path, seed: int, per_kind: int) -> None:
-    cases = random_cases(seed=seed, per_kind=per_kind)
+    cases = all_cases(seed=seed, per_kind=per_kind)
     out, warnings = run_cases(cases, tmp_path / "kernels", tc, cache_dir, name=f"kernels_s{seed}")
     assert warnings.strip() == "", f"our kernel code is not warning-free:\n{warnings}"
     bad = []
@@ -22,7 +23,8 @@ def _check(tc, cache_dir, tmp_path, seed: int, per_kind: int) -> None:
 
 
 def test_kernels_random_foldings(tc, cache_dir, tmp_path):
-    """3 random foldings of each of the 12 kernel variants, bit for bit."""
+    """3 random foldings of each of the 17 kernel variants (12 chain, 4 residual kinds, fractional
+    thresholds through the threshold policy), bit for bit."""
     _check(tc, cache_dir, tmp_path, seed=0, per_kind=3)
 
 

@@ -3,7 +3,11 @@
 #define PCNN_PCNN_H
 
 #include "pcnn/common.h"
+#include "pcnn/addstreams.h"
+#include "pcnn/duplicate.h"
 #include "pcnn/dwc.h"
+#include "pcnn/fmpadding.h"
+#include "pcnn/globalpool.h"
 #include "pcnn/labelselect.h"
 #include "pcnn/mvau.h"
 #include "pcnn/pool.h"
