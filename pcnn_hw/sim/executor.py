@@ -22,7 +22,7 @@ import onnx
 from onnx import NodeProto
 
 from pcnn_hw.errors import UnknownNameError
-from pcnn_hw.graph import HOST_OPS, DataflowGraph
+from pcnn_hw.graph.dataflow import HOST_OPS, DataflowGraph
 from pcnn_hw.graph.onnxmodel import load_onnx, tensor_datatypes
 from pcnn_hw.layers import HwLayer
 from pcnn_hw.sim import native
