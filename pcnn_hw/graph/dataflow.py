@@ -22,7 +22,6 @@ beats per frame) and layer objects, which ModelWrapper does not model; the ONNX 
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from qonnx.core.datatype import DataType
 
 from pcnn_hw.core.streams import Fmt, fmt_of_datatype
 from pcnn_hw.errors import GraphError
-from pcnn_hw.graph.onnxmodel import FlatModel, flatten, load_onnx
+from pcnn_hw.graph.onnxmodel import FlatModel, flatten, load_onnx, toposort
 from pcnn_hw.layers import LAYER_CLASSES, SUPPORTED_OPS, HwLayer, layer_from_node
 
 HOST_OPS = ("Transpose", "Reshape", "Flatten")
@@ -131,48 +130,6 @@ def _attr_dtype(layer: HwLayer, side: str, port: int) -> str | None:
     return None
 
 
-def _toposort(nodes: list[NodeProto], data_in: list[list[str]], available: set[str]) -> list[int]:
-    """Indices of `nodes` in topological order over their data inputs `data_in` (Kahn's algorithm, ties
-    broken by ONNX order: deterministic); GraphError on a cycle or an input that nothing provides."""
-    producer = {}
-    for i, n in enumerate(nodes):
-        for t in n.output:
-            if t in producer:
-                raise GraphError(
-                    f"tensor {t!r} is written by two nodes: {nodes[producer[t]].name!r} and {n.name!r}")
-            producer[t] = i
-    deps: list[set[int]] = []
-    for n, ins in zip(nodes, data_in, strict=True):
-        d = set()
-        for t in ins:
-            if not t or t in available:
-                continue
-            if t not in producer:
-                raise GraphError(
-                    f"node {n.name!r}: input tensor {t!r} is no graph input, initializer or node output")
-            d.add(producer[t])
-        deps.append(d)
-    users: list[list[int]] = [[] for _ in nodes]
-    for i, d in enumerate(deps):
-        for j in d:
-            users[j].append(i)
-    missing = [len(d) for d in deps]
-    ready = [i for i, m in enumerate(missing) if m == 0]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(i)
-        for u in users[i]:
-            missing[u] -= 1
-            if missing[u] == 0:
-                heapq.heappush(ready, u)
-    if len(order) < len(nodes):
-        stuck = ", ".join(repr(nodes[i].name) for i in range(len(nodes)) if missing[i])
-        raise GraphError(f"the graph has a cycle through nodes {stuck}")
-    return order
-
-
 class DataflowGraph:
     """Accelerator nodes in topological order, their streams, and the host ops around them.
 
@@ -197,7 +154,7 @@ class DataflowGraph:
         self.host_pre: list[NodeProto] = []
         self.host_post: list[NodeProto] = []
         self.nodes: list[GraphNode] = []
-        for i in _toposort(flat.nodes, data_in, available):
+        for i in toposort(flat.nodes, data_in, available):
             n = flat.nodes[i]
             after_hw = any(t in hw_out for t in data_in[i])
             if n.op_type in HOST_OPS:
