@@ -7,10 +7,10 @@
                                       #   .producer_elems, .consumer_elems, .elems_per_frame, .beats_per_frame
     g.inputs, g.outputs, g.host_pre, g.host_post, g.node(name), g.is_chain
 
-Beside it: `pcnn_hw.graph.builddir.BuildDir` (a build directory as one object) and
-`pcnn_hw.graph.cache.cached_build` (the content-hashed build cache). The names are imported on first
-use, so that `pcnn_hw.graph.cache` (a leaf, used by the native kernels the layers load) does not pull in
-the layers.
+Beside it: `pcnn_hw.graph.cache.cached_build` (the content-hashed build cache). A build directory as
+one object is `pcnn_hw.sim.builddir.BuildDir` (it makes simulators, so it sits above the graph). The
+names are imported on first use, so that `pcnn_hw.graph.cache` (a leaf, used by the native kernels) does
+not pull in the layers.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ _EXPORTS = {
     "HOST_OPS": "pcnn_hw.graph.dataflow",
     "load_onnx": "pcnn_hw.graph.onnxmodel",
     "tensor_datatypes": "pcnn_hw.graph.onnxmodel",
-    "BuildDir": "pcnn_hw.graph.builddir",
     "cached_build": "pcnn_hw.graph.cache",
 }
 __all__ = sorted(_EXPORTS)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pcnn_hw.errors import BuildArtifactError, BuildDirError
-from pcnn_hw.graph.builddir import BuildDir
+from pcnn_hw.sim.builddir import BuildDir
 
 
 @pytest.fixture

@@ -87,9 +87,9 @@ def test_resnet_mini_build_agrees_with_finn_and_runs_natively(tmp_path):
 
     from pcnn_hw.compile.build import build
     from pcnn_hw.export import export_model
-    from pcnn_hw.graph.builddir import BuildDir
     from pcnn_hw.models import build_model
     from pcnn_hw.quant import QuantConfig
+    from pcnn_hw.sim.builddir import BuildDir
     from tests.compile.test_residual import _mild_batchnorm
 
     torch.manual_seed(0)

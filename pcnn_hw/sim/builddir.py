@@ -13,6 +13,9 @@ report — each read on first use, each missing piece a typed error naming the f
 
 The weights/ layout is the compiler's (`pcnn_hw.compile.weights`: index.json + one .npy per memory);
 it is read here with plain numpy so that this module needs neither FINN nor the compiler.
+It lives in `pcnn_hw.sim` (not `pcnn_hw.graph`) because it makes simulators: the package layering
+(tests/test_imports.py) lets sim use graph, never the reverse; every loader it replaces (board, rtl,
+hls, verify) sits above sim.
 """
 
 from __future__ import annotations
