@@ -113,3 +113,25 @@ def test_fused_xnor_chain_inside_a_branch_matches_numpy():
     assert [[s.node.name for s in f.run.steps] for f in fused] == [["mv_h", "mv_u"]]
     assert np.array_equal(nat.run(x), expect) and np.array_equal(ref.run(x), expect)
     assert np.array_equal(nat.run(x, keep=True)[1]["h"], xnor_layer(x, ws[0], ts[0]))
+
+
+def test_partition_parent_with_host_ops_runs_like_its_child(tmp_path):
+    """Transpose (host) -> StreamingDataflowPartition(child with forks/joins) -> Reshape (host)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    net, y, ref, x = _random_net(11)
+    onnx.save(net.model([y]), str(tmp_path / "child.onnx"))
+    nodes = [helper.make_node("Transpose", ["img"], ["x_in"], name="tr", perm=[0, 2, 1, 3]),
+             helper.make_node("StreamingDataflowPartition", ["x_in"], ["y_out"], name="sdp",
+                              domain="finn.custom_op.fpgadataflow", model="child.onnx"),
+             helper.make_node("Reshape", ["y_out", "shape"], ["res"], name="rs")]
+    parent = helper.make_model(helper.make_graph(
+        nodes, "parent", [helper.make_tensor_value_info("img", TensorProto.FLOAT, [1, 4, 3, C])],
+        [helper.make_tensor_value_info("res", TensorProto.FLOAT, [1, C])],
+        initializer=[numpy_helper.from_array(np.array([1, C], np.int64), "shape")]))
+    onnx.save(parent, str(tmp_path / "parent.onnx"))
+    sim = Simulator(tmp_path / "parent.onnx", backend="numpy")
+    assert [n.name for n in sim.graph.host_pre] == ["tr"] and [n.name for n in sim.graph.host_post] == ["rs"]
+    got = sim.run(x.transpose(0, 2, 1, 3))
+    assert np.array_equal(got, ref[y].reshape(len(x), C))
