@@ -7,11 +7,32 @@
                                       #   .producer_elems, .consumer_elems, .elems_per_frame, .beats_per_frame
     g.inputs, g.outputs, g.host_pre, g.host_post, g.node(name), g.is_chain
 
-`pcnn_hw.graph.builddir.BuildDir` (a build directory as one object) and `pcnn_hw.graph.cache`
-(content-hashed build cache) live beside it; they are imported from their modules.
+Beside it: `pcnn_hw.graph.cache.cached_build` (the content-hashed build cache). A build directory as
+one object is `pcnn_hw.sim.builddir.BuildDir` (it makes simulators, so it sits above the graph). The
+names are imported on first use, so that `pcnn_hw.graph.cache` (a leaf, used by the native kernels) does
+not pull in the layers.
 """
 
-from pcnn_hw.graph.dataflow import HOST_OPS, DataflowGraph, GraphNode, StreamEdge
-from pcnn_hw.graph.onnxmodel import load_onnx, tensor_datatypes
+from __future__ import annotations
 
-__all__ = ["HOST_OPS", "DataflowGraph", "GraphNode", "StreamEdge", "load_onnx", "tensor_datatypes"]
+from typing import Any
+
+_EXPORTS = {
+    "DataflowGraph": "pcnn_hw.graph.dataflow",
+    "GraphNode": "pcnn_hw.graph.dataflow",
+    "StreamEdge": "pcnn_hw.graph.dataflow",
+    "HOST_OPS": "pcnn_hw.graph.dataflow",
+    "load_onnx": "pcnn_hw.graph.onnxmodel",
+    "tensor_datatypes": "pcnn_hw.graph.onnxmodel",
+    "cached_build": "pcnn_hw.graph.cache",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public names on first use."""
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'pcnn_hw.graph' has no attribute {name!r}")

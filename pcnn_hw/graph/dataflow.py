@@ -12,8 +12,9 @@ Rules (each broken one is a `GraphError` naming the tensor or node):
 * host ops (Transpose, Reshape, Flatten) stand before or after the accelerator, never between two of
   its nodes; every other op must be a layer kind of :mod:`pcnn_hw.layers`.
 
-Stream inputs of a node are its non-initializer inputs, in order (port k = k-th such input); its
-outputs are all node outputs (port k = output k). Per-frame shapes come from the model's value_info
+Stream inputs of a node are its first `layer.n_inputs` inputs (port k = input k; the others are
+parameters such as weights and thresholds); its outputs are all node outputs (port k = output k).
+Per-frame shapes come from the model's value_info
 (batch axis dropped); element types from the FINN datatype annotations, else the layer attributes.
 Why our own graph and not qonnx's ModelWrapper: the consumers need streams (ports, elements per beat,
 beats per frame) and layer objects, which ModelWrapper does not model; the ONNX walking is small.
@@ -21,7 +22,6 @@ beats per frame) and layer objects, which ModelWrapper does not model; the ONNX 
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from qonnx.core.datatype import DataType
 
 from pcnn_hw.core.streams import Fmt, fmt_of_datatype
 from pcnn_hw.errors import GraphError
-from pcnn_hw.graph.onnxmodel import FlatModel, flatten, load_onnx
+from pcnn_hw.graph.onnxmodel import FlatModel, flatten, load_onnx, toposort
 from pcnn_hw.layers import LAYER_CLASSES, SUPPORTED_OPS, HwLayer, layer_from_node
 
 HOST_OPS = ("Transpose", "Reshape", "Flatten")
@@ -130,48 +130,6 @@ def _attr_dtype(layer: HwLayer, side: str, port: int) -> str | None:
     return None
 
 
-def _toposort(nodes: list[NodeProto], available: set[str]) -> list[NodeProto]:
-    """Kahn's algorithm, ties broken by ONNX order (deterministic); GraphError on a cycle or an
-    input that nothing provides."""
-    producer = {}
-    for i, n in enumerate(nodes):
-        for t in n.output:
-            if t in producer:
-                raise GraphError(
-                    f"tensor {t!r} is written by two nodes: {nodes[producer[t]].name!r} and {n.name!r}")
-            producer[t] = i
-    deps: list[set[int]] = []
-    for n in nodes:
-        d = set()
-        for t in n.input:
-            if not t or t in available:
-                continue
-            if t not in producer:
-                raise GraphError(
-                    f"node {n.name!r}: input tensor {t!r} is no graph input, initializer or node output")
-            d.add(producer[t])
-        deps.append(d)
-    users: list[list[int]] = [[] for _ in nodes]
-    for i, d in enumerate(deps):
-        for j in d:
-            users[j].append(i)
-    missing = [len(d) for d in deps]
-    ready = [i for i, m in enumerate(missing) if m == 0]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(i)
-        for u in users[i]:
-            missing[u] -= 1
-            if missing[u] == 0:
-                heapq.heappush(ready, u)
-    if len(order) < len(nodes):
-        stuck = ", ".join(repr(nodes[i].name) for i in range(len(nodes)) if missing[i])
-        raise GraphError(f"the graph has a cycle through nodes {stuck}")
-    return [nodes[i] for i in order]
-
-
 class DataflowGraph:
     """Accelerator nodes in topological order, their streams, and the host ops around them.
 
@@ -185,25 +143,31 @@ class DataflowGraph:
         self.model = model
         self.flat = flat
         available = set(flat.inputs) | set(flat.inits)
-        order = _toposort(flat.nodes, available)
+        layers = {i: _layer(n, flat, memory) for i, n in enumerate(flat.nodes) if n.op_type not in HOST_OPS}
+        # data inputs: a layer's first n_inputs inputs (the rest are parameters: weights, thresholds,
+        # initializers or not), a host op's first input
+        data_in = [[t for t in n.input if t][: layers[i].n_inputs] if i in layers else list(n.input[:1])
+                   for i, n in enumerate(flat.nodes)]
+        self._data_in = {id(n): ins for n, ins in zip(flat.nodes, data_in, strict=True)}
         hw_out: set[str] = set()  # tensors downstream of an accelerator node
         post_out: dict[str, str] = {}  # tensor written by a host op after the accelerator -> that op
         self.host_pre: list[NodeProto] = []
         self.host_post: list[NodeProto] = []
         self.nodes: list[GraphNode] = []
-        for n in order:
-            after_hw = any(t in hw_out for t in n.input)
+        for i in toposort(flat.nodes, data_in, available):
+            n = flat.nodes[i]
+            after_hw = any(t in hw_out for t in data_in[i])
             if n.op_type in HOST_OPS:
                 (self.host_post if after_hw else self.host_pre).append(n)
                 if after_hw:
                     hw_out.update(n.output)
                     post_out.update((t, n.name) for t in n.output)
                 continue
-            bad = next((post_out[t] for t in n.input if t in post_out), None)
+            bad = next((post_out[t] for t in data_in[i] if t in post_out), None)
             if bad is not None:
                 raise GraphError(f"host op {bad!r} stands between accelerator nodes (it feeds {n.name!r}); "
                                  "host ops may only come before or after the accelerator")
-            self.nodes.append(GraphNode(n, _layer(n, flat, memory)))
+            self.nodes.append(GraphNode(n, layers[i]))
             hw_out.update(n.output)
         self._by_name = {gn.name: gn for gn in self.nodes}
         self._connect(flat)
@@ -224,7 +188,7 @@ class DataflowGraph:
 
     # -- construction ------------------------------------------------------------------------------
     def _stream_inputs(self, n: NodeProto) -> list[str]:
-        return [t for t in n.input if t and t not in self.flat.inits]
+        return self._data_in[id(n)]
 
     def _connect(self, flat: FlatModel) -> None:
         readers: dict[str, list[tuple[GraphNode | None, int, str]]] = {}
@@ -232,7 +196,7 @@ class DataflowGraph:
             for port, t in enumerate(self._stream_inputs(gn.node)):
                 readers.setdefault(t, []).append((gn, port, gn.name))
         for h in self.host_post:
-            for t in h.input:
+            for t in self._data_in[id(h)]:
                 readers.setdefault(t, []).append((None, 0, h.name))
         for t in flat.outputs:
             readers.setdefault(t, []).append((None, 0, "the graph output"))

@@ -1,5 +1,6 @@
-"""Reading a folded FINN model: the ONNX file, its datatype annotations and shapes, and the flat node
-list with every `StreamingDataflowPartition` replaced by the nodes of its child model.
+"""Reading a folded FINN model: the ONNX file, its datatype annotations and shapes, the flat node
+list with every `StreamingDataflowPartition` replaced by the nodes of its child model, and a
+deterministic topological order of such a list.
 
 Kept apart from :mod:`pcnn_hw.graph.dataflow` so that the graph classes stay about streams; this module
 only knows ONNX. qonnx's `ModelWrapper` is accepted but not required (plain `onnx` keeps the simulator's
@@ -8,6 +9,7 @@ start-up free of the FINN imports).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,3 +127,45 @@ def flatten(proto: onnx.ModelProto, base_dir: Path | None = None, depth: int = 0
             for key, val in src.items():
                 dst.setdefault(rename.get(key, key), val)
     return flat
+
+
+def toposort(nodes: list[NodeProto], data_in: list[list[str]], available: set[str]) -> list[int]:
+    """Indices of `nodes` in topological order over their data inputs `data_in` (Kahn's algorithm, ties
+    broken by ONNX order: deterministic); GraphError on a cycle or an input that nothing provides."""
+    producer = {}
+    for i, n in enumerate(nodes):
+        for t in n.output:
+            if t in producer:
+                raise GraphError(
+                    f"tensor {t!r} is written by two nodes: {nodes[producer[t]].name!r} and {n.name!r}")
+            producer[t] = i
+    deps: list[set[int]] = []
+    for n, ins in zip(nodes, data_in, strict=True):
+        d = set()
+        for t in ins:
+            if not t or t in available:
+                continue
+            if t not in producer:
+                raise GraphError(
+                    f"node {n.name!r}: input tensor {t!r} is no graph input, initializer or node output")
+            d.add(producer[t])
+        deps.append(d)
+    users: list[list[int]] = [[] for _ in nodes]
+    for i, d in enumerate(deps):
+        for j in d:
+            users[j].append(i)
+    missing = [len(d) for d in deps]
+    ready = [i for i, m in enumerate(missing) if m == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for u in users[i]:
+            missing[u] -= 1
+            if missing[u] == 0:
+                heapq.heappush(ready, u)
+    if len(order) < len(nodes):
+        stuck = ", ".join(repr(nodes[i].name) for i in range(len(nodes)) if missing[i])
+        raise GraphError(f"the graph has a cycle through nodes {stuck}")
+    return order

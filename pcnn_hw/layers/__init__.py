@@ -1,8 +1,10 @@
-"""Hardware layer definitions: one module per layer kind, each THE definition of what the layer
-computes (folding rules, memory layout, bit-exact batched execution, cycle model).
+"""Hardware layer definitions: one module (or folder) per layer kind, each THE definition of what the
+layer computes (folding rules, memory layout, bit-exact batched execution, stream widths, cycle model).
 
-`layer_from_node(node, get_init)` builds the layer object for one node of a folded FINN dataflow graph;
-RTL/HLS backends should check their output against these objects.
+The kinds are listed in `pcnn_hw.layers.registry` (op types, layer class, backends by name);
+`layer_from_node(node, get_init)` builds the layer object for one node of a folded FINN dataflow graph.
+RTL/HLS backends should check their output against these objects. The class names below are
+re-exported for convenience; a new kind needs no line here.
 """
 
 from __future__ import annotations
@@ -14,18 +16,7 @@ import numpy as np
 from onnx import NodeProto
 
 from pcnn_hw.errors import UnsupportedOpError
-from pcnn_hw.layers import (
-    addstreams,
-    duplicate,
-    fmpadding,
-    globalpool,
-    labelselect,
-    mvau,
-    passthrough,
-    pool,
-    swg,
-    thresholding,
-)
+from pcnn_hw.layers import registry
 from pcnn_hw.layers.addstreams import AddStreams
 from pcnn_hw.layers.base import HwLayer, base_op_type
 from pcnn_hw.layers.duplicate import DuplicateStreams
@@ -38,22 +29,7 @@ from pcnn_hw.layers.pool import MaxPool
 from pcnn_hw.layers.swg import SlidingWindow
 from pcnn_hw.layers.thresholding import Thresholding
 
-LAYER_CLASSES: dict[str, Any] = {}
-for _mod, _cls in (
-    (mvau, MVAU),
-    (thresholding, Thresholding),
-    (swg, SlidingWindow),
-    (pool, MaxPool),
-    (labelselect, LabelSelect),
-    (passthrough, PassThrough),
-    (fmpadding, FMPadding),
-    (duplicate, DuplicateStreams),
-    (addstreams, AddStreams),
-    (globalpool, GlobalAccPool),
-):
-    for _op in _mod.OP_TYPES:
-        LAYER_CLASSES[_op] = _cls
-
+LAYER_CLASSES: dict[str, Any] = registry.layer_classes()  # op type -> class, from the kind registry
 SUPPORTED_OPS = tuple(sorted({base_op_type(o) for o in LAYER_CLASSES}))
 
 

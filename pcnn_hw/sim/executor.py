@@ -1,11 +1,12 @@
 """Batched bit-exact executor of a folded FINN dataflow graph.
 
-`Simulator(model)` builds one `pcnn_hw.layers` object per node of the graph (specialized `*_hls` /
-`*_rtl` nodes or their generic HW ops), reading weights and thresholds through the layers' hardware
-memory images, and runs N inputs at once. Binary tensors travel between layers packed into uint64
-words (`PackedBits`); integer tensors as int64 arrays. A parent graph with a
-`StreamingDataflowPartition` node is followed into its child model, and the host-side layout ops FINN
-leaves outside the accelerator (Transpose, Reshape, Flatten) are executed too.
+`Simulator(model)` builds the model's `pcnn_hw.graph.DataflowGraph` once (one `pcnn_hw.layers` object per
+node, weights and thresholds read through the layers' hardware memory images; a parent graph with a
+`StreamingDataflowPartition` node followed into its child) and runs N inputs at once: the host ops
+before the accelerator, its nodes in topological order, the host ops after it. Forks and joins are
+ordinary nodes (several output / input tensors). Binary tensors travel between layers packed into
+uint64 words (`PackedBits`); integer tensors as int64 arrays. With the native kernels, consecutive
+XNOR MVAUs that feed each other are fused into one kernel call (`pcnn_hw.sim.fusion`).
 """
 
 from __future__ import annotations
@@ -18,58 +19,23 @@ from typing import Any
 
 import numpy as np
 import onnx
-from onnx import NodeProto, numpy_helper
+from onnx import NodeProto
 
-from pcnn_hw.errors import ModelFileError, UnknownNameError, UnsupportedOpError
-from pcnn_hw.layers import SUPPORTED_OPS, HwLayer, layer_from_node
-from pcnn_hw.layers.base import node_attrs
+from pcnn_hw.errors import UnknownNameError
+from pcnn_hw.graph.dataflow import HOST_OPS, DataflowGraph
+from pcnn_hw.graph.onnxmodel import load_onnx, tensor_datatypes
+from pcnn_hw.layers import HwLayer
 from pcnn_hw.sim import native
-from pcnn_hw.sim.fusion import fuse_steps
+from pcnn_hw.sim.fusion import FusedXnorChain, fuse_groups
+from pcnn_hw.sim.hostops import host_op, to_plain
 from pcnn_hw.sim.packing import PackedBits, blas_single_thread
 
-HOST_OPS = ("Transpose", "Reshape", "Flatten")
 BACKENDS = ("auto", "native", "numpy")
 # input vectors of the largest layer per sub-batch (see Simulator.max_batch), by backend: cache-sized
 # for numpy's temporaries; larger for the native kernels, which have none (cnv, 100 images, one run:
 # 2,216 img/s at 16 images per sub-batch, 3,737 at 50, 3,719 at 100)
 SUB_BATCH_ROWS = {"numpy": 16384, "native": 65536}
-
-
-def load_onnx(model: str | Path | onnx.ModelProto | Any) -> onnx.ModelProto:
-    """An ONNX ModelProto from a path, a ModelProto or a qonnx ModelWrapper; ModelFileError if unreadable."""
-    if isinstance(model, onnx.ModelProto):
-        return model
-    if hasattr(model, "model") and isinstance(model.model, onnx.ModelProto):
-        return model.model
-    path = Path(model)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such ONNX file")
-    try:
-        return onnx.load(str(path))
-    except Exception as exc:  # onnx raises DecodeError and others for corrupt files
-        raise ModelFileError(f"{path}: not a readable ONNX file ({type(exc).__name__}: {exc})") from exc
-
-
-def tensor_datatypes(model: onnx.ModelProto) -> dict[str, str]:
-    """FINN/QONNX datatype annotations of a graph: tensor name -> datatype name (e.g. 'BINARY')."""
-    out = {}
-    for ann in model.graph.quantization_annotation:
-        for kv in ann.quant_parameter_tensor_names:
-            if kv.key == "finn_datatype":
-                out[ann.tensor_name] = kv.value
-    return out
-
-
-def _is_join(layer: HwLayer) -> bool:
-    """Layers whose node inputs after the first are streams (not weights): the adder of a join."""
-    return layer.op_type.startswith("ElementwiseAdd")
-
-
-def to_plain(x: np.ndarray | PackedBits) -> np.ndarray:
-    """A simulator value as a plain numpy array (packed bits unpacked to {0,1})."""
-    if isinstance(x, PackedBits):
-        return x.to_bits().astype(np.int64)
-    return np.asarray(x)
+__all__ = ["BACKENDS", "HOST_OPS", "Simulator", "Step", "load_onnx", "tensor_datatypes", "to_plain"]
 
 
 @dataclass
@@ -107,6 +73,11 @@ class Step:
             vals[self.out] = res
 
 
+def _last_use(steps: list[Step]) -> dict[str, int]:
+    """Tensor name -> index of the last step reading it (the value is freed after that step)."""
+    return {name: i for i, s in enumerate(steps) for name in s.inputs}
+
+
 class Simulator:
     """Bit-exact batched simulator of a folded dataflow graph.
 
@@ -136,22 +107,26 @@ class Simulator:
         self.model = proto
         self.base_dir = Path(base_dir) if base_dir is not None else None
         self.memory = memory or {}
-        self.steps: list[Step] = []
+        self.graph = DataflowGraph.from_model(proto, self.memory, self.base_dir)
         g = proto.graph
         self.input_name = g.input[0].name
         self.output_name = g.output[0].name
         self.input_shape = [d.dim_value for d in g.input[0].type.tensor_type.shape.dim]
         self.output_shape = [d.dim_value for d in g.output[0].type.tensor_type.shape.dim]
-        self.input_dtype = tensor_datatypes(proto).get(self.input_name, "FLOAT32")
-        self._build(proto)
+        self.input_dtype = self.graph.flat.dtypes.get(self.input_name, "FLOAT32")
+        self.steps: list[Step] = self._steps()
         self.backend = self._select_backend(backend)
         # a plain chain (each step consumes the previous output) runs without the tensor dictionary
         names = [self.input_name] + [s.out for s in self.steps]
-        self._chain = bool(self.steps) and all(
+        self._chain = bool(self.steps) and names[-1] == self.output_name and all(
             s.inp == names[i] and not s.more_inputs and not s.more_outputs for i, s in enumerate(self.steps))
-        # tensor name -> index of the last step reading it (freed after that step)
-        self._last_use = {name: i for i, s in enumerate(self.steps) for name in s.inputs}
-        self._runs = fuse_steps(self.steps) if self.backend == "native" else [s.run for s in self.steps]
+        # execution units: the steps, with fusable groups of native XNOR MVAUs as one unit each
+        groups = fuse_groups(self.steps) if self.backend == "native" else [[s] for s in self.steps]
+        self._units = [grp[0] if len(grp) == 1 else Step(grp[0].node, None, grp[0].inp, grp[-1].out,
+                                                         FusedXnorChain(grp)) for grp in groups]
+        self._runs = [u.run for u in self._units]
+        self._last_use = _last_use(self.steps)
+        self._unit_last_use = _last_use(self._units)
         self._in_tail = tuple(self.input_shape[1:])
         self._out_tail = tuple(self.output_shape[1:])
         if max_batch is None:
@@ -164,6 +139,20 @@ class Simulator:
             max_batch = max(1, SUB_BATCH_ROWS[self.backend] // max(vecs + [1]))
         self.max_batch = max(1, int(max_batch))
 
+    def _steps(self) -> list[Step]:
+        """Host ops before the accelerator, its nodes in topological order, host ops after it."""
+        g = self.graph
+
+        def host(n: NodeProto) -> Step:
+            return Step(n, None, n.input[0], n.output[0], host_op(n, g.flat.init))
+
+        steps = [host(n) for n in g.host_pre]
+        for gn in g.nodes:
+            ins, outs = [e.name for e in gn.inputs], [e.name for e in gn.outputs]
+            steps.append(Step(gn.node, gn.layer, ins[0], outs[0], gn.layer.execute, tuple(ins[1:]),
+                              tuple(outs[1:])))
+        return steps + [host(n) for n in g.host_post]
+
     def _select_backend(self, backend: str) -> str:
         """Switch the layers that can to the native kernels unless backend is 'numpy'; the one in use.
 
@@ -175,77 +164,6 @@ class Simulator:
             numpy_layers = [layer for layer in numpy_layers if not layer.use_native(kernels)]
         self.limit_blas = bool(numpy_layers)
         return "numpy" if kernels is None else "native"
-
-    # -- construction -----------------------------------------------------------------------------
-    def _build(self, proto: onnx.ModelProto) -> None:
-        inits = {t.name: t for t in proto.graph.initializer}
-        cache: dict[str, np.ndarray] = {}
-
-        def get_init(name: str) -> np.ndarray | None:
-            if name not in inits:
-                return None
-            if name not in cache:
-                cache[name] = numpy_helper.to_array(inits[name])
-            return cache[name]
-
-        for node in proto.graph.node:
-            self.steps.extend(self._steps_for(node, get_init))
-
-    def _steps_for(self, node: NodeProto, get_init: Callable[[str], np.ndarray | None]) -> list[Step]:
-        op = node.op_type
-        if op == "StreamingDataflowPartition":
-            path = Path(str(node_attrs(node)["model"]))
-            if not path.is_absolute() and self.base_dir is not None and not path.is_file():
-                path = self.base_dir / path
-            child = Simulator(path, self.memory, backend="numpy")  # the parent sets the backend
-            steps = list(child.steps)
-            # rename the child's boundary tensors to the parent's
-            if steps:
-                steps[0] = Step(steps[0].node, steps[0].layer, node.input[0], steps[0].out, steps[0].run)
-                last = steps[-1]
-                steps[-1] = Step(last.node, last.layer, last.inp, node.output[0], last.run)
-            return steps
-        if op in HOST_OPS:
-            return [Step(node, None, node.input[0], node.output[0], self._host_op(node, get_init))]
-        try:
-            layer = layer_from_node(node, get_init, self.memory.get(node.name))
-        except UnsupportedOpError:
-            raise UnsupportedOpError(
-                f"node {node.name!r}: op {op!r} is not supported by the bit-exact simulator; supported: "
-                f"{', '.join(SUPPORTED_OPS)} (and their _hls/_rtl variants), host ops {', '.join(HOST_OPS)}"
-            ) from None
-        return [Step(node, layer, node.input[0], node.output[0], layer.execute,
-                     tuple(node.input[1:]) if len(node.input) > 1 and _is_join(layer) else (),
-                     tuple(node.output[1:]))]
-
-    @staticmethod
-    def _host_op(node: NodeProto, get_init: Callable[[str], np.ndarray | None]) -> Callable[[Any], Any]:
-        attrs = node_attrs(node)
-        if node.op_type == "Transpose":
-            perm = list(attrs["perm"])
-
-            def run(x: Any) -> Any:
-                return np.transpose(to_plain(x), perm)
-
-            return run
-        if node.op_type == "Flatten":
-
-            def run_f(x: Any) -> Any:
-                if isinstance(x, PackedBits):
-                    return x.flatten_spatial()
-                return np.asarray(x).reshape(np.asarray(x).shape[0], -1)
-
-            return run_f
-        shape = get_init(node.input[1])
-        tgt = [int(v) for v in (shape if shape is not None else [-1])]
-
-        def run_r(x: Any) -> Any:
-            if isinstance(x, PackedBits) and len(tgt) == 2:
-                return x.flatten_spatial()
-            xv = to_plain(x)
-            return xv.reshape([xv.shape[0]] + [v for v in tgt[1:]])
-
-        return run_r
 
     @property
     def layers(self) -> list[HwLayer]:
@@ -294,16 +212,22 @@ class Simulator:
             return self._run_chain(x)
         vals: dict[str, Any] = {self.input_name: self.prepare_input(x)}
         captured: dict[str, np.ndarray] = {}
+        # intermediates wanted: layer by layer; else the (fused) units, freeing tensors after last use
+        units, last = (self.steps, self._last_use) if keep or capture else (self._units, self._unit_last_use)
         with self._blas_limit():
-            for i, s in enumerate(self.steps):
+            for i, s in enumerate(units):
                 s.run_on(vals)
                 for name in s.inputs:
                     if name in capture:
                         captured[name] = to_plain(vals[name])
-                    if not keep and self._last_use.get(name) == i:
+                    if not keep and last.get(name) == i:
                         vals.pop(name, None)
         n = np.asarray(x).shape[0]
-        out = to_plain(vals[self.steps[-1].out] if self.steps else vals[self.input_name])
+        last_out = self.output_name if self.output_name in vals else (
+            self.steps[-1].out if self.steps else self.input_name)
+        out = to_plain(vals[last_out])
+        if self.output_name in capture:
+            captured[self.output_name] = out
         out = out.reshape([n] + [d for d in self.output_shape[1:]]) if self.output_shape else out
         if keep:
             return out, {k: to_plain(v) for k, v in vals.items()}

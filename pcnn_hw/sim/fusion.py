@@ -3,8 +3,10 @@
 Between two XNOR MVAUs with one binary threshold step the packed output bits of one are exactly the
 packed input rows of the next, so the native kernels run them back to back without returning to
 Python (`xnor_chain` in `pcnn_hw/sim/native/kernels.c`): an MLP's hidden layers, or cnv's
-fully-connected tail, become one call. Only `Simulator.run`'s plain-chain path uses the fused runs;
-`run(keep=True)` and captures go layer by layer. If an accumulator leaves a layer's hardware type (rare),
+fully-connected tail, become one call. A group is a run of consecutive steps (in the graph's topological
+order) where each reads exactly the previous one's single output; graph streams are point-to-point, so
+the interior tensors have no other reader and forks/joins simply end a group. `run(keep=True)` and
+captures go layer by layer. If an accumulator leaves a layer's hardware type (rare),
 the group is rerun layer by layer, so the overflow is recorded exactly as without fusion.
 """
 
@@ -28,17 +30,26 @@ def _chains(a: Any, b: Any) -> bool:
     )
 
 
+def _feeds(a: Any, b: Any) -> bool:
+    """Step b reads step a's only output as its only input (and both are chainable MVAUs)."""
+    single = not getattr(a, "more_outputs", ()) and not getattr(b, "more_inputs", ())
+    return single and b.inp == a.out and _chains(a.layer, b.layer)
+
+
+def fuse_groups(steps: Sequence[Any]) -> list[list[Any]]:
+    """The steps split into maximal groups of consecutive chainable MVAUs (singletons elsewhere)."""
+    groups: list[list[Any]] = []
+    for s in steps:
+        if groups and _feeds(groups[-1][-1], s):
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    return groups
+
+
 def fuse_steps(steps: Sequence[Any]) -> list[Callable[[Any], Any]]:
     """The run callables of a chain of steps, with each maximal group of chainable MVAUs as one."""
-    runs: list[Callable[[Any], Any]] = []
-    i = 0
-    while i < len(steps):
-        j = i
-        while j + 1 < len(steps) and _chains(steps[j].layer, steps[j + 1].layer):
-            j += 1
-        runs.append(FusedXnorChain(steps[i : j + 1]) if j > i else steps[i].run)
-        i = j + 1
-    return runs
+    return [FusedXnorChain(g) if len(g) > 1 else g[0].run for g in fuse_groups(steps)]
 
 
 class FusedXnorChain:

@@ -39,7 +39,7 @@ class Net:
     def add(self, a: str, b: str, out: str, pe: int = 1, name: str | None = None) -> str:
         """ElementwiseAdd_hls a + b (output type: the smallest UINT holding both maxima's sum)."""
         shape = self.shapes[a]
-        hi = sum(2 ** int(self.dtypes[t][4:]) - 1 for t in (a, b))
+        hi = sum(_max(self.dtypes[t]) for t in (a, b))
         do = f"UINT{int(hi).bit_length()}"
         full = [1, *shape]
         self.nodes.append(helper.make_node(
@@ -59,7 +59,7 @@ class Net:
     def gap(self, inp: str, out: str, pe: int = 1, name: str | None = None) -> str:
         """GlobalAccPool_hls (sum over H, W)."""
         h, w, c = self.shapes[inp]
-        hi = h * w * (2 ** int(self.dtypes[inp][4:]) - 1)
+        hi = h * w * _max(self.dtypes[inp])
         self.nodes.append(helper.make_node(
             "GlobalAccPool_hls", [inp], [out], domain=DOMAIN + ".hls", name=name or f"gap_{out}",
             NumChannels=c, PE=pe, inputDataType=self.dtypes[inp], numInputVectors=[1, h, w]))
@@ -76,6 +76,21 @@ class Net:
             NumChannels=shape[-1], PE=pe, inputDataType=self.dtypes[inp], outputDataType=odt,
             weightDataType="INT8", numSteps=thr.shape[1], ActVal=0, numInputVectors=[1, *shape[:-1]]))
         return self._out(out, shape, odt)
+
+    def mvau(self, inp: str, out: str, w: np.ndarray, thr: np.ndarray, pe: int = 1, simd: int = 1,
+             name: str | None = None) -> str:
+        """XNOR MVAU_hls (binary in, weights w (MW, MH) in {0, 1}, one threshold step: BINARY out)."""
+        shape = self.shapes[inp]
+        mw, mh = w.shape
+        wname, tname = f"{out}_w", f"{out}_t"
+        self.inits += [numpy_helper.from_array(np.asarray(w, np.float32), wname),
+                       numpy_helper.from_array(np.asarray(thr, np.float32).reshape(mh, 1), tname)]
+        self.nodes.append(helper.make_node(
+            "MVAU_hls", [inp, wname, tname], [out], domain=DOMAIN + ".hls", name=name or f"mv_{out}",
+            MW=mw, MH=mh, PE=pe, SIMD=simd, binaryXnorMode=1, noActivation=0, inputDataType="BINARY",
+            weightDataType="BINARY", outputDataType="BINARY", accDataType="INT32", ActVal=0,
+            numInputVectors=[1, *shape[:-1]]))
+        return self._out(out, (*shape[:-1], mh), "BINARY")
 
     def node(self, op: str, inputs: list[str], outputs: list[str], name: str, **attrs) -> None:
         """Any other node (outputs take the first input's shape and type)."""
@@ -99,6 +114,11 @@ class Net:
             kv = ann.quant_parameter_tensor_names.add()
             kv.key, kv.value = "finn_datatype", dt
         return helper.make_model(graph)
+
+
+def _max(dtype: str) -> int:
+    """Largest value of an unsigned datatype name (BINARY or UINTn)."""
+    return 1 if dtype == "BINARY" else 2 ** int(dtype[4:]) - 1
 
 
 def residual_net() -> tuple[Net, str]:

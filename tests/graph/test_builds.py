@@ -40,6 +40,18 @@ def _check_against_finn(g: DataflowGraph) -> int:
     return checked
 
 
+def _downstream(node) -> list[str]:
+    """Names of `node` and every node below it."""
+    seen, todo = [], [node]
+    while todo:
+        n = todo.pop()
+        if n is None or n.name in seen:
+            continue
+        seen.append(n.name)
+        todo += [e.consumer for e in n.outputs]
+    return seen
+
+
 def test_handmade_forks_and_joins_agree_with_finn():
     net, out = residual_net()
     g = DataflowGraph.from_model(net.model([out]))
@@ -63,3 +75,38 @@ def test_chain_builds_agree_with_finn_and_rtl(which, request):
             assert rtl[gn.name].inp.elems == gn.inputs[0].consumer_elems, gn.name
             assert rtl[gn.name].out.elems == gn.outputs[0].producer_elems, gn.name
     assert len(rtl) >= 3
+
+
+@pytest.mark.slow
+def test_resnet_mini_build_agrees_with_finn_and_runs_natively(tmp_path):
+    """resnet-mini (random weights): forks, joins and padding streams as FINN+ sees them; the native and
+    numpy simulators of the graph agree."""
+    import io
+
+    import torch
+
+    from pcnn_hw.compile.build import build
+    from pcnn_hw.export import export_model
+    from pcnn_hw.models import build_model
+    from pcnn_hw.quant import QuantConfig
+    from pcnn_hw.sim.builddir import BuildDir
+    from tests.compile.test_residual import _mild_batchnorm
+
+    torch.manual_seed(0)
+    shape = (1, 12, 12)
+    model = build_model("resnet-mini", QuantConfig(), shape).eval()
+    _mild_batchnorm(model, 0)
+    images = torch.randint(0, 256, (16, *shape), generator=torch.Generator().manual_seed(1)) / 255.0
+    export_model(model, shape, tmp_path / "model.onnx", images)
+    build(tmp_path / "model.onnx", tmp_path / "build", "pynq-z2", stream=io.StringIO())
+    bd = BuildDir(tmp_path / "build")
+    g = bd.graph
+    assert not g.is_chain and _check_against_finn(g) == 2 * len(g.edges) - 2
+    forks = [gn for gn in g.nodes if len(gn.outputs) == 2]
+    joins = [gn for gn in g.nodes if len(gn.inputs) == 2]
+    assert len(forks) == len(joins) == 3
+    for fork in forks:  # both branches of every fork meet again in a join
+        reach = [_downstream(e.consumer) for e in fork.outputs]
+        assert set(reach[0]) & set(reach[1]) & {j.name for j in joins}, fork.name
+    x = np.rint(images.numpy() * 255).transpose(0, 2, 3, 1)
+    assert np.array_equal(bd.simulator("native").run(x), bd.simulator("numpy").run(x))

@@ -170,3 +170,19 @@ def test_memory_images_override_initializers():
     assert np.array_equal(g2.nodes[0].layer.thresholds, np.full((4, 1), 3))
     assert [e.name for e in g2.edges] == ["x", "y"]  # the threshold initializer is no stream
     assert g2.nodes[0].node.domain == DOMAIN + ".hls"
+
+
+def test_parameter_inputs_are_no_streams_even_without_initializers():
+    """An MVAU whose weights and thresholds come only from memory images: input 0 is its one stream."""
+    from pcnn_hw.layers.mvau import threshold_memory, weight_memory
+
+    rng = np.random.default_rng(3)
+    w, t = rng.integers(0, 2, (16, 8)), rng.integers(0, 17, (8, 1))
+    net = Net("x", (2, 16), "BINARY")
+    y = net.mvau("x", "y", w, t, pe=2, simd=4)
+    model = net.model([y])
+    del model.graph.initializer[:]  # weights/thresholds only in the memory images
+    mem = {"mv_y": {"weights": weight_memory(w, 2, 4), "thresholds": threshold_memory(t, 8, 2)}}
+    g = DataflowGraph.from_model(model, memory=mem)
+    assert [e.name for e in g.edges] == ["x", "y"] and g.is_chain
+    assert np.array_equal(g.nodes[0].layer.weights, w)

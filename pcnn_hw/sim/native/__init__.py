@@ -11,15 +11,15 @@ and the tests compare them on random data.
 * ``NativeMvau(kernels, 'xnor' | 'int', weights)``: one layer's weights in the kernels' blocked layout,
   with ``accumulate(x)`` (P, int32) and ``threshold_bits(x, thresholds)`` (packed bits P >= T).
 * The extension is built by the C compiler (``cc``, else ``gcc``) with ``-O3`` (plus ``-mpopcnt`` and
-  ``-mavx2`` on x86-64 CPUs that have them) into ``cache_dir()``, in a file named by the hash of the
-  source, compiler version, flags and Python ABI, written atomically (a per-user temp folder if that
-  cannot be written); an unchanged source is compiled once per machine.
+  ``-mavx2`` on x86-64 CPUs that have them) into ``cache_dir()``, in an entry of the shared build
+  cache (`pcnn_hw.graph.cache`) named by the hash of the source, compiler version, flags and Python
+  ABI, renamed into place atomically (a per-user temp folder if that cannot be written); an unchanged
+  source is compiled once per machine.
 * ``python -m pcnn_hw.sim.native`` builds it (``make install`` does) and prints where it is.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.machinery
 import importlib.util
 import os
@@ -28,20 +28,22 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import warnings
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 
-from pcnn_hw.errors import SimulationError, ToolMissingError
+from pcnn_hw.errors import OutputPathError, SimulationError, ToolMissingError
+from pcnn_hw.graph.cache import cached_build
+from pcnn_hw.outputs import fallback_cache_root
 
 SOURCE = Path(__file__).resolve().parent / "kernels.c"
 MODULE_NAME = "_pcnn_kernels"
 BASE_FLAGS = ("-O3", "-shared", "-fPIC", "-std=gnu11", "-Wall", "-Wextra", "-pthread")
 COMPILE_TIMEOUT_S = 300.0
 H_BLOCK = 16  # outputs per weight block (kernels.c)
+CACHE_KIND = "native"  # pcnn_hw.graph.cache kind: <user cache>/pcnn-hw/native/<key>/
 
 _loaded: ModuleType | None = None
 _failure: str | None = None
@@ -50,7 +52,7 @@ _failure: str | None = None
 def cache_dir() -> Path:
     """Where compiled kernels live: $XDG_CACHE_HOME/pcnn-hw/native (default ~/.cache/pcnn-hw/native)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pcnn-hw" / "native"
+    return Path(base) / "pcnn-hw" / CACHE_KIND
 
 
 def find_c_compiler() -> Path:
@@ -93,63 +95,53 @@ def _compiler_version(cc: Path) -> str:
     return res.stdout.splitlines()[0] if res.stdout else ""
 
 
-def _relative_path(cc: Path) -> Path:
-    """<hash>/<module file> for this source, compiler, flags and Python ABI."""
-    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    key = hashlib.sha256()
-    for part in (SOURCE.read_bytes(), _compiler_version(cc).encode(), " ".join(compile_flags()).encode(),
-                 suffix.encode(), sysconfig.get_paths()["include"].encode(), platform.machine().encode()):
-        key.update(part)
-        key.update(b"\0")
-    return Path(key.hexdigest()[:20]) / f"{MODULE_NAME}{suffix}"
+def _module_file() -> str:
+    return f"{MODULE_NAME}{importlib.machinery.EXTENSION_SUFFIXES[0]}"
+
+
+def _key_parts(cc: Path) -> list[Path | str]:
+    """What the compiled module depends on: source, compiler version, flags, Python ABI and headers, CPU."""
+    return [SOURCE, _compiler_version(cc), " ".join(compile_flags()),
+            importlib.machinery.EXTENSION_SUFFIXES[0], sysconfig.get_paths()["include"], platform.machine()]
 
 
 def fallback_cache_dir() -> Path:
     """Where kernels go when `cache_dir()` is not writable: a per-user folder in the temp directory."""
-    return Path(tempfile.gettempdir()) / f"pcnn-hw-{os.getuid()}" / "native"
+    return fallback_cache_root() / CACHE_KIND
 
 
 def build() -> Path:
     """Compile the extension into the cache (once); returns its path. SimulationError if it fails.
 
-    The cache is `cache_dir()`, or `fallback_cache_dir()` when that cannot be written."""
+    The cache entry (`pcnn_hw.graph.cache.cached_build`, keyed by `_key_parts`) is in `cache_dir()`, or
+    `fallback_cache_dir()` when that cannot be written."""
     cc = find_c_compiler()
-    rel = _relative_path(cc)
     include = sysconfig.get_paths()["include"]
-    problems = []
-    for base in (cache_dir(), fallback_cache_dir()):
-        target = base / rel
-        if target.is_file():
-            return target
+
+    def compile_into(tmp: Path) -> None:
         if not (Path(include) / "Python.h").is_file():
             raise ToolMissingError(f"Python headers not found ({include}/Python.h); install python3-dev")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".so", dir=target.parent)
-        except OSError as exc:  # not writable: try the next place
-            problems.append(f"{target.parent}: {exc}")
-            continue
-        os.close(fd)
-        _compile(cc, include, tmp, target)
-        return target
-    raise SimulationError(f"no writable cache for the native kernels ({'; '.join(problems)})")
+        _compile(cc, include, tmp / _module_file())
+
+    try:
+        entry = cached_build(CACHE_KIND, _key_parts(cc), compile_into,
+                             roots=(cache_dir(), fallback_cache_dir()))
+    except OutputPathError as exc:
+        raise SimulationError(f"no writable cache for the native kernels ({exc})") from exc
+    return entry / _module_file()
 
 
-def _compile(cc: Path, include: str, tmp: str, target: Path) -> None:
-    """Compile SOURCE into `tmp`, then move it to `target` atomically; SimulationError on failure."""
-    cmd = [str(cc), *compile_flags(), f"-I{include}", str(SOURCE), "-o", tmp]
+def _compile(cc: Path, include: str, out: Path) -> None:
+    """Compile SOURCE into `out` (in the cache's temporary build directory); SimulationError on failure."""
+    cmd = [str(cc), *compile_flags(), f"-I{include}", str(SOURCE), "-o", str(out)]
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S)
-        if res.returncode != 0:
-            raise SimulationError(
-                f"compiling the native kernels failed ({' '.join(cmd)}):\n{res.stderr.strip()[-2000:]}"
-            )
-        os.replace(tmp, target)  # atomic: concurrent builders all end with a complete file
     except subprocess.TimeoutExpired as exc:
         raise SimulationError(f"compiling the native kernels took over {COMPILE_TIMEOUT_S:.0f} s") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    if res.returncode != 0:
+        raise SimulationError(
+            f"compiling the native kernels failed ({' '.join(cmd)}):\n{res.stderr.strip()[-2000:]}"
+        )
 
 
 def _import(path: Path) -> ModuleType:
