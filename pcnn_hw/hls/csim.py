@@ -108,7 +108,7 @@ class CSim:
             [hls, hls / "include", hls / "tb"],
             Path(cache_dir) if cache_dir is not None else self.work,
             name,
-            defines=("PCNN_CSIM_TAPS",),
+            defines=("PCNN_CSIM_TAPS", f"AP_INT_MAX_W={self.design.ap_int_max_w}"),
             on_compile=lambda: self.progress(what),
         )
         self.exe, self.warnings, self.cached = res.exe, res.warnings, res.cached

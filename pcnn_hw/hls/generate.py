@@ -15,6 +15,7 @@ Layout (all text, byte-identical for the same build directory)::
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from string import Template
 
 import numpy as np
 
-from pcnn_hw.errors import ModelFileError
+from pcnn_hw.errors import ModelFileError, UnsupportedOpError
 from pcnn_hw.hls.dag import Stream, graph_of_simulator, nodes_from_graph, plan_dataflow
 from pcnn_hw.hls.dtypes import elem_format
 from pcnn_hw.hls.plan import CArray, Kernel, Port
@@ -30,6 +31,25 @@ from pcnn_hw.hls.toolchain import library_dir
 
 TOP = "pcnn_top"
 N_TEST_VECTORS = 8
+
+
+AP_INT_DEFAULT_W = 4096  # ap_int's default limit (pcnn/common.h)
+AP_INT_LIMIT_W = 32768  # the largest AP_INT_MAX_W Vitis HLS accepts
+
+
+def ap_int_max_w(texts: list[str], where: str) -> int:
+    """AP_INT_MAX_W for generated sources: twice the widest ``ap_(u)int<W>`` they name (the library's
+    width converters hold an input plus an output word), in steps of 1024, at least ap_int's default.
+
+    UnsupportedOpError naming ``where`` if that exceeds what Vitis HLS accepts (32768 bits).
+    """
+    widest = max((int(w) for t in texts for w in re.findall(r"ap_u?int<(\d+)", t)), default=1)
+    need = max(AP_INT_DEFAULT_W, -(-2 * widest // 1024) * 1024)
+    if need > AP_INT_LIMIT_W:
+        raise UnsupportedOpError(
+            f"{where}: a {widest}-bit word needs AP_INT_MAX_W={need}, above the {AP_INT_LIMIT_W} bits "
+            "ap_int supports; fold the widest layer with a smaller SIMD/PE")
+    return need
 
 
 @dataclass
@@ -43,6 +63,7 @@ class HlsDesign:
     input_shape: list[int]
     output_shape: list[int]
     streams: list[Stream] = field(default_factory=list)
+    ap_int_max_w: int = AP_INT_DEFAULT_W
 
     @property
     def in_elems(self) -> int:
@@ -202,10 +223,11 @@ def top_source(d: HlsDesign) -> str:
     return "\n".join(lines)
 
 
-def tcl_script(name: str, part: str, clock_mhz: float) -> str:
+def tcl_script(name: str, part: str, clock_mhz: float, max_w: int = AP_INT_DEFAULT_W) -> str:
     """run_hls.tcl (template hls/templates/run_hls.tcl): C-sim on the test vectors, csynth, IP export."""
     text = (library_dir() / "templates" / "run_hls.tcl").read_text()
-    return Template(text).substitute(name=name, top=TOP, part=part, period=f"{1000.0 / clock_mhz:g}")
+    return Template(text).substitute(name=name, top=TOP, part=part, period=f"{1000.0 / clock_mhz:g}",
+                                     ap_int_max_w=max_w)
 
 
 def _build_info(build_dir: Path) -> tuple[str, float]:
@@ -266,19 +288,21 @@ def generate_hls(
         _write(out / "include" / "pcnn" / src.name, src.read_bytes())
     for tb in ("tb_io.h", "tb_taps.h"):
         _write(out / "tb" / tb, (lib / "tb" / tb).read_bytes())
-    for k in kernels:
-        _write(out / "layers" / f"{k.name}.h", layer_header(k))
-    _write(out / "top.h", top_header(d))
-    _write(out / "top.cpp", top_source(d))
+    texts = {f"layers/{k.name}.h": layer_header(k) for k in kernels}
+    texts.update({"top.h": top_header(d), "top.cpp": top_source(d)})
+    d.ap_int_max_w = ap_int_max_w(list(texts.values()), f"HLS design of {build_dir}")
+    for name, text in texts.items():
+        _write(out / name, text)
     _write(out / "tb.cpp", (lib / "templates" / "tb.cpp").read_bytes())
     part, clock = _build_info(build_dir)
-    _write(out / "run_hls.tcl", tcl_script(build_dir.name, part, clock))
+    _write(out / "run_hls.tcl", tcl_script(build_dir.name, part, clock, d.ap_int_max_w))
     x = _random_inputs(sim, d, N_TEST_VECTORS)
     y = np.asarray(sim.run(x)).astype(np.int64)  # type: ignore[attr-defined]
     _write(out / "test_vectors" / "inputs.bin", np.ascontiguousarray(x).tobytes())
     _write(out / "test_vectors" / "expected.bin", np.ascontiguousarray(y).tobytes())
     manifest = {
         "format": "pcnn-hw hls v1",
+        "ap_int_max_w": d.ap_int_max_w,
         "top": TOP,
         "part": part,
         "clock_mhz": clock,

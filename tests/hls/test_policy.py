@@ -48,3 +48,14 @@ def test_threshold_policy_exact():
     for acc in range(-8, 8):
         assert np.array_equal((acc >= t).sum(2), (acc >= ti).sum(2))
     assert label_bits("UINT8", 10) == 8 and label_bits("UINT2", 10) == 4
+
+
+def test_ap_int_max_w_covers_twice_the_widest_word_and_refuses_beyond_vitis_limit() -> None:
+    from pcnn_hw.errors import UnsupportedOpError
+    from pcnn_hw.hls.generate import ap_int_max_w
+
+    assert ap_int_max_w(["ap_uint<8> a; ap_int<32> b;"], "x") == 4096
+    # fuzzer seed 190: a 5808-bit word; its width converter holds 5808 + 48 bits -> needs > 4096
+    assert ap_int_max_w(["hls::stream<ap_uint<5808> > s;", "ap_uint<48>"], "x") == 12288
+    with pytest.raises(UnsupportedOpError, match="layer-ish: a 20000-bit word"):
+        ap_int_max_w(["ap_uint<20000>"], "layer-ish")
