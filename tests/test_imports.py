@@ -249,10 +249,7 @@ def test_package_layering() -> None:
         pytest.fail("imports outside the layering:\n" + "\n".join(bad))
 
 
-@pytest.mark.parametrize(
-    "pkg",
-    [pytest.param("driver", marks=pytest.mark.xfail(strict=True, reason="#11: driver package")), "core"],
-)
+@pytest.mark.parametrize("pkg", ["driver", "core"])
 def test_module_imports_acyclic_inside(pkg: str) -> None:
     """Inside the leaf packages no module cycle either (board driver <-> pynq_backend was one)."""
     edges: dict[tuple[str, str], list[str]] = defaultdict(list)

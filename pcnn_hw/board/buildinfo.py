@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from pcnn_hw.board.spec import AcceleratorSpec, StreamSpec
+from pcnn_hw.driver.spec import AcceleratorSpec, StreamSpec
 from pcnn_hw.errors import BoardError, ModelFileError
 
 # which attribute folds a layer's input / output stream (FINN's folded shapes)
@@ -156,7 +156,7 @@ def make_vectors(
 ) -> dict[str, np.ndarray]:
     """Test vectors: `images` (uint8, NCHW or flat), `expected` raw outputs, `expected_labels`, and
     `labels` (ground truth; -1 when the images are random because no dataset matches)."""
-    from pcnn_hw.board.driver import prepare_images
+    from pcnn_hw.driver.driver import prepare_images
 
     if count < 1:
         raise BoardError(f"--count must be >= 1, got {count}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pcnn_hw.board.driver import Accelerator
+from pcnn_hw.driver.driver import Accelerator
 from pcnn_hw.sim.ladder import Level
 
 SIMULATED = "board (simulated)"

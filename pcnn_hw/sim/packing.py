@@ -26,7 +26,7 @@ import numpy as np
 
 # The packing functions live in the board package (pure numpy, numpy >= 1.21) so the board-side
 # driver and the simulator share one definition.
-from pcnn_hw.board.packing import WORD_BITS, n_words, pack_bits, unpack_bits
+from pcnn_hw.driver.packing import WORD_BITS, n_words, pack_bits, unpack_bits
 
 __all__ = ["WORD_BITS", "n_words", "pack_bits", "unpack_bits"]
 
