@@ -74,7 +74,7 @@ def bench_model(name: str, work: Path, finn_images: int, reps: int) -> dict:
     x = (rng.integers(0, 256, (100, *shape)) / 255.0).astype(np.float32)
     gx = graph_input_adapter(sim.input_shape, sim.input_dtype)(x)
     xt = torch.from_numpy(x)
-    from pcnn_hw.sim.packing import blas_single_thread
+    from pcnn_hw.core.bits import blas_single_thread
 
     res: dict = {"model": name, "folded_layers": len(sim.layers)}
     ips: dict = {}

@@ -43,10 +43,10 @@ from typing import Any
 import numpy as np
 from onnx import NodeProto
 
+from pcnn_hw.core.bits import PackedBits, pack_matrix_rows, run_chunked, unpack_bits, xnor_popcount_matmul
+from pcnn_hw.core.native_mvau import NativeMvau, pad_thresholds
 from pcnn_hw.errors import QuantizationError
 from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
-from pcnn_hw.sim.native import NativeMvau, pad_thresholds
-from pcnn_hw.sim.packing import PackedBits, pack_matrix_rows, run_chunked, unpack_bits, xnor_popcount_matmul
 
 OP_TYPES = ("MVAU", "MVAU_hls", "MVAU_rtl")
 

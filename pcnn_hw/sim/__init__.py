@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
-# Lazy: pcnn_hw.layers imports pcnn_hw.sim.packing, and the executor imports pcnn_hw.layers.
+# Lazy: importing a submodule (e.g. pcnn_hw.sim.native) should not load the executor and the layers.
 _EXPORTS = {
     "Simulator": "pcnn_hw.sim.executor",
     "FinnReference": "pcnn_hw.sim.finn_reference",
-    "PackedBits": "pcnn_hw.sim.packing",
-    "pack_bits": "pcnn_hw.sim.packing",
-    "unpack_bits": "pcnn_hw.sim.packing",
-    "xnor_popcount_matmul": "pcnn_hw.sim.packing",
+    "PackedBits": "pcnn_hw.core.bits",
+    "pack_bits": "pcnn_hw.core.bits",
+    "unpack_bits": "pcnn_hw.core.bits",
+    "xnor_popcount_matmul": "pcnn_hw.core.bits",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -20,12 +20,12 @@ import numpy as np
 import onnx
 from onnx import NodeProto, numpy_helper
 
+from pcnn_hw.core.bits import PackedBits, blas_single_thread
 from pcnn_hw.errors import ModelFileError, UnknownNameError, UnsupportedOpError
 from pcnn_hw.layers import SUPPORTED_OPS, HwLayer, layer_from_node
 from pcnn_hw.layers.base import node_attrs
 from pcnn_hw.sim import native
 from pcnn_hw.sim.fusion import fuse_steps
-from pcnn_hw.sim.packing import PackedBits, blas_single_thread
 
 HOST_OPS = ("Transpose", "Reshape", "Flatten")
 BACKENDS = ("auto", "native", "numpy")
