@@ -111,6 +111,41 @@ def _imported(tree: ast.AST, mod: str, is_pkg: bool) -> list[tuple[str, int]]:
     return out
 
 
+def alias_target(tree: ast.Module) -> str | None:
+    """The module an old-path alias stands for, or None when the file is not one.
+
+    An alias (kept so that code outside the package still finds a moved module under its old name) is
+    exactly: a docstring, ``import sys``, ``from pcnn_hw.X import m as _moved`` and
+    ``sys.modules[__name__] = _moved``. It holds no code, so it cannot hide a dependency; its edge is
+    left out of the graph, and no pcnn_hw module may import it (`test_nothing_imports_an_alias`).
+    """
+    body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    if len(body) != 3:
+        return None
+    imp, frm, assign = body
+    ok = (
+        isinstance(imp, ast.Import)
+        and [a.name for a in imp.names] == ["sys"]
+        and isinstance(frm, ast.ImportFrom)
+        and (frm.module or "").startswith("pcnn_hw.")
+        and len(frm.names) == 1
+        and frm.names[0].asname == "_moved"
+        and isinstance(assign, ast.Assign)
+        and ast.unparse(assign) == "sys.modules[__name__] = _moved"
+    )
+    return f"{frm.module}.{frm.names[0].name}" if ok else None
+
+
+def aliases() -> dict[str, str]:
+    """Old module name -> the module it now is, for every alias file under pcnn_hw/."""
+    out = {}
+    for path in sorted(PKG.rglob("*.py")):
+        target = alias_target(ast.parse(path.read_text(encoding="utf-8")))
+        if target is not None:
+            out[_module_name(path)[0]] = target
+    return out
+
+
 def _node(mod: str) -> str:
     parts = mod.split(".")
     return parts[1] if len(parts) > 1 else parts[0]
@@ -121,9 +156,9 @@ def import_edges() -> dict[tuple[str, str], list[str]]:
     edges: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path in sorted(PKG.rglob("*.py")):
         mod, is_pkg = _module_name(path)
-        if mod == "pcnn_hw.cli":
-            continue
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        if mod == "pcnn_hw.cli" or alias_target(tree) is not None:
+            continue
         for name, line in _imported(tree, mod, is_pkg):
             if name == "pcnn_hw" or not name.startswith("pcnn_hw."):
                 continue
@@ -247,6 +282,24 @@ def test_package_layering() -> None:
             bad.append(f"{a} -> {b}: {'; '.join(where[:3])}")
     if bad:
         pytest.fail("imports outside the layering:\n" + "\n".join(bad))
+
+
+def test_nothing_imports_an_alias() -> None:
+    """Old-path aliases (e.g. pcnn_hw.sim.ladder -> pcnn_hw.verify.ladder) are for outside callers only:
+    inside pcnn_hw every import names the module where the code lives."""
+    old = aliases()
+    assert "pcnn_hw.sim.packing" in old and old["pcnn_hw.sim.ladder"] == "pcnn_hw.verify.ladder"
+    bad = []
+    for path in sorted(PKG.rglob("*.py")):
+        mod, is_pkg = _module_name(path)
+        if mod in old:
+            continue
+        for name, line in _imported(ast.parse(path.read_text(encoding="utf-8")), mod, is_pkg):
+            hit = next((a for a in old if name == a or name.startswith(a + ".")), None)
+            if hit:
+                bad.append(f"{path.relative_to(PKG.parent)}:{line} imports {name}: use {old[hit]}")
+    if bad:
+        pytest.fail("imports of old-path aliases:\n" + "\n".join(bad))
 
 
 @pytest.mark.parametrize("pkg", ["driver", "core"])

@@ -27,7 +27,7 @@ def folded_graph_path(build_dir: str | Path) -> Path:
     p = build_dir / "folded.onnx"
     if p.is_file():
         return p
-    from pcnn_hw.sim.ladder import find_folded_graph
+    from pcnn_hw.core.levels import find_folded_graph
 
     return find_folded_graph(build_dir)
 
@@ -132,7 +132,7 @@ def build_simulator(build_dir: str | Path) -> Any:
     build_dir = Path(build_dir)
     memory = None
     if (build_dir / "weights" / "index.json").is_file():
-        from pcnn_hw.compile.weights import load_weights
+        from pcnn_hw.core.weights import load_weights
 
         memory = load_weights(build_dir)
     return Simulator(folded_graph_path(build_dir), memory=memory)

@@ -54,9 +54,9 @@ class HlsDesign:
 
 def load_simulator(build_dir: Path) -> object:
     """The bit-exact simulator of a build directory's folded graph, computing from its weights/ images."""
-    from pcnn_hw.compile.weights import load_weights
+    from pcnn_hw.core.levels import find_folded_graph
+    from pcnn_hw.core.weights import load_weights
     from pcnn_hw.sim.executor import Simulator
-    from pcnn_hw.sim.ladder import find_folded_graph
 
     folded = build_dir / "folded.onnx"
     if not folded.is_file():

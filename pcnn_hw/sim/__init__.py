@@ -11,8 +11,8 @@ The MVAUs run on the native C kernels of `pcnn_hw.sim.native` when a C compiler 
 reference the native kernels are tested against.
 
 `FinnReference(folded).run(x)` is FINN+'s own Python execution of the same graph (image by image);
-`pcnn_hw.sim.ladder` holds the Level objects `pcnn-hw verify` runs. Layer semantics live in
-`pcnn_hw.layers`.
+`pcnn_hw.sim.levels` holds its levels of the fidelity ladder (`pcnn_hw.verify` runs them). Layer
+semantics live in `pcnn_hw.layers`.
 """
 
 from __future__ import annotations
