@@ -261,7 +261,6 @@ def test_graph_sees_function_level_and_relative_imports() -> None:
     assert find_cycles(edges) == [["a", "b", "c"]]
 
 
-@pytest.mark.xfail(strict=True, reason="#11: cycles being removed")
 def test_package_imports_are_acyclic() -> None:
     """No import cycle between pcnn_hw's top-level packages (function-level imports included)."""
     edges = import_edges()
@@ -270,7 +269,6 @@ def test_package_imports_are_acyclic() -> None:
         pytest.fail("import cycles between pcnn_hw packages:\n" + describe(edges, cycles))
 
 
-@pytest.mark.xfail(strict=True, reason="#11: cycles being removed")
 def test_package_layering() -> None:
     """Every package imports only the packages its layer allows (core is a leaf, layers use only core,
     backends never import verify, ...)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pcnn_hw.board.ipparams import IP_TABLE, check_config
-from pcnn_hw.compile.boards import Board
+from pcnn_hw.core.boards import Board
 from pcnn_hw.driver.spec import AcceleratorSpec
 from pcnn_hw.errors import BoardError
 

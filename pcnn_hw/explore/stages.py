@@ -103,7 +103,7 @@ def _build_work(settings: dict[str, Any], onnx: Path):
 
         steps = DEFAULT_STEPS
         if settings["rtl"]:
-            from pcnn_hw.rtl.step import RTL_STEPS as steps
+            from pcnn_hw.compile.rtl_step import RTL_STEPS as steps
         log = io.StringIO()
         try:
             res = build(onnx, folder / "build", settings["board"],

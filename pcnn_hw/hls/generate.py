@@ -272,7 +272,7 @@ exit
 
 def _build_info(build_dir: Path) -> tuple[str, float]:
     """(FPGA part, clock MHz) of the build (build.json), defaults pynq-z2 / 100 MHz."""
-    from pcnn_hw.compile.boards import get_board
+    from pcnn_hw.core.boards import get_board
 
     board, clock = "pynq-z2", None
     state = build_dir / "build.json"

@@ -285,7 +285,7 @@ def _timing(d: Design, ys: dict, model: Any, clock: float, flat_timing: bool, fl
 
 def _write_timing(rep: dict, build_dir: Path, timing: dict | None) -> None:
     """Put ``timing`` into report.json's dict, its warning into warnings, its table into report.md."""
-    from pcnn_hw.compile.report import to_markdown
+    from pcnn_hw.core.buildreport import to_markdown
     from pcnn_hw.rtl.timing_report import timing_markdown, timing_warning
 
     rep.pop("timing", None)
