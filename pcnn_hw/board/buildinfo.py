@@ -33,7 +33,8 @@ def folded_graph_path(build_dir: str | Path) -> Path:
 
 
 def _stream(node: Any, tensor_shape: list[int], dtype: str, which: str) -> StreamSpec:
-    from pcnn_hw.layers.base import base_op_type, datatype_bits, node_attrs
+    from pcnn_hw.core.datatypes import base_op_type, datatype_bits, datatype_signed
+    from pcnn_hw.layers.base import node_attrs
 
     op = base_op_type(node.op_type)
     attrs = node_attrs(node)
@@ -44,7 +45,7 @@ def _stream(node: Any, tensor_shape: list[int], dtype: str, which: str) -> Strea
         fold = 1  # one label per stream word
     bits = datatype_bits(dtype)
     shape = tuple(int(d) for d in tensor_shape[1:])
-    return StreamSpec(shape, dtype, bits, dtype.startswith("INT") or dtype == "BIPOLAR", fold)
+    return StreamSpec(shape, dtype, bits, datatype_signed(dtype), fold)
 
 
 def make_spec(build_dir: str | Path) -> AcceleratorSpec:
@@ -97,7 +98,7 @@ def make_spec(build_dir: str | Path) -> AcceleratorSpec:
 
 def base_op_type_of(node: Any) -> str:
     """Generic op type of a graph node."""
-    from pcnn_hw.layers.base import base_op_type
+    from pcnn_hw.core.datatypes import base_op_type
 
     return base_op_type(node.op_type)
 
