@@ -44,7 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     "compress": LOW | {"core"},
     "layers": LOW | {"core"},
     "graph": LOW | {"core", "layers"},
-    "resources": LOW | {"core", "layers", "graph"},
+    "resources": LOW | {"core", "layers", "graph", "sim", "hls", "rtl"},  # models the backends
     "sim": LOW | {"core", "layers", "graph", "data"},
     "hls": LOW | {"core", "layers", "graph", "sim"},
     "rtl": LOW | {"core", "layers", "graph", "sim"},
