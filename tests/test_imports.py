@@ -8,7 +8,9 @@ imports under ``if TYPE_CHECKING:`` are left out: they never run.
 A node of the graph is a top-level subpackage or module of ``pcnn_hw`` (``pcnn_hw.sim``,
 ``pcnn_hw.errors``, ...): ``pcnn_hw.sim.native`` belongs to ``sim``, so importing it from ``layers`` is
 an edge layers -> sim. The top-level console script ``pcnn_hw/cli.py`` lists its stages' CLI modules as
-strings (it sits above everything and is not checked).
+strings (it sits above everything and is not checked). Old-path aliases of moved modules (e.g.
+``pcnn_hw/sim/ladder.py`` standing for ``pcnn_hw.verify.ladder``) hold no code and are left out; no
+pcnn_hw module may import one (see :func:`alias_target`).
 """
 
 from __future__ import annotations
