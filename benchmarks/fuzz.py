@@ -124,7 +124,7 @@ def ladder_levels(model: Any, onnx: Path, build_dir: Path, opts: dict) -> list:
     from qonnx.core.modelwrapper import ModelWrapper
 
     from pcnn_hw.board.level import board_level
-    from pcnn_hw.sim.ladder import finn_level, qonnx_level, sim_level, torch_level
+    from pcnn_hw.verify.ladder import finn_level, qonnx_level, sim_level, torch_level
 
     folded = ModelWrapper(str(build_dir / "folded.onnx"))
     levels = [torch_level(model), qonnx_level(onnx), finn_level(folded)]
@@ -146,7 +146,7 @@ def run_case(seed: int, work: Path, opts: dict, n_images: int = 8, kind: str = "
     """Fuzz one seed; the result row (never raises except KeyboardInterrupt)."""
     from pcnn_hw.compile import randnets
     from pcnn_hw.errors import PcnnHwError, SimulationError, VerificationError
-    from pcnn_hw.sim.ladder import run_ladder
+    from pcnn_hw.verify.ladder import run_ladder
 
     spec = randnets.random_spec(seed, kind)
     row: dict[str, Any] = {"seed": seed, "topology": spec.describe(), **opts, "spec": spec.to_json()}

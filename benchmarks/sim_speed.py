@@ -55,7 +55,7 @@ def bench_model(name: str, work: Path, finn_images: int, reps: int) -> dict:
     from pcnn_hw.compile.weights import load_weights
     from pcnn_hw.sim.executor import Simulator
     from pcnn_hw.sim.finn_reference import FinnReference
-    from pcnn_hw.sim.ladder import graph_input_adapter
+    from pcnn_hw.verify.ladder import graph_input_adapter
 
     torch.manual_seed(0)
     model, _ = model_with_cfg(f"{name}_1w1a", pretrained=False)
@@ -74,7 +74,7 @@ def bench_model(name: str, work: Path, finn_images: int, reps: int) -> dict:
     x = (rng.integers(0, 256, (100, *shape)) / 255.0).astype(np.float32)
     gx = graph_input_adapter(sim.input_shape, sim.input_dtype)(x)
     xt = torch.from_numpy(x)
-    from pcnn_hw.sim.packing import blas_single_thread
+    from pcnn_hw.core.bits import blas_single_thread
 
     res: dict = {"model": name, "folded_layers": len(sim.layers)}
     ips: dict = {}

@@ -19,7 +19,7 @@ COMMAND_MODULES = (
     "pcnn_hw.train.cli",
     "pcnn_hw.export_cli",
     "pcnn_hw.compile.cli",
-    "pcnn_hw.sim.cli",
+    "pcnn_hw.verify.cli",
     "pcnn_hw.board.cli",
     "pcnn_hw.compress.cli",
     "pcnn_hw.report.cli",

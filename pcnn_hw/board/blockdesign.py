@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pcnn_hw.board.ipparams import IP_TABLE, check_config
-from pcnn_hw.board.spec import AcceleratorSpec
-from pcnn_hw.compile.boards import Board
+from pcnn_hw.core.boards import Board
+from pcnn_hw.driver.spec import AcceleratorSpec
 from pcnn_hw.errors import BoardError
 
 PS_CLOCK_MHZ = 100.0  # PS fabric clock = the clocking wizard's reference (as FINN+)

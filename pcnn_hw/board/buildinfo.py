@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from pcnn_hw.board.spec import AcceleratorSpec, StreamSpec
+from pcnn_hw.driver.spec import AcceleratorSpec, StreamSpec
 from pcnn_hw.errors import BoardError, ModelFileError
 
 # which attribute folds a layer's input / output stream (FINN's folded shapes)
@@ -27,13 +27,14 @@ def folded_graph_path(build_dir: str | Path) -> Path:
     p = build_dir / "folded.onnx"
     if p.is_file():
         return p
-    from pcnn_hw.sim.ladder import find_folded_graph
+    from pcnn_hw.core.levels import find_folded_graph
 
     return find_folded_graph(build_dir)
 
 
 def _stream(node: Any, tensor_shape: list[int], dtype: str, which: str) -> StreamSpec:
-    from pcnn_hw.layers.base import base_op_type, datatype_bits, node_attrs
+    from pcnn_hw.core.datatypes import base_op_type, datatype_bits, datatype_signed
+    from pcnn_hw.layers.base import node_attrs
 
     op = base_op_type(node.op_type)
     attrs = node_attrs(node)
@@ -44,7 +45,7 @@ def _stream(node: Any, tensor_shape: list[int], dtype: str, which: str) -> Strea
         fold = 1  # one label per stream word
     bits = datatype_bits(dtype)
     shape = tuple(int(d) for d in tensor_shape[1:])
-    return StreamSpec(shape, dtype, bits, dtype.startswith("INT") or dtype == "BIPOLAR", fold)
+    return StreamSpec(shape, dtype, bits, datatype_signed(dtype), fold)
 
 
 def make_spec(build_dir: str | Path) -> AcceleratorSpec:
@@ -97,7 +98,7 @@ def make_spec(build_dir: str | Path) -> AcceleratorSpec:
 
 def base_op_type_of(node: Any) -> str:
     """Generic op type of a graph node."""
-    from pcnn_hw.layers.base import base_op_type
+    from pcnn_hw.core.datatypes import base_op_type
 
     return base_op_type(node.op_type)
 
@@ -132,7 +133,7 @@ def build_simulator(build_dir: str | Path) -> Any:
     build_dir = Path(build_dir)
     memory = None
     if (build_dir / "weights" / "index.json").is_file():
-        from pcnn_hw.compile.weights import load_weights
+        from pcnn_hw.core.weights import load_weights
 
         memory = load_weights(build_dir)
     return Simulator(folded_graph_path(build_dir), memory=memory)
@@ -156,7 +157,7 @@ def make_vectors(
 ) -> dict[str, np.ndarray]:
     """Test vectors: `images` (uint8, NCHW or flat), `expected` raw outputs, `expected_labels`, and
     `labels` (ground truth; -1 when the images are random because no dataset matches)."""
-    from pcnn_hw.board.driver import prepare_images
+    from pcnn_hw.driver.driver import prepare_images
 
     if count < 1:
         raise BoardError(f"--count must be >= 1, got {count}")

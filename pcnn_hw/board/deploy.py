@@ -3,8 +3,8 @@
 Zip layout (all under `NAME/`, byte-identical for identical inputs — fixed timestamps, sorted entries):
 
     verify_on_board.py      runs the vectors, prints pass/fail per image, accuracy, FPS; exit 1 on mismatch
-    pcnn_hw/                the board-side driver only (driver, packing, spec, pynq backend, errors)
-    accelerator.json        stream formats, DMA/accelerator names (pcnn_hw.board.spec)
+    pcnn_hw/driver/         the board-side driver package only (+ pcnn_hw/errors.py)
+    accelerator.json        stream formats, DMA/accelerator names (pcnn_hw.driver.spec)
     vectors.npz             images (uint8), expected raw outputs and labels from the bit-exact simulator,
                             ground-truth labels (-1 when the images are random)
     NAME.bit, NAME.hwh      from bitstreams/<board>/ when a Vivado build produced them
@@ -19,14 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-from pcnn_hw.board.spec import SPEC_FILE
+from pcnn_hw.driver.spec import SPEC_FILE
 from pcnn_hw.errors import BoardError
 
-BOARD_SIDE_MODULES = ("__init__.py", "driver.py", "packing.py", "spec.py", "pynq_backend.py")
+# the board-side package pcnn_hw/driver/, shipped as is (plus pcnn_hw/errors.py and the script)
+BOARD_SIDE_DIR = "pcnn_hw/driver"
+BOARD_SIDE_MODULES = ("__init__.py", "backend.py", "driver.py", "packing.py", "spec.py", "pynq_backend.py")
 VECTORS_FILE = "vectors.npz"
 SCRIPT = "verify_on_board.py"
 _DATE = (1980, 1, 1, 0, 0, 0)
-_PKG_INIT = '"""pcnn-hw board-side driver package (deployment copy: driver, packing, spec, errors)."""\n'
+_PKG_INIT = '"""pcnn-hw board-side driver package (deployment copy: pcnn_hw.driver, pcnn_hw.errors)."""\n'
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -60,15 +62,16 @@ def package_files(
         data = guess_dataset(spec)
     vec = make_vectors(build_dir, spec, data, count, data_root)
     here = Path(__file__).resolve().parent
+    driver_dir = here.parent / "driver"
     files: dict[str, bytes] = {
-        SCRIPT: (here / SCRIPT).read_bytes(),
+        SCRIPT: (driver_dir / SCRIPT).read_bytes(),
         "pcnn_hw/__init__.py": _PKG_INIT.encode(),
         "pcnn_hw/errors.py": (here.parent / "errors.py").read_bytes(),
         SPEC_FILE: spec.dumps().encode(),
         VECTORS_FILE: _npz_bytes(vec),
     }
     for m in BOARD_SIDE_MODULES:
-        files[f"pcnn_hw/board/{m}"] = (here / m).read_bytes()
+        files[f"{BOARD_SIDE_DIR}/{m}"] = (driver_dir / m).read_bytes()
     bdir = Path(bitstreams_dir) if bitstreams_dir is not None else repo_bitstreams_dir() / spec.board
     bit, hwh = bdir / f"{spec.name}.bit", bdir / f"{spec.name}.hwh"
     has_bit = bit.is_file()
@@ -96,7 +99,7 @@ def _readme(name: str, board: str, has_bit: bool, data: str | None, n: int, buil
         f"# {name} on {board}\n\n{bit_line}\n\nOn the board (PYNQ image, as root):\n\n"
         f"    sudo python3 verify_on_board.py            # runs vectors.npz, exits 1 on any mismatch\n\n"
         f"`vectors.npz` holds {src} with the outputs the bit-exact simulator expects.\n\n"
-        "From Python:\n\n    from pcnn_hw.board import Accelerator\n"
+        "From Python:\n\n    from pcnn_hw.driver import Accelerator\n"
         f"    acc = Accelerator('{name}.bit')\n    labels = acc.execute(images)   # uint8 or [0,1] floats\n"
         "    print(acc.throughput_test())\n"
     )

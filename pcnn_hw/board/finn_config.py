@@ -23,7 +23,7 @@ import json
 from pathlib import Path
 
 from pcnn_hw.board.render import fill
-from pcnn_hw.compile.boards import get_board
+from pcnn_hw.core.boards import get_board
 from pcnn_hw.errors import BoardError
 
 OUT_DIR = "finn_config"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pcnn_hw.board.driver import Accelerator
-from pcnn_hw.sim.ladder import Level
+from pcnn_hw.core.levels import Level
+from pcnn_hw.driver.driver import Accelerator
 
 SIMULATED = "board (simulated)"
 HARDWARE = "board"

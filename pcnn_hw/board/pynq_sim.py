@@ -24,8 +24,8 @@ import numpy as np
 from pynq.buffer import PynqBuffer
 from pynq.pl_server.device import Device
 
-from pcnn_hw.board.packing import pack_stream, unpack_stream
-from pcnn_hw.board.spec import SOFT_RESET, AcceleratorSpec
+from pcnn_hw.driver.packing import pack_stream, unpack_stream
+from pcnn_hw.driver.spec import SOFT_RESET, AcceleratorSpec
 
 ENV_FLAG = "PCNN_HW_PYNQ_SIM"
 MEM_BASE = 0x10000000

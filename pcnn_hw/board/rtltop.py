@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pcnn_hw.board.spec import AcceleratorSpec
+from pcnn_hw.driver.spec import AcceleratorSpec
 from pcnn_hw.errors import BoardError
 
 RTL_MANIFESTS = ("design.json", "manifest.json")  # written by the RTL backend: {"top": module, "input": ...}

@@ -17,8 +17,8 @@ from xml.sax.saxutils import quoteattr
 
 from pcnn_hw.board.blockdesign import BlockDesign, block_design
 from pcnn_hw.board.ipparams import IP_TABLE
-from pcnn_hw.board.spec import AcceleratorSpec
-from pcnn_hw.compile.boards import get_board
+from pcnn_hw.core.boards import get_board
+from pcnn_hw.driver.spec import AcceleratorSpec
 
 PLACEHOLDER = b"PCNN-HW SIMULATION PLACEHOLDER - NOT A BITSTREAM. Used only with pcnn_hw.board.pynq_sim.\n"
 _ARCH = {"ps7": "zynq", "ps8": "zynquplus"}

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from pcnn_hw.board.driver import Backend
-from pcnn_hw.board.packing import pack_stream, unpack_stream
-from pcnn_hw.board.spec import AcceleratorSpec
+from pcnn_hw.driver.backend import Backend
+from pcnn_hw.driver.packing import pack_stream, unpack_stream
+from pcnn_hw.driver.spec import AcceleratorSpec
 from pcnn_hw.errors import BoardError
 
 

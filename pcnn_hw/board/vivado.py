@@ -32,9 +32,9 @@ from pcnn_hw.board.gates import check_build
 from pcnn_hw.board.ipparams import IP_TABLE
 from pcnn_hw.board.render import fill
 from pcnn_hw.board.rtltop import RtlTop, check_rtl_complete, core_formats, find_rtl_top
-from pcnn_hw.board.spec import AcceleratorSpec
 from pcnn_hw.board.wrapper import WRAPPER_FILE, WRAPPER_MODULE, wrapper_verilog
-from pcnn_hw.compile.boards import Board, get_board
+from pcnn_hw.core.boards import Board, get_board
+from pcnn_hw.driver.spec import AcceleratorSpec
 from pcnn_hw.errors import BoardError, ToolMissingError
 
 TCL_FILE = "build_bitstream.tcl"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pcnn_hw.board.render import fill
 from pcnn_hw.board.rtltop import RtlTop, core_formats
-from pcnn_hw.board.spec import AcceleratorSpec
+from pcnn_hw.driver.spec import AcceleratorSpec
 
 WRAPPER_FILE = "pcnn_accel_wrapper.v"
 WRAPPER_MODULE = "pcnn_accel_wrapper"

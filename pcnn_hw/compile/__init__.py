@@ -19,10 +19,10 @@ Modules: finn_compat (FINN+ workarounds), boards, context, steps, transforms (ou
 FINN itself is imported lazily, inside the steps, after ``finn_compat.prepare_finn``.
 """
 
-from pcnn_hw.compile.boards import BOARDS, Board, get_board
 from pcnn_hw.compile.build import BuildResult, build, load_model, step_path
 from pcnn_hw.compile.steps import DEFAULT_STEPS, Step, step_names
 from pcnn_hw.compile.weights import load_weights
+from pcnn_hw.core.boards import BOARDS, Board, get_board
 
 __all__ = [
     "BOARDS", "Board", "BuildResult", "DEFAULT_STEPS", "Step", "build", "get_board", "load_model",

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pcnn_hw.compile import finn_compat
-from pcnn_hw.compile.boards import get_board
 from pcnn_hw.compile.context import BuildContext, FoldingSpec
 from pcnn_hw.compile.steps import DEFAULT_STEPS, Step, step_names
+from pcnn_hw.core.boards import get_board
 from pcnn_hw.errors import ConfigError, ModelFileError, ModelMismatchError, UnknownNameError
 from pcnn_hw.outputs import (
     MANIFEST_MARKER,

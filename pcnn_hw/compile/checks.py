@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pcnn_hw.core.datatypes import base_op_type
 from pcnn_hw.errors import QuantizationError, UnsupportedOpError
 
 # Ops of an exported QONNX model that the pipeline can map (before QONNX → FINN).
@@ -21,8 +22,7 @@ SUPPORTED_HW_OPS = (
 
 
 def _supported_hw(op_type: str) -> bool:
-    base = op_type.removesuffix("_hls").removesuffix("_rtl")
-    return base in SUPPORTED_HW_OPS
+    return base_op_type(op_type) in SUPPORTED_HW_OPS
 
 
 def _activation_nodes(model: Any) -> list:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from pcnn_hw.compile.boards import BOARDS
 from pcnn_hw.compile.steps import step_names
+from pcnn_hw.core.boards import BOARDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     steps = DEFAULT_STEPS
     if getattr(args, "rtl", False):
         from pcnn_hw.compile.residual import chain_only
-        from pcnn_hw.rtl.step import RTL_STEPS
+        from pcnn_hw.compile.rtl_step import RTL_STEPS
 
         steps = (*RTL_STEPS[:-1], chain_only(RTL_STEPS[-1], "RTL"))
     build(args.model, args.out, args.board, folding=None if args.target_fps else args.folding,

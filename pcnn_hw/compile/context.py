@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from pcnn_hw.compile.boards import Board
+from pcnn_hw.core.boards import Board
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from pcnn_hw.compile.context import BuildContext
+from pcnn_hw.core.datatypes import base_op_type as base_op  # the one _hls/_rtl stripper (#11)
 from pcnn_hw.errors import ConfigError, FoldingError
 
 FOLD_ATTRS = ("PE", "SIMD", "parallel_window", "ram_style")
 # Weight-memory styles the optimizer chooses between for MVAUs (FINN default "auto" is costed as BRAM).
 MVAU_RAM_STYLES = ("auto", "distributed")
-
-
-def base_op(op_type: str) -> str:
-    """``MVAU_hls`` → ``MVAU`` (the generic HW op of a specialized node)."""
-    return op_type.removesuffix("_hls").removesuffix("_rtl")
 
 
 def _divisors(n: int) -> list[int]:

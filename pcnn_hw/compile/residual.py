@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 from qonnx.transformation.base import Transformation
 
+from pcnn_hw.core.datatypes import base_op_type
+
 
 def is_join_add(model: Any, node: Any) -> bool:
     """An Add of two dynamic tensors (a residual join), as opposed to adding a constant."""
@@ -262,7 +264,7 @@ DAG_OPS = ("DuplicateStreams", "ElementwiseAdd")
 def first_dag_node(model: Any) -> Any | None:
     """The first fork or join node (DuplicateStreams / ElementwiseAdd, any variant), or None for a chain."""
     for node in model.graph.node:
-        if node.op_type.removesuffix("_hls").removesuffix("_rtl") in DAG_OPS:
+        if base_op_type(node.op_type) in DAG_OPS:
             return node
     return None
 

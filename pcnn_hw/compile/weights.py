@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from pcnn_hw.compile.folding import base_op
-from pcnn_hw.errors import ModelFileError
+from pcnn_hw.core.weights import load_weights  # noqa: F401 - moved to the leaf package (#11)
 
 
 def _as_int(arr: np.ndarray) -> np.ndarray:
@@ -90,19 +90,3 @@ def write_weights(model: Any, out_dir: Path) -> dict[str, dict[str, np.ndarray]]
         index["layers"][node.name] = _layer_meta(model, node, images[node.name])
     (out_dir / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
     return images
-
-
-def load_weights(build_dir: str | Path) -> dict[str, dict[str, np.ndarray]]:
-    """Read ``build_dir/weights/`` back: ``{layer: {"weights": ..., "thresholds": ...}}``."""
-    wdir = Path(build_dir) / "weights"
-    try:
-        index = json.loads((wdir / "index.json").read_text())
-    except (FileNotFoundError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{wdir / 'index.json'}: missing or corrupt weights index ({exc})") from exc
-    out: dict[str, dict[str, np.ndarray]] = {}
-    for name, meta in index["layers"].items():
-        out[name] = {}
-        for key in ("weights", "thresholds"):
-            if key in meta:
-                out[name][key] = np.load(wdir / meta[key]["file"], allow_pickle=False)
-    return out

@@ -1,7 +1,7 @@
 """One trial of `pcnn-hw explore`: train (+ QONNX export) → build (optionally with RTL) → verify.
 
 Each stage calls the package's Python API (`pcnn_hw.train.loop.train`, `pcnn_hw.export.export_model`,
-`pcnn_hw.compile.build.build`, the fidelity ladder of `pcnn_hw.sim.ladder`, `pcnn_hw.rtl.flow` through
+`pcnn_hw.compile.build.build`, the fidelity ladder of `pcnn_hw.verify.ladder`, `pcnn_hw.rtl.flow` through
 the build's rtl step) and lives in the content-addressed `StageStore`. These functions run inside Ray
 workers; they return plain dicts and turn every exception into an error record, so one failing trial
 never stops the sweep. Paths given to them are absolute (workers may run elsewhere).
@@ -103,7 +103,7 @@ def _build_work(settings: dict[str, Any], onnx: Path):
 
         steps = DEFAULT_STEPS
         if settings["rtl"]:
-            from pcnn_hw.rtl.step import RTL_STEPS as steps
+            from pcnn_hw.compile.rtl_step import RTL_STEPS as steps
         log = io.StringIO()
         try:
             res = build(onnx, folder / "build", settings["board"],
@@ -123,8 +123,8 @@ def _verify_work(train_dir: Path, build_dir: Path, images: int, rtl: bool):
 
         from pcnn_hw.compile.finn_compat import prepare_finn
         from pcnn_hw.data import load_dataset
-        from pcnn_hw.sim import ladder
         from pcnn_hw.train.checkpoint import load_checkpoint
+        from pcnn_hw.verify import ladder
 
         model, meta = load_checkpoint(train_dir)
         ds = load_dataset(meta["dataset"], meta.get("data_root"))

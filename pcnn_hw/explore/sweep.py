@@ -58,7 +58,7 @@ _BOOL = ((lambda v: isinstance(v, bool)), "true or false")
 
 def _settings() -> dict[str, tuple[Any, tuple[Callable[[Any], bool], str], str]]:
     """Every setting of a trial: (default, (check, expected), stage). Registries imported lazily."""
-    from pcnn_hw.compile.boards import BOARDS
+    from pcnn_hw.core.boards import BOARDS
     from pcnn_hw.data import DATASET_NAMES
     from pcnn_hw.models import MODEL_NAMES
     from pcnn_hw.train.settings import DEFAULTS, SCHEDULES

@@ -205,7 +205,7 @@ def _labels(y: np.ndarray) -> np.ndarray:
 
 def csim_level(build_dir: str | Path, **kw: object) -> object:
     """Fidelity-ladder Level "C-sim (g++)": NCHW images in [0, 1] -> (labels, raw outputs)."""
-    from pcnn_hw.sim.ladder import Level, graph_input_adapter
+    from pcnn_hw.core.levels import Level, graph_input_adapter
 
     cs = CSim(build_dir, **kw)  # type: ignore[arg-type]
     adapt = graph_input_adapter(cs.sim.input_shape, cs.sim.input_dtype)  # type: ignore[attr-defined]

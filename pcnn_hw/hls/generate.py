@@ -78,9 +78,9 @@ class HlsDesign:
 
 def load_simulator(build_dir: Path) -> object:
     """The bit-exact simulator of a build directory's folded graph, computing from its weights/ images."""
-    from pcnn_hw.compile.weights import load_weights
+    from pcnn_hw.core.levels import find_folded_graph
+    from pcnn_hw.core.weights import load_weights
     from pcnn_hw.sim.executor import Simulator
-    from pcnn_hw.sim.ladder import find_folded_graph
 
     folded = build_dir / "folded.onnx"
     if not folded.is_file():
@@ -232,7 +232,7 @@ def tcl_script(name: str, part: str, clock_mhz: float, max_w: int = AP_INT_DEFAU
 
 def _build_info(build_dir: Path) -> tuple[str, float]:
     """(FPGA part, clock MHz) of the build (build.json), defaults pynq-z2 / 100 MHz."""
-    from pcnn_hw.compile.boards import get_board
+    from pcnn_hw.core.boards import get_board
 
     board, clock = "pynq-z2", None
     state = build_dir / "build.json"

@@ -14,15 +14,8 @@ from typing import Any
 import numpy as np
 from onnx import NodeProto, helper
 
+from pcnn_hw.core.datatypes import base_op_type, datatype_bits, datatype_range  # noqa: F401 - moved (#11)
 from pcnn_hw.errors import FoldingError, GraphError
-
-
-def base_op_type(op_type: str) -> str:
-    """Generic HW op type of a specialized node: 'MVAU_hls' -> 'MVAU', 'Pool_rtl' -> 'Pool'."""
-    for suffix in ("_hls", "_rtl"):
-        if op_type.endswith(suffix):
-            return op_type[: -len(suffix)]
-    return op_type
 
 
 def node_attrs(node: NodeProto) -> dict[str, Any]:
@@ -34,30 +27,6 @@ def node_attrs(node: NodeProto) -> dict[str, Any]:
             v = v.decode()
         out[a.name] = v
     return out
-
-
-def datatype_range(name: str) -> tuple[float, float]:
-    """(min, max) of a FINN/QONNX datatype name such as INT8, UINT4, BINARY, BIPOLAR."""
-    if name == "BINARY":
-        return 0, 1
-    if name == "BIPOLAR":
-        return -1, 1
-    if name.startswith("UINT"):
-        return 0, 2 ** int(name[4:]) - 1
-    if name.startswith("INT"):
-        b = int(name[3:])
-        return -(2 ** (b - 1)), 2 ** (b - 1) - 1
-    return -np.inf, np.inf
-
-
-def datatype_bits(name: str) -> int:
-    """Bit width of a FINN/QONNX datatype name (32 for FLOAT32)."""
-    if name in ("BINARY", "BIPOLAR"):
-        return 1
-    for p in ("UINT", "INT"):
-        if name.startswith(p):
-            return int(name[len(p) :])
-    return 32
 
 
 def check_divisible(layer: str, what: str, total: int, fold_name: str, fold: int) -> None:

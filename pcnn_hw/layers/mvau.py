@@ -28,7 +28,7 @@ Memory layout (FINN's `get_hw_compatible_weight_tensor` / `get_hw_compatible_thr
 The simulator computes from these memory images (`weights_from_memory`, `thresholds_from_memory`), so
 a layout bug shows up as a simulation mismatch.
 
-Backends of the accumulation: numpy (`pcnn_hw.sim.packing.xnor_popcount_matmul`, `exact_int_matmul`;
+Backends of the accumulation: numpy (`pcnn_hw.core.bits.xnor_popcount_matmul`, `exact_int_matmul`;
 the default and the reference) or, after `use_native(kernels)`, the C kernels of `pcnn_hw.sim.native`;
 with those a layer with one binary threshold step computes accumulators, thresholds and the packed
 output in one call.
@@ -43,10 +43,10 @@ from typing import Any
 import numpy as np
 from onnx import NodeProto
 
+from pcnn_hw.core.bits import PackedBits, pack_matrix_rows, run_chunked, unpack_bits, xnor_popcount_matmul
+from pcnn_hw.core.native_mvau import NativeMvau, pad_thresholds
 from pcnn_hw.errors import QuantizationError
 from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
-from pcnn_hw.sim.native import NativeMvau, pad_thresholds
-from pcnn_hw.sim.packing import PackedBits, pack_matrix_rows, run_chunked, unpack_bits, xnor_popcount_matmul
 
 OP_TYPES = ("MVAU", "MVAU_hls", "MVAU_rtl")
 

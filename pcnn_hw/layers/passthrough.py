@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 from onnx import NodeProto
 
-from pcnn_hw.layers.base import HwLayer, datatype_bits, node_attrs
-from pcnn_hw.sim.packing import PackedBits
+from pcnn_hw.core.bits import PackedBits
+from pcnn_hw.core.datatypes import datatype_bits
+from pcnn_hw.layers.base import HwLayer, node_attrs
 
 OP_TYPES = (
     "StreamingFIFO",

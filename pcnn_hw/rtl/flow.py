@@ -61,7 +61,7 @@ class RtlDesign:
 
     def graph_input(self, images: np.ndarray) -> np.ndarray:
         """NCHW float images in [0, 1] -> the folded graph's input (NHWC / flat, 0..255 for UINT8)."""
-        from pcnn_hw.sim.ladder import graph_input_adapter
+        from pcnn_hw.core.levels import graph_input_adapter
 
         return graph_input_adapter(self.sim.input_shape, self.sim.input_dtype)(images)
 
@@ -72,14 +72,14 @@ class RtlDesign:
 
 def load_design(build_dir: str | Path, folded: Any = None) -> RtlDesign:
     """The RTL layers of a build directory (graph: folded.onnx; weights: the compiler's weights/ images)."""
-    from pcnn_hw.compile.weights import load_weights
+    from pcnn_hw.core.weights import load_weights
     from pcnn_hw.sim.executor import Simulator
 
     build_dir = Path(build_dir).resolve()
     if folded is None:
         folded = build_dir / "folded.onnx"
         if not folded.is_file():
-            from pcnn_hw.sim.ladder import find_folded_graph
+            from pcnn_hw.core.levels import find_folded_graph
 
             folded = find_folded_graph(build_dir)
     memory = load_weights(build_dir) if (build_dir / "weights" / "index.json").is_file() else None
@@ -285,7 +285,7 @@ def _timing(d: Design, ys: dict, model: Any, clock: float, flat_timing: bool, fl
 
 def _write_timing(rep: dict, build_dir: Path, timing: dict | None) -> None:
     """Put ``timing`` into report.json's dict, its warning into warnings, its table into report.md."""
-    from pcnn_hw.compile.report import to_markdown
+    from pcnn_hw.core.buildreport import to_markdown
     from pcnn_hw.rtl.timing_report import timing_markdown, timing_warning
 
     rep.pop("timing", None)
@@ -302,7 +302,8 @@ def _write_timing(rep: dict, build_dir: Path, timing: dict | None) -> None:
 
 def rtl_level(build_dir: str | Path) -> Any:
     """Ladder level 'RTL (Verilator)': labels from the cycle-accurate simulation of build/NAME/rtl."""
-    from pcnn_hw.sim.ladder import Level, _label_output
+    from pcnn_hw.core.levels import Level
+    from pcnn_hw.core.levels import label_output as _label_output
 
     rd = load_design(build_dir)
     check_rtl_dir(rd.rtl_dir)  # a missing/edited module or ROM file: typed error naming it

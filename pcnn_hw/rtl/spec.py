@@ -8,7 +8,7 @@ memory becomes a generated ROM module (:mod:`pcnn_hw.rtl.rom`) with its contents
 
 Stream format: every stream carries ``elems`` elements of ``bits`` bits per beat, element i in bits
 [i*bits, (i+1)*bits), two's complement when ``signed``; 1-bit BINARY/BIPOLAR values are the bits of
-:mod:`pcnn_hw.sim.packing` (0 encodes -1). Element order along a frame is the simulator's tensor order
+:mod:`pcnn_hw.core.bits` (0 encodes -1). Element order along a frame is the simulator's tensor order
 (NHWC, channels fastest), except inside a depthwise sliding window -> pool pair.
 """
 

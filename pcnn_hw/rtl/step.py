@@ -1,28 +1,7 @@
-"""The RTL compile step (``pcnn-hw build ... --rtl``): appended to the step list, it writes
-``rtl/`` and ``sim/`` into the build directory and an ``rtl`` section into report.json."""
+"""Old path of :mod:`pcnn_hw.compile.rtl_step` (the compiler runs the RTL backend as a step, #11)."""
 
-from __future__ import annotations
+import sys
 
-from typing import Any
+from pcnn_hw.compile import rtl_step as _moved
 
-from pcnn_hw.compile.context import BuildContext
-from pcnn_hw.compile.steps import DEFAULT_STEPS, Step
-
-
-def step_rtl(model: Any, ctx: BuildContext) -> Any:
-    """Generate the stitched Verilog, size FIFOs, simulate with Verilator (bit-exact check), run Yosys."""
-    from pcnn_hw.rtl.flow import run_rtl
-
-    rep = run_rtl(ctx.work_dir, folded=model, clock_mhz=ctx.clock_mhz, stream=ctx.stream)
-    ctx.info["rtl_cycles_per_frame"] = rep["cycles_per_frame"]
-    if rep.get("timing"):
-        from pcnn_hw.rtl.timing_report import timing_warning
-
-        warn = timing_warning(rep["timing"])
-        if warn:
-            ctx.warn(warn)
-    return model
-
-
-RTL_STEP = Step("rtl", step_rtl, "Verilog + Verilator + Yosys")
-RTL_STEPS: tuple[Step, ...] = (*DEFAULT_STEPS, RTL_STEP)
+sys.modules[__name__] = _moved  # the same module object: attributes and monkeypatching stay shared

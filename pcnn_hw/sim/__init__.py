@@ -11,22 +11,22 @@ The MVAUs run on the native C kernels of `pcnn_hw.sim.native` when a C compiler 
 reference the native kernels are tested against.
 
 `FinnReference(folded).run(x)` is FINN+'s own Python execution of the same graph (image by image);
-`pcnn_hw.sim.ladder` holds the Level objects `pcnn-hw verify` runs. Layer semantics live in
-`pcnn_hw.layers`.
+`pcnn_hw.sim.levels` holds its levels of the fidelity ladder (`pcnn_hw.verify` runs them). Layer
+semantics live in `pcnn_hw.layers`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-# Lazy: pcnn_hw.layers imports pcnn_hw.sim.packing, and the executor imports pcnn_hw.layers.
+# Lazy: importing a submodule (e.g. pcnn_hw.sim.native) should not load the executor and the layers.
 _EXPORTS = {
     "Simulator": "pcnn_hw.sim.executor",
     "FinnReference": "pcnn_hw.sim.finn_reference",
-    "PackedBits": "pcnn_hw.sim.packing",
-    "pack_bits": "pcnn_hw.sim.packing",
-    "unpack_bits": "pcnn_hw.sim.packing",
-    "xnor_popcount_matmul": "pcnn_hw.sim.packing",
+    "PackedBits": "pcnn_hw.core.bits",
+    "pack_bits": "pcnn_hw.core.bits",
+    "unpack_bits": "pcnn_hw.core.bits",
+    "xnor_popcount_matmul": "pcnn_hw.core.bits",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -21,6 +21,7 @@ import numpy as np
 import onnx
 from onnx import NodeProto
 
+from pcnn_hw.core.bits import PackedBits, blas_single_thread
 from pcnn_hw.errors import UnknownNameError
 from pcnn_hw.graph.dataflow import HOST_OPS, DataflowGraph
 from pcnn_hw.graph.onnxmodel import load_onnx, tensor_datatypes
@@ -28,7 +29,6 @@ from pcnn_hw.layers import HwLayer
 from pcnn_hw.sim import native
 from pcnn_hw.sim.fusion import FusedXnorChain, fuse_groups
 from pcnn_hw.sim.hostops import host_op, to_plain
-from pcnn_hw.sim.packing import PackedBits, blas_single_thread
 
 BACKENDS = ("auto", "native", "numpy")
 # input vectors of the largest layer per sub-batch (see Simulator.max_batch), by backend: cache-sized

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from pcnn_hw.sim.packing import PackedBits
+from pcnn_hw.core.bits import PackedBits
 
 
 def _chains(a: Any, b: Any) -> bool:

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 from onnx import NodeProto
 
+from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.errors import GraphError
 from pcnn_hw.layers.base import node_attrs
-from pcnn_hw.sim.packing import PackedBits
 
 
 def to_plain(x: np.ndarray | PackedBits) -> np.ndarray:

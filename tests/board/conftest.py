@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pcnn_hw.board.spec import AcceleratorSpec, StreamSpec
+from pcnn_hw.driver.spec import AcceleratorSpec, StreamSpec
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pcnn_hw.board.deploy import BOARD_SIDE_MODULES, deploy
+from pcnn_hw.board.deploy import BOARD_SIDE_DIR, BOARD_SIDE_MODULES, deploy
 from pcnn_hw.errors import BoardError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,10 +48,10 @@ def test_contents(mlp_zip: Path, mlp_build: Path) -> None:
         "README.md",
         "pcnn_hw/__init__.py",
         "pcnn_hw/errors.py",
-    } | {f"pcnn_hw/board/{m}" for m in BOARD_SIDE_MODULES}
+    } | {f"{BOARD_SIDE_DIR}/{m}" for m in BOARD_SIDE_MODULES}
     assert names == want
     for m in BOARD_SIDE_MODULES:
-        assert (mlp_zip / "pcnn_hw/board" / m).read_bytes() == (REPO / "pcnn_hw/board" / m).read_bytes()
+        assert (mlp_zip / BOARD_SIDE_DIR / m).read_bytes() == (REPO / BOARD_SIDE_DIR / m).read_bytes()
     assert "No bitstream was built yet" in (mlp_zip / "README.md").read_text()
     with np.load(mlp_zip / "vectors.npz") as v:
         assert v["images"].dtype == np.uint8 and v["images"].shape == (40, 1, 8, 8)  # digits, NCHW

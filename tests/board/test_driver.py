@@ -10,7 +10,7 @@ import pytest
 
 from pcnn_hw.board import Accelerator, BoardError
 from pcnn_hw.board.simboard import BitExactBackend, StalledBackend
-from pcnn_hw.board.spec import load_spec
+from pcnn_hw.driver.spec import load_spec
 from tests.board.conftest import SumBackend, toy_spec
 
 

@@ -1,4 +1,5 @@
-"""The board-side driver imports nothing heavy and nothing numpy-2-only (it runs on a PYNQ image)."""
+"""The board-side driver (`pcnn_hw.driver`) imports nothing heavy and nothing numpy-2-only (it runs on
+a PYNQ image); the old `pcnn_hw.board.*` driver paths are the same modules."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pcnn_hw.board.deploy import BOARD_SIDE_MODULES
+from pcnn_hw.board.deploy import BOARD_SIDE_DIR, BOARD_SIDE_MODULES, SCRIPT
 
-BOARD = Path(__file__).resolve().parents[2] / "pcnn_hw" / "board"
+REPO = Path(__file__).resolve().parents[2]
+DRIVER = REPO / BOARD_SIDE_DIR
 HEAVY = (
     "torch",
     "brevitas",
@@ -23,6 +25,11 @@ HEAVY = (
     "pcnn_hw.layers",
     "pcnn_hw.compile",
     "pcnn_hw.rtl",
+    "pcnn_hw.hls",
+    "pcnn_hw.core",
+    "pcnn_hw.graph",
+    "pcnn_hw.verify",
+    "pcnn_hw.board",
 )
 NUMPY2_ONLY = {"bitwise_count", "unstack", "cumulative_sum", "cumulative_prod", "astype"}
 ALLOWED_TOP = {
@@ -42,11 +49,9 @@ ALLOWED_TOP = {
 
 
 def test_runtime_import_graph() -> None:
-    """Importing the board package and the shipped script's modules loads no heavy package."""
-    code = (
-        "import sys, pcnn_hw.board, pcnn_hw.board.driver, pcnn_hw.board.pynq_backend, pcnn_hw.board.packing\n"
-        "print('\\n'.join(sorted(sys.modules)))"
-    )
+    """Importing the driver package and every board-side module loads no heavy or host package."""
+    mods = ", ".join(f"pcnn_hw.driver.{m[:-3]}" for m in BOARD_SIDE_MODULES if m != "__init__.py")
+    code = f"import sys, pcnn_hw.driver, {mods}\nprint('\\n'.join(sorted(sys.modules)))"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
@@ -55,10 +60,12 @@ def test_runtime_import_graph() -> None:
 
 
 def test_static_imports_and_numpy2_calls() -> None:
-    """Board-side sources import only the stdlib subset, numpy, pynq and pcnn_hw.board/errors; no
-    numpy-2-only calls such as np.bitwise_count."""
-    for name in (*BOARD_SIDE_MODULES, "verify_on_board.py"):
-        src = (BOARD / name).read_text()
+    """Board-side sources import only the stdlib subset, numpy, pynq and pcnn_hw.driver/errors (function-
+    level imports included); no numpy-2-only calls such as np.bitwise_count. Every .py file of the
+    driver package is shipped, so nothing board-side is left out of the deployment zip."""
+    assert sorted(p.name for p in DRIVER.glob("*.py")) == sorted((*BOARD_SIDE_MODULES, SCRIPT))
+    for name in (*BOARD_SIDE_MODULES, SCRIPT):
+        src = (DRIVER / name).read_text()
         ast.parse(src, feature_version=(3, 8))  # PYNQ images ship Python >= 3.8
         for node in ast.walk(ast.parse(src)):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "np":
@@ -71,6 +78,18 @@ def test_static_imports_and_numpy2_calls() -> None:
             for m in mods:
                 assert m.split(".")[0] in ALLOWED_TOP, (name, m)
                 if m.startswith("pcnn_hw"):
-                    assert m in ("pcnn_hw.errors",) or (
-                        m.startswith("pcnn_hw.board.") and m.split(".")[2] + ".py" in BOARD_SIDE_MODULES
+                    assert m in ("pcnn_hw.errors", "pcnn_hw.driver") or (
+                        m.startswith("pcnn_hw.driver.") and m.split(".")[2] + ".py" in BOARD_SIDE_MODULES
                     ), (name, m)
+
+
+def test_old_board_paths_are_the_driver_modules() -> None:
+    """`pcnn_hw.board.driver` & co. (old import paths) are the very `pcnn_hw.driver` module objects."""
+    import importlib
+
+    import pcnn_hw.board as board
+    import pcnn_hw.driver as driver
+
+    for m in ("driver", "packing", "spec", "pynq_backend"):
+        assert importlib.import_module(f"pcnn_hw.board.{m}") is importlib.import_module(f"pcnn_hw.driver.{m}")
+    assert board.Accelerator is driver.Accelerator and board.Backend is driver.Backend

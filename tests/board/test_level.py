@@ -11,7 +11,7 @@ from pcnn_hw.board.level import SIMULATED, board_level
 
 def test_board_level_simulated_agrees_with_sim(cnn_build: Path) -> None:
     """Off a board the level is labelled simulated and matches the simulator level image by image."""
-    from pcnn_hw.sim.ladder import run_ladder, sim_level
+    from pcnn_hw.verify.ladder import run_ladder, sim_level
 
     lv = board_level(cnn_build)
     assert lv.name == SIMULATED

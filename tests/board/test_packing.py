@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pcnn_hw.board import packing as bp
-from pcnn_hw.sim import packing as sp
+from pcnn_hw.core import bits as sp
 
 
 def _naive_stream(values: np.ndarray, bits: int, fold: int) -> bytes:

@@ -52,11 +52,11 @@ def test_shipped_driver_runs_under_pynq_venv(pynq_python: Path, package: Path) -
     4.0 / numpy 1.26, loads nothing heavy, and executes through a backend."""
     code = """
 import sys, numpy as np, pynq
-import pcnn_hw.board as b
+import pcnn_hw.driver as b
 assert b.__file__.startswith(sys.argv[1]), b.__file__
-from pcnn_hw.board.driver import Accelerator
-from pcnn_hw.board.spec import load_spec
-from pcnn_hw.board.packing import pack_stream
+from pcnn_hw.driver.driver import Accelerator
+from pcnn_hw.driver.spec import load_spec
+from pcnn_hw.driver.packing import pack_stream
 spec = load_spec('accelerator.json')
 class Echo(b.Backend):
     def allocate(self, n): return np.zeros(n, np.uint8)

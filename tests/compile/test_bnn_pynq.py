@@ -23,7 +23,7 @@ def _ladder(name: str, tmp: Path, csim: bool = False, rtl: bool = False) -> list
     from qonnx.core.modelwrapper import ModelWrapper
 
     from pcnn_hw.board.level import board_level
-    from pcnn_hw.sim.ladder import finn_level, qonnx_level, run_ladder, sim_level, torch_level
+    from pcnn_hw.verify.ladder import finn_level, qonnx_level, run_ladder, sim_level, torch_level
 
     torch.manual_seed(0)
     model = getattr(models, name)(pretrained=False)

@@ -28,7 +28,7 @@ def _build_and_ladder(spec: randnets.NetSpec, tmp: Path) -> tuple[list, object]:
     from qonnx.core.modelwrapper import ModelWrapper
 
     from pcnn_hw.board.level import board_level
-    from pcnn_hw.sim.ladder import finn_level, qonnx_level, run_ladder, sim_level, torch_level
+    from pcnn_hw.verify.ladder import finn_level, qonnx_level, run_ladder, sim_level, torch_level
 
     model, onnx = randnets.export(spec, tmp / "m.onnx")
     res = build(onnx, tmp / "b", "pynq-z2", stream=io.StringIO())

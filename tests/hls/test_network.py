@@ -39,7 +39,7 @@ def test_network_csim_bit_exact(name, model_builds, tc, cache_dir):
 
 def test_csim_level_on_images(model_builds, tc, cache_dir):
     """The ladder Level maps NCHW images in [0, 1] to the simulator's labels."""
-    from pcnn_hw.sim.ladder import sim_level
+    from pcnn_hw.verify.ladder import sim_level
 
     build = model_builds("mini-cnv")
     lv = csim_level(build, cache_dir=cache_dir)

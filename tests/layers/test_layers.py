@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from onnx import helper
 
+from pcnn_hw.core.bits import PackedBits, pack_bits, unpack_bits
 from pcnn_hw.errors import FoldingError, QuantizationError, UnsupportedOpError
 from pcnn_hw.layers import layer_from_node
 from pcnn_hw.layers.labelselect import topk_indices
@@ -20,7 +21,6 @@ from pcnn_hw.layers.mvau import (
     weights_from_memory,
 )
 from pcnn_hw.layers.swg import im2col_nhwc
-from pcnn_hw.sim.packing import PackedBits, pack_bits, unpack_bits
 
 
 def _divisor(draw, n: int) -> int:
@@ -273,7 +273,7 @@ def test_accumulator_overflow_is_recorded() -> None:
 @pytest.mark.parametrize("m,h,nw", [(5, 3, 1), (9000, 13, 4), (8192, 9, 2)])
 def test_xnor_popcount_both_layouts(m: int, h: int, nw: int) -> None:
     """Both kernels (row-chunk broadcast and transposed) equal the unpacked popcount."""
-    from pcnn_hw.sim.packing import xnor_popcount_matmul
+    from pcnn_hw.core.bits import xnor_popcount_matmul
 
     rng = np.random.default_rng(m)
     x = rng.integers(0, 2**63, size=(m, nw), dtype=np.uint64)

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from onnx import TensorProto, helper
 
+from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.errors import FoldingError, UnsupportedOpError
 from pcnn_hw.layers import AddStreams, DuplicateStreams, FMPadding, GlobalAccPool, layer_from_node
-from pcnn_hw.sim.packing import PackedBits
 
 DOMAIN = "finn.custom_op.fpgadataflow"
 

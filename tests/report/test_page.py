@@ -148,8 +148,8 @@ def test_malformed_optional_sections_are_left_out(build_copy: Path) -> None:
 def test_page_shows_verify_ladder(build_copy: Path) -> None:
     import numpy as np
 
-    from pcnn_hw.sim.ladder import LevelResult
-    from pcnn_hw.sim.record import write_ladder_record
+    from pcnn_hw.verify.ladder import LevelResult
+    from pcnn_hw.verify.record import write_ladder_record
 
     res = [LevelResult("QONNX", np.zeros(4), np.zeros((4, 1)), 0.75),
            LevelResult("bit-exact sim", np.zeros(4), np.zeros((4, 1)), 0.5, agreement=0.75, mismatches=[3],

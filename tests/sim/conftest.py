@@ -18,7 +18,7 @@ class FoldedCase:
         from qonnx.core.modelwrapper import ModelWrapper
 
         from pcnn_hw.sim.executor import Simulator
-        from pcnn_hw.sim.ladder import graph_input_adapter
+        from pcnn_hw.verify.ladder import graph_input_adapter
 
         self.torch_model = torch_model
         self.build_dir = build_dir

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from onnx import helper
 
+from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.layers import layer_from_node
 from pcnn_hw.layers.mvau import unpack_output
 from pcnn_hw.sim import native
 from pcnn_hw.sim.executor import Step
 from pcnn_hw.sim.fusion import FusedXnorChain, fuse_steps
-from pcnn_hw.sim.packing import PackedBits
 
 
 def _mvau(name, mw, mh, noact, acc="INT32", steps=1):

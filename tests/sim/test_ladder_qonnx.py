@@ -42,7 +42,7 @@ def test_raw_export_needs_cleaning(raw_export):
 def test_qonnx_level_runs_raw_export_and_leaves_file_unchanged(raw_export):
     import torch
 
-    from pcnn_hw.sim.ladder import qonnx_level
+    from pcnn_hw.verify.ladder import qonnx_level
 
     model, path = raw_export
     before = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -58,7 +58,7 @@ def test_qonnx_level_runs_raw_export_and_leaves_file_unchanged(raw_export):
 
 def test_qonnx_level_unreadable_file_is_typed(tmp_path: Path):
     from pcnn_hw.errors import ModelFileError
-    from pcnn_hw.sim.ladder import qonnx_level
+    from pcnn_hw.verify.ladder import qonnx_level
 
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not an onnx file")

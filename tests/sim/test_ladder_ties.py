@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from pcnn_hw.sim.ladder import Level, run_ladder
+from pcnn_hw.verify.ladder import Level, run_ladder
 
 
 def _level(name, labels, raw):

@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from onnx import helper
 
+from pcnn_hw.core.bits import PackedBits, pack_bits, pack_matrix_rows, xnor_popcount_matmul
 from pcnn_hw.errors import SimulationError, ToolMissingError
 from pcnn_hw.layers import layer_from_node
 from pcnn_hw.layers.mvau import exact_int_matmul, unpack_output
 from pcnn_hw.sim import native
 from pcnn_hw.sim.native import NativeMvau
-from pcnn_hw.sim.packing import PackedBits, pack_bits, pack_matrix_rows, xnor_popcount_matmul
 
 
 @pytest.fixture(scope="module")

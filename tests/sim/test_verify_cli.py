@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 
 from pcnn_hw.cli import main
-from pcnn_hw.sim.ladder import finn_level, format_ladder, qonnx_level, run_ladder, sim_level, torch_level
+from pcnn_hw.verify.ladder import finn_level, format_ladder, qonnx_level, run_ladder, sim_level, torch_level
 
 
 def test_verify_cli_agrees(folded_cases, capsys) -> None:

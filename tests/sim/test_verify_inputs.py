@@ -11,7 +11,7 @@ from onnx import TensorProto, helper
 
 from pcnn_hw.cli import main
 from pcnn_hw.errors import ConfigError
-from pcnn_hw.sim.cli import choose_dataset
+from pcnn_hw.verify.cli import choose_dataset
 
 
 def _err(capsys: pytest.CaptureFixture) -> str:

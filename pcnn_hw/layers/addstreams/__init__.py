@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 from onnx import NodeProto
 
+from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.errors import UnsupportedOpError
 from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
-from pcnn_hw.sim.packing import PackedBits
 
 OP_TYPES = ("ElementwiseAdd", "ElementwiseAdd_hls")
 

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from onnx import NodeProto
 
+from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
-from pcnn_hw.sim.packing import PackedBits
 
 OP_TYPES = ("DuplicateStreams", "DuplicateStreams_hls")
 

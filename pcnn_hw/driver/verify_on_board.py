@@ -5,7 +5,7 @@ On a PYNQ board (from the unpacked package directory):  sudo python3 verify_on_b
 Exit status: 0 all outputs match the bit-exact simulator, 1 any mismatch, 2 a board error.
 
 `--backend MODULE:FUNC` replaces the DMA + accelerator by `FUNC(spec, BACKEND_ARG)` (a
-`pcnn_hw.board.driver.Backend`), e.g. the simulated board `pcnn_hw.board.simboard:bitexact` with
+`pcnn_hw.driver.Backend`), e.g. the simulated board `pcnn_hw.board.simboard:bitexact` with
 `--backend-arg build/NAME`; the default `pynq` uses the bitstream in this directory.
 Needs Python >= 3.8, numpy >= 1.21 (and pynq >= 2.7 for the default backend).
 """
@@ -29,8 +29,8 @@ if importlib.util.find_spec("pcnn_hw") is None:
 
 import numpy as np  # noqa: E402
 
-from pcnn_hw.board.driver import Accelerator  # noqa: E402
-from pcnn_hw.board.spec import SPEC_FILE, load_spec  # noqa: E402
+from pcnn_hw.driver.driver import Accelerator  # noqa: E402
+from pcnn_hw.driver.spec import SPEC_FILE, load_spec  # noqa: E402
 from pcnn_hw.errors import BoardError  # noqa: E402
 
 
