@@ -104,6 +104,8 @@ class BinaryResNet(nn.Module):
         if self.head not in HEADS:
             raise ConfigError(f"resnet head must be one of {HEADS}, got {self.head!r}")
         self.stem_pad = stem_pad
+        # training recalibrates the batch-norm statistics before each evaluation (pcnn_hw/train/batchnorm.py)
+        self.recalibrate_bn = True
         self.input_quant = input_quantizer()
         self.stem = binary_conv2d(in_shape[0], stem, 3, cfg)
         self.stem_bn, self.stem_act = nn.BatchNorm2d(cfg.out_channels(stem)), binary_activation()
