@@ -43,6 +43,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=3, help="parallel training processes, 1 thread each")
     p.add_argument("--board", default="pynq-z2", help="board of the cost builds")
     p.add_argument("--no-build", action="store_true", help="skip the hardware-cost builds")
+    p.add_argument("--collect", action="store_true",
+                   help="train nothing: tabulate the runs in --runs-dir as they are")
     p.add_argument("--runs-dir", type=Path, default=ROOT / "build" / "bench" / "resnet_accuracy")
     p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "resnet_accuracy")
     return p.parse_args(argv)
@@ -67,6 +69,16 @@ def run_one(job: dict) -> dict:
         "final_test_acc": metrics["final_test_acc"],
         "train_time_s": metrics["total_time_s"],
     }
+
+
+def collect_one(job: dict) -> dict | None:
+    """A job's numbers from its metrics.json as they are (None when it has not finished an epoch)."""
+    path = Path(job["out"]) / "metrics.json"
+    if not path.is_file():
+        return None
+    metrics = json.loads(path.read_text())
+    return {**{k: job[k] for k in ("model", "variant", "seed")}, "final_test_acc": metrics["final_test_acc"],
+            "train_time_s": metrics["total_time_s"], "epochs_done": metrics["epochs_done"]}
 
 
 def cost_of(run_dir: Path, board: str) -> dict:
@@ -114,7 +126,8 @@ def to_markdown(rows: list[dict], settings: dict) -> str:
             if c
             else "- | - | - | -"
         )
-        per_seed = ", ".join(f"{100 * a:.1f}" for a in r["per_seed"])
+        per_seed = ", ".join(f"{100 * a:.1f}" + ("" if e == settings["epochs"] else f" ({e} ep)")
+                             for a, e in zip(r["per_seed"], r["epochs_done"], strict=True))
         lines.append(
             f"| {r['model']} | {LABELS[r['variant']]} | {100 * r['mean']:.2f} ± {100 * r['std']:.2f} "
             f"| {per_seed} | {r['time_s']:.0f} | {cost} |"
@@ -139,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
              "out": str(runs / f"{m}-{v}-s{s}")} for m, v in JOBS for s in range(args.seeds)]  # fmt: skip
     start = time.perf_counter()
     results = []
-    with mp.get_context("spawn").Pool(max(1, args.workers)) as pool:
+    if args.collect:
+        results = [collect_one(job) for job in jobs]
+        results = [r for r in results if r is not None]
+        jobs = []
+    with mp.get_context("spawn").Pool(max(1, min(args.workers, len(jobs) or 1))) as pool:
         for i, res in enumerate(pool.imap_unordered(run_one, jobs), 1):
             results.append(res)
             print(
@@ -150,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for m, v in JOBS:
         mine = sorted((r for r in results if r["model"] == m and r["variant"] == v), key=lambda r: r["seed"])
+        if not mine:
+            continue
         accs = [r["final_test_acc"] for r in mine]
         row = {
             "model": m,
@@ -158,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             "mean": statistics.fmean(accs),
             "std": statistics.stdev(accs) if len(accs) > 1 else 0.0,
             "time_s": statistics.fmean(r["train_time_s"] for r in mine),
+            "epochs_done": [r.get("epochs_done", args.epochs) for r in mine],
         }
         if not args.no_build:
             row["cost"] = cost_of(runs / f"{m}-{v}-s0", args.board)
