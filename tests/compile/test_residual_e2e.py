@@ -2,7 +2,8 @@
 
 PyTorch, the exported QONNX graph, FINN+'s execution of the folded graph and the bit-exact simulator
 (from the build's memory images) must give the same label for every image, and FINN and the simulator
-the same raw scores. The flat head (resnet-mini's default) and the GAP head (the paper nets') both run.
+the same raw scores. The flat head (resnet-mini's default) runs in the fast suite, the GAP head (the
+paper nets') in the slow one.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _mild_batchnorm(model: torch.nn.Module, seed: int) -> None:
                 mod.bias.copy_(torch.randn(n, generator=gen) * 0.1)
 
 
-@pytest.mark.parametrize("head", ["flat", "gap"])
+@pytest.mark.parametrize("head", ["flat", pytest.param("gap", marks=pytest.mark.slow)])
 def test_resnet_mini_ladder_agrees(head, tmp_path):
     from qonnx.core.modelwrapper import ModelWrapper
 
@@ -54,7 +55,9 @@ def test_resnet_mini_ladder_agrees(head, tmp_path):
     levels = [torch_level(model), qonnx_level(tmp_path / "model.onnx"), finn_level(res.model_path),
               sim_level(res.model_path, build_dir=res.out_dir, backend="numpy")]
     results = run_ladder(levels, x, None)
-    assert len({int(v) for v in results[0].labels}) > 2  # the images really get different labels
+    assert len({tuple(np.round(r, 4)) for r in results[0].raw}) > 4  # the images really differ
+    if head == "flat":  # (random GAP weights on a 4x4 map tend to give every image the same label)
+        assert len({int(v) for v in results[0].labels}) > 2
     for r in results[1:]:
         assert r.agreement == 1.0, (r.name, r.detail)
     assert np.array_equal(results[2].raw, results[3].raw)  # FINN ≡ simulator on the raw scores
