@@ -8,6 +8,9 @@ Folding rules (the single place they are written for the compile stage):
 - ConvolutionInputGenerator feeding a Pool (depthwise): SIMD equals the Pool's PE.
 - Pool: PE divides Channels. StreamingMaxPool, Thresholding: PE divides NumChannels.
 - LabelSelect: PE divides Labels.
+- Residual kinds: FMPadding SIMD divides NumChannels; DuplicateStreams, GlobalAccPool: PE divides
+  NumChannels; ElementwiseAdd: PE divides the last (channel) axis of its output. Their FINN cycle
+  model is (channels / fold) · pixels, so without folding they would be the bottleneck.
 """
 
 from __future__ import annotations
@@ -50,6 +53,12 @@ def fold_rules(node: Any) -> dict[str, tuple[str, int]]:
         return {"PE": ("NumChannels", inst.get_nodeattr("NumChannels"))}
     if op == "LabelSelect":
         return {"PE": ("Labels", inst.get_nodeattr("Labels"))}
+    if op == "FMPadding":
+        return {"SIMD": ("NumChannels", inst.get_nodeattr("NumChannels"))}
+    if op in ("DuplicateStreams", "GlobalAccPool"):
+        return {"PE": ("NumChannels", inst.get_nodeattr("NumChannels"))}
+    if op == "ElementwiseAdd":
+        return {"PE": ("channels", int(inst.get_normal_output_shape()[-1]))}
     return {}
 
 

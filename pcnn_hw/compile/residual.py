@@ -197,12 +197,14 @@ def residual_streamline() -> Transformation:
     import finn.transformation.streamline.reorder as reorder
     from qonnx.transformation.composed import ComposedTransformation
 
-    return ComposedTransformation([
+    from pcnn_hw.compile.composed import fast
+
+    return fast(ComposedTransformation([
         reorder.MoveAddPastFork(), reorder.MoveMulPastFork(), MoveLinearPastJoinAdd(),
         reorder.MoveAddPastMul(), collapse.CollapseRepeatedAdd(), collapse.CollapseRepeatedMul(),
         absorb.AbsorbAddIntoMultiThreshold(), absorb.AbsorbMulIntoMultiThreshold(),
         reorder.MoveScalarLinearPastInvariants(),
-    ])
+    ]))
 
 
 def streamline(model: Any) -> Any:
@@ -218,11 +220,16 @@ def streamline(model: Any) -> Any:
     from finn.transformation.streamline.extract_multithreshold_scale_bias import (
         ExtractMultiThresholdScaleBias,
     )
-    from finn.transformation.streamline.streamline_plus import StreamlinePlus
+    from finn.transformation.streamline.streamline_plus import StreamlinePlus as finn_streamline_plus
     from qonnx.transformation.bipolar_to_xnor import ConvertBipolarMatMulToXnorPopcount
     from qonnx.transformation.infer_data_layouts import InferDataLayouts
     from qonnx.transformation.infer_shapes import InferShapes
     from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
+
+    from pcnn_hw.compile.composed import fast
+
+    def StreamlinePlus() -> Transformation:  # noqa: N802 (FINN+'s pass list, run by composed.fast)
+        return fast(finn_streamline_plus())
 
     model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold())
     model = model.transform(StreamlinePlus())

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from pcnn_hw.data import Dataset, load_dataset
 from pcnn_hw.errors import CheckpointError, ConfigError, UnknownNameError
 from pcnn_hw.train import settings
+from pcnn_hw.train.batchnorm import recalibrate_batchnorm
 from pcnn_hw.train.checkpoint import (
     CHECKPOINT_NAME,
     capture_rng,
@@ -94,6 +95,8 @@ def _train_epoch(
         seen += len(idx)
         bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}", refresh=False)
         bar.update()
+    if getattr(model, "recalibrate_bn", False):  # residual nets: see pcnn_hw/train/batchnorm.py
+        recalibrate_batchnorm(model, ds.train_x, hp["batch_size"])
     test_acc = evaluate(model, ds.test_x, ds.test_y)
     bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}", test=f"{test_acc:.4f}")
     bar.close()

@@ -17,11 +17,10 @@ import torch
 
 from pcnn_hw.compile.build import build
 from pcnn_hw.export import export_model
-from pcnn_hw.models import build_model
+from pcnn_hw.models.resnet import BinaryResNet
 from pcnn_hw.quant import QuantConfig
 
-# The build's streamline step (FINN+'s StreamlinePlus, four passes over the residual graph) takes ~3 min
-# on a loaded 2-core machine: slow for now (making it fast is listed in the phase-1 report).
+# Builds and runs FINN's Python execution tensor by tensor: slow (the fast suite has test_residual_e2e).
 pytestmark = pytest.mark.slow
 
 IN_SHAPE = (1, 12, 12)
@@ -43,7 +42,7 @@ def _mild_batchnorm(model: torch.nn.Module, seed: int) -> None:
 @pytest.fixture(scope="module")
 def resnet_build(tmp_path_factory):
     torch.manual_seed(0)
-    model = build_model("resnet-mini", QuantConfig(), IN_SHAPE).eval()
+    model = BinaryResNet("resnet-mini", IN_SHAPE, 10, QuantConfig(), head="gap").eval()  # the paper's head
     _mild_batchnorm(model, 0)
     work = tmp_path_factory.mktemp("resnet")
     images = (torch.randint(0, 256, (16, *IN_SHAPE), generator=torch.Generator().manual_seed(1)) / 255.0)

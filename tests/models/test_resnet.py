@@ -66,3 +66,16 @@ def test_paper_topologies(name, blocks, widths):
 def test_resnet_too_small_input():
     with pytest.raises(ConfigError, match="too small"):
         build_model("resnet-mini", QuantConfig(), (1, 2, 2))
+
+
+def test_heads_flat_and_gap():
+    from pcnn_hw.models.resnet import BinaryResNet
+
+    flat = build_model("resnet-mini", QuantConfig(), (1, 28, 28))
+    assert flat.head == "flat" and flat.classifier.in_features == 32 * 13 * 13  # 28 -> 26 -> 13
+    gap = BinaryResNet("resnet-mini", (1, 28, 20), 10, QuantConfig(), head="gap")
+    assert gap.classifier.in_features == 32 and gap(torch.rand(2, 1, 28, 20)).shape == (2, 10)
+    assert BinaryResNet("resnet-mini", (1, 28, 20), 10, QuantConfig()).classifier.in_features == 32 * 13 * 9
+    assert build_model("wrn22", QuantConfig(), (3, 32, 32)).head == "gap"
+    with pytest.raises(ConfigError, match="head"):
+        BinaryResNet("resnet-mini", (1, 28, 28), 10, QuantConfig(), head="max")
