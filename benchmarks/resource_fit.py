@@ -1,0 +1,163 @@
+"""Fit our resource model (pcnn_hw/resources) to Yosys synth_xilinx runs, and measure it on real builds.
+
+One command re-creates everything after an RTL change (the Yosys cache answers unchanged instances):
+
+    XDG_CACHE_HOME=/work/cache nice -n 15 .venv/bin/python benchmarks/resource_fit.py
+
+Stages (``--stage``, default all in order):
+  grid     synthesize the calibration grid (benchmarks/resource_grid.py) -> results/resource_fit_runs.json
+  heldout  compile tfc / sfc / mini-cnv (/ cnv with --cnv; random weights) and synthesize every instance
+           of their stitched designs -> results/resource_heldout_runs.json
+  fit      least-squares fit per kind -> pcnn_hw/resources/fit.json (with the Yosys version), then the
+           per-kind fit error and the held-out per-layer / total error -> results/resource_fit.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+RESULTS = ROOT / "benchmarks" / "results"
+RUNS = RESULTS / "resource_fit_runs.json"
+HELDOUT = RESULTS / "resource_heldout_runs.json"
+HELDOUT_MODELS = ("tfc", "sfc", "mini-cnv")
+
+
+def yosys_version() -> str:
+    """``yosys -V`` of the tool the RTL flow uses."""
+    from pcnn_hw.rtl.tools import find_yosys
+
+    t = find_yosys()
+    out = subprocess.run([*t.argv, "-V"], env=t.environ(), capture_output=True, text=True, timeout=900)
+    return out.stdout.strip()
+
+
+def row_of(label: str, inst: object, res: object, seconds: float) -> dict:
+    """One stored run: what the model sees (module, params, ROM shapes) and what Yosys counted."""
+    return {
+        "label": label,
+        "module": inst.module,  # type: ignore[attr-defined]
+        "params": dict(inst.params),  # type: ignore[attr-defined]
+        "roms": [{"width": r.width, "depth": r.depth, "style": r.style} for r in inst.roms],  # type: ignore[attr-defined]
+        "yosys": res.to_dict() if res is not None else None,  # type: ignore[attr-defined]
+        "seconds": round(seconds, 1),
+    }
+
+
+def synth_all(items: list[tuple[str, object, object]], out: Path, jobs: int, timeout_s: float) -> list[dict]:
+    """Synthesize (label, instance, design) items (cached), writing ``out`` after every finished run."""
+    from pcnn_hw.errors import SimulationError
+    from pcnn_hw.rtl.yosys import synth_instance
+
+    old = {r["label"]: r for r in json.loads(out.read_text())["runs"]} if out.is_file() else {}
+    rows: dict[str, dict] = {}
+
+    def one(item: tuple[str, object, object]) -> dict:
+        label, inst, d = item
+        t0 = time.perf_counter()
+        try:
+            res, _hit = synth_instance(inst, d, ROOT, timeout_s=timeout_s)  # type: ignore[arg-type]
+        except SimulationError as exc:
+            print(f"  {label}: {str(exc).splitlines()[0]}", flush=True)
+            res = None
+        r = row_of(label, inst, res, time.perf_counter() - t0)
+        print(f"  {label}: {r['yosys'] and r['yosys']['LUT']} LUT  {r['seconds']} s", flush=True)
+        return r
+
+    with ThreadPoolExecutor(max_workers=jobs) as ex:
+        for r in ex.map(one, items):
+            rows[r["label"]] = r
+            merged = {**old, **rows}
+            out.write_text(json.dumps({"runs": [merged[k] for k in sorted(merged)]}, indent=1) + "\n")
+    return list(rows.values())
+
+
+def _cost(c: object) -> int:
+    """Rough synthesis effort of a grid point."""
+    return _inst_cost(c.inst)  # type: ignore[attr-defined]
+
+
+def _inst_cost(inst: object) -> int:
+    """Rough synthesis effort of an instance (logic ROM bits and input lanes)."""
+    roms = inst.roms  # type: ignore[attr-defined]
+    return sum(r.width * r.depth for r in roms if r.style != "block") + inst.in_width * 4  # type: ignore[attr-defined]
+
+
+def stage_grid(jobs: int, timeout_s: float) -> None:
+    """Synthesize the calibration grid."""
+    from resource_grid import grid
+
+    cfgs = sorted(grid(), key=_cost)  # cheap runs first: a partial grid still covers every kind
+    print(f"grid: {len(cfgs)} configurations", flush=True)
+    synth_all([(c.label, c.inst, c.design) for c in cfgs], RUNS, jobs, timeout_s)
+
+
+def build_model_dir(name: str, work: Path) -> Path:
+    """Export ``name`` (random weights) and compile it for pynq-z2; returns the build directory."""
+    import torch
+
+    from pcnn_hw.compile.build import build
+    from pcnn_hw.export import export_model
+    from pcnn_hw.models import build_model, randomize_batchnorm
+    from pcnn_hw.quant import QuantConfig
+
+    shape = (3, 32, 32) if name == "cnv" else (1, 28, 28)
+    torch.manual_seed(0)
+    model = randomize_batchnorm(build_model(name, QuantConfig(kind="sign"), in_shape=shape), 0).eval()
+    export_model(model, shape, work / f"{name}.onnx", torch.rand(4, *shape))
+    return build(work / f"{name}.onnx", work / name, "pynq-z2", stream=io.StringIO(), force=True).out_dir
+
+
+def stage_heldout(models: list[str], jobs: int, timeout_s: float) -> None:
+    """Compile the held-out models and synthesize every instance of their stitched designs."""
+    from pcnn_hw.rtl.flow import load_design
+
+    work = ROOT / "build" / "bench" / "resource_fit"
+    items = []
+    for name in models:
+        rd = load_design(build_model_dir(name, work))
+        d = rd.stitch()
+        keep = [i for i in d.instances if not _known_slow(i)]
+        items += [(f"{name}/{i.name}", i, d) for i in keep]
+        skipped = [i.name for i in d.instances if _known_slow(i)]
+        print(f"heldout {name}: {len(keep)} instances (skipped, known-slow in Yosys: {skipped})", flush=True)
+    items.sort(key=lambda it: _inst_cost(it[1]))
+    synth_all(items, HELDOUT, jobs, timeout_s)
+
+
+def _known_slow(inst: object) -> bool:
+    """8-bit-input MVAUs with >= 256 lanes: WebAssembly Yosys needs > 15 min on them (issue #12, item 4)."""
+    p = inst.params  # type: ignore[attr-defined]
+    return inst.module == "pcnn_mvau" and int(p["IN_BITS"]) > 1 and int(p["PE"]) * int(p["SIMD"]) >= 256  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    """Run the stages."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--stage", choices=["grid", "heldout", "fit", "all"], default="all")
+    ap.add_argument("--cnv", action="store_true", help="also hold out cnv (slow)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--timeout", type=float, default=900.0, help="per-instance Yosys timeout (s)")
+    args = ap.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.stage in ("grid", "all"):
+        stage_grid(args.jobs, args.timeout)
+    if args.stage in ("heldout", "all"):
+        stage_heldout([*HELDOUT_MODELS, *(["cnv"] if args.cnv else [])], args.jobs, args.timeout)
+    if args.stage in ("fit", "all"):
+        from resource_report import fit_and_report
+
+        fit_and_report(RUNS, HELDOUT, yosys_version())
+
+
+if __name__ == "__main__":
+    main()

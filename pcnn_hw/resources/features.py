@@ -1,0 +1,182 @@
+"""Physically motivated features of our RTL modules (pcnn_hw/rtl/verilog) for the resource model.
+
+Each layer instance (module + parameters + ROM shapes, i.e. a :class:`pcnn_hw.core.hwspec.RtlLayer` or
+a stitched :class:`pcnn_hw.rtl.stitch.Instance`) maps to a *kind* and a feature vector; LUT, FF and DSP
+are linear in the features (coefficients fitted to Yosys, :mod:`pcnn_hw.resources.model`). The
+features count the hardware the module's Verilog describes, e.g. for ``pcnn_mvau``:
+
+- ``lanes_const``: PE*SIMD XNOR lanes whose weight is a constant (weight ROM of depth 1 folds into
+  the popcount: only the 6:3 compressors remain), ``lanes_var``: lanes with a ROM-fed weight bit;
+- ``rom_logic``: weight bits of a shallow (LUT) ROM x LUTs per bit (1 up to 64 words, 2 up to 128);
+- ``tree``: adder-tree bits (PE x leaves x tree width), ``acc``: PE x accumulator bits,
+  ``cmp``: PE x thresholds x accumulator bits (comparators), ``trom``: threshold ROM bits in LUTs;
+- ``ibuf``: the replay buffer (SF beats of SIMD*IN_BITS, LUTRAM) when NF > 1.
+
+Block memories (``rom_style = "block"`` ROMs, deep sliding-window buffers) are counted in
+RAMB18/RAMB36 by :func:`bram_tiles`, the cheapest tiling over the 7-series aspect ratios.
+Why our own and not FINN's estimate functions: FINN models its HLS/finn-rtllib implementations (weights
+always in memory); ours keeps shallow ROMs as logic that Yosys folds into the XNORs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+BLOCK_SWG_BITS = 4096  # see swg_buffer_is_block: sliding-window buffers at least this big map to BRAM
+# (depth, width) aspect ratios of RAMB18E1 / RAMB36E1 (widths incl. parity; SDP for the widest)
+RAMB18_MODES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
+RAMB36_MODES = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024, 36), (512, 72))
+
+
+def clog2(n: int) -> int:
+    """ceil(log2(n)), 0 for n <= 1."""
+    return 0 if n <= 1 else math.ceil(math.log2(n))
+
+
+def lut_rom_cost(depth: int) -> float:
+    """LUT6 per output bit of a logic ROM of ``depth`` random words (0 for a constant)."""
+    if depth <= 1:
+        return 0.0
+    return float(2 ** max(0, clog2(depth) - 6))
+
+
+def lutram_cost(width: int, depth: int) -> float:
+    """LUTs of a ``width`` x ``depth`` LUTRAM (RAM32M: 6 bits x 32 in 4 LUTs; RAM64M: 3 bits x 64 in 4)."""
+    if depth <= 32:
+        return 4 * math.ceil(width / 6)
+    return 4 * math.ceil(width / 3) * math.ceil(depth / 64)
+
+
+def bram_tiles(width: int, depth: int) -> tuple[int, int]:
+    """(RAMB18, RAMB36) of a ``width`` x ``depth`` block memory: cheapest tiling (RAMB18 = half)."""
+    best: tuple[float, int, int] | None = None
+    for d, w in RAMB18_MODES:
+        n = math.ceil(width / w) * math.ceil(depth / d)
+        cand = (n / 2, n, 0)
+        best = cand if best is None or cand[0] < best[0] else best
+    for d, w in RAMB36_MODES:
+        n = math.ceil(width / w) * math.ceil(depth / d)
+        cand = (float(n), 0, n)
+        best = cand if best is None or cand[0] < best[0] else best
+    assert best is not None
+    # an odd number of RAMB18 pairs into RAMB36 where two halves of one word share a tile
+    return best[1], best[2]
+
+
+def _p(params: dict[str, Any], k: str, default: int = 0) -> int:
+    return int(params.get(k, default))
+
+
+def kind_of(module: str, params: dict[str, Any]) -> str:
+    """Model kind of an instance (one coefficient set each)."""
+    if module == "pcnn_mvau":
+        return "mvau_xnor" if _p(params, "XNOR") else "mvau_int"
+    if module == "pcnn_swg":
+        return "swg_dw" if _p(params, "DEPTHWISE") else "swg"
+    return module.removeprefix("pcnn_")
+
+
+def swg_buffer(params: dict[str, Any]) -> tuple[int, int]:
+    """(width, depth) of pcnn_swg's circular buffer."""
+    return _p(params, "BEAT"), 1 << _p(params, "AW")
+
+
+def swg_buffer_is_block(params: dict[str, Any]) -> bool:
+    """Whether Yosys maps the sliding-window buffer to block RAM (by its size, see BLOCK_SWG_BITS)."""
+    w, d = swg_buffer(params)
+    return w * d >= BLOCK_SWG_BITS and d >= 64
+
+
+def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, float]:
+    pe, simd, mw, mh = _p(p, "PE"), _p(p, "SIMD"), _p(p, "MW"), _p(p, "MH")
+    sf, nf = mw // simd, mh // pe
+    wmem, wbits, inb, acc = sf * nf, _p(p, "W_BITS", 1), _p(p, "IN_BITS", 1), _p(p, "ACC_BITS")
+    steps = 0 if _p(p, "NO_ACT") else _p(p, "N_STEPS", 1)
+    xnor = bool(_p(p, "XNOR"))
+    block = any(s == "block" for (_w, d, s) in roms[:1])
+    g = 6 if xnor else (4 if wbits == 1 else 1)
+    ng = math.ceil(simd / g)
+    tw = max(4, clog2(simd + 1)) if xnor else acc
+    lanes = pe * simd
+    f = {
+        "one": 1.0,
+        "lanes_const": float(lanes * inb) if wmem == 1 else 0.0,
+        "lanes_var": float(lanes * inb) if wmem > 1 else 0.0,
+        "rom_logic": 0.0 if block else lanes * wbits * lut_rom_cost(wmem),
+        "rom_q": float(lanes * wbits) if wmem > 1 and not block else 0.0,
+        "tree": float(pe * ng * tw),
+        "acc": float(pe * acc),
+        "cmp": float(pe * steps * acc),
+        "trom": pe * steps * acc * lut_rom_cost(nf),
+        "ibuf": lutram_cost(simd * inb, sf) if nf > 1 and sf > 1 else 0.0,
+        "ctrl": float(clog2(wmem) + clog2(nf) + clog2(sf)),
+    }
+    if not xnor:
+        f["xsum"] = float(ng * acc) if wbits == 1 else 0.0
+    return f
+
+
+def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, float]:
+    """Feature vector of one instance; ``roms`` = [(width, depth, style)] in port order (w, t)."""
+    p = params
+    if module == "pcnn_mvau":
+        return _mvau(p, roms)
+    if module == "pcnn_thresholding":
+        pe, c, steps, cw = _p(p, "PE"), _p(p, "C"), _p(p, "N_STEPS"), _p(p, "CW")
+        tm = c // pe
+        return {
+            "one": 1.0,
+            "cmp": float(pe * steps * cw),
+            "trom": pe * steps * cw * lut_rom_cost(tm),
+            "io": float(pe * (_p(p, "IN_BITS") + _p(p, "OUT_BITS"))),
+            "ctrl": float(clog2(tm)),
+        }
+    if module == "pcnn_swg":
+        w, d = swg_buffer(p)
+        block = swg_buffer_is_block(p)
+        cnt = sum(clog2(_p(p, k)) for k in ("CF", "KH", "KW", "OH", "OW"))
+        return {
+            "one": 1.0,
+            "beat": float(w),
+            "lutram": 0.0 if block else lutram_cost(w, d),
+            "addr": float(_p(p, "AW")),
+            "cnt": float(cnt),
+        }
+    if module == "pcnn_swg_par":
+        pix, iw, kh, kw = _p(p, "PIX"), _p(p, "IW"), _p(p, "KH"), _p(p, "KW")
+        length = (kh - 1) * _p(p, "DH", 1) * iw + (kw - 1) * _p(p, "DW", 1) + 1
+        return {
+            "one": 1.0,
+            "srl": float(pix * math.ceil(max(length - kw, 0) / 32)),
+            "win": float(kh * kw * pix),
+            "cnt": float(clog2(_p(p, "IH")) + clog2(iw)),
+        }
+    if module == "pcnn_pool":
+        pe, bits = _p(p, "PE"), _p(p, "BITS")
+        return {"one": 1.0, "lanes": float(pe * bits), "cnt": float(clog2(_p(p, "KK")))}
+    if module == "pcnn_labelselect":
+        pe, inb, ob = _p(p, "PE"), _p(p, "IN_BITS"), _p(p, "OUT_BITS")
+        cnt = float(clog2(_p(p, "LABELS")))
+        return {"one": 1.0, "cmp": float(pe * inb), "idx": float(pe * ob), "cnt": cnt}
+    if module == "pcnn_fifo":
+        w, d = _p(p, "WIDTH"), _p(p, "DEPTH")
+        return {"one": 1.0, "width": float(w), "lutram": lutram_cost(w, d), "addr": float(clog2(d))}
+    if module == "pcnn_dwc":
+        iw, ow = _p(p, "IW"), _p(p, "OW")
+        return {"one": 1.0, "bits": float(max(iw, ow)), "narrow": float(min(iw, ow)),
+                "cnt": float(clog2(max(iw, ow) // min(iw, ow) + 1))}
+    return {"one": 1.0}
+
+
+def brams(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]]) -> tuple[int, int]:
+    """(RAMB18, RAMB36) of an instance: its block ROMs and a block-mapped sliding-window buffer."""
+    r18 = r36 = 0
+    for w, d, s in roms:
+        if s == "block":
+            a, b = bram_tiles(w, d)
+            r18, r36 = r18 + a, r36 + b
+    if module == "pcnn_swg" and swg_buffer_is_block(params):
+        a, b = bram_tiles(*swg_buffer(params))
+        r18, r36 = r18 + a, r36 + b
+    return r18, r36
