@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 RESULTS = ROOT / "benchmarks" / "results"
 RUNS = RESULTS / "resource_fit_runs.json"
 HELDOUT = RESULTS / "resource_heldout_runs.json"
-HELDOUT_MODELS = ("tfc", "sfc", "mini-cnv")
+HELDOUT_MODELS = ("mini-cnv", "tfc", "sfc")
 
 
 def yosys_version() -> str:
@@ -130,7 +130,8 @@ def stage_heldout(models: list[str], jobs: int, timeout_s: float) -> None:
         items += [(f"{name}/{i.name}", i, d) for i in keep]
         skipped = [i.name for i in d.instances if _known_slow(i)]
         print(f"heldout {name}: {len(keep)} instances (skipped, known-slow in Yosys: {skipped})", flush=True)
-    items.sort(key=lambda it: _inst_cost(it[1]))
+    # layers first (the per-layer goal), cheap ones first; FIFOs / width converters (the totals) after
+    items.sort(key=lambda it: (it[1].kind != "layer", _inst_cost(it[1])))  # type: ignore[attr-defined]
     synth_all(items, HELDOUT, jobs, timeout_s)
 
 

@@ -19,19 +19,10 @@ from pcnn_hw.compile import folding
 from pcnn_hw.compile.folding import Budget, Option, Unit, _apply_settings, _candidate_settings, _inst, _pareto
 from pcnn_hw.core.hwspec import RtlLayer
 from pcnn_hw.resources import Resources, estimate_parts
+from pcnn_hw.resources.columns import rtl_bases
 from pcnn_hw.resources.shapes import Shape, mvau_shape, simple_shape, swg_shape, thresholding_shape
 
 RESOURCE_MODELS = ("ours", "finn")
-
-
-def rtl_bases(model: Any) -> dict[str, RtlLayer]:
-    """RTL view of every HW node at its current folding, by node name (ROMs generated once)."""
-    from pcnn_hw.core.streams import fmt_of_datatype
-    from pcnn_hw.rtl.spec import rtl_layers
-    from pcnn_hw.sim.executor import Simulator
-
-    sim = Simulator(model.model if hasattr(model, "model") else model)
-    return {r.name: r for r in rtl_layers(sim.layers, fmt_of_datatype(sim.input_dtype))}
 
 
 def _swg_par_shape(base: RtlLayer, node: Any) -> Shape:
@@ -114,3 +105,27 @@ def fold(model: Any, part: str, budget: Budget) -> tuple[list[Option], bool]:
     for p in picks:
         _apply_settings(model, p.settings)
     return picks, fits
+
+
+def step_folding(model: Any, ctx: Any) -> Any:
+    """Build step "folding" on our model: ``auto`` uses :func:`fold`; other modes are FINN's step."""
+    import json
+
+    if ctx.folding.mode != "auto":
+        return folding.apply_folding(model, ctx)
+    _picks, fits = fold(model, ctx.fpga_part, folding.budget_for(ctx))
+    if not fits:
+        ctx.warn("no folding fits the budget by our resource model; using the cheapest folding")
+    folding.check_folding(model)
+    text = json.dumps(folding.folding_config(model), indent=2) + "\n"
+    (ctx.work_dir / "folding_config.json").write_text(text)
+    return model
+
+
+def with_resource_model(steps: tuple[Any, ...], which: str) -> tuple[Any, ...]:
+    """``steps`` with the folding step on resource model ``which`` ('ours' | 'finn')."""
+    if which == "finn":
+        return tuple(steps)
+    from pcnn_hw.compile.steps import Step
+
+    return tuple(Step(s.name, step_folding, s.doc) if s.name == "folding" else s for s in steps)
