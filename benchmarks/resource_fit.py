@@ -92,11 +92,13 @@ def _inst_cost(inst: object) -> int:
     return sum(r.width * r.depth for r in roms if r.style != "block") + inst.in_width * 4  # type: ignore[attr-defined]
 
 
-def stage_grid(jobs: int, timeout_s: float) -> None:
-    """Synthesize the calibration grid."""
+def stage_grid(jobs: int, timeout_s: float, only: list[str] | None = None) -> None:
+    """Synthesize the calibration grid (or only the points whose label starts with one of ``only``)."""
     from resource_grid import grid
 
     cfgs = sorted(grid(), key=_cost)  # cheap runs first: a partial grid still covers every kind
+    if only:
+        cfgs = [c for c in cfgs if any(c.label.startswith(o) for o in only)]
     print(f"grid: {len(cfgs)} configurations", flush=True)
     synth_all([(c.label, c.inst, c.design) for c in cfgs], RUNS, jobs, timeout_s)
 
@@ -147,11 +149,12 @@ def main() -> None:
     ap.add_argument("--stage", choices=["grid", "heldout", "fit", "all"], default="all")
     ap.add_argument("--cnv", action="store_true", help="also hold out cnv (slow)")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--only", nargs="*", default=None, help="grid: only labels starting with these")
     ap.add_argument("--timeout", type=float, default=900.0, help="per-instance Yosys timeout (s)")
     args = ap.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.stage in ("grid", "all"):
-        stage_grid(args.jobs, args.timeout)
+        stage_grid(args.jobs, args.timeout, args.only)
     if args.stage in ("heldout", "all"):
         stage_heldout([*HELDOUT_MODELS, *(["cnv"] if args.cnv else [])], args.jobs, args.timeout)
     if args.stage in ("fit", "all"):

@@ -141,4 +141,10 @@ def grid(seed: int = 0) -> list[Config]:
         out.append(_infra(f"fifo w{w} d{depth}", "pcnn_fifo", {"WIDTH": w, "DEPTH": depth}, w, w))
     for iw, ow in [(8, 64), (64, 8), (16, 256), (2, 6), (48, 16)]:
         out.append(_infra(f"dwc {iw}->{ow}", "pcnn_dwc", {"IW": iw, "OW": ow}, iw, ow))
+    # added later with their own generator (keeps the earlier points' random contents, i.e. their cache):
+    # 8-bit-input MVAUs with constant (depth-1) and 2-deep weights
+    rng2 = np.random.default_rng(seed + 1)
+    for mw, mh, pe, simd in [(9, 8, 8, 9), (18, 8, 4, 18)]:
+        out.append(_one(f"mvau_int {mw}x{mh} pe{pe} simd{simd}", [mvau(rng2, mw, mh, pe, simd, "int")],
+                        Fmt(8, False), mw * 2))
     return out

@@ -12,7 +12,7 @@ features count the hardware the module's Verilog describes, e.g. for ``pcnn_mvau
   ``cmp``: PE x thresholds x accumulator bits (comparators), ``trom``: threshold ROM bits in LUTs;
 - ``ibuf``: the replay buffer (SF beats of SIMD*IN_BITS, LUTRAM) when NF > 1.
 
-Block memories (``rom_style = "block"`` ROMs, deep sliding-window buffers) are counted in
+Block memories (``rom_style = "block"`` ROMs, sliding-window buffers and FIFOs over BLOCK_RAM_BITS) are in
 RAMB18/RAMB36 by :func:`bram_tiles`, the cheapest tiling over the 7-series aspect ratios.
 Why our own and not FINN's estimate functions: FINN models its HLS/finn-rtllib implementations (weights
 always in memory); ours keeps shallow ROMs as logic that Yosys folds into the XNORs.
@@ -23,7 +23,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-BLOCK_SWG_BITS = 4096  # see swg_buffer_is_block: sliding-window buffers at least this big map to BRAM
+# Yosys (memory_libmap, xc7) maps a RAM with a registered read address to block RAM above this size
+# (fitted boundary: 2,400 bits -> RAMB18, 2,048 bits -> LUTRAM, for FIFOs and sliding-window buffers)
+BLOCK_RAM_BITS = 2048
 # (depth, width) aspect ratios of RAMB18E1 / RAMB36E1 (widths incl. parity; SDP for the widest)
 RAMB18_MODES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
 RAMB36_MODES = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024, 36), (512, 72))
@@ -51,16 +53,15 @@ def lutram_cost(width: int, depth: int) -> float:
 def bram_tiles(width: int, depth: int) -> tuple[int, int]:
     """(RAMB18, RAMB36) of a ``width`` x ``depth`` block memory: cheapest tiling (RAMB18 = half)."""
     best: tuple[float, int, int] | None = None
+    for d, w in RAMB36_MODES:  # first: on a tie Yosys takes RAMB36 (128 x 144 -> 2 RAMB36, not 4 RAMB18)
+        n = math.ceil(width / w) * math.ceil(depth / d)
+        cand = (float(n), 0, n)
+        best = cand if best is None or cand[0] < best[0] else best
     for d, w in RAMB18_MODES:
         n = math.ceil(width / w) * math.ceil(depth / d)
         cand = (n / 2, n, 0)
         best = cand if best is None or cand[0] < best[0] else best
-    for d, w in RAMB36_MODES:
-        n = math.ceil(width / w) * math.ceil(depth / d)
-        cand = (float(n), 0, n)
-        best = cand if best is None or cand[0] < best[0] else best
     assert best is not None
-    # an odd number of RAMB18 pairs into RAMB36 where two halves of one word share a tile
     return best[1], best[2]
 
 
@@ -72,8 +73,6 @@ def kind_of(module: str, params: dict[str, Any]) -> str:
     """Model kind of an instance (one coefficient set each)."""
     if module == "pcnn_mvau":
         return "mvau_xnor" if _p(params, "XNOR") else "mvau_int"
-    if module == "pcnn_swg":
-        return "swg_dw" if _p(params, "DEPTHWISE") else "swg"
     return module.removeprefix("pcnn_")
 
 
@@ -82,10 +81,19 @@ def swg_buffer(params: dict[str, Any]) -> tuple[int, int]:
     return _p(params, "BEAT"), 1 << _p(params, "AW")
 
 
+def ram_is_block(width: int, depth: int) -> bool:
+    """Whether Yosys maps a ``width`` x ``depth`` RAM (FIFO, window buffer) to block RAM (BLOCK_RAM_BITS)."""
+    return width * depth > BLOCK_RAM_BITS
+
+
 def swg_buffer_is_block(params: dict[str, Any]) -> bool:
-    """Whether Yosys maps the sliding-window buffer to block RAM (by its size, see BLOCK_SWG_BITS)."""
-    w, d = swg_buffer(params)
-    return w * d >= BLOCK_SWG_BITS and d >= 64
+    """Whether Yosys maps the sliding-window buffer to block RAM."""
+    return ram_is_block(*swg_buffer(params))
+
+
+def lutram_mux(width: int, depth: int) -> float:
+    """Output multiplexer bits of a LUTRAM deeper than one RAM64M (depth / 64 banks per bit)."""
+    return float(width * (math.ceil(depth / 64) - 1)) if depth > 64 else 0.0
 
 
 def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, float]:
@@ -140,8 +148,10 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
             "one": 1.0,
             "beat": float(w),
             "lutram": 0.0 if block else lutram_cost(w, d),
+            "mux": 0.0 if block else lutram_mux(w, d),
             "addr": float(_p(p, "AW")),
             "cnt": float(cnt),
+            "dw": float(_p(p, "DEPTHWISE")),  # one kind for both orders: LUTRAM/BRAM cases are shared
         }
     if module == "pcnn_swg_par":
         pix, iw, kh, kw = _p(p, "PIX"), _p(p, "IW"), _p(p, "KH"), _p(p, "KW")
@@ -161,7 +171,11 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
         return {"one": 1.0, "cmp": float(pe * inb), "idx": float(pe * ob), "cnt": cnt}
     if module == "pcnn_fifo":
         w, d = _p(p, "WIDTH"), _p(p, "DEPTH")
-        return {"one": 1.0, "width": float(w), "lutram": lutram_cost(w, d), "addr": float(clog2(d))}
+        block = ram_is_block(w, d)
+        regs = d <= 2 and w * d <= 32  # a small 2-deep memory stays in flip-flops (wider: LUTRAM)
+        return {"one": 1.0, "width": float(w), "ffmem": float(w * d) if regs else 0.0,
+                "lutram": 0.0 if block or regs else lutram_cost(w, d),
+                "mux": 0.0 if block else lutram_mux(w, d), "addr": float(clog2(d))}
     if module == "pcnn_dwc":
         iw, ow = _p(p, "IW"), _p(p, "OW")
         return {"one": 1.0, "bits": float(max(iw, ow)), "narrow": float(min(iw, ow)),
@@ -178,5 +192,8 @@ def brams(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]])
             r18, r36 = r18 + a, r36 + b
     if module == "pcnn_swg" and swg_buffer_is_block(params):
         a, b = bram_tiles(*swg_buffer(params))
+        r18, r36 = r18 + a, r36 + b
+    if module == "pcnn_fifo" and ram_is_block(_p(params, "WIDTH"), _p(params, "DEPTH")):
+        a, b = bram_tiles(_p(params, "WIDTH"), _p(params, "DEPTH"))
         r18, r36 = r18 + a, r36 + b
     return r18, r36
