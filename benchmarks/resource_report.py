@@ -109,10 +109,21 @@ def fit_table(rows: list[_Row], fit: dict) -> list[str]:
     return out
 
 
+def finn_luts(designs: set[str]) -> dict[str, float]:
+    """FINN's per-layer LUT estimate from the held-out builds' report.json ({'design/layer': LUT})."""
+    out = {}
+    for d in designs:
+        rep = ROOT / "build" / "bench" / "resource_fit" / d / "report.json"
+        if rep.is_file():
+            out.update({f"{d}/{r['name']}": float(r["LUT"]) for r in json.loads(rep.read_text())["layers"]})
+    return out
+
+
 def heldout_tables(rows: list[_Row], fit: dict) -> tuple[list[str], list[str], dict]:
     """Per-layer table of the held-out builds and the per-design totals."""
-    layer = ["| design / layer | kind | Yosys LUT | model LUT | err | Yosys FF | model FF | err | "
-             "Yosys BRAM36 | model BRAM36 |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    finn = finn_luts({r.label.split("/", 1)[0] for r in rows})
+    layer = ["| design / layer | kind | Yosys LUT | model LUT | err | FINN est. LUT | Yosys FF | model FF | "
+             "err | Yosys BRAM36 | model BRAM36 |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     stats = {"layers": 0, "lut_ok": 0, "ff_ok": 0}
     for r in sorted(rows, key=lambda r: r.label):
@@ -128,7 +139,8 @@ def heldout_tables(rows: list[_Row], fit: dict) -> tuple[list[str], list[str], d
         stats["layers"] += 1
         stats["lut_ok"] += le <= LAYER_GOAL
         stats["ff_ok"] += fe <= LAYER_GOAL
-        layer.append(f"| {design} / {name} | {r.kind} | {r.y['LUT']:,} | {e.lut:,.0f} | {_pct(le)} | "
+        fl = f"{finn[r.label]:,.0f}" if r.label in finn else "-"
+        layer.append(f"| {design} / {name} | {r.kind} | {r.y['LUT']:,} | {e.lut:,.0f} | {_pct(le)} | {fl} | "
                      f"{r.y['FF']:,} | {e.ff:,.0f} | {_pct(fe)} | {r.y['BRAM36']:g} | {e.bram36:g} |")
     tot = ["| design | instances | Yosys LUT | model LUT | err | Yosys FF | model FF | err | Yosys BRAM36 | "
            "model BRAM36 |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]

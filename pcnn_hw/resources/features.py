@@ -12,6 +12,9 @@ features count the hardware the module's Verilog describes, e.g. for ``pcnn_mvau
   ``cmp``: PE x thresholds x accumulator bits (comparators), ``trom``: threshold ROM bits in LUTs;
 - ``ibuf``: the replay buffer (SF beats of SIMD*IN_BITS, LUTRAM) when NF > 1.
 
+Monotone in PE and SIMD within a memory regime; the regime changes are real steps of the hardware:
+depth-1 weights (constants folded into the XNORs), NF = 1 (no replay buffer), block vs logic ROM.
+
 Block memories (``rom_style = "block"`` ROMs, sliding-window buffers and FIFOs over BLOCK_RAM_BITS) are in
 RAMB18/RAMB36 by :func:`bram_tiles`, the cheapest tiling over the 7-series aspect ratios.
 Why our own and not FINN's estimate functions: FINN models its HLS/finn-rtllib implementations (weights
@@ -117,8 +120,9 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         "acc": float(pe * acc),
         "cmp": float(pe * steps * acc),
         "trom": pe * steps * acc * lut_rom_cost(nf),
-        "ibuf": lutram_cost(simd * inb, sf) if nf > 1 and sf > 1 else 0.0,
-        "ctrl": float(clog2(wmem) + clog2(nf) + clog2(sf)),
+        # replay buffer: LUTRAM bits / 48 (RAM32M: 6 x 32 bits in 4 LUTs; RAM64M: 3 x 64), smooth in
+        # SIMD so the model stays monotone; address counters are in "one" (a few LUTs either way)
+        "ibuf": simd * inb * max(sf, 32) / 48 if nf > 1 and sf > 1 else 0.0,
     }
     if not xnor:
         f["xsum"] = float(ng * acc) if wbits == 1 else 0.0

@@ -45,8 +45,9 @@ def test_bad_fit_file_is_a_typed_error():
 
 
 def test_mvau_monotone_in_pe_and_simd():
-    """More PE or SIMD never costs fewer LUTs/FFs while the weight memory keeps its kind (block ROM, or
-    LUT ROM of more than one word; one word = constants Yosys folds into the XNORs, a cheaper regime)."""
+    """More PE or SIMD never costs fewer LUTs/FFs within a regime: same weight-memory kind (block or LUT
+    ROM of more than one word; one word = constants Yosys folds into the XNORs) and NF > 1 or NF = 1
+    (no replay buffer) on both sides."""
     regime = {}
     for pe in _divisors(64):
         for simd in _divisors(576):
@@ -54,7 +55,7 @@ def test_mvau_monotone_in_pe_and_simd():
             depth, style = roms[0][1], roms[0][2]
             if depth == 1 or pe * simd > 4096:
                 continue
-            regime[(pe, simd)] = (style, estimate_parts("pcnn_mvau", p, roms))
+            regime[(pe, simd)] = ((style, pe == 64), estimate_parts("pcnn_mvau", p, roms))
     checked = 0
     for (pe, simd), (style, est) in regime.items():
         for nxt in ((pe * 2, simd), (pe, simd * 2), (pe, simd * 3)):
