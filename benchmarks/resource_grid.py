@@ -147,4 +147,8 @@ def grid(seed: int = 0) -> list[Config]:
     for mw, mh, pe, simd in [(9, 8, 8, 9), (18, 8, 4, 18)]:
         out.append(_one(f"mvau_int {mw}x{mh} pe{pe} simd{simd}", [mvau(rng2, mw, mh, pe, simd, "int")],
                         Fmt(8, False), mw * 2))
+    # XNOR: one input beat per vector replayed NF times (SF = 1: the buffer is flip-flops); SIMD 1
+    for mw, mh, pe, simd in [(64, 16, 2, 64), (128, 2, 1, 1)]:
+        out.append(_one(f"mvau_xnor {mw}x{mh} pe{pe} simd{simd}", [mvau(rng2, mw, mh, pe, simd)],
+                        Fmt(1, False), mw * 2))
     return out

@@ -123,6 +123,7 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         # replay buffer: LUTRAM bits / 48 (RAM32M: 6 x 32 bits in 4 LUTs; RAM64M: 3 x 64), smooth in
         # SIMD so the model stays monotone; address counters are in "one" (a few LUTs either way)
         "ibuf": simd * inb * max(sf, 32) / 48 if nf > 1 and sf > 1 else 0.0,
+        "ibuf_reg": float(simd * inb) if nf > 1 and sf == 1 else 0.0,  # one replay word: flip-flops
     }
     if not xnor:
         f["xsum"] = float(ng * acc) if wbits == 1 else 0.0
