@@ -179,6 +179,31 @@ def stage_fold(models: list[str]) -> None:
     (RESULTS / "fold_opt.md").write_text("\n".join(out) + "\n")
 
 
+def _cache_only() -> None:
+    """Answer synth_instance from the Yosys cache only (the key as pcnn_hw.rtl.yosys._run_cached makes
+    it); an uncached instance is reported missing and nothing is written (other runs may be in flight)."""
+    import hashlib
+
+    import pcnn_hw.rtl.yosys as ys
+    from pcnn_hw.errors import SimulationError
+
+    orig = ys._run_cached
+
+    def cached(what: str, files: dict[str, str], top: str, family: str, cache_dir: object,
+               timeout_s: float) -> object:
+        vfiles = sorted(n for n in files if n.endswith(".v"))
+        script = ys.SCRIPT.format(files=" ".join(vfiles), top=top, family=family)
+        h = hashlib.sha256()
+        for part in [script, ys.WALK_VERSION, ys.MODELS_FILE.read_text(),
+                     *[f"{n}\0{files[n]}" for n in sorted(files)]]:
+            h.update(part.encode())
+        if not (ys.yosys_cache_dir(cache_dir) / f"{h.hexdigest()[:24]}.json").is_file():  # type: ignore[arg-type]
+            raise SimulationError(f"{what}: not in the Yosys cache (--cache-only)")
+        return orig(what, files, top, family, cache_dir, timeout_s)  # type: ignore[arg-type]
+
+    ys._run_cached = cached  # type: ignore[assignment]
+
+
 def main() -> None:
     """Run the stages."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -187,7 +212,11 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", nargs="*", default=None, help="grid: only labels starting with these")
     ap.add_argument("--timeout", type=float, default=900.0, help="per-instance Yosys timeout (s)")
+    ap.add_argument("--cache-only", action="store_true",
+                    help="grid/heldout: take what the Yosys cache holds, run nothing (merges the tables)")
     args = ap.parse_args()
+    if args.cache_only:
+        _cache_only()
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.stage in ("grid", "all"):
         stage_grid(args.jobs, args.timeout, args.only)
