@@ -148,7 +148,7 @@ def grid(seed: int = 0) -> list[Config]:
         out.append(_one(f"mvau_int {mw}x{mh} pe{pe} simd{simd}", [mvau(rng2, mw, mh, pe, simd, "int")],
                         Fmt(8, False), mw * 2))
     # XNOR: one input beat per vector replayed NF times (SF = 1: the buffer is flip-flops); SIMD 1
-    for mw, mh, pe, simd in [(64, 16, 2, 64), (128, 2, 1, 1)]:
+    for mw, mh, pe, simd in [(64, 16, 2, 64), (128, 2, 1, 1), (64, 32, 1, 32), (96, 64, 2, 48)]:
         out.append(_one(f"mvau_xnor {mw}x{mh} pe{pe} simd{simd}", [mvau(rng2, mw, mh, pe, simd)],
                         Fmt(1, False), mw * 2))
     return out

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pcnn_hw.resources.features import brams, features, kind_of
+from pcnn_hw.resources.features import FF_FEATURES, LUT_EXCLUDE, brams, features, kind_of
 from pcnn_hw.resources.model import TARGETS, estimate_parts, fit_kind, rom_shapes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +61,10 @@ def fit_all(rows: list[_Row], yosys: str) -> dict:
     kinds = {}
     for kind, rs in sorted(by.items()):
         data = [{"features": r.feats(), "yosys": r.y} for r in rs]
-        kinds[kind] = {t: fit_kind(data, t) for t in TARGETS}
+        names = sorted({k for d in data for k in d["features"]})
+        lut_names = tuple(k for k in names if k not in LUT_EXCLUDE.get(kind, ()))
+        kinds[kind] = {t: fit_kind(data, t, only=FF_FEATURES.get(kind) if t == "FF" else lut_names)
+                       for t in TARGETS}
         kinds[kind]["runs"] = len(rs)
     return {"format": "pcnn-hw resource model v1", "yosys": yosys, "rtl_sha256": rtl_sha256(),
             "family": "xc7", "kinds": kinds}

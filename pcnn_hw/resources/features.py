@@ -6,8 +6,8 @@ are linear in the features (coefficients fitted to Yosys, :mod:`pcnn_hw.resource
 features count the hardware the module's Verilog describes, e.g. for ``pcnn_mvau``:
 
 - ``lanes_const``: PE*SIMD XNOR lanes whose weight is a constant (weight ROM of depth 1 folds into
-  the popcount: only the 6:3 compressors remain), ``lanes_var``: lanes with a ROM-fed weight bit;
-- ``rom_logic``: weight bits of a shallow (LUT) ROM x LUTs per bit (1 up to 64 words, 2 up to 128);
+  the popcount: only the 6:3 compressors remain); ``lanes_a5`` / ``a6`` / ``a7``: lanes whose weight
+  bit is a logic-ROM function of 5 / 6 / 7 address bits (merged with the XNOR); ``lanes_block``: BRAM;
 - ``tree``: adder-tree bits (PE x leaves x tree width), ``acc``: PE x accumulator bits,
   ``cmp``: PE x thresholds x accumulator bits (comparators), ``trom``: threshold ROM bits in LUTs;
 - ``ibuf``: the replay buffer (SF beats of SIMD*IN_BITS, LUTRAM) when NF > 1.
@@ -32,6 +32,17 @@ BLOCK_RAM_BITS = 2048
 # (depth, width) aspect ratios of RAMB18E1 / RAMB36E1 (widths incl. parity; SDP for the widest)
 RAMB18_MODES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
 RAMB36_MODES = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024, 36), (512, 72))
+
+
+# Flip-flops are counted by the registers the Verilog declares; per kind the features that hold them
+# (the fit of FF uses only these; LUT and DSP use every feature of the kind)
+FF_FEATURES = {
+    "mvau_xnor": ("one", "xw", "tree", "acc", "cmp", "ibuf_reg", "lanes_const"),
+    "mvau_int": ("one", "xw", "tree", "acc", "cmp", "ibuf_reg", "xsum", "lanes_const"),
+}
+
+# LUTs: every feature of the kind except these (registers without logic; too few runs to separate them)
+LUT_EXCLUDE = {"mvau_xnor": ("xw", "acc"), "mvau_int": ("xw",)}
 
 
 def clog2(n: int) -> int:
@@ -110,12 +121,20 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
     ng = math.ceil(simd / g)
     tw = max(4, clog2(simd + 1)) if xnor else acc
     lanes = pe * simd
+    # Lanes by weight-memory regime: Yosys moves a logic ROM's output register to its address, so each
+    # lane's weight bit is a function of the log2(depth) address bits and merges with the XNOR/select:
+    # one LUT6 up to 32 words (5 address bits + the input bit), more at 64 and 128; block ROM: the
+    # weight comes from BRAM; depth 1: constants folded into the popcount.
+    a = clog2(wmem)
+    lw = float(lanes * inb * wbits)
     f = {
         "one": 1.0,
-        "lanes_const": float(lanes * inb) if wmem == 1 else 0.0,
-        "lanes_var": float(lanes * inb) if wmem > 1 else 0.0,
-        "rom_logic": 0.0 if block else lanes * wbits * lut_rom_cost(wmem),
-        "rom_q": float(lanes * wbits) if wmem > 1 and not block else 0.0,
+        "lanes_const": lw if wmem == 1 else 0.0,
+        "lanes_a5": lw if not block and 1 < wmem <= 32 else 0.0,
+        "lanes_abits": lw * a if not block and 1 < wmem <= 32 else 0.0,  # grows with the address bits
+        "lanes_a6": lw if not block and a == 6 else 0.0,
+        "lanes_a7": lw if not block and a >= 7 else 0.0,
+        "lanes_block": lw if block else 0.0,
         "tree": float(pe * ng * tw),
         "acc": float(pe * acc),
         "cmp": float(pe * steps * acc),
@@ -124,6 +143,7 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         # SIMD so the model stays monotone; address counters are in "one" (a few LUTs either way)
         "ibuf": simd * inb * max(sf, 32) / 48 if nf > 1 and sf > 1 else 0.0,
         "ibuf_reg": float(simd * inb) if nf > 1 and sf == 1 else 0.0,  # one replay word: flip-flops
+        "xw": float(simd * inb),  # the issue-stage input register
     }
     if not xnor:
         f["xsum"] = float(ng * acc) if wbits == 1 else 0.0

@@ -64,11 +64,13 @@ def rom_shapes(x: Any) -> list[tuple[int, int, str]]:
     return out
 
 
-def fit_kind(rows: list[dict[str, Any]], target: str, floor: float = 8.0) -> dict[str, float]:
-    """NNLS coefficients of ``target`` over the feature rows {'features': {...}, 'yosys': {...}}."""
+def fit_kind(rows: list[dict[str, Any]], target: str, floor: float = 8.0,
+             only: tuple[str, ...] | None = None) -> dict[str, float]:
+    """NNLS coefficients of ``target`` over the feature rows {'features': {...}, 'yosys': {...}}
+    (only the features in ``only`` when given)."""
     from scipy.optimize import nnls
 
-    names = sorted({k for r in rows for k in r["features"]})
+    names = sorted({k for r in rows for k in r["features"] if only is None or k in only})
     a = np.array([[r["features"].get(k, 0.0) for k in names] for r in rows], dtype=np.float64)
     y = np.array([float(r["yosys"][target]) for r in rows], dtype=np.float64)
     w = 1.0 / np.maximum(y, floor)
