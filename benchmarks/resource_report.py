@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pcnn_hw.resources.features import FF_FEATURES, LUT_EXCLUDE, brams, features, kind_of
+from pcnn_hw.resources.features import FF_FEATURES, FF_FIXED, LUT_EXCLUDE, brams, features, kind_of
 from pcnn_hw.resources.model import TARGETS, estimate_parts, fit_kind, rom_shapes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,8 +63,12 @@ def fit_all(rows: list[_Row], yosys: str) -> dict:
         data = [{"features": r.feats(), "yosys": r.y} for r in rs]
         names = sorted({k for d in data for k in d["features"]})
         lut_names = tuple(k for k in names if k not in LUT_EXCLUDE.get(kind, ()))
-        kinds[kind] = {t: fit_kind(data, t, only=FF_FEATURES.get(kind) if t == "FF" else lut_names)
-                       for t in TARGETS}
+        kinds[kind] = {t: fit_kind(data, t, only=lut_names) for t in TARGETS if t != "FF"}
+        fixed = FF_FIXED.get(kind, {})
+        ff_data = [{"features": d["features"], "yosys": {"FF": d["yosys"]["FF"] - sum(
+            c * d["features"].get(k, 0.0) for k, c in fixed.items())}} for d in data]
+        free = tuple(k for k in FF_FEATURES.get(kind, names) if k not in fixed)
+        kinds[kind]["FF"] = {**fit_kind(ff_data, "FF", only=free), **fixed}
         kinds[kind]["runs"] = len(rs)
     return {"format": "pcnn-hw resource model v1", "yosys": yosys, "rtl_sha256": rtl_sha256(),
             "family": "xc7", "kinds": kinds}

@@ -40,9 +40,10 @@ FF_FEATURES = {
     "mvau_xnor": ("one", "xw", "tree", "acc", "cmp", "ibuf_reg", "lanes_const"),
     "mvau_int": ("one", "xw", "tree", "acc", "cmp", "ibuf_reg", "xsum", "lanes_const"),
 }
-
+# registers whose count the Verilog fixes exactly (one FF per bit): not fitted, subtracted before the fit
+FF_FIXED = {"mvau_xnor": {"xw": 1.0, "ibuf_reg": 1.0}, "mvau_int": {"xw": 1.0, "ibuf_reg": 1.0}}
 # LUTs: every feature of the kind except these (registers without logic; too few runs to separate them)
-LUT_EXCLUDE = {"mvau_xnor": ("xw", "acc"), "mvau_int": ("xw",)}
+LUT_EXCLUDE = {"mvau_xnor": ("xw", "acc", "ibuf_reg"), "mvau_int": ("xw", "ibuf_reg")}
 
 
 def clog2(n: int) -> int:
@@ -193,7 +194,9 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
     if module == "pcnn_labelselect":
         pe, inb, ob = _p(p, "PE"), _p(p, "IN_BITS"), _p(p, "OUT_BITS")
         cnt = float(clog2(_p(p, "LABELS")))
-        return {"one": 1.0, "cmp": float(pe * inb), "idx": float(pe * ob), "cnt": cnt}
+        # running best value / index / base registers exist only when the labels take several beats
+        seq = float(inb + 2 * ob) if pe < _p(p, "LABELS") else 0.0
+        return {"one": 1.0, "cmp": float(pe * inb), "idx": float(pe * ob), "cnt": cnt, "seq": seq}
     if module == "pcnn_fifo":
         w, d = _p(p, "WIDTH"), _p(p, "DEPTH")
         block = ram_is_block(w, d)
@@ -203,7 +206,8 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
                 "mux": 0.0 if block else lutram_mux(w, d), "addr": float(clog2(d))}
     if module == "pcnn_dwc":
         iw, ow = _p(p, "IW"), _p(p, "OW")
-        return {"one": 1.0, "bits": float(max(iw, ow)), "narrow": float(min(iw, ow)),
+        # up: an OW-bit shift/collect register; down: an IW-bit holding register and an OW-wide IW/OW:1 mux
+        return {"one": 1.0, "up": float(ow) if ow > iw else 0.0, "down": float(iw) if iw > ow else 0.0,
                 "cnt": float(clog2(max(iw, ow) // min(iw, ow) + 1))}
     return {"one": 1.0}
 
