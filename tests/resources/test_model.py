@@ -10,7 +10,7 @@ import pytest
 
 from pcnn_hw.errors import ModelFileError
 from pcnn_hw.resources import estimate, estimate_parts, load_fit
-from pcnn_hw.resources.features import bram_tiles, kind_of
+from pcnn_hw.resources.features import bram_tiles, clog2, kind_of
 from pcnn_hw.resources.model import rom_shapes
 from pcnn_hw.resources.shapes import mvau_shape, swg_shape
 
@@ -46,8 +46,10 @@ def test_bad_fit_file_is_a_typed_error():
 
 def test_mvau_monotone_in_pe_and_simd():
     """More PE or SIMD never costs fewer LUTs/FFs within a regime: same weight-memory kind (block or LUT
-    ROM of more than one word; one word = constants Yosys folds into the XNORs) and NF > 1 or NF = 1
-    (no replay buffer) on both sides."""
+    ROM of more than one word; one word = constants Yosys folds into the XNORs), same LUT-ROM address
+    class (<= 5 address bits merge with the XNOR into one LUT6; 6 and 7 need more) and NF > 1 or NF = 1
+    (no replay buffer) on both sides. Across regimes the weight bits (MW*MH) stay the same and the
+    model may trade ROM depth for lanes, as Yosys does."""
     regime = {}
     for pe in _divisors(64):
         for simd in _divisors(576):
@@ -55,7 +57,8 @@ def test_mvau_monotone_in_pe_and_simd():
             depth, style = roms[0][1], roms[0][2]
             if depth == 1 or pe * simd > 4096:
                 continue
-            regime[(pe, simd)] = ((style, pe == 64), estimate_parts("pcnn_mvau", p, roms))
+            abits = min(max(clog2(depth), 5), 7)  # LUT-ROM mapping class: <= 5, 6, 7 address bits
+            regime[(pe, simd)] = ((style, abits, pe == 64), estimate_parts("pcnn_mvau", p, roms))
     checked = 0
     for (pe, simd), (style, est) in regime.items():
         for nxt in ((pe * 2, simd), (pe, simd * 2), (pe, simd * 3)):
