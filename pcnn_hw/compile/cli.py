@@ -31,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--clock-mhz", type=float, default=None, help="clock (default: the board's)")
     p.add_argument("--lut-fraction", type=float, default=0.85,
                    help="share of the board's LUTs the auto folding may use (default 0.85)")
+    p.add_argument("--resource-model", choices=("ours", "finn"), default="finn",
+                   help="resources the auto folding optimizes on: ours (fitted to Yosys on our RTL) or "
+                   "FINN's estimates (default finn)")
     p.add_argument("--rtl", action="store_true",
                    help="also generate Verilog, simulate it with Verilator and estimate resources with Yosys")
     p.set_defaults(func=run)
@@ -47,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
         from pcnn_hw.compile.rtl_step import RTL_STEPS
 
         steps = (*RTL_STEPS[:-1], chain_only(RTL_STEPS[-1], "RTL"))
+    from pcnn_hw.compile.fold_opt import with_resource_model
+
+    steps = with_resource_model(steps, getattr(args, "resource_model", "finn"))
     build(args.model, args.out, args.board, folding=None if args.target_fps else args.folding,
           target_fps=args.target_fps, clock_mhz=args.clock_mhz, from_step=args.from_step,
           lut_fraction=args.lut_fraction, steps=steps, force=args.force)

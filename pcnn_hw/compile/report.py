@@ -48,6 +48,11 @@ def make_report(model: Any, ctx: BuildContext) -> dict:
         )
         row["modelled"] = op not in ("Pool", "LabelSelect", "StreamingMaxPool")
         layers.append(row)
+    from pcnn_hw.resources.columns import model_columns  # our model of our RTL beside FINN's (#12)
+
+    ours = model_columns(model)
+    for row in layers:
+        row.update(ours.get(row["name"], {}))
     perf = model.analysis(dataflow_performance)
     max_cycles = max(r["cycles"] for r in layers)
     bottleneck = next(r["name"] for r in layers if r["cycles"] == max_cycles)

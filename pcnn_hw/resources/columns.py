@@ -1,0 +1,40 @@
+"""Our model's numbers beside FINN's estimate in the build report (``report.json`` layers get
+``model_LUT``, ``model_FF``, ``model_BRAM36``, ``model_DSP``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pcnn_hw.core.hwspec import RtlLayer
+from pcnn_hw.resources.model import estimate, load_fit
+
+
+def rtl_bases(model: Any) -> dict[str, RtlLayer]:
+    """RTL view (pcnn_hw.rtl.spec) of every HW node of a folded ModelWrapper / ModelProto, by node name."""
+    from pcnn_hw.core.streams import fmt_of_datatype
+    from pcnn_hw.rtl.spec import rtl_layers
+    from pcnn_hw.sim.executor import Simulator
+
+    sim = Simulator(model.model if hasattr(model, "model") else model)
+    return {r.name: r for r in rtl_layers(sim.layers, fmt_of_datatype(sim.input_dtype))}
+
+
+def model_columns(model: Any) -> dict[str, dict[str, float]]:
+    """{node name: {model_LUT, model_FF, model_BRAM36, model_DSP}} for every node with an RTL template;
+    {} when the graph has no RTL view (a layer without template: the report keeps FINN's numbers only)."""
+    from pcnn_hw.errors import PcnnHwError
+
+    try:
+        bases = rtl_bases(model)
+        fit = load_fit()
+    except (PcnnHwError, KeyError, ValueError):  # a report column must never fail a build
+        return {}
+    out = {}
+    for name, r in bases.items():
+        try:
+            e = estimate(r, fit)
+        except PcnnHwError:  # a kind the fit does not cover: FINN's numbers only
+            continue
+        out[name] = {"model_LUT": round(e.lut), "model_FF": round(e.ff), "model_BRAM36": e.bram36,
+                     "model_DSP": round(e.dsp)}
+    return out

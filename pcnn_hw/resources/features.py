@@ -1,0 +1,228 @@
+"""Physically motivated features of our RTL modules (pcnn_hw/rtl/verilog) for the resource model.
+
+Each layer instance (module + parameters + ROM shapes, i.e. a :class:`pcnn_hw.core.hwspec.RtlLayer` or
+a stitched :class:`pcnn_hw.rtl.stitch.Instance`) maps to a *kind* and a feature vector; LUT, FF and DSP
+are linear in the features (coefficients fitted to Yosys, :mod:`pcnn_hw.resources.model`). The
+features count the hardware the module's Verilog describes, e.g. for ``pcnn_mvau``:
+
+- ``lanes_const``: PE*SIMD XNOR lanes whose weight is a constant (weight ROM of depth 1 folds into
+  the popcount: only the 6:3 compressors remain); ``lanes_a5`` / ``a6`` / ``a7``: lanes whose weight
+  bit is a logic-ROM function of 5 / 6 / 7 address bits (merged with the XNOR); ``lanes_block``: BRAM;
+- ``tree``: adder-tree bits (PE x leaves x tree width), ``acc``: PE x accumulator bits,
+  ``cmp``: PE x thresholds x accumulator bits (comparators), ``trom``: threshold ROM bits in LUTs;
+- ``ibuf``: the replay buffer (SF beats of SIMD*IN_BITS, LUTRAM) when NF > 1.
+
+Monotone in PE and SIMD within a memory regime; the regime changes are real steps of the hardware:
+depth-1 weights (constants folded into the XNORs), NF = 1 (no replay buffer), block vs logic ROM.
+
+Block memories (``rom_style = "block"`` ROMs, sliding-window buffers and FIFOs over BLOCK_RAM_BITS) are in
+RAMB18/RAMB36 by :func:`bram_tiles`, the cheapest tiling over the 7-series aspect ratios.
+Why our own and not FINN's estimate functions: FINN models its HLS/finn-rtllib implementations (weights
+always in memory); ours keeps shallow ROMs as logic that Yosys folds into the XNORs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# Yosys (memory_libmap, xc7) maps a RAM with a registered read address to block RAM above this size
+# (fitted boundary: 2,400 bits -> RAMB18, 2,048 bits -> LUTRAM, for FIFOs and sliding-window buffers)
+BLOCK_RAM_BITS = 2048
+# (depth, width) aspect ratios of RAMB18E1 / RAMB36E1 (widths incl. parity; SDP for the widest)
+RAMB18_MODES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
+RAMB36_MODES = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024, 36), (512, 72))
+
+
+# Flip-flops are counted by the registers the Verilog declares; per kind the features that hold them
+# (the fit of FF uses only these; LUT and DSP use every feature of the kind)
+FF_FEATURES = {
+    "mvau_xnor": ("one", "xw", "tree", "acc", "cmp", "ibuf_reg", "lanes_const"),
+    "mvau_int": ("one", "xw", "tree", "acc", "cmp", "ibuf_reg", "xsum", "lanes_const"),
+}
+# registers whose count the Verilog fixes exactly (one FF per bit): not fitted, subtracted before the fit
+FF_FIXED = {"mvau_xnor": {"xw": 1.0, "ibuf_reg": 1.0}, "mvau_int": {"xw": 1.0, "ibuf_reg": 1.0}}
+# LUTs: every feature of the kind except these (registers without logic; too few runs to separate them)
+LUT_EXCLUDE = {"mvau_xnor": ("xw", "acc", "ibuf_reg"), "mvau_int": ("xw", "ibuf_reg")}
+
+
+def clog2(n: int) -> int:
+    """ceil(log2(n)), 0 for n <= 1."""
+    return 0 if n <= 1 else math.ceil(math.log2(n))
+
+
+def lut_rom_cost(depth: int) -> float:
+    """LUT6 per output bit of a logic ROM of ``depth`` random words (0 for a constant)."""
+    if depth <= 1:
+        return 0.0
+    return float(2 ** max(0, clog2(depth) - 6))
+
+
+def lutram_cost(width: int, depth: int) -> float:
+    """LUTs of a ``width`` x ``depth`` LUTRAM (RAM32M: 6 bits x 32 in 4 LUTs; RAM64M: 3 bits x 64 in 4)."""
+    if depth <= 32:
+        return 4 * math.ceil(width / 6)
+    return 4 * math.ceil(width / 3) * math.ceil(depth / 64)
+
+
+def bram_tiles(width: int, depth: int) -> tuple[int, int]:
+    """(RAMB18, RAMB36) of a ``width`` x ``depth`` block memory: cheapest tiling (RAMB18 = half)."""
+    best: tuple[float, int, int] | None = None
+    for d, w in RAMB36_MODES:  # first: on a tie Yosys takes RAMB36 (128 x 144 -> 2 RAMB36, not 4 RAMB18)
+        n = math.ceil(width / w) * math.ceil(depth / d)
+        cand = (float(n), 0, n)
+        best = cand if best is None or cand[0] < best[0] else best
+    for d, w in RAMB18_MODES:
+        n = math.ceil(width / w) * math.ceil(depth / d)
+        cand = (n / 2, n, 0)
+        best = cand if best is None or cand[0] < best[0] else best
+    assert best is not None
+    return best[1], best[2]
+
+
+def _p(params: dict[str, Any], k: str, default: int = 0) -> int:
+    return int(params.get(k, default))
+
+
+def kind_of(module: str, params: dict[str, Any]) -> str:
+    """Model kind of an instance (one coefficient set each)."""
+    if module == "pcnn_mvau":
+        return "mvau_xnor" if _p(params, "XNOR") else "mvau_int"
+    return module.removeprefix("pcnn_")
+
+
+def swg_buffer(params: dict[str, Any]) -> tuple[int, int]:
+    """(width, depth) of pcnn_swg's circular buffer."""
+    return _p(params, "BEAT"), 1 << _p(params, "AW")
+
+
+def ram_is_block(width: int, depth: int) -> bool:
+    """Whether Yosys maps a ``width`` x ``depth`` RAM (FIFO, window buffer) to block RAM (BLOCK_RAM_BITS)."""
+    return width * depth > BLOCK_RAM_BITS
+
+
+def swg_buffer_is_block(params: dict[str, Any]) -> bool:
+    """Whether Yosys maps the sliding-window buffer to block RAM."""
+    return ram_is_block(*swg_buffer(params))
+
+
+def lutram_mux(width: int, depth: int) -> float:
+    """Output multiplexer bits of a LUTRAM deeper than one RAM64M (depth / 64 banks per bit)."""
+    return float(width * (math.ceil(depth / 64) - 1)) if depth > 64 else 0.0
+
+
+def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, float]:
+    pe, simd, mw, mh = _p(p, "PE"), _p(p, "SIMD"), _p(p, "MW"), _p(p, "MH")
+    sf, nf = mw // simd, mh // pe
+    wmem, wbits, inb, acc = sf * nf, _p(p, "W_BITS", 1), _p(p, "IN_BITS", 1), _p(p, "ACC_BITS")
+    steps = 0 if _p(p, "NO_ACT") else _p(p, "N_STEPS", 1)
+    xnor = bool(_p(p, "XNOR"))
+    block = any(s == "block" for (_w, d, s) in roms[:1])
+    g = 6 if xnor else (4 if wbits == 1 else 1)
+    ng = math.ceil(simd / g)
+    tw = max(4, clog2(simd + 1)) if xnor else acc
+    lanes = pe * simd
+    # Lanes by weight-memory regime: Yosys moves a logic ROM's output register to its address, so each
+    # lane's weight bit is a function of the log2(depth) address bits and merges with the XNOR/select:
+    # one LUT6 up to 32 words (5 address bits + the input bit), more at 64 and 128; block ROM: the
+    # weight comes from BRAM; depth 1: constants folded into the popcount.
+    a = clog2(wmem)
+    lw = float(lanes * inb * wbits)
+    f = {
+        "one": 1.0,
+        "lanes_const": lw if wmem == 1 else 0.0,
+        "lanes_a5": lw if not block and 1 < wmem <= 32 else 0.0,
+        "lanes_abits": lw * a if not block and 1 < wmem <= 32 else 0.0,  # grows with the address bits
+        "lanes_a6": lw if not block and a == 6 else 0.0,
+        "lanes_a7": lw if not block and a >= 7 else 0.0,
+        "lanes_block": lw if block else 0.0,
+        "tree": float(pe * ng * tw),
+        "acc": float(pe * acc),
+        "cmp": float(pe * steps * acc),
+        "trom": pe * steps * acc * lut_rom_cost(nf),
+        # replay buffer: LUTRAM bits / 48 (RAM32M: 6 x 32 bits in 4 LUTs; RAM64M: 3 x 64), smooth in
+        # SIMD so the model stays monotone; address counters are in "one" (a few LUTs either way)
+        "ibuf": simd * inb * max(sf, 32) / 48 if nf > 1 and sf > 1 else 0.0,
+        "ibuf_reg": float(simd * inb) if nf > 1 and sf == 1 else 0.0,  # one replay word: flip-flops
+        "xw": float(simd * inb),  # the issue-stage input register
+    }
+    if not xnor:
+        f["xsum"] = float(ng * acc) if wbits == 1 else 0.0
+    return f
+
+
+def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, float]:
+    """Feature vector of one instance; ``roms`` = [(width, depth, style)] in port order (w, t)."""
+    p = params
+    if module == "pcnn_mvau":
+        return _mvau(p, roms)
+    if module == "pcnn_thresholding":
+        pe, c, steps, cw = _p(p, "PE"), _p(p, "C"), _p(p, "N_STEPS"), _p(p, "CW")
+        tm = c // pe
+        return {
+            "one": 1.0,
+            "cmp": float(pe * steps * cw),
+            "trom": pe * steps * cw * lut_rom_cost(tm),
+            "io": float(pe * (_p(p, "IN_BITS") + _p(p, "OUT_BITS"))),
+            "ctrl": float(clog2(tm)),
+        }
+    if module == "pcnn_swg":
+        w, d = swg_buffer(p)
+        block = swg_buffer_is_block(p)
+        cnt = sum(clog2(_p(p, k)) for k in ("CF", "KH", "KW", "OH", "OW"))
+        return {
+            "one": 1.0,
+            "beat": float(w),
+            "lutram": 0.0 if block else lutram_cost(w, d),
+            "mux": 0.0 if block else lutram_mux(w, d),
+            "addr": float(_p(p, "AW")),
+            "cnt": float(cnt),
+            "dw": float(_p(p, "DEPTHWISE")),  # one kind for both orders: LUTRAM/BRAM cases are shared
+        }
+    if module == "pcnn_swg_par":
+        pix, iw, kh, kw = _p(p, "PIX"), _p(p, "IW"), _p(p, "KH"), _p(p, "KW")
+        length = (kh - 1) * _p(p, "DH", 1) * iw + (kw - 1) * _p(p, "DW", 1) + 1
+        return {
+            "one": 1.0,
+            "srl": float(pix * math.ceil(max(length - kw, 0) / 32)),
+            "win": float(kh * kw * pix),
+            "cnt": float(clog2(_p(p, "IH")) + clog2(iw)),
+        }
+    if module == "pcnn_pool":
+        pe, bits = _p(p, "PE"), _p(p, "BITS")
+        return {"one": 1.0, "lanes": float(pe * bits), "cnt": float(clog2(_p(p, "KK")))}
+    if module == "pcnn_labelselect":
+        pe, inb, ob = _p(p, "PE"), _p(p, "IN_BITS"), _p(p, "OUT_BITS")
+        cnt = float(clog2(_p(p, "LABELS")))
+        # running best value / index / base registers exist only when the labels take several beats
+        seq = float(inb + 2 * ob) if pe < _p(p, "LABELS") else 0.0
+        return {"one": 1.0, "cmp": float(pe * inb), "idx": float(pe * ob), "cnt": cnt, "seq": seq}
+    if module == "pcnn_fifo":
+        w, d = _p(p, "WIDTH"), _p(p, "DEPTH")
+        block = ram_is_block(w, d)
+        regs = d <= 2 and w * d <= 32  # a small 2-deep memory stays in flip-flops (wider: LUTRAM)
+        return {"one": 1.0, "width": float(w), "ffmem": float(w * d) if regs else 0.0,
+                "lutram": 0.0 if block or regs else lutram_cost(w, d),
+                "mux": 0.0 if block else lutram_mux(w, d), "addr": float(clog2(d))}
+    if module == "pcnn_dwc":
+        iw, ow = _p(p, "IW"), _p(p, "OW")
+        # up: an OW-bit shift/collect register; down: an IW-bit holding register and an OW-wide IW/OW:1 mux
+        return {"one": 1.0, "up": float(ow) if ow > iw else 0.0, "down": float(iw) if iw > ow else 0.0,
+                "cnt": float(clog2(max(iw, ow) // min(iw, ow) + 1))}
+    return {"one": 1.0}
+
+
+def brams(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]]) -> tuple[int, int]:
+    """(RAMB18, RAMB36) of an instance: its block ROMs and a block-mapped sliding-window buffer."""
+    r18 = r36 = 0
+    for w, d, s in roms:
+        if s == "block":
+            a, b = bram_tiles(w, d)
+            r18, r36 = r18 + a, r36 + b
+    if module == "pcnn_swg" and swg_buffer_is_block(params):
+        a, b = bram_tiles(*swg_buffer(params))
+        r18, r36 = r18 + a, r36 + b
+    if module == "pcnn_fifo" and ram_is_block(_p(params, "WIDTH"), _p(params, "DEPTH")):
+        a, b = bram_tiles(_p(params, "WIDTH"), _p(params, "DEPTH"))
+        r18, r36 = r18 + a, r36 + b
+    return r18, r36
