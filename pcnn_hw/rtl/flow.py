@@ -133,11 +133,12 @@ def simulate(
     backpressure: float = 0.0,
     seed: int = 0,
     timeout_s: float = 1800.0,
+    timeline: bool = False,
 ) -> tuple[SimResult, np.ndarray]:
     """Verilate (cached) and run graph inputs ``x``; VerificationError naming the first differing frame."""
     exe = build_model(d, rd.rtl_dir, rd.sim_dir, timeout_s)
     xs = np.asarray(x).reshape(x.shape[0], -1)
-    res = run_model(exe, d, rd.rtl_dir, xs, backpressure=backpressure, seed=seed)
+    res = run_model(exe, d, rd.rtl_dir, xs, backpressure=backpressure, seed=seed, timeline=timeline)
     ref = rd.reference(np.asarray(x))
     if ref.shape != res.outputs.shape or not np.array_equal(ref, res.outputs):
         bad = (
@@ -166,8 +167,13 @@ def run_rtl(
     clock_mhz: float | None = None,
     stream: Any = None,
     folded: Any = None,
+    vcd: bool = False,
 ) -> dict:
     """Generate, size, simulate, synthesize; write rtl/, sim/rtl_report.json and report.json['rtl'].
+
+    rtl_report.json also holds ``fifo_occupancy`` (max entries per FIFO, order of ``fifo_depths``) and
+    ``timeline`` (per-layer busy/stall/starve intervals over the run's cycles, monitor.timeline_runs);
+    ``vcd``: also write sim/frame.vcd (one frame, :func:`pcnn_hw.rtl.vcd.write_vcd`).
 
     With ``synth``, report.json also gets ``timing`` (per instance and, unless ``flat_timing`` is off,
     the whole top synthesized flattened within ``flat_timeout_s``; a timeout is reported, not raised).
@@ -185,7 +191,7 @@ def run_rtl(
     write_design(d, rd.rtl_dir)
     t_gen = time.perf_counter() - t0
     x = random_inputs(rd, frames, seed=1)
-    res, _ = simulate(rd, d, x, backpressure=backpressure)
+    res, _ = simulate(rd, d, x, backpressure=backpressure, timeline=True)
     t_sim = time.perf_counter() - t0 - t_gen
     rep_path = rd.build_dir / "report.json"
     rep = json.loads(rep_path.read_text()) if rep_path.is_file() else {}
@@ -206,8 +212,11 @@ def run_rtl(
         "estimate_latency_cycles": rep.get("latency_cycles"),
         "bit_exact_frames": frames,
         "fifo_depths": d.fifo_depths,
+        "fifo_occupancy": res.fifo_max,
+        "fifo_edges": [d.edge_label(f.edge) for f in d.fifos()],
         "fifo_sizing": sizing,
         "layers": res.layer_table(),
+        "timeline": res.timeline,
         "seconds": {"generate_and_size": round(t_gen, 1), "simulate": round(t_sim, 1)},
     }
     if synth:
@@ -236,11 +245,15 @@ def run_rtl(
             }
             for k in ("LUT", "BRAM36")
         }
+    if vcd:
+        from pcnn_hw.rtl.vcd import write_vcd
+
+        out["vcd"] = str(write_vcd(rd.build_dir).relative_to(rd.build_dir))
     out["seconds"]["total"] = round(time.perf_counter() - t0, 1)
     rd.sim_dir.mkdir(parents=True, exist_ok=True)
     (rd.sim_dir / "rtl_report.json").write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     if rep:
-        rep["rtl"] = {k: v for k, v in out.items() if k not in ("layers", "timing")}
+        rep["rtl"] = {k: v for k, v in out.items() if k not in ("layers", "timing", "timeline")}
         _write_timing(rep, rd.build_dir, out.get("timing"))
         rep_path.write_text(json.dumps(rep, indent=2, sort_keys=True) + "\n")
     log(

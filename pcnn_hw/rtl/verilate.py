@@ -247,7 +247,7 @@ def run_model(
     est = max(r.exp_cycles for r in d.layers)
     window = stall_window if stall_window is not None else 4 * est + 2000
     max_cycles = max_cycles if max_cycles is not None else (n + 4) * 20 * est + 100_000
-    bin_cycles = max(1, -(-(n + 2) * est // 500)) if timeline or vcd else 0
+    bin_cycles = max(1, -(-(n + 2) * est // 500)) if timeline else 0
     argv = [str(exe), str(work / "in.bin"), str(work / "out.bin"), str(work / "stats.txt"), str(n),
             repr(float(backpressure)), str(seed), str(max_cycles), str(window), repr(float(throttle)),
             str(bin_cycles), str(work / "timeline.bin")]
