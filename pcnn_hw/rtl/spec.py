@@ -22,8 +22,17 @@ from pcnn_hw.core.hwspec import Rom, RtlLayer
 from pcnn_hw.core.streams import Fmt, Stream, fmt_of_datatype, signed_bits
 from pcnn_hw.errors import FoldingError, UnsupportedOpError
 from pcnn_hw.layers import MVAU, HwLayer, LabelSelect, MaxPool, PassThrough, SlidingWindow, Thresholding
+from pcnn_hw.layers.addstreams import rtl as addstreams_rtl
 from pcnn_hw.layers.base import datatype_bits
+from pcnn_hw.layers.duplicate import rtl as duplicate_rtl
+from pcnn_hw.layers.fmpadding import rtl as fmpadding_rtl
+from pcnn_hw.layers.globalpool import rtl as globalpool_rtl
 from pcnn_hw.rtl.rom import rom_module_name, rom_verilog
+
+# Kinds in a folder of their own carry their RTL view in ``pcnn_hw/layers/<kind>/rtl.py``: ``LAYER_CLASS``
+# and ``rtl_spec(layer, fins) -> RtlLayer`` (module text in ``RtlLayer.files``). A local table until the
+# layer registry (pcnn_hw.layers.registry, graph helper) lands; then this dispatch looks the kind up there.
+KIND_RTL = (fmpadding_rtl, duplicate_rtl, addstreams_rtl, globalpool_rtl)
 
 
 def make_rom(layer: str, port: str, what: str, fields: np.ndarray, field_bits: int) -> tuple[Rom, str]:
@@ -251,8 +260,16 @@ def _labelselect(layer: LabelSelect, fin: Fmt) -> RtlLayer:
     )
 
 
-def rtl_layer(layer: HwLayer, fin: Fmt) -> RtlLayer | None:
-    """The RTL view of ``layer`` given its input element format; None for FIFO/DWC nodes (re-made)."""
+def rtl_layer(layer: HwLayer, fin: Fmt | tuple[Fmt, ...]) -> RtlLayer | None:
+    """The RTL view of ``layer`` given its input element format(s) (one ``Fmt``, or one per input port in
+    port order); None for FIFO/DWC nodes (re-made). ``exp_cycles`` is the layer object's estimate."""
+    fins = fin if isinstance(fin, tuple) else (fin,)
+    for kind in KIND_RTL:
+        if isinstance(layer, kind.LAYER_CLASS):
+            return kind.rtl_spec(layer, fins)
+    if len(fins) != 1:
+        raise UnsupportedOpError(f"layer {layer.name}: {layer.op_type} has one input, got {len(fins)} fmts")
+    fin = fins[0]
     if isinstance(layer, MVAU):
         return _mvau(layer, fin)
     if isinstance(layer, Thresholding):
