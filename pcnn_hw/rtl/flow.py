@@ -27,8 +27,10 @@ from typing import Any
 import numpy as np
 
 from pcnn_hw.errors import ModelFileError, VerificationError
+from pcnn_hw.rtl.edges import Edge, chain_edges, edge_widths
+from pcnn_hw.rtl.graphrtl import graph_rtl, is_chain
 from pcnn_hw.rtl.spec import RtlLayer, fmt_of_datatype, rtl_layers
-from pcnn_hw.rtl.stitch import Design, check_rtl_dir, frame_elems, stitch, write_design
+from pcnn_hw.rtl.stitch import Design, check_rtl_dir, stitch, stitch_graph, write_design
 from pcnn_hw.rtl.verilate import SimResult, build_model, run_model
 
 
@@ -40,6 +42,7 @@ class RtlDesign:
     sim: Any  # pcnn_hw.sim.executor.Simulator
     layers: list[RtlLayer]
     in_elems: int
+    edges: list[Edge] | None = None  # a DAG's streams (graphrtl.graph_rtl); None = a chain
 
     @property
     def rtl_dir(self) -> Path:
@@ -57,7 +60,13 @@ class RtlDesign:
             man = self.rtl_dir / "design.json"
             if man.is_file():
                 depths = json.loads(man.read_text())["fifo_depths"]
+        if self.edges is not None:
+            return stitch_graph(self.layers, self.edges, depths)
         return stitch(self.layers, self.in_elems, depths)
+
+    def graph_edges(self) -> list[Edge]:
+        """The edges the stitcher connects (a chain's from its layers)."""
+        return self.edges if self.edges is not None else chain_edges(self.layers, self.in_elems)
 
     def graph_input(self, images: np.ndarray) -> np.ndarray:
         """NCHW float images in [0, 1] -> the folded graph's input (NHWC / flat, 0..255 for UINT8)."""
@@ -84,10 +93,15 @@ def load_design(build_dir: str | Path, folded: Any = None) -> RtlDesign:
             folded = find_folded_graph(build_dir)
     memory = load_weights(build_dir) if (build_dir / "weights" / "index.json").is_file() else None
     sim = Simulator(folded, memory=memory)
-    layers = rtl_layers(sim.layers, fmt_of_datatype(sim.input_dtype))
+    fin = fmt_of_datatype(sim.input_dtype)
+    edges = None
+    if is_chain(sim):
+        layers = rtl_layers(sim.layers, fin)
+    else:
+        layers, edges = graph_rtl(sim, fin)
     if not layers:
         raise ModelFileError(f"{build_dir}: the folded graph has no hardware layers")
-    return RtlDesign(build_dir, sim, layers, int(np.prod(sim.input_shape[1:])))
+    return RtlDesign(build_dir, sim, layers, int(np.prod(sim.input_shape[1:])), edges)
 
 
 def random_inputs(rd: RtlDesign, n: int, seed: int = 0) -> np.ndarray:
@@ -98,17 +112,16 @@ def random_inputs(rd: RtlDesign, n: int, seed: int = 0) -> np.ndarray:
     return rng.integers(lo, hi, size=(n, *rd.sim.input_shape[1:]))
 
 
-def deep_depths(layers: list[RtlLayer], in_elems: int) -> list[int]:
-    """One frame (+2) of beats per FIFO: an upper bound no FIFO needs to exceed for full throughput."""
-    counts = frame_elems(layers, in_elems)
-    prod = [r.inp.elems for r in layers] + [layers[-1].out.elems]  # FIFOs sit at the consumer's width
-    return [c // e + 2 for c, e in zip(counts, prod, strict=True)]
+def deep_depths(layers: list[RtlLayer], edges: list[Edge]) -> list[int]:
+    """One frame (+2) of beats per FIFO (at the consumer's width): an upper bound no FIFO of a chain
+    needs to exceed for full throughput (a skip edge of a DAG holds less than the frame it spans)."""
+    return [g.elems_per_frame // edge_widths(layers, g)[2] + 2 for g in edges]
 
 
 def size_fifos(rd: RtlDesign, frames: int = 4, timeout_s: float = 1800.0) -> tuple[list[int], dict]:
     """FIFO depths from simulated occupancy (see the module docstring); returns (depths, info)."""
     t0 = time.perf_counter()
-    deep = rd.stitch(deep_depths(rd.layers, rd.in_elems))
+    deep = rd.stitch(deep_depths(rd.layers, rd.graph_edges()))
     work = rd.sim_dir / "fifo_sizing"
     exe = build_model(deep, work / "rtl", work, timeout_s)
     x = random_inputs(rd, frames).reshape(frames, -1)
@@ -187,7 +200,7 @@ def run_rtl(
         log(f"        FIFO depths {depths} ({sizing['seconds']} s)")
     else:
         depths = None
-    d = stitch(rd.layers, rd.in_elems, depths)
+    d = rd.stitch(depths) if depths is not None else rd.stitch([2] * len(rd.graph_edges()))
     write_design(d, rd.rtl_dir)
     t_gen = time.perf_counter() - t0
     x = random_inputs(rd, frames, seed=1)
