@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 
 from pcnn_hw.errors import ModelFileError, VerificationError
-from pcnn_hw.rtl.edges import Edge, chain_edges, edge_widths
+from pcnn_hw.rtl.edges import Edge, chain_edges
 from pcnn_hw.rtl.graphrtl import graph_rtl, is_chain
+from pcnn_hw.rtl.sizing import size_depths
 from pcnn_hw.rtl.spec import RtlLayer, fmt_of_datatype, rtl_layers
 from pcnn_hw.rtl.stitch import Design, check_rtl_dir, stitch, stitch_graph, write_design
 from pcnn_hw.rtl.verilate import SimResult, build_model, run_model
@@ -112,31 +113,10 @@ def random_inputs(rd: RtlDesign, n: int, seed: int = 0) -> np.ndarray:
     return rng.integers(lo, hi, size=(n, *rd.sim.input_shape[1:]))
 
 
-def deep_depths(layers: list[RtlLayer], edges: list[Edge]) -> list[int]:
-    """One frame (+2) of beats per FIFO (at the consumer's width): an upper bound no FIFO of a chain
-    needs to exceed for full throughput (a skip edge of a DAG holds less than the frame it spans)."""
-    return [g.elems_per_frame // edge_widths(layers, g)[2] + 2 for g in edges]
-
-
 def size_fifos(rd: RtlDesign, frames: int = 4, timeout_s: float = 1800.0) -> tuple[list[int], dict]:
-    """FIFO depths from simulated occupancy (see the module docstring); returns (depths, info)."""
-    t0 = time.perf_counter()
-    deep = rd.stitch(deep_depths(rd.layers, rd.graph_edges()))
-    work = rd.sim_dir / "fifo_sizing"
-    exe = build_model(deep, work / "rtl", work, timeout_s)
+    """FIFO depths from simulated occupancy (rtl/sizing.py); returns (depths, info)."""
     x = random_inputs(rd, frames).reshape(frames, -1)
-    free = run_model(exe, deep, work / "rtl", x)
-    period = free.cycles_per_frame
-    thr = run_model(exe, deep, work / "rtl", x, throttle=period)
-    depths = [max(2, int(m) + 1) for m in thr.fifo_max]
-    info = {
-        "method": "simulated occupancy at the steady-state period (throttled input)",
-        "deep_cycles_per_frame": period,
-        "throttled_cycles_per_frame": thr.cycles_per_frame,
-        "depths": depths,
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
-    return depths, info
+    return size_depths(rd.layers, rd.graph_edges(), x, rd.sim_dir / "fifo_sizing", timeout_s)
 
 
 def simulate(
