@@ -105,6 +105,7 @@ def test_stream_with_two_consumers_is_rejected(residual):
         stitch_graph(rl, bad)
 
 
+@pytest.mark.slow  # one Verilator build
 def test_shallow_skip_fifo_deadlocks_with_its_name(residual):
     layers, rl, edges, x, ref, work = residual
     d = stitch_graph(rl, edges, [2] * len(edges))
@@ -117,6 +118,7 @@ def test_shallow_skip_fifo_deadlocks_with_its_name(residual):
     assert "add waits on FIFO fifo_5" in str(err)  # the long branch's FIFO in front of the join is empty
 
 
+@pytest.mark.slow  # three Verilator builds (deep, check, sized)
 def test_sized_fifos_run_bit_exact(residual):
     layers, rl, edges, x, ref, work = residual
     depths, info = size_depths(rl, edges, x.reshape(4, -1), work / "sizing")

@@ -26,6 +26,7 @@ def chain(rtl_work):
     return d, x.reshape(3, -1), to_plain(ref).reshape(3, -1), rtl_work / "vcd_chain"
 
 
+@pytest.mark.slow  # a second (traced) Verilator build
 def test_vcd_of_one_frame_has_toggling_stream_signals(chain):
     d, x, ref, work = chain
     exe = build_model(d, work / "rtl", work / "sim", trace=True)
@@ -79,3 +80,20 @@ def test_timeline_runs_merge_bins_by_majority():
     a, b = tl["layers"]
     assert a["busy"] == [[0, 20]] and a["stall"] == [[20, 10]] and a["starve"] == []
     assert b["starve"] == [[0, 35]] and b["busy"] == [] and b["stall"] == []
+
+
+def test_report_timeline_plot_from_rtl_report(tmp_path):
+    from pcnn_hw.report.data import BuildRecords
+    from pcnn_hw.report.plots import png_bytes, timeline_figure
+
+    c = np.zeros((6, 2, 3), dtype=np.uint32)
+    c[:3, 0, 0] = 4
+    c[3:, 0, 1] = 4
+    c[:, 1, 2] = 3
+    tl = timeline_runs(c, ["MVAU_hls_0", "LabelSelect_hls_0"], 4, 24)
+    assert timeline_figure(BuildRecords(tmp_path, {})) is None  # no RTL run: no chart
+    fig = timeline_figure(BuildRecords(tmp_path, {}, rtl_run={"timeline": tl}))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["MVAU_0", "LabelSel_0"]
+    assert len(ax.collections) == 3  # busy + stall of MVAU, starve of LabelSelect
+    assert png_bytes(fig) == png_bytes(timeline_figure(BuildRecords(tmp_path, {}, rtl_run={"timeline": tl})))
