@@ -47,6 +47,11 @@ class UnsupportedOpError(PcnnHwError):
     """A graph node the compiler cannot map (names the node, the op, and what is supported)."""
 
 
+class GraphError(UnsupportedOpError):
+    """A dataflow graph that cannot be streamed: a tensor with two consumers and no DuplicateStreams, a
+    cycle, an unknown op, a host op between accelerator nodes (names the tensor or node)."""
+
+
 class QuantizationError(PcnnHwError):
     """Non-binary weights where XNOR is required, or similar (names the layer)."""
 

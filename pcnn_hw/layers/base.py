@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from onnx import NodeProto, helper
 
-from pcnn_hw.errors import FoldingError
+from pcnn_hw.errors import FoldingError, GraphError
 
 
 def base_op_type(op_type: str) -> str:
@@ -83,6 +83,24 @@ class HwLayer:
     def simd(self) -> int:
         """SIMD: input elements consumed in parallel; 1 if the node has none."""
         return int(self.attrs.get("SIMD", 1))
+
+    n_inputs = 1  # stream input ports (a join has more)
+    n_outputs = 1  # stream output ports (a fork has more)
+
+    def check_port(self, side: str, port: int) -> int:
+        """`port` if the layer has that input ('in') / output ('out') port, else GraphError."""
+        n = self.n_inputs if side == "in" else self.n_outputs
+        if not 0 <= port < n:
+            raise GraphError(f"layer {self.name}: no {side}put port {port} ({self.op_type} has {n})")
+        return port
+
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """Elements per beat read on input stream `port` (FINN's get_instream_width / element bits)."""
+        raise NotImplementedError(f"layer {self.name}: {self.op_type} declares no stream widths")
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """Elements per beat written on output stream `port` (FINN's get_outstream_width / element bits)."""
+        raise NotImplementedError(f"layer {self.name}: {self.op_type} declares no stream widths")
 
     def check_folding(self) -> None:
         """Raise FoldingError if the folding attributes break a divisibility rule."""

@@ -45,6 +45,16 @@ class LabelSelect(HwLayer):
         layer.check_folding()
         return layer
 
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """PE scores per beat."""
+        self.check_port("in", port)
+        return self.pe
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """One label index per beat (K beats per frame)."""
+        self.check_port("out", port)
+        return 1
+
     def check_folding(self) -> None:
         """Labels % PE == 0."""
         check_divisible(self.name, "Labels", self.labels, "PE", self.pe)

@@ -258,6 +258,16 @@ class MVAU(HwLayer):
                 f"layer {self.name}: weights outside {self.attrs.get('weightDataType')} range"
             )
 
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """SIMD input elements per beat."""
+        self.check_port("in", port)
+        return self.simd
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """PE outputs per beat."""
+        self.check_port("out", port)
+        return self.pe
+
     def check_folding(self) -> None:
         """MW % SIMD == 0 and MH % PE == 0, else FoldingError naming the layer."""
         check_mvau_folding(self.name, self.mw, self.mh, self.simd, self.pe)

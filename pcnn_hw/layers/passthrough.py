@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from onnx import NodeProto
 
-from pcnn_hw.layers.base import HwLayer, node_attrs
+from pcnn_hw.layers.base import HwLayer, datatype_bits, node_attrs
 from pcnn_hw.sim.packing import PackedBits
 
 OP_TYPES = (
@@ -33,6 +33,22 @@ class PassThrough(HwLayer):
     ) -> PassThrough:
         """Build from a graph node."""
         return cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
+
+    def _beat(self, side: str) -> int:
+        if "folded_shape" in self.attrs:  # StreamingFIFO
+            return int(list(self.attrs["folded_shape"])[-1])
+        width = int(self.attrs["inWidth" if side == "in" else "outWidth"])  # DWC: bits per beat
+        return width // datatype_bits(str(self.attrs["dataType"]))
+
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """FIFO: folded_shape[-1]; width converter: inWidth / element bits."""
+        self.check_port("in", port)
+        return self._beat("in")
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """FIFO: folded_shape[-1]; width converter: outWidth / element bits."""
+        self.check_port("out", port)
+        return self._beat("out")
 
     def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
         """Identity."""

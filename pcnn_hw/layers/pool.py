@@ -58,6 +58,16 @@ class MaxPool(HwLayer):
         layer.check_folding()
         return layer
 
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """PE elements per beat."""
+        self.check_port("in", port)
+        return self.pe
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """PE elements per beat."""
+        self.check_port("out", port)
+        return self.pe
+
     def check_folding(self) -> None:
         """Channels % PE == 0."""
         check_divisible(self.name, "Channels", self.channels, "PE", self.pe)

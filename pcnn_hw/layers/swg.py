@@ -92,6 +92,19 @@ class SlidingWindow(HwLayer):
         layer.check_folding()
         return layer
 
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """SIMD channels of one pixel per beat."""
+        self.check_port("in", port)
+        return self.simd
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """SIMD per beat; KH·KW·SIMD with parallel_window (all window pixels at once, not depthwise)."""
+        self.check_port("out", port)
+        if int(self.attrs.get("parallel_window", 0)) and not int(self.attrs.get("depthwise", 0)):
+            kh, kw = self._pair("ConvKernelDim")
+            return kh * kw * self.simd
+        return self.simd
+
     def check_folding(self) -> None:
         """IFMChannels % SIMD == 0."""
         check_divisible(self.name, "IFMChannels", self.channels, "SIMD", self.simd)

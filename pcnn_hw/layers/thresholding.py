@@ -63,6 +63,16 @@ class Thresholding(HwLayer):
         layer._first_step = np.ascontiguousarray(layer.thresholds[:, 0])
         return layer
 
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """PE elements per beat."""
+        self.check_port("in", port)
+        return self.pe
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """PE elements per beat."""
+        self.check_port("out", port)
+        return self.pe
+
     def check_folding(self) -> None:
         """NumChannels % PE == 0."""
         check_divisible(self.name, "NumChannels", self.channels, "PE", self.pe)

@@ -55,6 +55,18 @@ class AddStreams(HwLayer):
         """Elements of the last axis."""
         return int(list(self.attrs["out_shape"])[-1])
 
+    n_inputs = 2  # lhs, rhs
+
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """PE elements per beat on both inputs."""
+        self.check_port("in", port)
+        return self.pe
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """PE sums per beat."""
+        self.check_port("out", port)
+        return self.pe
+
     def check_folding(self) -> None:
         """C % PE == 0."""
         check_divisible(self.name, "channels", self.channels, "PE", self.pe)

@@ -37,6 +37,21 @@ class DuplicateStreams(HwLayer):
         """NumOutputStreams."""
         return int(self.attrs["NumOutputStreams"])
 
+    @property
+    def n_outputs(self) -> int:  # type: ignore[override]
+        """Output ports: NumOutputStreams."""
+        return self.outputs
+
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """PE elements per beat."""
+        self.check_port("in", port)
+        return self.pe
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """PE elements per beat on every output."""
+        self.check_port("out", port)
+        return self.pe
+
     def check_folding(self) -> None:
         """NumChannels % PE == 0."""
         check_divisible(self.name, "NumChannels", int(self.attrs["NumChannels"]), "PE", self.pe)

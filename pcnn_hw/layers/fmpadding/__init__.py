@@ -44,6 +44,16 @@ class FMPadding(HwLayer):
         top, left, bottom, right = self.padding
         return h + top + bottom, w + left + right
 
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """SIMD elements per beat."""
+        self.check_port("in", port)
+        return self.simd
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """SIMD elements per beat."""
+        self.check_port("out", port)
+        return self.simd
+
     def check_folding(self) -> None:
         """NumChannels % SIMD == 0."""
         check_divisible(self.name, "NumChannels", int(self.attrs["NumChannels"]), "SIMD", self.simd)

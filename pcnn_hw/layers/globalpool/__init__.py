@@ -37,6 +37,16 @@ class GlobalAccPool(HwLayer):
         """NumChannels."""
         return int(self.attrs["NumChannels"])
 
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """PE elements per beat."""
+        self.check_port("in", port)
+        return self.pe
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """PE elements per beat."""
+        self.check_port("out", port)
+        return self.pe
+
     def check_folding(self) -> None:
         """NumChannels % PE == 0."""
         check_divisible(self.name, "NumChannels", self.channels, "PE", self.pe)
