@@ -28,7 +28,7 @@ import numpy as np
 
 from pcnn_hw.errors import ModelFileError, VerificationError
 from pcnn_hw.rtl.edges import Edge, chain_edges
-from pcnn_hw.rtl.graphrtl import graph_rtl, is_chain
+from pcnn_hw.rtl.graphrtl import graph_rtl
 from pcnn_hw.rtl.sizing import size_depths
 from pcnn_hw.rtl.spec import RtlLayer, fmt_of_datatype, rtl_layers
 from pcnn_hw.rtl.stitch import Design, check_rtl_dir, stitch, stitch_graph, write_design
@@ -83,6 +83,7 @@ class RtlDesign:
 def load_design(build_dir: str | Path, folded: Any = None) -> RtlDesign:
     """The RTL layers of a build directory (graph: folded.onnx; weights: the compiler's weights/ images)."""
     from pcnn_hw.compile.weights import load_weights
+    from pcnn_hw.graph import DataflowGraph
     from pcnn_hw.sim.executor import Simulator
 
     build_dir = Path(build_dir).resolve()
@@ -96,10 +97,11 @@ def load_design(build_dir: str | Path, folded: Any = None) -> RtlDesign:
     sim = Simulator(folded, memory=memory)
     fin = fmt_of_datatype(sim.input_dtype)
     edges = None
-    if is_chain(sim):
+    g = DataflowGraph.from_model(folded, memory=memory)
+    if g.is_chain:
         layers = rtl_layers(sim.layers, fin)
     else:
-        layers, edges = graph_rtl(sim, fin)
+        layers, edges = graph_rtl(g, fin)
     if not layers:
         raise ModelFileError(f"{build_dir}: the folded graph has no hardware layers")
     return RtlDesign(build_dir, sim, layers, int(np.prod(sim.input_shape[1:])), edges)
