@@ -43,10 +43,9 @@ def run(args: argparse.Namespace) -> int:
 
     steps = DEFAULT_STEPS
     if getattr(args, "rtl", False):
-        from pcnn_hw.compile.residual import chain_only
         from pcnn_hw.rtl.step import RTL_STEPS
 
-        steps = (*RTL_STEPS[:-1], chain_only(RTL_STEPS[-1], "RTL"))
+        steps = RTL_STEPS  # the RTL stitches forks and joins (#11)
     build(args.model, args.out, args.board, folding=None if args.target_fps else args.folding,
           target_fps=args.target_fps, clock_mhz=args.clock_mhz, from_step=args.from_step,
           lut_fraction=args.lut_fraction, steps=steps, force=args.force)
