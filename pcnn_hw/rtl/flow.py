@@ -118,7 +118,8 @@ def random_inputs(rd: RtlDesign, n: int, seed: int = 0) -> np.ndarray:
 def size_fifos(rd: RtlDesign, frames: int = 4, timeout_s: float = 1800.0) -> tuple[list[int], dict]:
     """FIFO depths from simulated occupancy (rtl/sizing.py); returns (depths, info)."""
     x = random_inputs(rd, frames).reshape(frames, -1)
-    return size_depths(rd.layers, rd.graph_edges(), x, rd.sim_dir / "fifo_sizing", timeout_s)
+    return size_depths(rd.layers, rd.graph_edges(), x, rd.sim_dir / "fifo_sizing", timeout_s,
+                       check_dirs=(rd.rtl_dir, rd.sim_dir))
 
 
 def simulate(

@@ -41,9 +41,18 @@ def has_join(layers: list[RtlLayer]) -> bool:
 
 
 def size_depths(
-    layers: list[RtlLayer], edges: list[Edge], x: np.ndarray, work: Path, timeout_s: float = 1800.0
+    layers: list[RtlLayer],
+    edges: list[Edge],
+    x: np.ndarray,
+    work: Path,
+    timeout_s: float = 1800.0,
+    check_dirs: tuple[Path, Path] | None = None,
 ) -> tuple[list[int], dict]:
-    """FIFO depths (edge order) for ``layers``/``edges`` from simulating frames ``x``; (depths, info)."""
+    """FIFO depths (edge order) for ``layers``/``edges`` from simulating frames ``x``; (depths, info).
+
+    ``check_dirs`` = (rtl_dir, sim_dir) of the full-speed check of a graph with joins (default under
+    ``work``): pass the final design's directories and its Verilator build is reused (cache hit).
+    """
     t0 = time.perf_counter()
     work = Path(work)
     deep = stitch_graph(layers, edges, deep_depths(layers, edges))
@@ -61,7 +70,8 @@ def size_depths(
     }
     if has_join(layers):
         info["method"] += "; skip FIFOs checked at full speed (raised where the sized design deadlocked)"
-        depths = _raise_until_free(layers, edges, depths, free.fifo_max, x, work, timeout_s, info)
+        dirs = check_dirs or (work / "check" / "rtl", work / "check")
+        depths = _raise_until_free(layers, edges, depths, free.fifo_max, x, dirs, timeout_s, info)
     info["depths"] = depths
     info["seconds"] = round(time.perf_counter() - t0, 1)
     return depths, info
@@ -73,16 +83,16 @@ def _raise_until_free(
     depths: list[int],
     full_speed: list[int],
     x: np.ndarray,
-    work: Path,
+    dirs: tuple[Path, Path],
     timeout_s: float,
     info: dict,
 ) -> list[int]:
     depths = list(depths)
     for _ in range(MAX_ROUNDS):
         d = stitch_graph(layers, edges, depths)
-        exe = build_model(d, work / "check" / "rtl", work / "check", timeout_s)
+        exe = build_model(d, dirs[0], dirs[1], timeout_s)
         try:
-            run_model(exe, d, work / "check" / "rtl", x)
+            run_model(exe, d, dirs[0], x)
             return depths
         except DeadlockError as exc:
             if exc.fifo is None:

@@ -71,6 +71,8 @@ class Instance:
     ins: list[int] = field(default_factory=list)
     outs: list[int] = field(default_factory=list)
     edge: int | None = None
+    in_widths: list[int] = field(default_factory=list)  # per port (set by the stitcher)
+    out_widths: list[int] = field(default_factory=list)
 
     def sources(self) -> list[str]:
         """Files (names in Design.files) that define every module this instance needs."""
@@ -199,6 +201,8 @@ def stitch_graph(layers: list[RtlLayer], edges: list[Edge], fifo_depths: list[in
 
     def emit(x: Instance, ins: list[int], out_widths: list[int]) -> list[int]:
         x.ins = list(ins)
+        x.in_widths = [streams[k].width for k in ins]
+        x.out_widths = list(out_widths)
         for p, k in enumerate(ins):
             streams[k].consumer = (x.name, p)
         x.outs = list(range(len(streams), len(streams) + len(out_widths)))
