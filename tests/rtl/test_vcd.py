@@ -97,3 +97,12 @@ def test_report_timeline_plot_from_rtl_report(tmp_path):
     assert [t.get_text() for t in ax.get_yticklabels()] == ["MVAU_0", "LabelSel_0"]
     assert len(ax.collections) == 3  # busy + stall of MVAU, starve of LabelSelect
     assert png_bytes(fig) == png_bytes(timeline_figure(BuildRecords(tmp_path, {}, rtl_run={"timeline": tl})))
+
+
+def test_rtl_vcd_cli_on_a_build_without_rtl(tmp_path, capsys):
+    from pcnn_hw.cli import main
+
+    assert main(["rtl-vcd", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "rtl/design.json" in err and "pcnn-hw build --rtl" in err and "Traceback" not in err
+    assert not (tmp_path / "sim").exists()  # nothing written
