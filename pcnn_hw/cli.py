@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "pcnn_hw.train.cli",
     "pcnn_hw.export_cli",
     "pcnn_hw.compile.cli",
+    "pcnn_hw.rtl.cli",
     "pcnn_hw.verify.cli",
     "pcnn_hw.board.cli",
     "pcnn_hw.compress.cli",

@@ -144,24 +144,31 @@ class VerilatorBackend(_MemoryBackend):
     def __init__(self, spec: AcceleratorSpec, build_dir: str | Path, backpressure: float = 0.0) -> None:
         super().__init__(spec)
         try:
+            from pcnn_hw.graph import DataflowGraph
+            from pcnn_hw.rtl.graphrtl import graph_rtl
             from pcnn_hw.rtl.spec import fmt_of_datatype, rtl_layers
-            from pcnn_hw.rtl.stitch import stitch
+            from pcnn_hw.rtl.stitch import stitch, stitch_graph
             from pcnn_hw.rtl.verilate import build_model, run_model
         except ImportError as exc:
             raise BoardError(
                 f"the RTL backend (pcnn_hw.rtl) is not available ({exc}); use the bit-exact backend"
             ) from None
-        from pcnn_hw.board.buildinfo import build_simulator
+        from pcnn_hw.board.buildinfo import build_simulator, folded_graph_path
 
         self.build_dir = Path(build_dir)
-        layers = rtl_layers(build_simulator(build_dir).layers, fmt_of_datatype(spec.input.datatype))
+        sim = build_simulator(build_dir)
+        fin = fmt_of_datatype(spec.input.datatype)
         depths = None
         man = self.build_dir / "rtl" / "design.json"
         if man.is_file():
             import json
 
             depths = json.loads(man.read_text()).get("fifo_depths")
-        self.design = stitch(layers, spec.input.n_elems, depths)
+        g = DataflowGraph.from_model(folded_graph_path(build_dir), memory=sim.memory or None)
+        if g.is_chain:
+            self.design = stitch(rtl_layers(sim.layers, fin), spec.input.n_elems, depths)
+        else:  # forks and joins: the graph's edges (pcnn_hw.rtl.graphrtl)
+            self.design = stitch_graph(*graph_rtl(g, fin), depths)
         self.rtl_dir = self.build_dir / "sim" / "board-rtl"
         self.exe = build_model(self.design, self.rtl_dir, self.build_dir / "sim" / "board-verilator")
         self._run = run_model

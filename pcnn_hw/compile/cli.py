@@ -46,10 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
     steps = DEFAULT_STEPS
     if getattr(args, "rtl", False):
-        from pcnn_hw.compile.residual import chain_only
         from pcnn_hw.compile.rtl_step import RTL_STEPS
 
-        steps = (*RTL_STEPS[:-1], chain_only(RTL_STEPS[-1], "RTL"))
+        steps = RTL_STEPS  # the RTL stitches forks and joins (#11)
     from pcnn_hw.compile.fold_opt import with_resource_model
 
     steps = with_resource_model(steps, getattr(args, "resource_model", "finn"))

@@ -13,6 +13,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from pcnn_hw.report.data import BuildRecords
 
@@ -131,6 +132,31 @@ def pipeline_figure(rec: BuildRecords) -> Figure | None:
     return fig
 
 
+def timeline_figure(rec: BuildRecords) -> Figure | None:
+    """Per-layer busy/stall/starve intervals over the Verilator run's cycles (rtl_report.json timeline)."""
+    tl = rec.rtl_run.get("timeline")
+    if not isinstance(tl, dict) or not isinstance(tl.get("layers"), list) or not tl["layers"]:
+        return None
+    rows = tl["layers"]
+    fig = _figure(8.5, 0.28 * len(rows) + 1.4)
+    ax = fig.subplots()
+    colors = {"busy": "#2e8b57", "stall": HOT_COLOR, "starve": "#9aa5b1"}
+    for y, row in enumerate(rows):
+        for state, color in colors.items():
+            spans = [(float(a), float(n)) for a, n in row.get(state) or []]
+            if spans:
+                ax.broken_barh(spans, (y - 0.4, 0.8), facecolors=color)
+    ax.set_yticks(range(len(rows)), [short_name(str(r.get("layer"))) for r in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, float(tl.get("cycles") or 1))
+    ax.set_xlabel(f"cycle (bins of {tl.get('bin_cycles', 1)} cycles, each drawn in its majority state; "
+                  "white = idle)")
+    handles = [Rectangle((0, 0), 1, 1, color=c) for c in colors.values()]
+    ax.legend(handles, ["busy", "output stalled", "input starved"], loc="lower right", fontsize=7)
+    ax.set_title("Pipeline timeline (Verilator)", fontsize=10)
+    return fig
+
+
 def fifo_figure(rec: BuildRecords) -> Figure | None:
     """Depth of each stitched FIFO (and its maximum occupancy when the run recorded it)."""
     depths = rec.rtl.get("fifo_depths")
@@ -184,5 +210,6 @@ FIGURES = {
     "resources": resources_figure,
     "budget": budget_figure,
     "pipeline": pipeline_figure,
+    "timeline": timeline_figure,
     "fifos": fifo_figure,
 }

@@ -27,8 +27,11 @@ from typing import Any
 import numpy as np
 
 from pcnn_hw.errors import ModelFileError, VerificationError
+from pcnn_hw.rtl.edges import Edge, chain_edges
+from pcnn_hw.rtl.graphrtl import graph_rtl
+from pcnn_hw.rtl.sizing import size_depths
 from pcnn_hw.rtl.spec import RtlLayer, fmt_of_datatype, rtl_layers
-from pcnn_hw.rtl.stitch import Design, check_rtl_dir, frame_elems, stitch, write_design
+from pcnn_hw.rtl.stitch import Design, check_rtl_dir, stitch, stitch_graph, write_design
 from pcnn_hw.rtl.verilate import SimResult, build_model, run_model
 
 
@@ -40,6 +43,7 @@ class RtlDesign:
     sim: Any  # pcnn_hw.sim.executor.Simulator
     layers: list[RtlLayer]
     in_elems: int
+    edges: list[Edge] | None = None  # a DAG's streams (graphrtl.graph_rtl); None = a chain
 
     @property
     def rtl_dir(self) -> Path:
@@ -57,7 +61,13 @@ class RtlDesign:
             man = self.rtl_dir / "design.json"
             if man.is_file():
                 depths = json.loads(man.read_text())["fifo_depths"]
+        if self.edges is not None:
+            return stitch_graph(self.layers, self.edges, depths)
         return stitch(self.layers, self.in_elems, depths)
+
+    def graph_edges(self) -> list[Edge]:
+        """The edges the stitcher connects (a chain's from its layers)."""
+        return self.edges if self.edges is not None else chain_edges(self.layers, self.in_elems)
 
     def graph_input(self, images: np.ndarray) -> np.ndarray:
         """NCHW float images in [0, 1] -> the folded graph's input (NHWC / flat, 0..255 for UINT8)."""
@@ -73,6 +83,7 @@ class RtlDesign:
 def load_design(build_dir: str | Path, folded: Any = None) -> RtlDesign:
     """The RTL layers of a build directory (graph: folded.onnx; weights: the compiler's weights/ images)."""
     from pcnn_hw.core.weights import load_weights
+    from pcnn_hw.graph import DataflowGraph
     from pcnn_hw.sim.executor import Simulator
 
     build_dir = Path(build_dir).resolve()
@@ -84,10 +95,16 @@ def load_design(build_dir: str | Path, folded: Any = None) -> RtlDesign:
             folded = find_folded_graph(build_dir)
     memory = load_weights(build_dir) if (build_dir / "weights" / "index.json").is_file() else None
     sim = Simulator(folded, memory=memory)
-    layers = rtl_layers(sim.layers, fmt_of_datatype(sim.input_dtype))
+    fin = fmt_of_datatype(sim.input_dtype)
+    edges = None
+    g = DataflowGraph.from_model(folded, memory=memory)
+    if g.is_chain:
+        layers = rtl_layers(sim.layers, fin)
+    else:
+        layers, edges = graph_rtl(g, fin)
     if not layers:
         raise ModelFileError(f"{build_dir}: the folded graph has no hardware layers")
-    return RtlDesign(build_dir, sim, layers, int(np.prod(sim.input_shape[1:])))
+    return RtlDesign(build_dir, sim, layers, int(np.prod(sim.input_shape[1:])), edges)
 
 
 def random_inputs(rd: RtlDesign, n: int, seed: int = 0) -> np.ndarray:
@@ -98,32 +115,11 @@ def random_inputs(rd: RtlDesign, n: int, seed: int = 0) -> np.ndarray:
     return rng.integers(lo, hi, size=(n, *rd.sim.input_shape[1:]))
 
 
-def deep_depths(layers: list[RtlLayer], in_elems: int) -> list[int]:
-    """One frame (+2) of beats per FIFO: an upper bound no FIFO needs to exceed for full throughput."""
-    counts = frame_elems(layers, in_elems)
-    prod = [r.inp.elems for r in layers] + [layers[-1].out.elems]  # FIFOs sit at the consumer's width
-    return [c // e + 2 for c, e in zip(counts, prod, strict=True)]
-
-
 def size_fifos(rd: RtlDesign, frames: int = 4, timeout_s: float = 1800.0) -> tuple[list[int], dict]:
-    """FIFO depths from simulated occupancy (see the module docstring); returns (depths, info)."""
-    t0 = time.perf_counter()
-    deep = rd.stitch(deep_depths(rd.layers, rd.in_elems))
-    work = rd.sim_dir / "fifo_sizing"
-    exe = build_model(deep, work / "rtl", work, timeout_s)
+    """FIFO depths from simulated occupancy (rtl/sizing.py); returns (depths, info)."""
     x = random_inputs(rd, frames).reshape(frames, -1)
-    free = run_model(exe, deep, work / "rtl", x)
-    period = free.cycles_per_frame
-    thr = run_model(exe, deep, work / "rtl", x, throttle=period)
-    depths = [max(2, int(m) + 1) for m in thr.fifo_max]
-    info = {
-        "method": "simulated occupancy at the steady-state period (throttled input)",
-        "deep_cycles_per_frame": period,
-        "throttled_cycles_per_frame": thr.cycles_per_frame,
-        "depths": depths,
-        "seconds": round(time.perf_counter() - t0, 1),
-    }
-    return depths, info
+    return size_depths(rd.layers, rd.graph_edges(), x, rd.sim_dir / "fifo_sizing", timeout_s,
+                       check_dirs=(rd.rtl_dir, rd.sim_dir))
 
 
 def simulate(
@@ -133,11 +129,12 @@ def simulate(
     backpressure: float = 0.0,
     seed: int = 0,
     timeout_s: float = 1800.0,
+    timeline: bool = False,
 ) -> tuple[SimResult, np.ndarray]:
     """Verilate (cached) and run graph inputs ``x``; VerificationError naming the first differing frame."""
     exe = build_model(d, rd.rtl_dir, rd.sim_dir, timeout_s)
     xs = np.asarray(x).reshape(x.shape[0], -1)
-    res = run_model(exe, d, rd.rtl_dir, xs, backpressure=backpressure, seed=seed)
+    res = run_model(exe, d, rd.rtl_dir, xs, backpressure=backpressure, seed=seed, timeline=timeline)
     ref = rd.reference(np.asarray(x))
     if ref.shape != res.outputs.shape or not np.array_equal(ref, res.outputs):
         bad = (
@@ -166,8 +163,13 @@ def run_rtl(
     clock_mhz: float | None = None,
     stream: Any = None,
     folded: Any = None,
+    vcd: bool = False,
 ) -> dict:
     """Generate, size, simulate, synthesize; write rtl/, sim/rtl_report.json and report.json['rtl'].
+
+    rtl_report.json also holds ``fifo_occupancy`` (max entries per FIFO, order of ``fifo_depths``) and
+    ``timeline`` (per-layer busy/stall/starve intervals over the run's cycles, monitor.timeline_runs);
+    ``vcd``: also write sim/frame.vcd (one frame, :func:`pcnn_hw.rtl.vcd.write_vcd`).
 
     With ``synth``, report.json also gets ``timing`` (per instance and, unless ``flat_timing`` is off,
     the whole top synthesized flattened within ``flat_timeout_s``; a timeout is reported, not raised).
@@ -181,11 +183,11 @@ def run_rtl(
         log(f"        FIFO depths {depths} ({sizing['seconds']} s)")
     else:
         depths = None
-    d = stitch(rd.layers, rd.in_elems, depths)
+    d = rd.stitch(depths) if depths is not None else rd.stitch([2] * len(rd.graph_edges()))
     write_design(d, rd.rtl_dir)
     t_gen = time.perf_counter() - t0
     x = random_inputs(rd, frames, seed=1)
-    res, _ = simulate(rd, d, x, backpressure=backpressure)
+    res, _ = simulate(rd, d, x, backpressure=backpressure, timeline=True)
     t_sim = time.perf_counter() - t0 - t_gen
     rep_path = rd.build_dir / "report.json"
     rep = json.loads(rep_path.read_text()) if rep_path.is_file() else {}
@@ -206,8 +208,11 @@ def run_rtl(
         "estimate_latency_cycles": rep.get("latency_cycles"),
         "bit_exact_frames": frames,
         "fifo_depths": d.fifo_depths,
+        "fifo_occupancy": res.fifo_max,
+        "fifo_edges": [d.edge_label(f.edge) for f in d.fifos()],
         "fifo_sizing": sizing,
         "layers": res.layer_table(),
+        "timeline": res.timeline,
         "seconds": {"generate_and_size": round(t_gen, 1), "simulate": round(t_sim, 1)},
     }
     if synth:
@@ -236,11 +241,15 @@ def run_rtl(
             }
             for k in ("LUT", "BRAM36")
         }
+    if vcd:
+        from pcnn_hw.rtl.vcd import write_vcd
+
+        out["vcd"] = str(write_vcd(rd.build_dir).relative_to(rd.build_dir))
     out["seconds"]["total"] = round(time.perf_counter() - t0, 1)
     rd.sim_dir.mkdir(parents=True, exist_ok=True)
     (rd.sim_dir / "rtl_report.json").write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     if rep:
-        rep["rtl"] = {k: v for k, v in out.items() if k not in ("layers", "timing")}
+        rep["rtl"] = {k: v for k, v in out.items() if k not in ("layers", "timing", "timeline")}
         _write_timing(rep, rd.build_dir, out.get("timing"))
         rep_path.write_text(json.dumps(rep, indent=2, sort_keys=True) + "\n")
     log(

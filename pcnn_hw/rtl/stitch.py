@@ -1,15 +1,19 @@
-"""Stitcher: a chain of :class:`RtlLayer` -> one top module ``top`` with AXI-Stream in/out and a FIFO in
-front of every layer and at the output (data-width converters where widths differ), written with the
-Verilog templates and memory init files into a directory (``build/NAME/rtl/``).
+"""Stitcher: a graph of :class:`RtlLayer` (chain or DAG with forks and joins) -> one top module ``top``
+with AXI-Stream in/out, one FIFO per edge on the consumer side (data-width converters in front of it where
+producer and consumer widths differ), written with the Verilog templates and ROM files into a directory
+(``build/NAME/rtl/``).
 
 Output is deterministic (no timestamps, sorted files, fixed formatting): two stitches of the same
-graph and FIFO depths are byte-identical. ``design.json`` describes the instances and streams; the
-Verilator harness and the Yosys runner read it.
+graph and FIFO depths are byte-identical. ``design.json`` describes the instances, the streams (producer
+and consumer instance + port of each) and the edges; the Verilator harness and the Yosys runner read it.
 
-Chain: s_axis -> fifo_0 -> layer_0 -> [dwc] -> fifo_1 -> layer_1 ... -> fifo_n -> m_axis (a DWC, where
-widths differ, sits in front of the FIFO so the FIFO holds beats at the consumer's width).
-Stream k connects instance k-1 to instance k; under ``PCNN_MON`` the top also exports the valid/ready
-pair of every stream (port ``mon``) for the testbench's statistics and deadlock diagnosis.
+Edges (:class:`Edge`) are the layer graph's streams in a fixed order (graph input first, then by producer,
+port); FIFO ``fifo_<e>`` (and ``dwc_<e>``) belongs to edge e and ``fifo_depths[e]`` is its depth. Instances
+are emitted layer by layer in topological order, each layer preceded by the DWC/FIFO of its input edges and
+the output FIFO last. Stream wires ``s<k>`` are numbered in emission order (s0 = the AXI input), so a chain
+stitches exactly as before: s_axis -> fifo_0 -> layer_0 -> [dwc_1] -> fifo_1 -> layer_1 ... -> fifo_n ->
+m_axis. Under ``PCNN_MON`` the top exports the valid/ready pair of every stream (port ``mon``) for the
+testbench's statistics, timeline and deadlock diagnosis. Verilog text: :mod:`pcnn_hw.rtl.topv`.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from pcnn_hw.errors import ModelFileError
+from pcnn_hw.errors import ModelFileError, UnsupportedOpError
+from pcnn_hw.rtl.edges import Edge, chain_edges, check_edges, edge_widths, frame_elems
 from pcnn_hw.rtl.rom import Rom
 from pcnn_hw.rtl.spec import Fmt, RtlLayer, Stream
+from pcnn_hw.rtl.topv import instance_verilog, top_verilog
 
 MANIFEST = "design.json"
 REGEN = "regenerate the RTL with `pcnn-hw build --rtl`"
@@ -51,7 +57,8 @@ def template_text(name: str) -> str:
 
 @dataclass
 class Instance:
-    """One instance of the top: kind 'fifo' | 'dwc' | 'layer', its module, parameters and widths."""
+    """One instance of the top: kind 'fifo' | 'dwc' | 'layer', its module, parameters and port-0 widths;
+    ``ins`` / ``outs`` are its stream indices in port order, ``edge`` the edge a FIFO/DWC belongs to."""
 
     name: str
     kind: str
@@ -61,6 +68,11 @@ class Instance:
     out_width: int
     layer: str | None = None  # layer name (layers) or the layer this FIFO/DWC feeds ('' = output)
     roms: list[Rom] = field(default_factory=list)  # generated ROMs behind the w_*/t_* ports
+    ins: list[int] = field(default_factory=list)
+    outs: list[int] = field(default_factory=list)
+    edge: int | None = None
+    in_widths: list[int] = field(default_factory=list)  # per port (set by the stitcher)
+    out_widths: list[int] = field(default_factory=list)
 
     def sources(self) -> list[str]:
         """Files (names in Design.files) that define every module this instance needs."""
@@ -69,8 +81,17 @@ class Instance:
 
 
 @dataclass
+class Wire:
+    """One stream wire ``s<k>`` of the top: width, producer and consumer (instance name, port; None = AXI)."""
+
+    width: int
+    producer: tuple[str, int] | None
+    consumer: tuple[str, int] | None = None
+
+
+@dataclass
 class Design:
-    """A stitched design: instances in stream order, I/O streams, per-frame beat counts, files."""
+    """A stitched design: instances in emission order, streams, I/O, per-frame beat counts, files."""
 
     instances: list[Instance]
     inp: Stream
@@ -80,33 +101,35 @@ class Design:
     layers: list[RtlLayer]
     fifo_depths: list[int]
     files: dict[str, str] = field(default_factory=dict)
+    streams: list[Wire] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    input_stream: int = 0
+    output_stream: int = 0
 
     @property
     def n_streams(self) -> int:
-        """Number of monitored streams (instances + 1)."""
-        return len(self.instances) + 1
+        """Number of monitored streams."""
+        return len(self.streams)
 
-    def fifos(self) -> list[tuple[int, Instance]]:
-        """(index, instance) of every FIFO."""
-        return [(i, x) for i, x in enumerate(self.instances) if x.kind == "fifo"]
+    def fifos(self) -> list[Instance]:
+        """Every FIFO, in edge order (= the order of ``fifo_depths`` and the harness' occupancy list)."""
+        return sorted((x for x in self.instances if x.kind == "fifo"), key=lambda x: x.edge)
+
+    def edge_label(self, e: int) -> str:
+        """'producer:port -> consumer:port (tensor NAME)' of edge e (AXI ends named 'input'/'output')."""
+        g = self.edges[e]
+        src = "input" if g.producer is None else _end(self.layers[g.producer].name, g.producer_port)
+        dst = "output" if g.consumer is None else _end(self.layers[g.consumer].name, g.consumer_port)
+        return f"{src} -> {dst} (tensor {g.name})"
 
     def manifest(self) -> dict:
         """JSON-able description (design.json)."""
+        end = (lambda pc: None if pc is None else {"instance": pc[0], "port": pc[1]})  # noqa: E731
         return {
-            "format": "pcnn-hw rtl v1",
+            "format": "pcnn-hw rtl v2",
             "top": "top",
-            "input": {
-                "bits": self.inp.fmt.bits,
-                "signed": self.inp.fmt.signed,
-                "elems": self.inp.elems,
-                "beats_per_frame": self.in_beats,
-            },
-            "output": {
-                "bits": self.out.fmt.bits,
-                "signed": self.out.fmt.signed,
-                "elems": self.out.elems,
-                "beats_per_frame": self.out_beats,
-            },
+            "input": _io(self.inp, self.in_beats),
+            "output": _io(self.out, self.out_beats),
             "fifo_depths": self.fifo_depths,
             "instances": [
                 {
@@ -118,8 +141,18 @@ class Design:
                     "in_width": x.in_width,
                     "out_width": x.out_width,
                     "roms": [r.module for r in x.roms],
+                    "inputs": [f"s{k}" for k in x.ins],
+                    "outputs": [f"s{k}" for k in x.outs],
                 }
                 for x in self.instances
+            ],
+            "streams": [
+                {"name": f"s{k}", "width": s.width, "producer": end(s.producer), "consumer": end(s.consumer)}
+                for k, s in enumerate(self.streams)
+            ],
+            "edges": [
+                {"name": g.name, "fifo": f.name, "depth": f.params["DEPTH"], "label": self.edge_label(f.edge)}
+                for g, f in zip(self.edges, self.fifos(), strict=True)
             ],
             # every other file of the directory with its SHA-256 (check_rtl_dir verifies them)
             "files": {
@@ -128,6 +161,14 @@ class Design:
                 if n != MANIFEST
             },
         }
+
+
+def _end(name: str, port: int) -> str:
+    return f"{name}:{port}"
+
+
+def _io(s: Stream, beats: int) -> dict:
+    return {"bits": s.fmt.bits, "signed": s.fmt.signed, "elems": s.elems, "beats_per_frame": beats}
 
 
 def _dwc_chain(name: str, iw: int, ow: int, layer: str) -> list[Instance]:
@@ -142,167 +183,81 @@ def _dwc_chain(name: str, iw: int, ow: int, layer: str) -> list[Instance]:
     ]
 
 
-def frame_elems(layers: list[RtlLayer], in_elems_per_frame: int) -> list[int]:
-    """Elements per frame entering each layer and leaving the last (from the cycle-free data volumes)."""
-    counts = [in_elems_per_frame]
-    for r in layers:
-        beats_in = counts[-1] // r.inp.elems
-        p = r.params
-        if r.module == "pcnn_mvau":
-            beats_out = beats_in // (int(p["MW"]) // int(p["SIMD"])) * (int(p["MH"]) // int(p["PE"]))
-        elif r.module == "pcnn_swg_par":
-            beats_out = _swg_windows(p)
-        elif r.module == "pcnn_swg":
-            beats_out = int(p["OH"]) * int(p["OW"]) * int(p["KH"]) * int(p["KW"]) * int(p["CF"])
-        elif r.module == "pcnn_pool":
-            beats_out = beats_in // int(p["KK"])
-        elif r.module == "pcnn_labelselect":
-            beats_out = 1
-        else:
-            beats_out = beats_in
-        counts.append(beats_out * r.out.elems)
-    return counts
-
-
-def _swg_windows(p: dict) -> int:
-    oh = (int(p["IH"]) - (int(p["KH"]) - 1) * int(p["DH"]) - 1) // int(p["SH"]) + 1
-    ow = (int(p["IW"]) - (int(p["KW"]) - 1) * int(p["DW"]) - 1) // int(p["SW"]) + 1
-    return oh * ow
-
-
 def stitch(layers: list[RtlLayer], in_elems_per_frame: int, fifo_depths: list[int] | None = None) -> Design:
-    """Build the instance chain; ``fifo_depths`` (one per FIFO, len(layers) + 1) defaults to 2 each."""
-    n_fifo = len(layers) + 1
-    depths = list(fifo_depths) if fifo_depths is not None else [2] * n_fifo
-    if len(depths) != n_fifo:
-        raise ValueError(f"need {n_fifo} FIFO depths, got {len(depths)}")
+    """Stitch a chain; ``fifo_depths`` (one per FIFO, len(layers) + 1) defaults to 2 each."""
+    return stitch_graph(layers, chain_edges(layers, in_elems_per_frame), fifo_depths)
+
+
+def stitch_graph(layers: list[RtlLayer], edges: list[Edge], fifo_depths: list[int] | None = None) -> Design:
+    """Stitch the layers (topological order) along ``edges``; ``fifo_depths`` one per edge (default 2)."""
+    check_edges(layers, edges)
+    depths = list(fifo_depths) if fifo_depths is not None else [2] * len(edges)
+    if len(depths) != len(edges):
+        raise ValueError(f"need {len(edges)} FIFO depths, got {len(depths)}")
     depths = [max(2, int(d)) for d in depths]
     inst: list[Instance] = []
-    width = layers[0].inp.width
-    for i, r in enumerate(layers):
-        # width converter first, FIFO at the consumer's width: an MVAU taking its SF input beats
-        # back-to-back (nf = 0 pass) finds them assembled in the FIFO instead of waiting for the DWC.
-        inst += _dwc_chain(f"dwc_{i}", width, r.inp.width, r.name)
-        w = r.inp.width
-        params = {"WIDTH": w, "DEPTH": depths[i]}
-        inst.append(Instance(f"fifo_{i}", "fifo", "pcnn_fifo", params, w, w, r.name))
-        inst.append(
-            Instance(
-                r.name, "layer", r.module, dict(r.params), r.inp.width, r.out.width, r.name, list(r.roms)
+    streams: list[Wire] = []
+    src: dict[int, int] = {}  # edge -> stream index carrying it at the producer's width
+
+    def emit(x: Instance, ins: list[int], out_widths: list[int]) -> list[int]:
+        x.ins = list(ins)
+        x.in_widths = [streams[k].width for k in ins]
+        x.out_widths = list(out_widths)
+        for p, k in enumerate(ins):
+            streams[k].consumer = (x.name, p)
+        x.outs = list(range(len(streams), len(streams) + len(out_widths)))
+        streams.extend(Wire(w, (x.name, p)) for p, w in enumerate(out_widths))
+        inst.append(x)
+        return x.outs
+
+    def feed(e: int, layer_name: str) -> int:
+        """DWC(s) + FIFO of edge e; returns the FIFO's output stream."""
+        g = edges[e]
+        if g.producer is not None and g.producer not in done:
+            raise UnsupportedOpError(
+                f"edge {g.name}: producer {layers[g.producer].name} comes after its consumer"
             )
+        pw, cw, _ = edge_widths(layers, g)
+        k = src[e]
+        for x in _dwc_chain(f"dwc_{e}", pw, cw, layer_name):
+            k = emit(x, [k], [x.out_width])[0]
+        x = Instance(f"fifo_{e}", "fifo", "pcnn_fifo", {"WIDTH": cw, "DEPTH": depths[e]}, cw, cw, layer_name)
+        x.edge = e
+        return emit(x, [k], [cw])[0]
+
+    e_in = next(e for e, g in enumerate(edges) if g.producer is None)
+    streams.append(Wire(edge_widths(layers, edges[e_in])[1], None))
+    src[e_in] = 0
+    done: set[int] = set()
+    for i, r in enumerate(layers):
+        ins_e = sorted((g.consumer_port, e) for e, g in enumerate(edges) if g.consumer == i)
+        ins = [feed(e, r.name) for _, e in ins_e]
+        x = Instance(
+            r.name, "layer", r.module, dict(r.params), r.inp.width, r.out.width, r.name, list(r.roms)
         )
-        width = r.out.width
-    inst.append(
-        Instance(
-            f"fifo_{len(layers)}",
-            "fifo",
-            "pcnn_fifo",
-            {"WIDTH": width, "DEPTH": depths[-1]},
-            width,
-            width,
-            "",
-        )
-    )
-    counts = frame_elems(layers, in_elems_per_frame)
-    inp, out = layers[0].inp, layers[-1].out
-    d = Design(inst, inp, out, counts[0] // inp.elems, counts[-1] // out.elems, layers, depths)
+        outs = emit(x, ins, [s.width for s in r.outputs])
+        for e, g in enumerate(edges):
+            if g.producer == i:
+                src[e] = outs[g.producer_port]
+        done.add(i)
+    e_out = next(e for e, g in enumerate(edges) if g.consumer is None)
+    out_k = feed(e_out, "")
+    g_in, g_out = edges[e_in], edges[e_out]
+    inp = layers[g_in.consumer].inputs[g_in.consumer_port]
+    out = layers[g_out.producer].outputs[g_out.producer_port]
+    d = Design(inst, inp, out, g_in.elems_per_frame // inp.elems, g_out.elems_per_frame // out.elems,
+               layers, depths, streams=streams, edges=list(edges), input_stream=0, output_stream=out_k)
     files = {}
     for r in layers:
         files.update(r.files)
     files["top.v"] = top_verilog(d)
     for t in sorted({m for x in inst for m in (x.module, *DEPENDS.get(x.module, ()))}):
-        files[f"{t}.v"] = template_text(f"{t}.v")
+        if f"{t}.v" not in files:
+            files[f"{t}.v"] = template_text(f"{t}.v")
     d.files = dict(sorted(files.items()))
     files[MANIFEST] = json.dumps(d.manifest(), indent=2, sort_keys=True) + "\n"
     d.files = dict(sorted(files.items()))
     return d
-
-
-def _param(v: int | str) -> str:
-    return f'"{v}"' if isinstance(v, str) else str(int(v))
-
-
-def top_verilog(d: Design) -> str:
-    """The top module text."""
-    ns = d.n_streams
-    lines = [
-        "`timescale 1 ns / 1 ps",
-        "// top -- generated by pcnn-hw (pcnn_hw/rtl/stitch.py).",
-        "// All instantiated modules are ours (pcnn_*.v), none is FINN's.",
-        "// Layers: " + ", ".join(f"{r.name} ({r.module})" for r in d.layers),
-        "module top (",
-        "  input  wire ap_clk,",
-        "  input  wire ap_rst_n,",
-        f"  input  wire [{d.inp.width - 1}:0] s_axis_tdata,",
-        "  input  wire s_axis_tvalid,",
-        "  output wire s_axis_tready,",
-        f"  output wire [{d.out.width - 1}:0] m_axis_tdata,",
-        "  output wire m_axis_tvalid,",
-        "  input  wire m_axis_tready",
-        "`ifdef PCNN_MON",
-        f"  , output wire [{2 * ns - 1}:0] mon",
-        "`endif",
-        ");",
-    ]
-    widths = [d.instances[0].in_width] + [x.out_width for x in d.instances]
-    for k in range(ns):
-        lines.append(f"  wire [{widths[k] - 1}:0] s{k}_tdata; wire s{k}_tvalid, s{k}_tready;")
-    last = ns - 1
-    lines += [
-        "  assign s0_tdata = s_axis_tdata; assign s0_tvalid = s_axis_tvalid;",
-        "  assign s_axis_tready = s0_tready;",
-        f"  assign m_axis_tdata = s{last}_tdata; assign m_axis_tvalid = s{last}_tvalid; "
-        f"assign s{last}_tready = m_axis_tready;",
-        "`ifdef PCNN_MON",
-        "  assign mon = {" + ", ".join(f"s{k}_tready, s{k}_tvalid" for k in reversed(range(ns))) + "};",
-        "`endif",
-    ]
-    for k, x in enumerate(d.instances):
-        lines += instance_verilog(x, f"s{k}", f"s{k + 1}")
-    lines.append("endmodule")
-    return "\n".join(lines) + "\n"
-
-
-def instance_verilog(x: Instance, src: str, dst: str) -> list[str]:
-    """Lines instantiating ``x`` between streams ``src``_t* and ``dst``_t*, with its ROMs and their wires.
-
-    Used for the top and for the one-instance wrappers that synthesize a layer alone, so both see the
-    same ROMs. A module with a ``t_*`` port but no threshold ROM (MVAU without activation) gets
-    ``t_q`` tied to zero.
-    """
-    lines: list[str] = []
-    pins = [
-        "    .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),",
-        f"    .in_tdata({src}_tdata), .in_tvalid({src}_tvalid), .in_tready({src}_tready),",
-        f"    .out_tdata({dst}_tdata), .out_tvalid({dst}_tvalid), .out_tready({dst}_tready)",
-    ]
-    ports = {r.port: r for r in x.roms}
-    for port in ROM_PORTS.get(x.module, ()):
-        r = ports.get(port)
-        if r is None:
-            pins[-1] += ","
-            pins.append(f"    .{port}_en(), .{port}_addr(), .{port}_q({{{_unused_width(x, port)}{{1'b0}}}})")
-            continue
-        w = f"{x.name}_{port}"
-        lines += [
-            f"  wire {w}_en; wire [{r.addr_bits - 1}:0] {w}_addr; wire [{r.width - 1}:0] {w}_q;",
-            f"  {r.module} {w}_rom (.ap_clk(ap_clk), .en({w}_en), .addr({w}_addr), .q({w}_q));",
-        ]
-        pins[-1] += ","
-        pins.append(f"    .{port}_en({w}_en), .{port}_addr({w}_addr), .{port}_q({w}_q)")
-    ps = ",\n".join(f"    .{n}({_param(v)})" for n, v in x.params.items())
-    return [*lines, f"  {x.module} #(\n{ps}\n  ) {x.name} (", *pins, "  );"]
-
-
-# ROM port prefixes of each template, in port order
-ROM_PORTS: dict[str, tuple[str, ...]] = {"pcnn_mvau": ("w", "t"), "pcnn_thresholding": ("t",)}
-
-
-def _unused_width(x: Instance, port: str) -> int:
-    """Width of an unconnected ROM data port (only the MVAU's t_q without activation)."""
-    p = x.params
-    assert x.module == "pcnn_mvau" and port == "t"
-    return int(p["PE"]) * int(p["N_STEPS"]) * int(p["ACC_BITS"])
 
 
 def check_rtl_dir(rtl_dir: str | Path) -> dict:
@@ -350,11 +305,16 @@ def write_design(d: Design, out_dir: str | Path) -> Path:
 
 __all__ = [
     "Design",
+    "Edge",
     "Fmt",
     "Instance",
+    "Wire",
+    "chain_edges",
+    "stitch_graph",
     "MANIFEST",
     "TEMPLATES",
     "check_rtl_dir",
+    "frame_elems",
     "instance_verilog",
     "stitch",
     "template_text",

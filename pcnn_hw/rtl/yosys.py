@@ -30,6 +30,7 @@ from pathlib import Path
 from pcnn_hw.rtl.stitch import Design, Instance, instance_verilog, template_text
 from pcnn_hw.rtl.timing import MODELS_FILE, WALK_VERSION, load_models, worst_path
 from pcnn_hw.rtl.tools import find_yosys, repo_cache_dir, run_tool
+from pcnn_hw.rtl.topv import port_names
 
 SCRIPT = (
     "read_verilog -defer -sv {files}; synth_xilinx -family {family} -noiopad -flatten -top {top}; "
@@ -108,6 +109,15 @@ def parse_stat(text: str) -> Resources:
 
 def wrapper(inst: Instance) -> str:
     """A one-instance top module ``synth_top`` for ``inst`` and its ROMs (ports as in the templates)."""
+    if len(inst.in_widths) > 1 or len(inst.out_widths) > 1:  # a fork or join: in0/in1, out0/out1
+        ins, outs = port_names(len(inst.in_widths), "in"), port_names(len(inst.out_widths), "out")
+        ports = [f"  input wire [{w - 1}:0] {p}_tdata, input wire {p}_tvalid, output wire {p}_tready"
+                 for p, w in zip(ins, inst.in_widths, strict=True)]
+        ports += [f"  output wire [{w - 1}:0] {p}_tdata, output wire {p}_tvalid, input wire {p}_tready"
+                  for p, w in zip(outs, inst.out_widths, strict=True)]
+        body = "\n".join(instance_verilog(inst, ins, outs))
+        return ("module synth_top (input wire ap_clk, input wire ap_rst_n,\n" + ",\n".join(ports)
+                + f");\n{body}\nendmodule\n")
     body = "\n".join(instance_verilog(inst, "in", "out"))
     return (
         "module synth_top (input wire ap_clk, input wire ap_rst_n,\n"

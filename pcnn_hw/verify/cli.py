@@ -203,9 +203,9 @@ def run(args: argparse.Namespace) -> int:
     ]
     from pcnn_hw.compile.residual import first_dag_node
 
-    dag = first_dag_node(folded)  # the RTL and board levels run chains only (so far)
+    dag = first_dag_node(folded)  # the board level runs chains only (so far)
     if dag is not None:
-        print(f"RTL and board levels: not supported for residual graphs yet (node {dag.name})")
+        print(f"board level: not supported for residual graphs yet (node {dag.name})")
     if not getattr(args, "no_csim", False):  # HLS C-sim level (chains and DAGs): g++ + hls4ml's ap_types
         from pcnn_hw.errors import ToolMissingError
         from pcnn_hw.hls.csim import csim_level
@@ -215,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
         except ToolMissingError as exc:
             print(f"C-sim level skipped: {exc}")
     # RTL level (pcnn_hw/rtl), when built with --rtl
-    if dag is None and (args.build / "rtl" / "design.json").is_file():
+    if (args.build / "rtl" / "design.json").is_file():  # chains and DAGs (#11)
         from pcnn_hw.rtl.flow import rtl_level, rtl_summary
 
         levels.append(rtl_level(args.build))

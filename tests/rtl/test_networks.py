@@ -41,3 +41,42 @@ def test_network_rtl(name, shape, tmp_path):
     rd = load_design(b.out_dir)
     ref = rd.reference(rd.graph_input(imgs))
     np.testing.assert_array_equal(raw.reshape(ref.shape), ref)
+
+
+def _mild_batchnorm(model: torch.nn.Module, seed: int) -> None:
+    """Random BN statistics near the bipolar/stream values, so activations vary per image (as in
+    tests/compile/test_residual.py)."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for mod in model.modules():
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                n = mod.num_features
+                mod.running_mean.copy_(torch.randn(n, generator=gen) * 0.7 + 0.13)
+                mod.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
+                mod.weight.copy_(torch.rand(n, generator=gen) + 0.5)
+                mod.bias.copy_(torch.randn(n, generator=gen) * 0.1)
+
+
+@pytest.mark.slow
+def test_resnet_mini_rtl(tmp_path):
+    """resnet-mini (forks, joins, padding, stride-2 and 1x1 projection, global pool) through the RTL flow:
+    skip FIFOs sized from simulation, the estimate's throughput, bit-exact, the ladder level agrees."""
+    shape = (1, 12, 12)
+    torch.manual_seed(0)
+    model = build_model("resnet-mini", QuantConfig(), shape).eval()
+    _mild_batchnorm(model, 0)
+    imgs = torch.randint(0, 256, (8, *shape), generator=torch.Generator().manual_seed(1)) / 255.0
+    export_model(model, shape, tmp_path / "model.onnx", imgs)
+    b = build(tmp_path / "model.onnx", tmp_path / "b", "pynq-z2", stream=io.StringIO())
+    rep = run_rtl(b.out_dir, frames=6, synth=False)
+    assert abs(rep["cycles_vs_estimate"] - 1) < 0.01, rep["cycles_vs_estimate"]
+    man = json.loads((b.out_dir / "rtl" / "design.json").read_text())
+    joins = [e for e in man["edges"] if "ElementwiseAdd" in e["label"].split("->")[1]]
+    assert len(joins) == 6 and max(e["depth"] for e in joins) > 100  # skip paths hold the long branch
+    assert len(rep["fifo_occupancy"]) == len(rep["fifo_depths"]) == len(man["edges"])
+    assert len(rep["timeline"]["layers"]) == len(load_design(b.out_dir).layers)
+    lv = rtl_level(b.out_dir)
+    labels, raw = lv.predict(imgs.numpy())
+    rd = load_design(b.out_dir)
+    ref = rd.reference(rd.graph_input(imgs.numpy()))
+    np.testing.assert_array_equal(raw.reshape(ref.shape), ref)

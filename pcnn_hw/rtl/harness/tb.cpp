@@ -1,7 +1,9 @@
 // pcnn-hw Verilator testbench (ours). Streams frames from in.bin into the stitched top, optional
 // random backpressure on the output, optional source throttling, counts cycles, records per-stream
-// handshake statistics and FIFO occupancy, and stops with a DEADLOCK report when no stream moves for
-// STALL_WINDOW cycles. All sizes come from tb_config.h (generated with the design).
+// handshake statistics, per-instance busy cycles, FIFO occupancy, an optional binned per-layer timeline
+// (busy / output stalled / input starved cycles per bin) and, in the PCNN_VCD build, a VCD of the first
+// cycles; stops with a DEADLOCK report when no stream moves for STALL_WINDOW cycles. All sizes come from
+// tb_config.h (generated with the design, pcnn_hw/rtl/verilate.py); works for chains and DAGs alike.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +13,9 @@
 #include "verilated.h"
 #include "Vtop.h"
 #include "tb_config.h"
+#ifdef PCNN_VCD
+#include "verilated_vcd_c.h"
+#endif
 
 template <class T> static void put(T& sig, const uint32_t* w) {
   uint64_t v = w[0];
@@ -33,10 +38,13 @@ template <std::size_t N> static bool bit(const VlWide<N>& sig, int i) { return (
 
 int main(int argc, char** argv) {
   // args: in.bin out.bin stats.txt n_frames backpressure seed max_cycles stall_window throttle
-  if (argc < 10) { fprintf(stderr, "usage: tb in.bin out.bin stats.txt frames bp seed maxcyc window throttle\n"); return 2; }
+  //       [timeline_bin timeline.bin [frame.vcd vcd_max_cycles]]
+  if (argc < 10) { fprintf(stderr, "usage: tb in.bin out.bin stats.txt frames bp seed maxcyc window throttle [bin tl.bin [vcd maxcyc]]\n"); return 2; }
   const char* in_path = argv[1]; const char* out_path = argv[2]; const char* st_path = argv[3];
   const long frames = atol(argv[4]); const double bp = atof(argv[5]); const unsigned seed = (unsigned)atol(argv[6]);
   const long max_cycles = atol(argv[7]); const long window = atol(argv[8]); const double throttle = atof(argv[9]);
+  const long tl_bin = argc > 11 ? atol(argv[10]) : 0;
+  const char* tl_path = argc > 11 ? argv[11] : nullptr;
   FILE* f = fopen(in_path, "rb");
   if (!f) { fprintf(stderr, "cannot open %s\n", in_path); return 2; }
   const long n_in = frames * IN_BEATS;
@@ -45,13 +53,27 @@ int main(int argc, char** argv) {
   fclose(f);
   const long n_out = frames * OUT_BEATS;
   std::vector<uint32_t> out(n_out * OUT_WORDS + 2, 0);
-  std::vector<long> busy(NS, 0), beats(NS, 0), stall(NS, 0), starve(NS, 0), occ(NS, 0), occ_max(NS, 0);
+  std::vector<long> beats(NS, 0), stall(NS, 0), starve(NS, 0), busy(NINST, 0);
+  std::vector<long> occ(NFIFO + 1, 0), occ_max(NFIFO + 1, 0);
   std::vector<long> frame_in0(frames, -1), frame_out(frames, -1);
+  std::vector<uint32_t> tl;  // per bin, per timeline instance: busy, stall, starve cycles
   std::vector<uint8_t> v(NS), r(NS);
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> uni(0.0, 1.0);
   VerilatedContext ctx;
+#ifdef PCNN_VCD
+  const char* vcd_path = argc > 13 ? argv[12] : nullptr;
+  const long vcd_max = argc > 13 ? atol(argv[13]) : 0;
+  if (vcd_path) ctx.traceEverOn(true);
+#endif
   Vtop* top = new Vtop(&ctx);
+#ifdef PCNN_VCD
+  VerilatedVcdC* tfp = nullptr;
+  if (vcd_path) { tfp = new VerilatedVcdC; top->trace(tfp, 99); tfp->open(vcd_path); }
+#define DUMP(t) do { if (tfp && cyc < vcd_max) tfp->dump((uint64_t)(t)); } while (0)
+#else
+#define DUMP(t) do { } while (0)
+#endif
   top->ap_clk = 0; top->ap_rst_n = 0; top->s_axis_tvalid = 0; top->m_axis_tready = 0;
   for (int i = 0; i < 4; i++) { top->ap_clk = 1; top->eval(); top->ap_clk = 0; top->eval(); }
   top->ap_rst_n = 1; top->eval();
@@ -68,6 +90,7 @@ int main(int argc, char** argv) {
     top->s_axis_tvalid = offer;
     top->m_axis_tready = bp > 0 ? (uni(rng) >= bp) : 1;
     top->eval();
+    DUMP(2 * cyc + 10);
     bool moved = false;
     for (int s = 0; s < NS; s++) {
       v[s] = bit(top->mon, 2 * s); r[s] = bit(top->mon, 2 * s + 1);
@@ -75,8 +98,22 @@ int main(int argc, char** argv) {
       else if (v[s]) stall[s]++;
       else if (r[s]) starve[s]++;
     }
-    for (int s = 0; s + 1 < NS; s++)
-      if ((v[s] && r[s]) || (v[s + 1] && r[s + 1])) busy[s]++;
+    if (tl_bin > 0 && cyc % tl_bin == 0) tl.resize(tl.size() + 3 * NTL, 0);
+    for (int i = 0, t = 0; i < NINST; i++) {
+      bool b = false, st = false, sv = false;
+      for (int k = INST_IN_OFF[i]; k < INST_IN_OFF[i + 1]; k++) {
+        int s = INST_IN[k]; b |= v[s] && r[s]; sv |= r[s] && !v[s];
+      }
+      for (int k = INST_OUT_OFF[i]; k < INST_OUT_OFF[i + 1]; k++) {
+        int s = INST_OUT[k]; b |= v[s] && r[s]; st |= v[s] && !r[s];
+      }
+      busy[i] += b;
+      if (tl_bin > 0 && t < NTL && TL_INST[t] == i) {
+        uint32_t* c = &tl[tl.size() - 3 * NTL + 3 * t];
+        if (b) c[0]++; else if (st) c[1]++; else if (sv) c[2]++;
+        t++;
+      }
+    }
     for (int q = 0; q < NFIFO; q++) {
       int a = FIFO_IN[q], b = FIFO_OUT[q];
       occ[q] += (v[a] && r[a]) - (v[b] && r[b]);
@@ -94,7 +131,9 @@ int main(int argc, char** argv) {
     }
     if (moved) last_move = cyc;
     else if (cyc - last_move > window) { status = 4; break; }
-    top->ap_clk = 1; top->eval(); top->ap_clk = 0; top->eval();
+    top->ap_clk = 1; top->eval();
+    DUMP(2 * cyc + 11);
+    top->ap_clk = 0; top->eval();
     cyc++;
   }
   FILE* o = fopen(out_path, "wb");
@@ -104,9 +143,18 @@ int main(int argc, char** argv) {
   fprintf(st, "status %d\ncycles %ld\nin_beats %ld\nout_beats %ld\n", status, cyc, ip, op);
   for (long i = 0; i < frames; i++) fprintf(st, "frame %ld %ld %ld\n", i, frame_in0[i], frame_out[i]);
   for (int s = 0; s < NS; s++)
-    fprintf(st, "stream %d %ld %ld %ld %d %d %ld\n", s, beats[s], stall[s], starve[s], (int)v[s], (int)r[s], busy[s]);
+    fprintf(st, "stream %d %ld %ld %ld %d %d\n", s, beats[s], stall[s], starve[s], (int)v[s], (int)r[s]);
+  for (int i = 0; i < NINST; i++) fprintf(st, "inst %d %ld\n", i, busy[i]);
   for (int q = 0; q < NFIFO; q++) fprintf(st, "fifo %d %ld %ld\n", q, occ_max[q], occ[q]);
   fclose(st);
+  if (tl_path) {
+    FILE* t = fopen(tl_path, "wb");
+    fwrite(tl.data(), 4, tl.size(), t);
+    fclose(t);
+  }
+#ifdef PCNN_VCD
+  if (tfp) { tfp->close(); delete tfp; }
+#endif
   top->final();
   delete top;
   return 0;

@@ -67,8 +67,8 @@ module pcnn_swg #(
   wire en = !ov || out_tready;
   assign out_tdata = o;
   assign out_tvalid = ov;
-  // ahead < 0 after a frame whose last rows/columns no window covers (e.g. 9x9, K=2, S=2): the base
-  // of the next frame is then ahead of the writer, which must go on (signed test, not unsigned)
+  // ahead < 0 when the base stepped past the last written beat (stride > kernel, or trailing input rows /
+  // columns no window uses, e.g. 1x1 stride 2 or 3x3 stride 2 on an even size): keep writing then
   assign in_tready = ahead[CB-1] || (ahead < FULL[CB-1:0]);
   wire wr = in_tvalid && in_tready;
   wire avail = !have[CB-1] && (have != {CB{1'b0}});
