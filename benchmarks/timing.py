@@ -1,10 +1,11 @@
 """Timing benchmark: per-layer logic depth (Yosys synth_xilinx), estimated ns and fmax, LUT/FF per layer,
-for cnv and sfc (random weights, auto folding) on pynq-z2 (xc7-1, 100 MHz) and kv260 (usplus-1).
+for cnv and sfc (default; also tfc, lfc, mini-cnv and Brevitas' zoo tfc_1w2a with --only; random weights,
+auto folding) on pynq-z2 (xc7-1, 100 MHz) and kv260 (usplus-1, 200 MHz).
 
 Each run is stored under a label (default: ``rtl@<git commit>``) in benchmarks/results/timing.json, so the
 same script run on the old and on the new RTL gives the before/after table in timing.md.
 
-    .venv/bin/python benchmarks/timing.py [--only cnv|sfc] [--board pynq-z2|kv260] [--label NAME]
+    .venv/bin/python benchmarks/timing.py [--only MODEL]... [--board pynq-z2|kv260] [--label NAME]
         [--no-flat] [--flat-timeout S]
 """
 
@@ -19,7 +20,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-MODELS = {"sfc": (1, 28, 28), "cnv": (3, 32, 32)}
+MODELS = {
+    "sfc": (1, 28, 28),
+    "tfc": (1, 28, 28),
+    "lfc": (1, 28, 28),
+    "cnv": (3, 32, 32),
+    "mini-cnv": (3, 32, 32),
+    "tfc_1w2a": (1, 28, 28),  # Brevitas' own BNN-PYNQ zoo model (random init, never downloaded)
+}
+DEFAULT_MODELS = ("sfc", "cnv")
 BOARDS = ("pynq-z2", "kv260")
 
 
@@ -49,8 +58,17 @@ def run_one(name: str, board: str, flat: bool, flat_timeout: float) -> dict:
     shape = MODELS[name]
     work = ROOT / "build" / "bench" / f"timing_{name}_{board}"
     torch.manual_seed(0)
-    model = randomize_batchnorm(build_model(name, QuantConfig(kind="sign"), in_shape=shape), 0).eval()
-    export_model(model, shape, work / "model.onnx", torch.rand(4, *shape))
+    if name == "tfc_1w2a":
+        from brevitas_examples.bnn_pynq import models
+
+        from pcnn_hw.compile import testmodels
+
+        model = models.tfc_1w2a(pretrained=False)
+        testmodels._randomize_bn(model, 0)  # noqa: SLF001 - the zoo test's own BN randomiser
+        testmodels._export(model.eval(), shape, work / "model.onnx")  # noqa: SLF001
+    else:
+        model = randomize_batchnorm(build_model(name, QuantConfig(kind="sign"), in_shape=shape), 0).eval()
+        export_model(model, shape, work / "model.onnx", torch.rand(4, *shape))
     t0 = time.perf_counter()
     build(work / "model.onnx", work / "b", board, stream=io.StringIO())
     rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout)
@@ -138,7 +156,7 @@ def main() -> None:
     label = args.label or f"rtl@{commit()}"
     path = RESULTS / "timing.json"
     results = json.loads(path.read_text()) if path.is_file() else {}
-    for name in args.only or sorted(MODELS, reverse=True):
+    for name in args.only or DEFAULT_MODELS:
         for board in args.board or BOARDS:
             r = run_one(name, board, not args.no_flat, args.flat_timeout)
             results.setdefault(label, {})[f"{name}/{board}"] = r
