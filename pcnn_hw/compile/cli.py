@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="share of the board's LUTs the auto folding may use (default 0.85)")
     p.add_argument("--rtl", action="store_true",
                    help="also generate Verilog, simulate it with Verilator and estimate resources with Yosys")
+    p.add_argument("--flat-timing", action=argparse.BooleanOptionalAction, default=True,
+                   help="with --rtl: also synthesize the whole design flattened for the cross-layer timing "
+                   "paths (default on; bounded by a 15 min timeout; --no-flat-timing: per-layer timing only)")
     p.set_defaults(func=run)
 
 
@@ -46,7 +49,13 @@ def run(args: argparse.Namespace) -> int:
         from pcnn_hw.compile.residual import chain_only
         from pcnn_hw.rtl.step import RTL_STEPS
 
-        steps = (*RTL_STEPS[:-1], chain_only(RTL_STEPS[-1], "RTL"))
+        rtl = RTL_STEPS[-1]
+        if not args.flat_timing:
+            from dataclasses import replace
+            from functools import partial
+
+            rtl = replace(rtl, fn=partial(rtl.fn, flat_timing=False))
+        steps = (*RTL_STEPS[:-1], chain_only(rtl, "RTL"))
     build(args.model, args.out, args.board, folding=None if args.target_fps else args.folding,
           target_fps=args.target_fps, clock_mhz=args.clock_mhz, from_step=args.from_step,
           lut_fraction=args.lut_fraction, steps=steps, force=args.force)
