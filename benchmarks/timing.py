@@ -15,6 +15,7 @@ import argparse
 import io
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def run_one(name: str, board: str, flat: bool, flat_timeout: float) -> dict:
         export_model(model, shape, work / "model.onnx", torch.rand(4, *shape))
     t0 = time.perf_counter()
     build(work / "model.onnx", work / "b", board, stream=io.StringIO())
-    rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout)
+    rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout, stream=sys.stdout)
     t = json.loads((work / "b" / "report.json").read_text())["timing"]
     res = {r["name"]: r for r in rep["yosys"]["instances"]}
     layers = []
@@ -105,6 +106,7 @@ def to_markdown(results: dict) -> str:
         "Random-weight models, auto folding. Estimates only: Vivado place-and-route is the judge. "
         "`python benchmarks/timing.py` (label = RTL git commit).",
     ]
+    out += compare_markdown(results)
     for label, runs in results.items():
         out += ["", f"## {label}", ""]
         for key in sorted(runs):
@@ -142,6 +144,50 @@ def to_markdown(results: dict) -> str:
                 )
             out.append("")
     return "\n".join(out) + "\n"
+
+
+def compare_markdown(results: dict) -> list[str]:
+    """Per-layer est. fmax side by side for every (model, board) measured under more than one label."""
+    out = ["", "## Before / after: est. fmax (MHz) per layer and of the design", ""]
+    keys = sorted({k for runs in results.values() for k in runs})
+    for key in keys:
+        labels = [lab for lab in results if key in results[lab]]
+        if len(labels) < 2:
+            continue
+        runs = [results[lab][key] for lab in labels]
+        out += [
+            f"### {key} (target {runs[0]['target_mhz']:g} MHz; goal {1.25 * runs[0]['target_mhz']:g} MHz)",
+            "",
+            "| layer | " + " | ".join(labels) + " |",
+            "|---|" + "---:|" * len(labels),
+        ]
+        layers = sorted(
+            {x["layer"] for r in runs for x in r["layers"]} | {m for r in runs for m in r["missing"] or []}
+        )
+        for layer in layers:
+            cells = []
+            for r in runs:
+                x = next((x for x in r["layers"] if x["layer"] == layer), None)
+                missing = layer in (r["missing"] or [])
+                cells.append(
+                    f"{x['fmax_mhz']:g} ({x['lut_levels']} LUT + {x['carry_cells']} c)"
+                    if x
+                    else ("Yosys timeout" if missing else "-")
+                )
+            out.append(f"| {layer} | " + " | ".join(cells) + " |")
+        flat = [
+            f"{r['flattened']['fmax_mhz']:g}" if r["flattened"] else str(r["flattened_note"] or "-")[:40]
+            for r in runs
+        ]
+        out.append("| flattened top | " + " | ".join(flat) + " |")
+        out.append("| **design** | " + " | ".join(f"**{r['fmax_mhz']}**" for r in runs) + " |")
+        out.append(
+            "| LUT / FF (sum of instances) | "
+            + " | ".join(f"{r['total_LUT']:,} / {r['total_FF']:,}" for r in runs)
+            + " |"
+        )
+        out.append("")
+    return out
 
 
 def main() -> None:
