@@ -205,6 +205,9 @@ def main() -> None:
     for name in args.only or DEFAULT_MODELS:
         for board in args.board or BOARDS:
             r = run_one(name, board, not args.no_flat, args.flat_timeout)
+            backup = ROOT / "build" / "bench" / f"timing_{name}_{board}" / "timing_result.json"
+            backup.write_text(json.dumps({label: r}, indent=2, sort_keys=True) + "\n")
+            results = json.loads(path.read_text()) if path.is_file() else {}  # other runs may have written
             results.setdefault(label, {})[f"{name}/{board}"] = r
             RESULTS.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
