@@ -1,10 +1,11 @@
 """Timing benchmark: per-layer logic depth (Yosys synth_xilinx), estimated ns and fmax, LUT/FF per layer,
-for cnv and sfc (random weights, auto folding) on pynq-z2 (xc7-1, 100 MHz) and kv260 (usplus-1).
+for cnv and sfc (default; also tfc, lfc, mini-cnv and Brevitas' zoo tfc_1w2a with --only; random weights,
+auto folding) on pynq-z2 (xc7-1, 100 MHz) and kv260 (usplus-1, 200 MHz).
 
 Each run is stored under a label (default: ``rtl@<git commit>``) in benchmarks/results/timing.json, so the
 same script run on the old and on the new RTL gives the before/after table in timing.md.
 
-    .venv/bin/python benchmarks/timing.py [--only cnv|sfc] [--board pynq-z2|kv260] [--label NAME]
+    .venv/bin/python benchmarks/timing.py [--only MODEL]... [--board pynq-z2|kv260] [--label NAME]
         [--no-flat] [--flat-timeout S]
 """
 
@@ -14,12 +15,21 @@ import argparse
 import io
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-MODELS = {"sfc": (1, 28, 28), "cnv": (3, 32, 32)}
+MODELS = {
+    "sfc": (1, 28, 28),
+    "tfc": (1, 28, 28),
+    "lfc": (1, 28, 28),
+    "cnv": (3, 32, 32),
+    "mini-cnv": (3, 32, 32),
+    "tfc_1w2a": (1, 28, 28),  # Brevitas' own BNN-PYNQ zoo model (random init, never downloaded)
+}
+DEFAULT_MODELS = ("sfc", "cnv")
 BOARDS = ("pynq-z2", "kv260")
 
 
@@ -49,11 +59,20 @@ def run_one(name: str, board: str, flat: bool, flat_timeout: float) -> dict:
     shape = MODELS[name]
     work = ROOT / "build" / "bench" / f"timing_{name}_{board}"
     torch.manual_seed(0)
-    model = randomize_batchnorm(build_model(name, QuantConfig(kind="sign"), in_shape=shape), 0).eval()
-    export_model(model, shape, work / "model.onnx", torch.rand(4, *shape))
+    if name == "tfc_1w2a":
+        from brevitas_examples.bnn_pynq import models
+
+        from pcnn_hw.compile import testmodels
+
+        model = models.tfc_1w2a(pretrained=False)
+        testmodels._randomize_bn(model, 0)  # noqa: SLF001 - the zoo test's own BN randomiser
+        testmodels._export(model.eval(), shape, work / "model.onnx")  # noqa: SLF001
+    else:
+        model = randomize_batchnorm(build_model(name, QuantConfig(kind="sign"), in_shape=shape), 0).eval()
+        export_model(model, shape, work / "model.onnx", torch.rand(4, *shape))
     t0 = time.perf_counter()
     build(work / "model.onnx", work / "b", board, stream=io.StringIO())
-    rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout)
+    rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout, stream=sys.stdout)
     t = json.loads((work / "b" / "report.json").read_text())["timing"]
     res = {r["name"]: r for r in rep["yosys"]["instances"]}
     layers = []
@@ -87,6 +106,7 @@ def to_markdown(results: dict) -> str:
         "Random-weight models, auto folding. Estimates only: Vivado place-and-route is the judge. "
         "`python benchmarks/timing.py` (label = RTL git commit).",
     ]
+    out += compare_markdown(results)
     for label, runs in results.items():
         out += ["", f"## {label}", ""]
         for key in sorted(runs):
@@ -126,6 +146,50 @@ def to_markdown(results: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def compare_markdown(results: dict) -> list[str]:
+    """Per-layer est. fmax side by side for every (model, board) measured under more than one label."""
+    out = ["", "## Before / after: est. fmax (MHz) per layer and of the design", ""]
+    keys = sorted({k for runs in results.values() for k in runs})
+    for key in keys:
+        labels = [lab for lab in results if key in results[lab]]
+        if len(labels) < 2:
+            continue
+        runs = [results[lab][key] for lab in labels]
+        out += [
+            f"### {key} (target {runs[0]['target_mhz']:g} MHz; goal {1.25 * runs[0]['target_mhz']:g} MHz)",
+            "",
+            "| layer | " + " | ".join(labels) + " |",
+            "|---|" + "---:|" * len(labels),
+        ]
+        layers = sorted(
+            {x["layer"] for r in runs for x in r["layers"]} | {m for r in runs for m in r["missing"] or []}
+        )
+        for layer in layers:
+            cells = []
+            for r in runs:
+                x = next((x for x in r["layers"] if x["layer"] == layer), None)
+                missing = layer in (r["missing"] or [])
+                cells.append(
+                    f"{x['fmax_mhz']:g} ({x['lut_levels']} LUT + {x['carry_cells']} c)"
+                    if x
+                    else ("Yosys timeout" if missing else "-")
+                )
+            out.append(f"| {layer} | " + " | ".join(cells) + " |")
+        flat = [
+            f"{r['flattened']['fmax_mhz']:g}" if r["flattened"] else str(r["flattened_note"] or "-")[:40]
+            for r in runs
+        ]
+        out.append("| flattened top | " + " | ".join(flat) + " |")
+        out.append("| **design** | " + " | ".join(f"**{r['fmax_mhz']}**" for r in runs) + " |")
+        out.append(
+            "| LUT / FF (sum of instances) | "
+            + " | ".join(f"{r['total_LUT']:,} / {r['total_FF']:,}" for r in runs)
+            + " |"
+        )
+        out.append("")
+    return out
+
+
 def main() -> None:
     """Run the selected (model, board) pairs and merge them into results/timing.json under the label."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -138,9 +202,12 @@ def main() -> None:
     label = args.label or f"rtl@{commit()}"
     path = RESULTS / "timing.json"
     results = json.loads(path.read_text()) if path.is_file() else {}
-    for name in args.only or sorted(MODELS, reverse=True):
+    for name in args.only or DEFAULT_MODELS:
         for board in args.board or BOARDS:
             r = run_one(name, board, not args.no_flat, args.flat_timeout)
+            backup = ROOT / "build" / "bench" / f"timing_{name}_{board}" / "timing_result.json"
+            backup.write_text(json.dumps({label: r}, indent=2, sort_keys=True) + "\n")
+            results = json.loads(path.read_text()) if path.is_file() else {}  # other runs may have written
             results.setdefault(label, {})[f"{name}/{board}"] = r
             RESULTS.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")

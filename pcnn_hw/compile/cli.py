@@ -36,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "FINN's estimates (default finn)")
     p.add_argument("--rtl", action="store_true",
                    help="also generate Verilog, simulate it with Verilator and estimate resources with Yosys")
+    p.add_argument("--flat-timing", action=argparse.BooleanOptionalAction, default=True,
+                   help="with --rtl: also synthesize the whole design flattened for the cross-layer timing "
+                   "paths (default on; bounded by a 15 min timeout; --no-flat-timing: per-layer timing only)")
     p.set_defaults(func=run)
 
 
@@ -48,7 +51,13 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "rtl", False):
         from pcnn_hw.compile.rtl_step import RTL_STEPS
 
-        steps = RTL_STEPS  # the RTL stitches forks and joins (#11)
+        rtl = RTL_STEPS[-1]
+        if not args.flat_timing:
+            from dataclasses import replace
+            from functools import partial
+
+            rtl = replace(rtl, fn=partial(rtl.fn, flat_timing=False))
+        steps = (*RTL_STEPS[:-1], rtl)  # the RTL stitches forks and joins (#11)
     from pcnn_hw.compile.fold_opt import with_resource_model
 
     steps = with_resource_model(steps, getattr(args, "resource_model", "finn"))

@@ -12,11 +12,14 @@ from pcnn_hw.compile.context import BuildContext
 from pcnn_hw.compile.steps import DEFAULT_STEPS, Step
 
 
-def step_rtl(model: Any, ctx: BuildContext) -> Any:
-    """Generate the stitched Verilog, size FIFOs, simulate with Verilator (bit-exact check), run Yosys."""
+def step_rtl(model: Any, ctx: BuildContext, flat_timing: bool = True) -> Any:
+    """Generate the stitched Verilog, size FIFOs, simulate with Verilator (bit-exact check), run Yosys
+    (and, with ``flat_timing``, the flattened-top timing run; ``build --no-flat-timing`` skips it)."""
     from pcnn_hw.rtl.flow import run_rtl
 
-    rep = run_rtl(ctx.work_dir, folded=model, clock_mhz=ctx.clock_mhz, stream=ctx.stream)
+    rep = run_rtl(
+        ctx.work_dir, folded=model, clock_mhz=ctx.clock_mhz, stream=ctx.stream, flat_timing=flat_timing
+    )
     ctx.info["rtl_cycles_per_frame"] = rep["cycles_per_frame"]
     if rep.get("timing"):
         from pcnn_hw.rtl.timing_report import timing_warning

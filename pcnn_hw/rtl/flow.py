@@ -220,10 +220,10 @@ def run_rtl(
 
         t1 = time.perf_counter()
         model = _delay_model(rep)
-        ys = synth_design(d, rd.rtl_dir, family=model.synth_family)
+        ys = synth_design(d, rd.rtl_dir, family=model.synth_family, log=lambda m: log(f"        {m}"))
         out["yosys"] = ys
         out["seconds"]["yosys"] = round(time.perf_counter() - t1, 1)
-        out["timing"] = _timing(d, ys, model, clock, flat_timing, flat_timeout_s)
+        out["timing"] = _timing(d, ys, model, clock, flat_timing, flat_timeout_s, log)
         out["seconds"]["yosys_flattened"] = round(time.perf_counter() - t1 - out["seconds"]["yosys"], 1)
         finn = {row["name"]: row for row in rep.get("layers", [])}
         for name, r in ys["layers"].items():
@@ -276,7 +276,9 @@ def _delay_model(rep: dict) -> Any:
     return model_for_part(rep.get("board", {}).get("part", "xc7z020clg400-1"))
 
 
-def _timing(d: Design, ys: dict, model: Any, clock: float, flat_timing: bool, flat_timeout_s: float) -> dict:
+def _timing(
+    d: Design, ys: dict, model: Any, clock: float, flat_timing: bool, flat_timeout_s: float, log: Any = None
+) -> dict:
     """report.json["timing"]: per-instance and flattened-top worst paths (skipped/timed out -> note)."""
     from pcnn_hw.errors import SimulationError
     from pcnn_hw.rtl.timing_report import timing_report
@@ -285,7 +287,8 @@ def _timing(d: Design, ys: dict, model: Any, clock: float, flat_timing: bool, fl
     flat, note = None, "skipped (flat_timing=False)"
     if flat_timing:
         try:
-            _, paths, _ = synth_flat(d, timeout_s=flat_timeout_s, family=model.synth_family)
+            indent = (lambda m: log(f"        {m}")) if log is not None else None
+            _, paths, _ = synth_flat(d, timeout_s=flat_timeout_s, family=model.synth_family, log=indent)
             flat, note = paths[model.name], None
         except SimulationError as exc:
             note = str(exc).splitlines()[0]

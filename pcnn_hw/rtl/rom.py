@@ -44,6 +44,7 @@ def rom_verilog(rom: Rom, layer: str, what: str, hex_words: str) -> str:
         style=rom.style,
         ystyle="block" if rom.style == "block" else "logic",
         init=init,
+        block=int(rom.style == "block"),  # read latency 2 either way (pcnn_rom.vt)
     )
 
 

@@ -24,6 +24,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,10 +137,31 @@ def yosys_cache_dir(cache_dir: Path | None = None) -> Path:
     return ydir
 
 
+def _progress(log: Callable[[str], None] | None) -> Callable[[str], None]:
+    """A thread-safe ``log`` (whole lines from the parallel runs), or a no-op."""
+    if log is None:
+        return lambda m: None
+    lock = threading.Lock()
+
+    def say(m: str) -> None:
+        with lock:
+            log(m)
+
+    return say
+
+
 def _run_cached(
-    what: str, files: dict[str, str], top: str, family: str, cache_dir: Path | None, timeout_s: float
+    what: str,
+    files: dict[str, str],
+    top: str,
+    family: str,
+    cache_dir: Path | None,
+    timeout_s: float,
+    on_start: Callable[[], None] | None = None,
 ) -> tuple[Resources, dict, bool]:
-    """Synthesize ``files`` (name -> text) with ``top``; (resources, {model: worst path}, cache_hit)."""
+    """Synthesize ``files`` (name -> text) with ``top``; (resources, {model: worst path}, cache_hit).
+
+    ``on_start`` is called just before Yosys really runs (not on a cache hit)."""
     ydir = yosys_cache_dir(cache_dir)
     vfiles = sorted(n for n in files if n.endswith(".v"))
     script = SCRIPT.format(files=" ".join(vfiles), top=top, family=family)
@@ -149,6 +173,8 @@ def _run_cached(
     if hit.is_file():
         entry = json.loads(hit.read_text())
         return Resources(**entry["resources"]), entry["timing"], True
+    if on_start is not None:
+        on_start()
     work = ydir / f"run_{key}"
     work.mkdir(exist_ok=True)
     for n, text in files.items():
@@ -178,11 +204,12 @@ def synth_instance_timed(
     cache_dir: Path | None = None,
     timeout_s: float = 3600.0,
     family: str = "xc7",
+    on_start: Callable[[], None] | None = None,
 ) -> tuple[Resources, dict, bool]:
     """Synthesize one instance (cached); returns (resources, {delay model: worst path}, cache_hit)."""
     files = {n: d.files[n] if n in d.files else template_text(n) for n in inst.sources()}
     files["synth_top.v"] = wrapper(inst)
-    return _run_cached(f"yosys {inst.name}", files, "synth_top", family, cache_dir, timeout_s)
+    return _run_cached(f"yosys {inst.name}", files, "synth_top", family, cache_dir, timeout_s, on_start)
 
 
 def synth_instance(
@@ -194,11 +221,23 @@ def synth_instance(
 
 
 def synth_flat(
-    d: Design, cache_dir: Path | None = None, timeout_s: float = 1800.0, family: str = "xc7"
+    d: Design,
+    cache_dir: Path | None = None,
+    timeout_s: float = 1800.0,
+    family: str = "xc7",
+    log: Callable[[str], None] | None = None,
 ) -> tuple[Resources, dict, bool]:
-    """The whole stitched top (``top``) synthesized flattened in one run (cached like an instance)."""
+    """The whole stitched top (``top``) synthesized flattened in one run (cached like an instance);
+    ``log`` gets "yosys: flattened top ..." before a real run and its time after."""
     files = {n: t for n, t in d.files.items() if n.endswith(".v")}
-    return _run_cached("yosys flattened top", files, "top", family, cache_dir, timeout_s)
+    say = _progress(log)
+    t0 = time.perf_counter()
+    tag = f"yosys: flattened top ({len(d.instances)} instances, timeout {timeout_s:.0f} s)"
+    start = lambda: say(f"{tag} ...")  # noqa: E731
+    out = _run_cached("yosys flattened top", files, "top", family, cache_dir, timeout_s, start)
+    if not out[2]:
+        say(f"yosys: flattened top done in {time.perf_counter() - t0:.0f} s")
+    return out
 
 
 def synth_design(
@@ -208,8 +247,14 @@ def synth_design(
     jobs: int = 2,
     timeout_s: float = 1200.0,
     family: str = "xc7",
+    log: Callable[[str], None] | None = None,
 ) -> dict:
     """Per-instance and total resources: {'family', 'instances', 'layers', 'total', 'missing'}.
+
+    ``log`` gets progress lines (issue #14: a long synthesis must not look hung): for every instance
+    that really runs Yosys, "yosys: NAME (k/n) ..." when it starts and "yosys: NAME (k/n) done in S s"
+    or "... failed" when it ends (k counts the instances in design order); cache hits are summed in one
+    line at the end. Lines may interleave between the ``jobs`` parallel runs.
 
     Every instance row carries ``timing``: {delay model: worst path} (see :mod:`pcnn_hw.rtl.timing`).
 
@@ -221,11 +266,21 @@ def synth_design(
 
     from pcnn_hw.errors import SimulationError
 
-    def one(inst: Instance) -> tuple[Resources | None, dict, bool, str]:
+    n = len(d.instances)
+    say = _progress(log)
+
+    def one(k: int, inst: Instance) -> tuple[Resources | None, dict, bool, str]:
+        tag = f"yosys: {inst.name} ({k + 1}/{n})"
+        t0 = time.perf_counter()
         try:
-            res, timing, hit = synth_instance_timed(inst, d, rtl_dir, cache_dir, timeout_s, family)
+            res, timing, hit = synth_instance_timed(
+                inst, d, rtl_dir, cache_dir, timeout_s, family, on_start=lambda: say(f"{tag} ...")
+            )
+            if not hit:
+                say(f"{tag} done in {time.perf_counter() - t0:.0f} s")
             return res, timing, hit, ""
         except SimulationError as exc:
+            say(f"{tag} failed after {time.perf_counter() - t0:.0f} s: {str(exc).splitlines()[0]}")
             return None, {}, False, str(exc).splitlines()[0]
 
     rows = []
@@ -233,7 +288,7 @@ def synth_design(
     total = Resources()
     per_layer: dict[str, Resources] = {}
     with ThreadPoolExecutor(max_workers=jobs) as ex:  # one Yosys process per instance, `jobs` at a time
-        done = list(ex.map(one, d.instances))
+        done = list(ex.map(one, range(n), d.instances))
     for inst, (res, timing, hit, err) in zip(d.instances, done, strict=True):
         if res is None:
             missing.append({"name": inst.name, "reason": err})
@@ -251,6 +306,9 @@ def synth_design(
         total = total.add(res)
         if inst.kind == "layer":
             per_layer[inst.name] = res
+    hits = sum(1 for r in rows if r["cached"])
+    if hits:
+        say(f"yosys: {hits} of {n} instances from the cache ({yosys_cache_dir(cache_dir)})")
     return {
         "family": family,
         "instances": rows,

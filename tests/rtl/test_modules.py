@@ -139,3 +139,57 @@ def test_strided_windows(rtl_work):
     x2 = np.random.default_rng(3).integers(0, 256, size=(3, 3, 3, 8))
     out, ref, _, _ = run_chain(layers[2:], Fmt(8), x2, rtl_work / "strided_b", backpressure=0.3)
     np.testing.assert_array_equal(out, ref)
+
+
+def _deep_chains(rng):
+    """Layers whose weight/threshold ROMs are deep enough for block RAM (the two-register read path)."""
+    from helpers import make_layer, mvau
+
+    t = np.sort(rng.integers(0, 256, size=(128, 15)), axis=1)
+    th = make_layer(
+        "Thresholding_hls",
+        {"t": t},
+        name="th0",
+        NumChannels=128,
+        PE=1,  # TMEM = 128 words
+        inputDataType="UINT8",
+        outputDataType="INT4",
+        ActVal=-8,
+        numInputVectors=[1, 2],
+    )
+    mv = make_layer(
+        "MVAU_hls",
+        {"w": rng.integers(-4, 4, size=(128, 128)), "t": np.sort(rng.integers(-300, 300, (128, 3)), axis=1)},
+        name="mv0",
+        MW=128,
+        MH=128,
+        PE=1,  # NF = 128 threshold words
+        SIMD=16,  # WMEM = 8 * 128 weight words
+        noActivation=0,
+        numInputVectors=[1, 2],
+        inputDataType="INT4",
+        weightDataType="INT3",
+        outputDataType="INT2",
+        ActVal=-2,
+        binaryXnorMode=0,
+    )
+    bip = mvau(rng, 64, 4, 1, 2, kind="int", nvec=3, name="bip0")  # 8-bit x bipolar, WMEM = 32 * 4
+    return [th, mv], [bip]
+
+
+def test_block_rom_layers_bit_exact(rtl_work):
+    """Deep ROMs (block style: read register + the RAMB's output register) behind a thresholding unit,
+    an integer MVAU (weights and thresholds) and an 8-bit x bipolar MVAU, with backpressure."""
+    first, second = _deep_chains(np.random.default_rng(6))
+    for k, (layers, x) in enumerate(
+        [
+            (first, np.random.default_rng(2).integers(0, 256, size=(3, 2, 128))),
+            (second, np.random.default_rng(3).integers(0, 256, size=(2, 3, 64))),
+        ]
+    ):
+        out, ref, res, d = run_chain(layers, Fmt(8), x, rtl_work / f"deep_{k}", backpressure=0.3)
+        deep = ["rom_th0_t.v", "rom_mv0_w.v", "rom_mv0_t.v"] if k == 0 else ["rom_bip0_w.v"]
+        assert all('rom_style = "block"' in d.files[n] for n in deep)
+        np.testing.assert_array_equal(out, ref)
+        if k == 0:
+            assert len(np.unique(ref)) > 2  # several threshold steps really exercised

@@ -233,3 +233,77 @@ def test_run_rtl_writes_timing_contract(tmp_path):
     assert any(w.startswith("timing estimate") and t["worst"]["layer"] in w for w in rep["warnings"])
     assert "## Timing estimate" in (b.out_dir / "report.md").read_text()
     assert "BELOW target 2000 MHz" in log.getvalue() and "Timing estimate" in rtl_summary(b.out_dir)
+
+
+def test_yosys_progress_lines(monkeypatch):
+    """synth_design/synth_flat say which instance Yosys is on (issue #14): "yosys: NAME (k/n) ..." before
+    a real run, "done in"/"failed" after, nothing per instance for cache hits (one summary line)."""
+    from pcnn_hw.errors import SimulationError
+    from pcnn_hw.rtl import yosys
+
+    d = stitch(rtl_layers(chain_b(seed=2), Fmt(8)), 30)
+    names = [i.name for i in d.instances]
+    assert len(names) >= 3
+
+    def fake(inst, d, rtl_dir, cache_dir, timeout_s, family, on_start=None):
+        if inst.name == names[0]:
+            return yosys.Resources(lut=1), {}, True  # cache hit: no on_start
+        on_start()
+        if inst.name == names[1]:
+            raise SimulationError("yosys th0 timed out after 1 s")
+        return yosys.Resources(lut=2), {}, False
+
+    monkeypatch.setattr(yosys, "synth_instance_timed", fake)
+    lines: list[str] = []
+    ys = yosys.synth_design(d, None, jobs=1, log=lines.append)
+    n = len(names)
+    assert f"yosys: {names[1]} (2/{n}) ..." in lines
+    assert any(ln.startswith(f"yosys: {names[1]} (2/{n}) failed after") and "timed out" in ln for ln in lines)
+    for k, name in enumerate(names[2:], start=3):
+        assert lines.index(f"yosys: {name} ({k}/{n}) ...") < next(
+            i for i, ln in enumerate(lines) if ln.startswith(f"yosys: {name} ({k}/{n}) done in")
+        )
+    assert not any(ln.startswith(f"yosys: {names[0]} ") for ln in lines)
+    assert lines[-1].startswith(f"yosys: 1 of {n} instances from the cache")
+    assert [m["name"] for m in ys["missing"]] == [names[1]]
+    assert yosys.synth_design(d, None, jobs=1)["total"]["LUT"] == 1 + 2 * (n - 2)  # log=None: silent
+
+    def fake_run(what, files, top, family, cache_dir, timeout_s, on_start=None):
+        on_start()
+        return yosys.Resources(), {}, False
+
+    monkeypatch.setattr(yosys, "_run_cached", fake_run)
+    lines.clear()
+    yosys.synth_flat(d, timeout_s=60, log=lines.append)
+    assert lines[0] == f"yosys: flattened top ({n} instances, timeout 60 s) ..."
+    assert lines[1].startswith("yosys: flattened top done in")
+
+
+def test_build_cli_flat_timing_switch(monkeypatch, tmp_path):
+    """`pcnn-hw build --rtl` runs the flattened timing by default; --no-flat-timing passes
+    flat_timing=False to run_rtl."""
+    import argparse
+    from importlib import import_module
+
+    mods = ("compile.build", "compile.residual", "report", "rtl.flow", "compile.cli")
+    cbuild, residual, report, flow, cli = (import_module(f"pcnn_hw.{m}") for m in mods)
+
+    seen: dict = {}
+    monkeypatch.setattr(cbuild, "build", lambda *a, steps, **k: seen.setdefault("steps", steps))
+    monkeypatch.setattr(report, "write_report", lambda out: tmp_path / "r.html")
+    monkeypatch.setattr(residual, "check_chain_backend", lambda model, backend: None)
+    monkeypatch.setattr(flow, "run_rtl", lambda *a, **k: seen.setdefault("kw", k) and {"cycles_per_frame": 1})
+
+    class Ctx:
+        work_dir, clock_mhz, stream, info = tmp_path, 100.0, None, {}
+
+    ap = argparse.ArgumentParser()
+    cli.register(ap.add_subparsers())
+    for extra, want in [([], True), (["--no-flat-timing"], False), (["--flat-timing"], True)]:
+        seen.clear()
+        args = ap.parse_args(["build", "m.onnx", "-o", str(tmp_path / "b"), "--rtl", *extra])
+        assert args.func(args) == 0
+        step = seen["steps"][-1]
+        assert step.name == "rtl"
+        step.fn("model", Ctx())
+        assert seen["kw"]["flat_timing"] is want

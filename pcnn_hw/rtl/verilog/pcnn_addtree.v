@@ -1,18 +1,31 @@
 `timescale 1 ns / 1 ps
-// pcnn_addtree -- OURS (pcnn-hw). Registered adder tree: q = sum of the N W-bit terms of d (modulo
-// 2**W, so two's-complement terms sign-extended to W bits sum exactly when the result fits W bits).
+// pcnn_addtree -- OURS (pcnn-hw). M registered adder trees side by side plus a control word delayed
+// with them: q[m] = sum of the N W-bit terms of d[m] (modulo 2**W, so two's-complement terms
+// sign-extended to W bits sum exactly when the result fits W bits).
 // Level 0 registers the inputs; every further level adds up to R terms of the level below and
 // registers the sum, so a stage is one R-input adder (Yosys/Vivado: carry-save LUTs + one short carry
-// chain). Latency = levels(N, R) cycles from d to q, all registers advance together under en.
+// chain). Latency NL = levels(N, R) enabled clock edges from d to q, all registers advance together
+// under en. Two control words travel with the data (registers reset to 0): c (CW bits) through the
+// same NL stages, so cq belongs to q, and e (EW bits) through NL - 1 stages, so eq is one stage ahead
+// of q (eq = e when NL = 1). The user needs no copy of the latency formula (pcnn_mvau: c = {valid,
+// first, last}, e = the output fold nf, which addresses its threshold ROM of read latency 2).
 module pcnn_addtree #(
   parameter integer N = 1,
   parameter integer W = 8,
-  parameter integer R = 4
+  parameter integer R = 4,
+  parameter integer M = 1,
+  parameter integer CW = 1,
+  parameter integer EW = 1
 ) (
-  input  wire         ap_clk,
-  input  wire         en,
-  input  wire [N*W-1:0] d,
-  output wire [W-1:0] q
+  input  wire            ap_clk,
+  input  wire            ap_rst_n,
+  input  wire            en,
+  input  wire [M*N*W-1:0] d,
+  input  wire [CW-1:0]   c,
+  input  wire [EW-1:0]   e,
+  output wire [M*W-1:0]  q,
+  output wire [CW-1:0]   cq,
+  output wire [EW-1:0]   eq
 );
   // terms at level l (level 0 = the N inputs)
   function integer nat(input integer n, input integer r, input integer l);
@@ -30,7 +43,7 @@ module pcnn_addtree #(
       for (j = 0; j < l; j = j + 1) off = off + nat(n, r, j);
     end
   endfunction
-  // number of levels (registers from d to q); pcnn_mvau uses the same formula for its control delay
+  // number of levels (registers from d to q)
   function integer levels(input integer n, input integer r);
     integer j, k;
     begin
@@ -45,30 +58,53 @@ module pcnn_addtree #(
   endfunction
   localparam integer NL = levels(N, R);
   localparam integer NT = off(N, R, NL);
-  wire [NT*W-1:0] t;
-  reg [N*W-1:0] r0;
-  always @(posedge ap_clk) if (en) r0 <= d;
-  assign t[N*W-1:0] = r0;
-  genvar l, i;
+
+  // ---- control: c delayed by NL stages (with q), e by NL - 1 stages (one ahead of q)
+  reg [NL*CW-1:0] cl;
   generate
-    for (l = 1; l < NL; l = l + 1) begin : g_lv
-      localparam integer NI = nat(N, R, l - 1);
-      localparam integer OI = off(N, R, l - 1);
-      localparam integer NO = nat(N, R, l);
-      localparam integer OO = off(N, R, l);
-      for (i = 0; i < NO; i = i + 1) begin : g_n
-        localparam integer NC = (NI - i * R < R) ? NI - i * R : R;
-        reg [W-1:0] s;
-        reg [W-1:0] r;
-        integer j;
-        always @* begin
-          s = {W{1'b0}};
-          for (j = 0; j < NC; j = j + 1) s = s + t[(OI + i * R + j) * W +: W];
-        end
-        always @(posedge ap_clk) if (en) r <= s;
-        assign t[(OO + i) * W +: W] = r;
+    if (NL == 1) begin : g_c1
+      always @(posedge ap_clk) if (!ap_rst_n) cl <= {CW{1'b0}}; else if (en) cl <= c;
+      assign eq = e;
+    end else begin : g_cn
+      reg [(NL-1)*EW-1:0] el;
+      always @(posedge ap_clk) if (!ap_rst_n) cl <= {NL*CW{1'b0}}; else if (en) cl <= {cl[(NL-1)*CW-1:0], c};
+      if (NL == 2) begin : g_e1
+        always @(posedge ap_clk) if (!ap_rst_n) el <= {EW{1'b0}}; else if (en) el <= e;
+      end else begin : g_en
+        always @(posedge ap_clk) if (!ap_rst_n) el <= {(NL-1)*EW{1'b0}}; else if (en) el <= {el[(NL-2)*EW-1:0], e};
       end
+      assign eq = el[(NL-1)*EW-1 -: EW];
     end
   endgenerate
-  assign q = t[(NT - 1) * W +: W];
+  assign cq = cl[NL*CW-1 -: CW];
+
+  // ---- the M trees
+  genvar m, l, i;
+  generate
+    for (m = 0; m < M; m = m + 1) begin : g_t
+      wire [NT*W-1:0] t;
+      reg [N*W-1:0] r0;
+      always @(posedge ap_clk) if (en) r0 <= d[m*N*W +: N*W];
+      assign t[N*W-1:0] = r0;
+      for (l = 1; l < NL; l = l + 1) begin : g_lv
+        localparam integer NI = nat(N, R, l - 1);
+        localparam integer OI = off(N, R, l - 1);
+        localparam integer NO = nat(N, R, l);
+        localparam integer OO = off(N, R, l);
+        for (i = 0; i < NO; i = i + 1) begin : g_n
+          localparam integer NC = (NI - i * R < R) ? NI - i * R : R;
+          reg [W-1:0] s;
+          reg [W-1:0] r;
+          integer j;
+          always @* begin
+            s = {W{1'b0}};
+            for (j = 0; j < NC; j = j + 1) s = s + t[(OI + i * R + j) * W +: W];
+          end
+          always @(posedge ap_clk) if (en) r <= s;
+          assign t[(OO + i) * W +: W] = r;
+        end
+      end
+      assign q[m*W +: W] = t[(NT - 1) * W +: W];
+    end
+  endgenerate
 endmodule

@@ -10,16 +10,18 @@
 // NF = MH/PE output beats per vector; one (nf, sf) step per cycle, so a vector takes NF*SF cycles
 // (the initiation interval; pipelining below only adds latency). The input vector is read during the
 // nf = 0 pass and replayed from a buffer for nf > 0.
-// Weights: a ROM outside this module (w_* ports, synchronous read, generated per layer by
-// pcnn_hw/rtl/rom.py) of NF*SF words at nf*SF + sf, each PE*SIMD*W_BITS bits, lane (p, s) at bits
+// Weights: a ROM outside this module (w_* ports, read latency 2, generated per layer by
+// pcnn_hw/rtl/rom.py from pcnn_rom.vt) of NF*SF words at nf*SF + sf, each PE*SIMD*W_BITS bits, lane (p, s) at bits
 // (p*SIMD + s)*W_BITS -- FINN's (PE, WMEM, SIMD) image with SIMD lane order undone.
-// Thresholds: a ROM (t_* ports) of NF words, (p, i) at bits (p*N_STEPS + i)*ACC_BITS (unused if NO_ACT).
+// Thresholds: a ROM (t_* ports, read latency 2) of NF words, (p, i) at bits (p*N_STEPS + i)*ACC_BITS (unused if NO_ACT).
 // Pipeline (one global enable stalls every stage while the output register is full and not taken):
 //   A issue (address counter -> weight ROM; input beat or replay buffer -> xb)
-//   T per-PE registered adder tree (pcnn_addtree) over groups of G lanes: XNOR groups of 6 bits are
-//     one 6:3 popcount each (3 LUT6), integer groups are R products/selections; TL = levels stages
-//   C accumulate (acc += part), D compare with the thresholds (threshold ROM read in parallel),
-//   E count + ACT_VAL -> output register. Latency A->out = TL + 4 cycles (TL + 3 with NO_ACT).
+//   R xr <= xb while the ROM's second register delivers the weights: no logic after a BRAM output
+//   T per-PE registered adder trees (one pcnn_addtree of PE (+1) trees) over groups of G lanes: XNOR
+//     groups of 6 bits are one 6:3 popcount each (3 LUT6), integer groups are R products/selections;
+//     TL stages, the control word {valid, first, last, nf} travels with them
+//   C accumulate (acc += part), D compare with the thresholds (threshold ROM read two stages ahead),
+//   E count + ACT_VAL -> output register. Latency A->out = TL + 5 cycles (TL + 4 with NO_ACT).
 module pcnn_mvau #(
   parameter integer PE = 1,
   parameter integer SIMD = 1,
@@ -68,19 +70,7 @@ module pcnn_mvau #(
   localparam integer PCW = $clog2(SIMD + 1) < 4 ? 4 : $clog2(SIMD + 1);
   localparam integer TW = (XNOR != 0) ? PCW : ACC_BITS;
   localparam integer BIP = (XNOR == 0 && W_BITS == 1) ? 1 : 0;
-  function integer levels(input integer n, input integer r);  // = pcnn_addtree's latency
-    integer j, k;
-    begin
-      levels = 1;
-      k = n;
-      for (j = 0; j < 32; j = j + 1)
-        if (k > 1) begin
-          k = (k + r - 1) / r;
-          levels = levels + 1;
-        end
-    end
-  endfunction
-  localparam integer TL = levels(NG, R);
+  localparam integer NTREE = PE + BIP;  // tree PE = the shared element sum of bipolar weights
 
   // ---- output register and global enable
   reg [PE*OUT_BITS-1:0] o;
@@ -128,22 +118,32 @@ module pcnn_mvau #(
     end
   end
 
-  // ---- control delay over the TL tree stages: {valid, first, last, nf}
-  localparam integer CW = NB + 3;
-  wire [CW-1:0] ctl_b = {vb, first_b, last_b, nf_b};
-  reg [TL*CW-1:0] dl;
-  generate
-    if (TL == 1) begin : g_dl1
-      always @(posedge ap_clk) if (!ap_rst_n) dl <= {CW{1'b0}}; else if (en) dl <= ctl_b;
-    end else begin : g_dln
-      always @(posedge ap_clk) if (!ap_rst_n) dl <= {TL*CW{1'b0}}; else if (en) dl <= {dl[(TL-1)*CW-1:0], ctl_b};
+  // ---- stage R: the beat waits one cycle for the ROM's output register
+  reg [XW-1:0] xr;
+  reg vr, first_r, last_r;
+  reg [NB-1:0] nf_r;
+  always @(posedge ap_clk) begin
+    if (!ap_rst_n) vr <= 1'b0;
+    else if (en) begin
+      vr <= vb;
+      first_r <= first_b;
+      last_r <= last_b;
+      nf_r <= nf_b;
+      xr <= xb;
     end
-  endgenerate
-  wire [CW-1:0] ctl_t = dl[TL*CW-1 -: CW];
-  wire v_t = ctl_t[NB+2];
-  wire first_t = ctl_t[NB+1];
-  wire last_t = ctl_t[NB];
-  wire [NB-1:0] nf_t = ctl_t[NB-1:0];
+  end
+  // the trees delay {valid, first, last} with the data (-> stage T) and nf one stage less (nf_e)
+  wire [NTREE*NG*TW-1:0] leaves;
+  wire [NTREE*TW-1:0] roots;
+  wire [2:0] ctl_t;
+  wire [NB-1:0] nf_e;
+  pcnn_addtree #(.N(NG), .W(TW), .R(R), .M(NTREE), .CW(3), .EW(NB)) u_tree (
+    .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .en(en), .d(leaves), .c({vr, first_r, last_r}), .e(nf_r),
+    .q(roots), .cq(ctl_t), .eq(nf_e)
+  );
+  wire v_t = ctl_t[2];
+  wire first_t = ctl_t[1];
+  wire last_t = ctl_t[0];
 
   // element k of an input beat, sign- or zero-extended to ACC_BITS
   // (the stitcher guarantees ACC_BITS >= IN_BITS + 2, W_BITS + 2 and PCW + 1)
@@ -164,18 +164,17 @@ module pcnn_mvau #(
   genvar p, gi;
   generate
     if (BIP != 0) begin : g_xsum
-      wire [NG*TW-1:0] leaf;
       for (gi = 0; gi < NG; gi = gi + 1) begin : g_leaf
         reg [TW-1:0] s;
         integer j;
         always @* begin
           s = {TW{1'b0}};
           for (j = 0; j < G; j = j + 1)
-            if (gi * G + j < SIMD) s = s + xext(xb, gi * G + j);
+            if (gi * G + j < SIMD) s = s + xext(xr, gi * G + j);
         end
-        assign leaf[gi*TW +: TW] = s;
+        assign leaves[(PE*NG + gi)*TW +: TW] = s;
       end
-      pcnn_addtree #(.N(NG), .W(TW), .R(R)) u_tree (.ap_clk(ap_clk), .en(en), .d(leaf), .q(xsum_t));
+      assign xsum_t = roots[PE*TW +: TW];
     end else begin : g_noxsum
       assign xsum_t = {ACC_BITS{1'b0}};
     end
@@ -193,20 +192,20 @@ module pcnn_mvau #(
     end
   end
   assign t_en = en;
-  assign t_addr = nf_t;  // read during the last accumulate step: q is there with the final acc
+  assign t_addr = nf_e;  // two stages before the compare: q is there with the final acc
   wire [PE*OUT_BITS-1:0] y;
   generate
     for (p = 0; p < PE; p = p + 1) begin : g_pe
       wire [SIMD*W_BITS-1:0] w = w_q[p*SIMD*W_BITS +: SIMD*W_BITS];
       wire [NG*TW-1:0] leaf;
-      wire [TW-1:0] root;
+      wire [TW-1:0] root = roots[p*TW +: TW];
       wire [ACC_BITS-1:0] part;
       if (XNOR != 0) begin : g_xnor
         wire [NG*6-1:0] xe;  // XNOR lanes, zero-extended to whole groups of 6
         if (NG * 6 > SIMD) begin : g_pad
-          assign xe = {{(NG*6-SIMD){1'b0}}, ~(xb ^ w)};
+          assign xe = {{(NG*6-SIMD){1'b0}}, ~(xr ^ w)};
         end else begin : g_nopad
-          assign xe = ~(xb ^ w);
+          assign xe = ~(xr ^ w);
         end
         for (gi = 0; gi < NG; gi = gi + 1) begin : g_leaf
           assign leaf[gi*TW +: TW] = {{(TW-3){1'b0}}, pop6(xe[gi*6 +: 6])};
@@ -219,7 +218,7 @@ module pcnn_mvau #(
           always @* begin
             s = {TW{1'b0}};
             for (j = 0; j < G; j = j + 1)
-              if (gi * G + j < SIMD && w[gi * G + j]) s = s + xext(xb, gi * G + j);
+              if (gi * G + j < SIMD && w[gi * G + j]) s = s + xext(xr, gi * G + j);
           end
           assign leaf[gi*TW +: TW] = s;
         end
@@ -228,12 +227,12 @@ module pcnn_mvau #(
         for (gi = 0; gi < NG; gi = gi + 1) begin : g_leaf
           wire [W_BITS-1:0] wr = w[gi*W_BITS +: W_BITS];
           wire signed [ACC_BITS-1:0] ws = {{(ACC_BITS-W_BITS){wr[W_BITS-1]}}, wr};
-          wire signed [ACC_BITS-1:0] xs = xext(xb, gi);
+          wire signed [ACC_BITS-1:0] xs = xext(xr, gi);
           assign leaf[gi*TW +: TW] = xs * ws;
         end
         assign part = root;
       end
-      pcnn_addtree #(.N(NG), .W(TW), .R(R)) u_tree (.ap_clk(ap_clk), .en(en), .d(leaf), .q(root));
+      assign leaves[p*NG*TW +: NG*TW] = leaf;
       reg [ACC_BITS-1:0] acc;
       always @(posedge ap_clk) if (en && v_t) acc <= (first_t ? {ACC_BITS{1'b0}} : acc) + part;
       if (NO_ACT != 0) begin : g_acc

@@ -2,10 +2,11 @@
 // pcnn_thresholding -- OURS (pcnn-hw); FINN's thresholding RTL (finn-rtllib) is SystemVerilog that
 // Yosys cannot read. Standalone multi-threshold unit: PE channels per beat, channel fold nf = beat
 // count mod C/PE; y = #{i : x >= T[c][i]} + ACT_VAL (a 1-bit output is the single comparison).
-// Thresholds: a ROM outside this module (t_* ports, synchronous read, generated per layer by
-// pcnn_hw/rtl/rom.py) of C/PE words, each PE*N_STEPS signed CW-bit values, (p, i) at bits
-// (p*N_STEPS + i)*CW. Pipeline: input register (ROM read of fold nf in parallel) -> compare
-// register -> count + ACT_VAL -> output register; one beat per cycle, latency 3, one global enable.
+// Thresholds: a ROM outside this module (t_* ports, read latency 2, generated per layer by
+// pcnn_hw/rtl/rom.py from pcnn_rom.vt) of C/PE words, each PE*N_STEPS signed CW-bit values, (p, i) at
+// bits (p*N_STEPS + i)*CW. Pipeline: input register x1 (ROM read of fold nf starts) -> x2 (the ROM's
+// output register: no logic after a BRAM output) -> compare register -> count + ACT_VAL -> output
+// register; one beat per cycle, latency 4, one global enable.
 module pcnn_thresholding #(
   parameter integer PE = 1,
   parameter integer C = 1,
@@ -32,8 +33,8 @@ module pcnn_thresholding #(
   localparam integer NB = (TMEM <= 1) ? 1 : $clog2(TMEM);
   localparam integer TMEM_M1 = TMEM - 1;
   reg [NB-1:0] nf;
-  reg [PE*IN_BITS-1:0] x1;
-  reg v1, v2;
+  reg [PE*IN_BITS-1:0] x1, x2;
+  reg v1, v2, v3;
   reg [PE*OUT_BITS-1:0] o;
   reg ov;
   wire en = !ov || out_tready;
@@ -46,7 +47,7 @@ module pcnn_thresholding #(
   genvar p;
   generate
     for (p = 0; p < PE; p = p + 1) begin : g_pe
-      wire [IN_BITS-1:0] xr = x1[p*IN_BITS +: IN_BITS];
+      wire [IN_BITS-1:0] xr = x2[p*IN_BITS +: IN_BITS];
       wire [CW-1:0] x = {{(CW-IN_BITS){IN_SIGNED != 0 && xr[IN_BITS-1]}}, xr};  // CW > IN_BITS (spec.py)
       reg [N_STEPS-1:0] cmp;
       integer i;
@@ -71,17 +72,20 @@ module pcnn_thresholding #(
     if (!ap_rst_n) begin
       v1 <= 1'b0;
       v2 <= 1'b0;
+      v3 <= 1'b0;
       ov <= 1'b0;
       nf <= {NB{1'b0}};
     end else if (en) begin
       v1 <= in_tvalid;
       v2 <= v1;
-      ov <= v2;
+      v3 <= v2;
+      ov <= v3;
+      x2 <= x1;
       if (in_tvalid) begin
         x1 <= in_tdata;
         nf <= (nf == TMEM_M1[NB-1:0]) ? {NB{1'b0}} : nf + 1'b1;
       end
-      if (v2) o <= y;
+      if (v3) o <= y;
     end
   end
 endmodule
