@@ -34,12 +34,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--resource-model", choices=("ours", "finn"), default="finn",
                    help="resources the auto folding optimizes on: ours (fitted to Yosys on our RTL) or "
                    "FINN's estimates (default finn)")
-    p.add_argument("--rtl", action="store_true",
-                   help="also generate Verilog, simulate it with Verilator and estimate resources with Yosys")
+    p.add_argument("--backends", default="", metavar="LIST",
+                   help="comma-separated hardware backends to run after the compile: rtl (Verilog, "
+                   "Verilator, Yosys), hls (HLS C++ project in BUILD/hls); e.g. --backends rtl,hls")
+    p.add_argument("--rtl", action="store_true", help="same as --backends rtl")
     p.add_argument("--flat-timing", action=argparse.BooleanOptionalAction, default=True,
                    help="with --rtl: also synthesize the whole design flattened for the cross-layer timing "
                    "paths (default on; bounded by a 15 min timeout; --no-flat-timing: per-layer timing only)")
     p.set_defaults(func=run)
+
+
+def parse_backends(text: str, rtl: bool = False) -> tuple[str, ...]:
+    """The backends of ``--backends a,b`` (plus rtl for ``--rtl``) in pipeline order; ConfigError naming
+    an unknown one."""
+    from pcnn_hw.compile.hls_step import BACKEND_NAMES
+    from pcnn_hw.errors import ConfigError
+
+    names = {n.strip() for n in text.split(",") if n.strip()} | ({"rtl"} if rtl else set())
+    unknown = sorted(names - set(BACKEND_NAMES))
+    if unknown:
+        raise ConfigError(
+            f"--backends: unknown backend {', '.join(unknown)}; choose from {', '.join(BACKEND_NAMES)}")
+    return tuple(n for n in ("hls", "rtl") if n in names)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +64,12 @@ def run(args: argparse.Namespace) -> int:
     from pcnn_hw.compile.steps import DEFAULT_STEPS
 
     steps = DEFAULT_STEPS
-    if getattr(args, "rtl", False):
+    backends = parse_backends(getattr(args, "backends", ""), getattr(args, "rtl", False))
+    if "hls" in backends:
+        from pcnn_hw.compile.hls_step import HLS_STEP
+
+        steps = (*steps, HLS_STEP)
+    if "rtl" in backends:
         from pcnn_hw.compile.rtl_step import RTL_STEPS
 
         rtl = RTL_STEPS[-1]
@@ -57,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             from functools import partial
 
             rtl = replace(rtl, fn=partial(rtl.fn, flat_timing=False))
-        steps = (*RTL_STEPS[:-1], rtl)  # the RTL stitches forks and joins (#11)
+        steps = (*steps, rtl)  # the RTL stitches forks and joins (#11)
     from pcnn_hw.compile.fold_opt import with_resource_model
 
     steps = with_resource_model(steps, getattr(args, "resource_model", "finn"))

@@ -259,12 +259,14 @@ def _write(path: Path, text: str | bytes) -> None:
 
 
 def generate_hls(
-    build_dir: str | Path, out_dir: str | Path | None = None, sim: object | None = None
+    build_dir: str | Path, out_dir: str | Path | None = None, sim: object | None = None,
+    target: tuple[str, float] | None = None,
 ) -> HlsDesign:
     """Write the HLS project of a build directory into ``out_dir`` (default ``build_dir/hls``).
 
     Existing generated files are replaced (the directory's ``csim/`` cache is kept); the output is
-    deterministic. ModelFileError if the build directory has no folded graph.
+    deterministic. ModelFileError if the build directory has no folded graph. ``target`` = (FPGA part,
+    clock MHz) when the build directory has no build.json yet (the build's own HLS step).
     """
     build_dir = Path(build_dir)
     if not build_dir.is_dir():
@@ -294,7 +296,7 @@ def generate_hls(
     for name, text in texts.items():
         _write(out / name, text)
     _write(out / "tb.cpp", (lib / "templates" / "tb.cpp").read_bytes())
-    part, clock = _build_info(build_dir)
+    part, clock = target if target is not None else _build_info(build_dir)
     _write(out / "run_hls.tcl", tcl_script(build_dir.name, part, clock, d.ap_int_max_w))
     x = _random_inputs(sim, d, N_TEST_VECTORS)
     y = np.asarray(sim.run(x)).astype(np.int64)  # type: ignore[attr-defined]
