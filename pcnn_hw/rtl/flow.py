@@ -179,6 +179,7 @@ def run_rtl(
     log = (lambda m: print(m, file=stream, flush=True)) if stream is not None else (lambda m: None)
     sizing = None
     if fifo_sizing:
+        log(f"        FIFO sizing: {len(rd.layers)} layers in Verilator, deep then throttled FIFOs ...")
         depths, sizing = size_fifos(rd)
         log(f"        FIFO depths {depths} ({sizing['seconds']} s)")
     else:
@@ -187,6 +188,7 @@ def run_rtl(
     write_design(d, rd.rtl_dir)
     t_gen = time.perf_counter() - t0
     x = random_inputs(rd, frames, seed=1)
+    log(f"        Verilator: {frames} frames of the sized design (bit-exact check) ...")
     res, _ = simulate(rd, d, x, backpressure=backpressure, timeline=True)
     t_sim = time.perf_counter() - t0 - t_gen
     rep_path = rd.build_dir / "report.json"
