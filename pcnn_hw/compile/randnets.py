@@ -45,6 +45,7 @@ class NetSpec:
     fcs: list[int] = field(default_factory=list)  # hidden widths
     classes: int = 10
     act_bits: int = 1  # 1 = bipolar sign; n > 1 = Brevitas n-bit signed activation
+    residual: dict = field(default_factory=dict)  # kind "residual": stem, stem_pad, blocks, head, quant, J
 
     def to_json(self) -> str:
         """One-line JSON of the spec."""
@@ -57,6 +58,11 @@ class NetSpec:
                  f"q[{'s' if q.signed else 'u'}{q.bits} {q.kind}]"]  # fmt: skip
         if self.convs:
             parts.append("-".join(f"c{c['out']}k{c['k']}{'p' if c['pool'] else ''}" for c in self.convs))
+        if self.residual:
+            r = self.residual
+            parts[1] = f"s{r['stem']}p{r['stem_pad']}"
+            blocks = "-".join(f"b{k}s{st}" for k, st in r["blocks"])
+            parts.append(f"{blocks} {r['head']} {r['quant']}J{r['J']}")
         parts += [f"f{w}" for w in self.fcs] + [f"o{self.classes}", f"a{self.act_bits}"]
         return f"{self.kind} " + " ".join(parts)
 
@@ -96,7 +102,23 @@ def random_chain(seed: int) -> NetSpec:
     return spec
 
 
-GENERATORS: dict[str, Callable[[int], NetSpec]] = {"chain": random_chain}
+def random_residual(seed: int) -> NetSpec:
+    """A random binary residual net (models/resnet.py blocks): stem, 1–2 basic blocks (stride 1 or 2,
+    identity or 1×1 projection shortcut), flat or pooled head, PCNN (J = 1, 2) or sign weights; the paper
+    nets' pixel input quantizer."""
+    rng = random.Random(7919 * seed + 3)
+    side = rng.choice([6, 8, 10])
+    res = {"stem": rng.choice([4, 8]), "stem_pad": rng.choice([0, 1]),
+           "blocks": [[rng.choice([4, 8]), rng.choice([1, 1, 2])] for _ in range(rng.randint(1, 2))],
+           "head": rng.choice(["flat", "gap"]), "quant": rng.choice(["pcnn", "sign"]),
+           "J": rng.choice([1, 1, 2])}
+    if res["quant"] == "sign":
+        res["J"] = 1
+    return NetSpec(seed=seed, kind="residual", in_shape=(rng.choice([1, 3]), side, side),
+                   classes=rng.choice([4, 10]), residual=res)
+
+
+GENERATORS: dict[str, Callable[[int], NetSpec]] = {"chain": random_chain, "residual": random_residual}
 
 
 def random_spec(seed: int, kind: str = "chain") -> NetSpec:
@@ -167,7 +189,24 @@ def build_chain(spec: NetSpec) -> Any:
     return model.eval()
 
 
-BUILDERS: dict[str, Callable[[NetSpec], Any]] = {"chain": build_chain}
+def build_residual(spec: NetSpec) -> Any:
+    """The torch model of a residual spec (random weights and BN statistics from the spec's seed)."""
+    import torch
+
+    from pcnn_hw.compile.testmodels import _randomize_bn
+    from pcnn_hw.models.resnet import BinaryResNet
+    from pcnn_hw.quant import QuantConfig
+
+    torch.manual_seed(spec.seed)
+    r = spec.residual
+    plan = (r["stem"], r["stem_pad"], [(k, st) for k, st in r["blocks"]])
+    cfg = QuantConfig(kind=r["quant"], projections=r["J"])
+    model = BinaryResNet(f"fuzz-{spec.seed}", spec.in_shape, spec.classes, cfg, head=r["head"], plan=plan)
+    _randomize_bn(model, spec.seed)
+    return model.eval()
+
+
+BUILDERS: dict[str, Callable[[NetSpec], Any]] = {"chain": build_chain, "residual": build_residual}
 
 
 def build_torch(spec: NetSpec) -> Any:

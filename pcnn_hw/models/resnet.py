@@ -97,10 +97,11 @@ class BinaryResNet(nn.Module):
     """
 
     def __init__(self, name: str, in_shape: tuple[int, int, int], num_classes: int, cfg: QuantConfig,
-                 head: str | None = None):
+                 head: str | None = None, plan: tuple[int, int, list[tuple[int, int]]] | None = None):
         super().__init__()
-        stem, stem_pad, plan = RESNET_PLANS[name]
-        self.head = DEFAULT_HEAD[name] if head is None else head
+        # plan: (stem kernels, stem pad, [(kernels, stride)]) instead of RESNET_PLANS[name] (fuzzer nets)
+        stem, stem_pad, plan = RESNET_PLANS[name] if plan is None else plan
+        self.head = DEFAULT_HEAD.get(name, "flat") if head is None else head
         if self.head not in HEADS:
             raise ConfigError(f"resnet head must be one of {HEADS}, got {self.head!r}")
         self.stem_pad = stem_pad

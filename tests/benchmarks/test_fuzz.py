@@ -28,6 +28,18 @@ def test_random_specs_are_reproducible_and_varied():
     assert any(s.convs for s in specs) and any(not s.convs for s in specs)
 
 
+def test_random_residual_specs_are_reproducible_varied_and_build() -> None:
+    import torch
+
+    specs = [randnets.random_spec(s, "residual") for s in range(20)]
+    assert [s.to_json() for s in specs] == [randnets.random_spec(s, "residual").to_json() for s in range(20)]
+    assert {s.residual["head"] for s in specs} == {"flat", "gap"}
+    assert {st for s in specs for _, st in s.residual["blocks"]} == {1, 2}
+    spec = specs[0]
+    y = randnets.build_torch(spec)(torch.rand(3, *spec.in_shape))
+    assert y.shape == (3, spec.classes)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 8])  # 8: 2-bit input, 2-bit activations
 def test_fuzz_slice_passes_every_level(seed: int, tmp_path: Path) -> None:
