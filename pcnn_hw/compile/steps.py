@@ -69,6 +69,7 @@ def step_qonnx_to_finn(model: Model, ctx: BuildContext) -> Model:
     from qonnx.util.cleanup import cleanup_model
 
     model = transforms.default_opset_first(model)
+    model, _ = transforms.reduce_mean_to_global_pool(model)  # dynamo's form of global average pooling
     checks.check_supported_ops(model)
     model = cleanup_model(model)
     checks.check_input_quantizer(model)

@@ -163,3 +163,34 @@ def default_opset_first(model: Any) -> Any:
         del model.model.opset_import[:]
         model.model.opset_import.extend(copies)
     return model
+
+
+def reduce_mean_to_global_pool(model: Any) -> tuple[Any, int]:
+    """Replace ReduceMean over the spatial axes (2, 3) of an NCHW tensor, keepdims=1, by GlobalAveragePool.
+
+    torch's dynamo exporter (Brevitas' default ``export_qonnx``) writes ``adaptive_avg_pool2d(x, 1)`` as
+    that ReduceMean; the TorchScript exporter as GlobalAveragePool, which FINN+'s streamlining and our
+    residual conversion map to GlobalAccPool. The two compute the same. Returns (model, replaced).
+    """
+    from onnx import helper
+
+    replaced = 0
+    for node in list(model.graph.node):
+        if node.op_type != "ReduceMean" or node.domain not in ("", "ai.onnx"):
+            continue
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        axes = attrs.get("axes")
+        if axes is None and len(node.input) > 1:
+            init = model.get_initializer(node.input[1])
+            axes = None if init is None else [int(v) for v in np.asarray(init).reshape(-1)]
+        shape = model.get_tensor_shape(node.input[0])
+        if shape is None or len(shape) != 4 or attrs.get("keepdims", 1) != 1:
+            continue
+        if axes is None or sorted(a % 4 for a in axes) != [2, 3]:
+            continue
+        pool = helper.make_node("GlobalAveragePool", [node.input[0]], list(node.output), name=node.name)
+        idx = list(model.graph.node).index(node)
+        model.graph.node.remove(node)
+        model.graph.node.insert(idx, pool)
+        replaced += 1
+    return model, replaced
