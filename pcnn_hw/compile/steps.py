@@ -12,6 +12,7 @@ from typing import Any
 
 from pcnn_hw.compile import checks, residual, transforms
 from pcnn_hw.compile.context import BuildContext
+from pcnn_hw.errors import UnsupportedOpError
 
 Model = Any  # qonnx.core.modelwrapper.ModelWrapper (imported lazily)
 
@@ -38,6 +39,11 @@ class Step:
         random.seed(zlib.crc32(self.name.encode()))
         try:
             return self.fn(model, ctx)
+        except Exception as exc:
+            if type(exc).__name__ == "FINNUserError":  # FINN+ refuses this graph: a limit, said as one line
+                raise UnsupportedOpError(
+                    f"step {self.name}: FINN+ cannot map this network: {exc}") from exc
+            raise
         finally:
             random.setstate(state)
 
