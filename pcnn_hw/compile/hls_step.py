@@ -22,8 +22,8 @@ def step_hls(model: Any, ctx: BuildContext) -> Any:
 
     sim = Simulator(model, memory=load_weights(ctx.work_dir))
     d = generate_hls(ctx.work_dir, sim=sim, target=(ctx.fpga_part, ctx.clock_mhz))
-    print(f"        hls: {len(d.kernels)} kernels, AP_INT_MAX_W {d.ap_int_max_w}; Vitis HLS: "
-          "make hls-ip BUILD=<build dir>", file=ctx.stream)
+    ctx.log(f"        hls: {len(d.kernels)} kernels, AP_INT_MAX_W {d.ap_int_max_w}; Vitis HLS: "
+            "make hls-ip BUILD=<build dir>")
     return model
 
 
