@@ -13,6 +13,7 @@ import io
 import numpy as np
 import pytest
 import torch
+from test_residual import _mild_batchnorm  # the same random BN statistics as the slow residual tests
 
 from pcnn_hw.compile.build import build
 from pcnn_hw.export import export_model
@@ -20,19 +21,6 @@ from pcnn_hw.models.resnet import BinaryResNet
 from pcnn_hw.quant import QuantConfig
 
 IN_SHAPE = (1, 10, 10)
-
-
-def _mild_batchnorm(model: torch.nn.Module, seed: int) -> None:
-    """Random BN statistics near the bipolar/stream values, so the activations vary per image."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for mod in model.modules():
-            if isinstance(mod, torch.nn.BatchNorm2d):
-                n = mod.num_features
-                mod.running_mean.copy_(torch.randn(n, generator=gen) * 0.7 + 0.13)
-                mod.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
-                mod.weight.copy_(torch.rand(n, generator=gen) + 0.5)
-                mod.bias.copy_(torch.randn(n, generator=gen) * 0.1)
 
 
 @pytest.mark.parametrize("head", ["flat", pytest.param("gap", marks=pytest.mark.slow)])
