@@ -1,10 +1,19 @@
-"""FINN/QONNX datatypes as stream element formats of the HLS kernels (bits and `pcnn::ElemKind`)."""
+"""FINN/QONNX datatypes as stream element formats of the HLS kernels (bits and `pcnn::ElemKind`).
+
+`signed_bits` is the one in `pcnn_hw.core.streams`, re-exported here for the HLS planners."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qonnx.core.datatype import DataType
+
+from pcnn_hw.core.streams import signed_bits
 from pcnn_hw.errors import UnsupportedOpError
+
+__all__ = [
+    "ELEM_BIPOLAR", "ELEM_SIGNED", "ELEM_UNSIGNED", "ElemFormat", "acc_bits", "elem_format", "signed_bits",
+]
 
 ELEM_UNSIGNED, ELEM_SIGNED, ELEM_BIPOLAR = 0, 1, 2
 
@@ -20,29 +29,24 @@ class ElemFormat:
 
 
 def elem_format(dtype: str, where: str = "") -> ElemFormat:
-    """Element format of a FINN datatype name (BINARY, BIPOLAR, UINTn, INTn); others UnsupportedOpError."""
-    if dtype == "BINARY":
-        return ElemFormat(1, ELEM_UNSIGNED, 0, 1)
-    if dtype == "BIPOLAR":
+    """Element format of a FINN datatype name, parsed by qonnx's `DataType` (the project's one parser).
+
+    BINARY and UINTn are unsigned, INTn signed, BIPOLAR the bipolar bit (0 encodes -1); every other
+    datatype (TERNARY, fixed point, floats, unknown names) is an UnsupportedOpError naming `where`.
+    """
+    try:
+        dt = DataType[dtype]
+    except (KeyError, ValueError):  # qonnx: KeyError for unknown names, ValueError for "INT" / "UINTX"
+        dt = None
+    if dt is not None and dt.name == "BIPOLAR":
         return ElemFormat(1, ELEM_BIPOLAR, -1, 1)
-    if dtype.startswith("UINT") and dtype[4:].isdigit():
-        b = int(dtype[4:])
-        return ElemFormat(b, ELEM_UNSIGNED, 0, 2**b - 1)
-    if dtype.startswith("INT") and dtype[3:].isdigit():
-        b = int(dtype[3:])
-        return ElemFormat(b, ELEM_SIGNED, -(2 ** (b - 1)), 2 ** (b - 1) - 1)
+    if dt is not None and dt.is_integer() and not dt.is_fixed_point() and dt.name != "TERNARY":
+        kind = ELEM_SIGNED if dt.signed() else ELEM_UNSIGNED
+        return ElemFormat(dt.bitwidth(), kind, int(dt.min()), int(dt.max()))
     raise UnsupportedOpError(
         f"{where or 'tensor'}: datatype {dtype} is not supported by the HLS kernels "
         "(supported: BINARY, BIPOLAR, UINTn, INTn)"
     )
-
-
-def signed_bits(lo: int, hi: int) -> int:
-    """Smallest two's-complement width holding every integer in [lo, hi]."""
-    b = 1
-    while not (-(2 ** (b - 1)) <= lo and hi <= 2 ** (b - 1) - 1):
-        b += 1
-    return b
 
 
 def acc_bits(lo: int, hi: int) -> int:

@@ -42,10 +42,13 @@ def _model_build(name: str, work: Path, seed: int = 0) -> Path:
     from pcnn_hw.quant import QuantConfig
 
     torch.manual_seed(seed)
-    if name == "resnet-mini":  # the residual net as tests/compile/test_residual.py builds it
+    if name.startswith("resnet-mini"):  # the residual net as tests/compile/test_residual.py builds it
+        from pcnn_hw.models.resnet import BinaryResNet
         from tests.compile.test_residual import _mild_batchnorm
 
-        model = build_model(name, QuantConfig(), in_shape=(1, 28, 28))
+        # "resnet-mini-gap": the global-average-pool head (resnet18/wrn22's) instead of the flat default
+        head = "gap" if name.endswith("-gap") else None
+        model = BinaryResNet("resnet-mini", (1, 28, 28), 10, QuantConfig(), head=head)
         _mild_batchnorm(model, seed)
     else:
         model = build_model(name, QuantConfig(kind="pcnn"), in_shape=(1, 28, 28))
@@ -60,5 +63,5 @@ def _model_build(name: str, work: Path, seed: int = 0) -> Path:
 
 @pytest.fixture(scope="session")
 def model_builds(tmp_path_factory: pytest.TempPathFactory):
-    """Lazily built build directories of our models by name (mini-cnv, sfc, resnet-mini)."""
+    """Lazily built build directories of our models by name (mini-cnv, sfc, resnet-mini, resnet-mini-gap)."""
     return built_once(_model_build, tmp_path_factory.mktemp("hls_builds"))

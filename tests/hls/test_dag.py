@@ -62,7 +62,7 @@ def test_resnet_mini_csim_bit_exact(model_builds, tc, cache_dir):
     the outputs equal the simulator's on random images."""
     from pcnn_hw.hls.csim import CSim
 
-    build = model_builds("resnet-mini")
+    build = model_builds("resnet-mini-gap")  # the GAP head: GlobalAccPool in the top too
     cs = CSim(build, cache_dir=cache_dir, progress=None)
     assert cs.warnings.strip() == "", cs.warnings
     ops = {k.op.removesuffix("_hls").removesuffix("_rtl") for k in cs.design.kernels}
