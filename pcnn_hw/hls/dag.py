@@ -1,7 +1,7 @@
 """From a folded dataflow graph (nodes with input/output tensors, forks and joins) to the kernels and
 streams of the HLS network top.
 
-Every hardware node becomes one kernel (:mod:`pcnn_hw.hls.plan`, :mod:`pcnn_hw.hls.plan_dag`);
+Every hardware node becomes one kernel (:func:`pcnn_hw.hls.plan.plan_kernel`, the kind's ``hls.py``);
 FIFOs and the graph's own width converters (PassThrough layers) are dropped, their output tensor
 standing for their input; every remaining tensor is one point-to-point stream (graph input = ``in``,
 graph output = ``out``), with a width converter inserted where the producer's word (elements per
