@@ -1,16 +1,11 @@
 """Folding (PE/SIMD per layer): FINN's SetFolding, our budget optimizer, maximum, or a config file.
 
-Folding rules (the single place they are written for the compile stage):
-
-- MVAU: SIMD divides MW, PE divides MH.
-- ConvolutionInputGenerator (dense): SIMD divides IFMChannels; the RTL variant may also use
-  ``parallel_window`` (a whole window per cycle), only with SIMD == IFMChannels.
-- ConvolutionInputGenerator feeding a Pool (depthwise): SIMD equals the Pool's PE.
-- Pool: PE divides Channels. StreamingMaxPool, Thresholding: PE divides NumChannels.
-- LabelSelect: PE divides Labels.
-- Residual kinds: FMPadding SIMD divides NumChannels; DuplicateStreams, GlobalAccPool: PE divides
-  NumChannels; ElementwiseAdd: PE divides the last (channel) axis of its output. Their FINN cycle
-  model is (channels / fold) · pixels, so without folding they would be the bottleneck.
+The folding rules are written once per layer kind, in ``pcnn_hw/layers/<kind>/fold.py`` (a
+`pcnn_hw.layers.fold.FoldRules` object, found through :mod:`pcnn_hw.layers.registry` by op type):
+what PE/SIMD must divide (e.g. MVAU: SIMD | MW, PE | MH), the rules beyond divisibility (a sliding
+window's ``parallel_window`` needs SIMD == IFMChannels; a Pool's PE equals its sliding window's SIMD,
+the two folded as one unit), the optimizer's extra options (MVAU ``ram_style``) and resets. An op type
+with no registered kind has no folding attributes.
 """
 
 from __future__ import annotations
@@ -18,20 +13,26 @@ from __future__ import annotations
 import bisect
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pcnn_hw.compile.context import BuildContext
-from pcnn_hw.core.datatypes import base_op_type as base_op  # the one _hls/_rtl stripper (#11)
+from pcnn_hw.compile.folding_file import apply_config_file  # noqa: F401 - --folding FILE (re-exported)
+from pcnn_hw.core.datatypes import base_op_type as base_op  # noqa: F401 - the one _hls/_rtl stripper (#11)
 from pcnn_hw.errors import ConfigError, FoldingError
+from pcnn_hw.layers.fold import FoldRules, divisors
+from pcnn_hw.layers.registry import find_backend
 
 FOLD_ATTRS = ("PE", "SIMD", "parallel_window", "ram_style")
-# Weight-memory styles the optimizer chooses between for MVAUs (FINN default "auto" is costed as BRAM).
-MVAU_RAM_STYLES = ("auto", "distributed")
+_NO_RULES = FoldRules()
 
 
 def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+    return divisors(n)
+
+
+def kind_fold(node: Any) -> FoldRules:
+    """The folding rules of ``node``'s layer kind (none for an op type with no registered kind)."""
+    return find_backend(node.op_type, "fold") or _NO_RULES
 
 
 def _inst(node: Any) -> Any:
@@ -42,24 +43,7 @@ def _inst(node: Any) -> Any:
 
 def fold_rules(node: Any) -> dict[str, tuple[str, int]]:
     """The folding attributes of ``node`` and what each must divide: {attr: (dimension name, value)}."""
-    inst, op = _inst(node), base_op(node.op_type)
-    if op == "MVAU":
-        return {"SIMD": ("MW", inst.get_nodeattr("MW")), "PE": ("MH", inst.get_nodeattr("MH"))}
-    if op == "ConvolutionInputGenerator":
-        return {"SIMD": ("IFMChannels", inst.get_nodeattr("IFMChannels"))}
-    if op == "Pool":
-        return {"PE": ("Channels", inst.get_nodeattr("Channels"))}
-    if op in ("StreamingMaxPool", "Thresholding"):
-        return {"PE": ("NumChannels", inst.get_nodeattr("NumChannels"))}
-    if op == "LabelSelect":
-        return {"PE": ("Labels", inst.get_nodeattr("Labels"))}
-    if op == "FMPadding":
-        return {"SIMD": ("NumChannels", inst.get_nodeattr("NumChannels"))}
-    if op in ("DuplicateStreams", "GlobalAccPool"):
-        return {"PE": ("NumChannels", inst.get_nodeattr("NumChannels"))}
-    if op == "ElementwiseAdd":
-        return {"PE": ("channels", int(inst.get_normal_output_shape()[-1]))}
-    return {}
+    return kind_fold(node).rules(node, _inst(node))
 
 
 def check_folding(model: Any) -> None:
@@ -73,26 +57,7 @@ def check_folding(model: Any) -> None:
                     f"layer {node.name} ({node.op_type}): {dim} % {attr} != 0 ({dim}={value}, {attr}={f}); "
                     f"valid {attr} values: {_divisors(value)}"
                 )
-        if (
-            base_op(node.op_type) == "ConvolutionInputGenerator"
-            and "parallel_window" in inst.get_nodeattr_types()
-        ):
-            if inst.get_nodeattr("parallel_window") and inst.get_nodeattr("SIMD") != inst.get_nodeattr(
-                "IFMChannels"
-            ):
-                raise FoldingError(
-                    f"layer {node.name} ({node.op_type}): parallel_window=1 needs SIMD == IFMChannels "
-                    f"(SIMD={inst.get_nodeattr('SIMD')}, IFMChannels={inst.get_nodeattr('IFMChannels')})"
-                )
-        if base_op(node.op_type) == "Pool":
-            prod = model.find_producer(node.input[0])
-            if prod is not None and base_op(prod.op_type) == "ConvolutionInputGenerator":
-                simd, pe = _inst(prod).get_nodeattr("SIMD"), inst.get_nodeattr("PE")
-                if simd != pe:
-                    raise FoldingError(
-                        f"layer {node.name} ({node.op_type}): PE={pe} must equal SIMD={simd} of its "
-                        f"sliding window {prod.name}"
-                    )
+        kind_fold(node).check(node, inst, model, _inst)
 
 
 # ----------------------------------------------------------------------------- estimates
@@ -149,10 +114,9 @@ class Unit:
 def _units(model: Any) -> list[Unit]:
     coupled: dict[str, Any] = {}
     for node in model.graph.node:
-        if base_op(node.op_type) == "Pool":
-            prod = model.find_producer(node.input[0])
-            if prod is not None and base_op(prod.op_type) == "ConvolutionInputGenerator":
-                coupled[prod.name] = node
+        prod = kind_fold(node).coupled_producer(node, model)
+        if prod is not None:
+            coupled[prod.name] = node
     units, seen = [], set()
     for node in model.graph.node:
         if node.name in seen:
@@ -169,9 +133,9 @@ def _units(model: Any) -> list[Unit]:
 
 def _candidate_settings(unit: Unit) -> list[dict[str, dict[str, int]]]:
     nodes = unit.nodes
-    if len(nodes) == 2:  # sliding window + pool: SIMD of the window == PE of the pool
-        swg, pool = nodes
-        return [{swg.name: {"SIMD": p}, pool.name: {"PE": p}} for p in _divisors(fold_rules(pool)["PE"][1])]
+    if len(nodes) == 2:  # a producer folded with its consumer (sliding window + pool)
+        prod, node = nodes
+        return kind_fold(node).pair_options(prod, node, _inst(node))
     node = nodes[0]
     rules = fold_rules(node)
     if not rules:
@@ -179,19 +143,7 @@ def _candidate_settings(unit: Unit) -> list[dict[str, dict[str, int]]]:
     out: list[dict[str, dict[str, int]]] = [{}]
     for attr, (_, value) in rules.items():
         out = [{node.name: {**o.get(node.name, {}), attr: d}} for o in out for d in _divisors(value)]
-    inst = _inst(node)
-    if (
-        base_op(node.op_type) == "ConvolutionInputGenerator"
-        and "parallel_window" in inst.get_nodeattr_types()
-    ):
-        ch = rules["SIMD"][1]
-        for o in out:
-            o[node.name]["parallel_window"] = 0
-        if not inst.get_nodeattr("depthwise"):
-            out.append({node.name: {"SIMD": ch, "parallel_window": 1}})
-    if base_op(node.op_type) == "MVAU" and "ram_style" in inst.get_nodeattr_types():
-        out = [{node.name: {**o[node.name], "ram_style": rs}} for o in out for rs in MVAU_RAM_STYLES]
-    return out
+    return kind_fold(node).options(node, _inst(node), out)
 
 
 def _apply_settings(model: Any, settings: dict[str, dict[str, int]]) -> None:
@@ -346,76 +298,7 @@ def _reset(model: Any) -> None:
         for attr in ("PE", "SIMD"):
             if attr in types:
                 inst.set_nodeattr(attr, 1)
-        if "parallel_window" in types:
-            inst.set_nodeattr("parallel_window", 0)
-        if base_op(node.op_type) == "MVAU" and "ram_style" in types:
-            inst.set_nodeattr("ram_style", "auto")
-
-
-def _load_config(path: Path, model: Any) -> dict:
-    try:
-        cfg = json.loads(Path(path).read_text())
-    except FileNotFoundError as exc:
-        raise ConfigError(f"--folding: file {path} not found") from exc
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"--folding: {path} is not valid JSON ({exc})") from exc
-    if not isinstance(cfg, dict):
-        raise ConfigError(f"--folding: {path} must hold a JSON object (FINN folding-config format)")
-    for key, entry in cfg.items():
-        if not isinstance(entry, dict):
-            raise ConfigError(
-                f"--folding: {path}: entry {key!r} must be an object of attributes "
-                f'(e.g. {{"PE": 4, "SIMD": 8}}), got {type(entry).__name__} {entry!r}'
-            )
-    names = {n.name for n in model.graph.node}
-    unknown = sorted(k for k in cfg if k != "Defaults" and k not in names)
-    if unknown:
-        raise ConfigError(f"--folding: {path} names unknown layers {unknown}; layers: {sorted(names)}")
-    return cfg
-
-
-def apply_config_file(model: Any, path: Path) -> Any:
-    """Apply a FINN folding-config JSON (``{"Defaults": {...}, "<node>": {"PE": .., ...}}``)."""
-    cfg = _load_config(path, model)
-    defaults = cfg.get("Defaults", {})
-    for node in model.graph.node:
-        inst = _inst(node)
-        types = inst.get_nodeattr_types()
-        attrs = {}
-        for k, v in defaults.items():  # FINN: {"attr": [value, ["op_type", ...]]} or {"attr": value}
-            if isinstance(v, list) and len(v) == 2 and isinstance(v[1], list):
-                if node.op_type in v[1] or "all" in v[1]:
-                    attrs[k] = v[0]
-            else:
-                attrs[k] = v
-        attrs.update(cfg.get(node.name, {}))
-        for k, v in attrs.items():
-            if k not in types:
-                if k in cfg.get(node.name, {}):
-                    raise ConfigError(f"--folding: layer {node.name} ({node.op_type}) has no attribute {k}")
-                continue
-            _check_attr_value(node, k, v, types[k])
-            inst.set_nodeattr(k, v)
-    return model
-
-
-def _check_attr_value(node: Any, key: str, value: Any, spec: tuple) -> None:
-    """ConfigError naming the layer and the key for a value of the wrong type or not allowed.
-
-    FINN's ``set_nodeattr`` would raise a bare TypeError for a string and silently accept ``true``
-    as 1 (bool is an int in Python), so the JSON types are checked here first."""
-    kind = spec[0]
-    where = f"--folding: layer {node.name} ({node.op_type}): {key}"
-    if kind == "i":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where} must be an integer, got {type(value).__name__} {value!r}")
-        if key in ("PE", "SIMD") and value < 1:
-            raise ConfigError(f"{where} must be >= 1, got {value}")
-    elif kind == "s" and not isinstance(value, str):
-        raise ConfigError(f"{where} must be a string, got {type(value).__name__} {value!r}")
-    allowed = spec[3] if len(spec) > 3 and isinstance(spec[3], (set, frozenset, tuple, list)) else None
-    if allowed and value not in allowed:
-        raise ConfigError(f"{where} = {value!r} is not allowed; allowed: {sorted(map(str, allowed))}")
+        kind_fold(node).reset(node, inst)
 
 
 def folding_config(model: Any) -> dict:
@@ -424,9 +307,8 @@ def folding_config(model: Any) -> dict:
     for node in model.graph.node:
         inst = _inst(node)
         types = inst.get_nodeattr_types()
-        attrs = [
-            a for a in FOLD_ATTRS if a in types and (a != "ram_style" or base_op(node.op_type) == "MVAU")
-        ]
+        extra = kind_fold(node).extra_attrs
+        attrs = [a for a in FOLD_ATTRS if a in types and (a != "ram_style" or a in extra)]
         entry = {a: inst.get_nodeattr(a) for a in attrs}
         entry = {a: v if isinstance(v, str) else int(v) for a, v in entry.items()}
         if entry:

@@ -1,6 +1,7 @@
 """Per-layer memory images in the hardware layout, written to ``build/NAME/weights/``.
 
-Layout (FINN's own functions, the same the generated HLS/RTL uses; see pcnn_hw/layers/mvau.py):
+Layout (FINN's own functions, the same the generated HLS/RTL uses; see pcnn_hw/layers/mvau/memory.py; each
+kind's ``weights.py``, found through the layer registry, reads them):
 
 - ``<layer>.weights.npy``: MVAU weights, shape (PE, WMEM, SIMD), from the MVAU custom op's
   ``get_hw_compatible_weight_tensor`` (bipolar weights stored as bits (w + 1) / 2, SIMD lanes reversed).
@@ -20,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from pcnn_hw.compile.folding import base_op
 from pcnn_hw.core.weights import load_weights  # noqa: F401 - moved to the leaf package (#11)
+from pcnn_hw.layers.registry import find_backend
 
 
 def _as_int(arr: np.ndarray) -> np.ndarray:
@@ -42,20 +43,12 @@ def memory_images(model: Any) -> dict[str, dict[str, np.ndarray]]:
 
     out: dict[str, dict[str, np.ndarray]] = {}
     for node in model.graph.node:
-        op = base_op(node.op_type)
-        inst = getCustomOp(node)
-        images: dict[str, np.ndarray] = {}
-        if op == "MVAU":
-            w = model.get_initializer(node.input[1])
-            images["weights"] = _as_int(inst.get_hw_compatible_weight_tensor(w)[0])
-            if len(node.input) > 2 and not inst.get_nodeattr("noActivation"):
-                t = model.get_initializer(node.input[2])
-                images["thresholds"] = _as_int(inst.get_hw_compatible_threshold_tensor(t)[0])
-        elif op == "Thresholding":
-            t = model.get_initializer(node.input[1])
-            images["thresholds"] = _as_int(inst.get_hw_compatible_threshold_tensor(t)[0])
+        images_of = find_backend(node.op_type, "weights")  # the kind's weights.py (MVAU, Thresholding)
+        if images_of is None:
+            continue
+        images = images_of(node, getCustomOp(node), model.get_initializer)
         if images:
-            out[node.name] = images
+            out[node.name] = {key: _as_int(arr) for key, arr in images.items()}
     return out
 
 

@@ -9,7 +9,9 @@ and one output stream ``out_t*``; a module with several input (output) streams n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pcnn_hw.core.streams import Stream
 
@@ -73,3 +75,8 @@ class RtlLayer:
     def outputs(self) -> tuple[Stream, ...]:
         """All output streams in port order."""
         return (self.out, *self.more_outputs)
+
+
+# make_rom(layer, port, what, fields (rows, n), field_bits) -> (Rom, its Verilog): given by pcnn_hw.rtl.spec
+# to the kinds' RTL views (pcnn_hw/layers/<kind>/rtl.py): they hold the memory images, not the ROM template
+RomMaker = Callable[[str, str, str, Any, int], "tuple[Rom, str]"]

@@ -5,7 +5,7 @@ against the bit-exact simulator (project and testbench in the user cache; the bu
 
 Entry points: :func:`pcnn_hw.hls.generate.generate_hls`, :class:`pcnn_hw.hls.csim.CSim`,
 :func:`pcnn_hw.hls.csim.csim_level` (a fidelity-ladder Level), ``python -m pcnn_hw.hls``.
-Planning: :mod:`pcnn_hw.hls.dag` (streams over the graph), :mod:`pcnn_hw.hls.plan` and
-:mod:`pcnn_hw.hls.plan_dag` (one kernel per layer kind), :mod:`pcnn_hw.hls.policy` (threshold and
-width rules shared with the RTL backend).
+Planning: :mod:`pcnn_hw.hls.dag` (streams over the graph), :mod:`pcnn_hw.hls.plan` (one kernel per
+layer, from the kind's ``pcnn_hw/layers/<kind>/hls.py`` found through the layer registry; the threshold
+and width policy is the kind's, shared with the RTL view).
 """

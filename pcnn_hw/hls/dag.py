@@ -1,7 +1,7 @@
 """From a folded dataflow graph (nodes with input/output tensors, forks and joins) to the kernels and
 streams of the HLS network top.
 
-Every hardware node becomes one kernel (:mod:`pcnn_hw.hls.plan`, :mod:`pcnn_hw.hls.plan_dag`);
+Every hardware node becomes one kernel (:func:`pcnn_hw.hls.plan.plan_kernel`, the kind's ``hls.py``);
 FIFOs and the graph's own width converters (PassThrough layers) are dropped, their output tensor
 standing for their input; every remaining tensor is one point-to-point stream (graph input = ``in``,
 graph output = ``out``), with a width converter inserted where the producer's word (elements per
@@ -17,30 +17,8 @@ from dataclasses import dataclass
 from pcnn_hw.errors import FoldingError, UnsupportedOpError
 from pcnn_hw.graph import DataflowGraph
 from pcnn_hw.hls.dtypes import ElemFormat
-from pcnn_hw.hls.plan import (
-    Kernel,
-    Port,
-    c_ident,
-    plan_label_select,
-    plan_mvau,
-    plan_pool,
-    plan_swg,
-    plan_thresholding,
-    width_converter,
-)
-from pcnn_hw.hls.plan_dag import plan_add, plan_duplicate, plan_fmpadding, plan_globalpool
-from pcnn_hw.layers import (
-    MVAU,
-    AddStreams,
-    DuplicateStreams,
-    FMPadding,
-    GlobalAccPool,
-    LabelSelect,
-    MaxPool,
-    PassThrough,
-    SlidingWindow,
-    Thresholding,
-)
+from pcnn_hw.hls.plan import Kernel, Port, c_ident, plan_kernel, width_converter
+from pcnn_hw.layers import MaxPool, PassThrough, SlidingWindow
 
 
 @dataclass
@@ -93,26 +71,7 @@ def graph_of_simulator(sim: object) -> DataflowGraph:
 
 def _plan_node(n: GNode, fins: list[ElemFormat], prev: Kernel | None, pool_pe: int | None) -> Kernel:
     """The kernel of one node given its input formats (prev: the producer of input 0)."""
-    layer, name = n.layer, c_ident(n.name)
-    if isinstance(layer, MVAU):
-        return plan_mvau(layer, name, fins[0])
-    if isinstance(layer, Thresholding):
-        return plan_thresholding(layer, name, fins[0])
-    if isinstance(layer, SlidingWindow):
-        return plan_swg(layer, name, fins[0], pool_pe)
-    if isinstance(layer, MaxPool):
-        return plan_pool(layer, name, fins[0], prev)
-    if isinstance(layer, LabelSelect):
-        return plan_label_select(layer, name, fins[0])
-    if isinstance(layer, FMPadding):
-        return plan_fmpadding(layer, name, fins[0])
-    if isinstance(layer, DuplicateStreams):
-        return plan_duplicate(layer, name, fins[0])
-    if isinstance(layer, AddStreams):
-        return plan_add(layer, name, (fins[0], fins[1]))
-    if isinstance(layer, GlobalAccPool):
-        return plan_globalpool(layer, name, fins[0])
-    raise UnsupportedOpError(f"layer {n.name}: op {getattr(layer, 'op_type', '?')} has no HLS kernel")
+    return plan_kernel(n.layer, c_ident(n.name), tuple(fins), prev=prev, pool_pe=pool_pe)  # type: ignore[arg-type]
 
 
 def plan_dataflow(

@@ -11,13 +11,24 @@ backends are named as ``"module:attribute"`` strings and imported only when aske
 not installed or not written yet is a typed error, not an import failure at start-up.
 
 Adding a kind: a folder ``pcnn_hw/layers/<kind>/`` (``__init__.py`` with ``OP_TYPES`` and the class;
-``rtl.py`` / ``hls.py`` beside it) plus one `Kind(...)` line in `KINDS` below.
+``rtl.py`` / ``hls.py`` / ``fold.py`` beside it) plus one `Kind(...)` line in `KINDS` below.
+
+Backend targets and their entry points (every caller dispatches through `backend` / `find_backend`):
+
+* ``"rtl"``: ``rtl_spec(layer, fins: tuple[Fmt, ...], make_rom) -> RtlLayer | None`` (None: a FIFO/DWC
+  the stitcher re-makes), called by :func:`pcnn_hw.rtl.spec.rtl_layer`.
+* ``"hls"``: ``hls_kernel(layer, name, fins: tuple[ElemFormat, ...], prev=..., pool_pe=...) -> Kernel``,
+  called by :func:`pcnn_hw.hls.plan.plan_kernel`.
+* ``"fold"``: a `pcnn_hw.layers.fold.FoldRules` object, used by :mod:`pcnn_hw.compile.folding` and
+  :func:`pcnn_hw.sim.testing.randomize_folding`.
+* ``"weights"``: ``memory_images(node, inst, get_init) -> {name: array}`` (FINN's hardware layout),
+  called by :func:`pcnn_hw.compile.weights.memory_images`.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
@@ -46,7 +57,7 @@ class Kind:
         """The layer class (built from a graph node with ``from_node``)."""
         return getattr(importlib.import_module(self.module), self.layer)
 
-    def backend(self, target: str) -> Callable[..., Any]:
+    def backend(self, target: str) -> Any:
         """The entry point of backend `target`; UnsupportedOpError if the kind has none or it is missing."""
         ref = self.backends.get(target)
         if ref is None:
@@ -68,25 +79,28 @@ class Kind:
 
 
 _L = "pcnn_hw.layers."
+
+
+def _kind(name: str, layer: str, targets: tuple[str, ...], **extra: str) -> Kind:
+    """A kind in folder ``pcnn_hw/layers/<name>/`` whose backend ``t`` is ``<name>/<t>.py`` (entry points:
+    rtl ``rtl_spec``, hls ``hls_kernel``, fold ``FOLD``, weights ``memory_images``); `extra` overrides."""
+    entry = {"rtl": "rtl_spec", "hls": "hls_kernel", "fold": "FOLD", "weights": "memory_images"}
+    refs = {t: f"{_L}{name}.{t}:{entry[t]}" for t in targets}
+    return Kind(name, _L + name, layer, MappingProxyType({**refs, **extra}))
+
+
+_ALL = ("rtl", "hls", "fold")
 KINDS: tuple[Kind, ...] = (
-    Kind("mvau", _L + "mvau", "MVAU", {"rtl": "pcnn_hw.rtl.spec:_mvau", "hls": "pcnn_hw.hls.plan:plan_mvau"}),
-    Kind("thresholding", _L + "thresholding", "Thresholding",
-         {"rtl": "pcnn_hw.rtl.spec:_thresholding", "hls": "pcnn_hw.hls.plan:plan_thresholding"}),
-    Kind("swg", _L + "swg", "SlidingWindow",
-         {"rtl": "pcnn_hw.rtl.spec:_swg", "hls": "pcnn_hw.hls.plan:plan_swg"}),
-    Kind("pool", _L + "pool", "MaxPool",
-         {"rtl": "pcnn_hw.rtl.spec:_pool", "hls": "pcnn_hw.hls.plan:plan_pool"}),
-    Kind("labelselect", _L + "labelselect", "LabelSelect",
-         {"rtl": "pcnn_hw.rtl.spec:_labelselect", "hls": "pcnn_hw.hls.plan:plan_label_select"}),
-    Kind("passthrough", _L + "passthrough", "PassThrough"),  # FIFOs / DWCs: re-made by every backend
-    Kind("fmpadding", _L + "fmpadding", "FMPadding",
-         {"rtl": _L + "fmpadding.rtl:rtl_spec", "hls": "pcnn_hw.hls.plan_dag:plan_fmpadding"}),
-    Kind("duplicate", _L + "duplicate", "DuplicateStreams",
-         {"rtl": _L + "duplicate.rtl:rtl_spec", "hls": "pcnn_hw.hls.plan_dag:plan_duplicate"}),
-    Kind("addstreams", _L + "addstreams", "AddStreams",
-         {"rtl": _L + "addstreams.rtl:rtl_spec", "hls": "pcnn_hw.hls.plan_dag:plan_add"}),
-    Kind("globalpool", _L + "globalpool", "GlobalAccPool",
-         {"rtl": _L + "globalpool.rtl:rtl_spec", "hls": "pcnn_hw.hls.plan_dag:plan_globalpool"}),
+    _kind("mvau", "MVAU", (*_ALL, "weights")),
+    _kind("thresholding", "Thresholding", (*_ALL, "weights")),
+    _kind("swg", "SlidingWindow", _ALL),
+    _kind("pool", "MaxPool", _ALL),
+    _kind("labelselect", "LabelSelect", _ALL),
+    _kind("passthrough", "PassThrough", ("rtl",)),  # FIFOs / DWCs: re-made by every backend
+    _kind("fmpadding", "FMPadding", _ALL),
+    _kind("duplicate", "DuplicateStreams", _ALL),
+    _kind("addstreams", "AddStreams", _ALL),
+    _kind("globalpool", "GlobalAccPool", _ALL),
 )
 
 
@@ -117,7 +131,7 @@ def kind_of(op_type: str) -> Kind:
                                  f"{', '.join(k.name for k in KINDS)}") from None
 
 
-def backend(op_type: str, target: str) -> Callable[..., Any]:
+def backend(op_type: str, target: str) -> Any:
     """The `target` backend's entry point for op type `op_type` (see `Kind.backend`)."""
     return kind_of(op_type).backend(target)
 
@@ -125,3 +139,12 @@ def backend(op_type: str, target: str) -> Callable[..., Any]:
 def layer_classes() -> dict[str, type]:
     """op type -> layer class, for every registered op type."""
     return {op: kind.layer_cls for op, kind in _by_op_type().items()}
+
+
+def find_backend(op_type: str, target: str) -> Any | None:
+    """The `target` backend of op type `op_type`, or None when the op type is no registered kind or its
+    kind has no such backend (e.g. the folding rules of a host-side op)."""
+    kind = _by_op_type().get(op_type)
+    if kind is None or target not in kind.backends:
+        return None
+    return kind.backend(target)

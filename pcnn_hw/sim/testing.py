@@ -8,10 +8,11 @@ import numpy as np
 
 
 def randomize_folding(model: Any, seed: int) -> Any:
-    """Set random valid PE/SIMD on every MVAU, Thresholding, sliding window, Pool and LabelSelect."""
+    """Set random valid PE/SIMD on every node whose kind's folding rules (``pcnn_hw/layers/<kind>/fold.py``)
+    randomize: MVAU, Thresholding, dense sliding window, Pool and LabelSelect."""
     from qonnx.custom_op.registry import getCustomOp
 
-    from pcnn_hw.layers.base import base_op_type
+    from pcnn_hw.layers.registry import find_backend
 
     rng = np.random.default_rng(seed)
 
@@ -20,17 +21,7 @@ def randomize_folding(model: Any, seed: int) -> Any:
         return int(rng.choice(divs))
 
     for node in model.graph.node:
-        op = base_op_type(node.op_type)
-        inst = getCustomOp(node)
-        if op == "MVAU":
-            inst.set_nodeattr("PE", pick(inst.get_nodeattr("MH")))
-            inst.set_nodeattr("SIMD", pick(inst.get_nodeattr("MW")))
-        elif op == "Thresholding":
-            inst.set_nodeattr("PE", pick(inst.get_nodeattr("NumChannels")))
-        elif op == "ConvolutionInputGenerator" and not inst.get_nodeattr("depthwise"):
-            inst.set_nodeattr("SIMD", pick(inst.get_nodeattr("IFMChannels")))
-        elif op == "Pool":
-            inst.set_nodeattr("PE", pick(inst.get_nodeattr("Channels")))
-        elif op == "LabelSelect":
-            inst.set_nodeattr("PE", pick(inst.get_nodeattr("Labels")))
+        rules = find_backend(node.op_type, "fold")
+        if rules is not None:
+            rules.randomize(node, getCustomOp(node), pick)
     return model

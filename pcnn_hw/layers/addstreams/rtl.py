@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from pcnn_hw.core.hwspec import RtlLayer
+from pcnn_hw.core.hwspec import RomMaker, RtlLayer
 from pcnn_hw.core.streams import Fmt, Stream, fmt_of_datatype
 from pcnn_hw.errors import UnsupportedOpError
 from pcnn_hw.layers.addstreams import AddStreams
@@ -33,7 +33,7 @@ def fmt_range(f: Fmt) -> tuple[int, int]:
     return 0, 2**f.bits - 1
 
 
-def rtl_spec(layer: AddStreams, fins: tuple[Fmt, ...]) -> RtlLayer:
+def rtl_spec(layer: AddStreams, fins: tuple[Fmt, ...], make_rom: RomMaker | None = None) -> RtlLayer:
     """The RTL layer of ``layer`` joining streams of formats ``fins`` (lhs, rhs); typed errors name it."""
     if len(fins) != 2:
         raise UnsupportedOpError(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from pcnn_hw.core.hwspec import RtlLayer
+from pcnn_hw.core.hwspec import RomMaker, RtlLayer
 from pcnn_hw.core.streams import Fmt, Stream
 from pcnn_hw.errors import UnsupportedOpError
 from pcnn_hw.layers.duplicate import DuplicateStreams
@@ -24,7 +24,7 @@ def template() -> str:
     return resources.files(__package__).joinpath(f"{MODULE}.v").read_text()
 
 
-def rtl_spec(layer: DuplicateStreams, fins: tuple[Fmt, ...]) -> RtlLayer:
+def rtl_spec(layer: DuplicateStreams, fins: tuple[Fmt, ...], make_rom: RomMaker | None = None) -> RtlLayer:
     """The RTL layer of ``layer`` fed by one stream of format ``fins[0]``; typed errors name the layer."""
     if len(fins) != 1:
         raise UnsupportedOpError(

@@ -14,7 +14,7 @@ from importlib import resources
 
 import numpy as np
 
-from pcnn_hw.core.hwspec import RtlLayer
+from pcnn_hw.core.hwspec import RomMaker, RtlLayer
 from pcnn_hw.core.streams import Fmt, Stream, signed_bits
 from pcnn_hw.errors import UnsupportedOpError
 from pcnn_hw.layers.globalpool import GlobalAccPool
@@ -46,7 +46,7 @@ def out_fmt(fin: Fmt, pix: int) -> Fmt:
     return Fmt(max(1, ((2**fin.bits - 1) * pix).bit_length()), False)
 
 
-def rtl_spec(layer: GlobalAccPool, fins: tuple[Fmt, ...]) -> RtlLayer:
+def rtl_spec(layer: GlobalAccPool, fins: tuple[Fmt, ...], make_rom: RomMaker | None = None) -> RtlLayer:
     """The RTL layer of ``layer`` fed by one stream of format ``fins[0]``; typed errors name the layer."""
     if len(fins) != 1:
         raise UnsupportedOpError(f"layer {layer.name}: GlobalAccPool takes one input stream, got {len(fins)}")

@@ -19,7 +19,7 @@ from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits, pack_bits
 from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
-from pcnn_hw.layers.mvau import compact_int, load_threshold_memory, thresholds_from_memory
+from pcnn_hw.layers.thresholds import compact_int, load_threshold_memory, thresholds_from_memory
 
 OP_TYPES = ("Thresholding", "Thresholding_hls", "Thresholding_rtl")
 

@@ -26,8 +26,8 @@ def test_every_op_type_maps_to_its_kind_and_class():
 def test_unknown_op_type_and_missing_backend_are_typed_errors():
     with pytest.raises(UnsupportedOpError, match="op 'Sigmoid' is no registered layer kind; known kinds: mv"):
         kind_of("Sigmoid")
-    with pytest.raises(UnsupportedOpError, match="'passthrough' has no 'rtl' backend"):
-        backend("StreamingFIFO_rtl", "rtl")
+    with pytest.raises(UnsupportedOpError, match="'passthrough' has no 'hls' backend; it has: rtl"):
+        backend("StreamingFIFO_rtl", "hls")
     ghost = Kind("ghost", "pcnn_hw.layers.mvau", "MVAU", {"rtl": "pcnn_hw.layers.no_such_kind.rtl:rtl_spec",
                                                           "hls": "pcnn_hw.layers.mvau:no_such_function"})
     with pytest.raises(UnsupportedOpError, match="'ghost': rtl backend module pcnn_hw.layers.no_such_kind"):
@@ -44,19 +44,21 @@ def test_a_backend_with_a_missing_dependency_is_not_hidden(tmp_path, monkeypatch
 
 
 def test_registered_backends_resolve_to_callables():
-    """Every backend whose module is present names an existing callable (modules of other branches may
-    be absent before a merge; then the lookup is a typed error, checked above)."""
-    from pcnn_hw.rtl import spec
+    """Every backend whose module is present names an existing callable, or for "fold" a FoldRules object
+    (modules of other branches may be absent before a merge; then the lookup is a typed error, above)."""
+    from pcnn_hw.layers.fold import FoldRules
+    from pcnn_hw.layers.mvau import rtl
 
-    assert backend("MVAU_hls", "rtl") is spec._mvau  # noqa: SLF001 - the registered entry point
+    assert backend("MVAU_hls", "rtl") is rtl.rtl_spec  # the kind's own file, pcnn_hw/layers/mvau/rtl.py
     resolved = 0
     for kind in KINDS:
         for target, ref in kind.backends.items():
             if importlib.util.find_spec(ref.partition(":")[0]) is None:
                 continue
-            assert callable(kind.backend(target)), (kind.name, target)
+            entry = kind.backend(target)
+            assert isinstance(entry, FoldRules) if target == "fold" else callable(entry), (kind.name, target)
             resolved += 1
-    assert resolved >= 10
+    assert resolved >= 10 * 3  # rtl, hls and fold of every kind but passthrough, plus weights
 
 
 def test_adding_a_kind_is_one_registration(tmp_path, monkeypatch):

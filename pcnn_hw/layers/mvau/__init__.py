@@ -43,128 +43,25 @@ from typing import Any
 import numpy as np
 from onnx import NodeProto
 
-from pcnn_hw.core.bits import PackedBits, pack_matrix_rows, run_chunked, unpack_bits, xnor_popcount_matmul
-from pcnn_hw.core.native_mvau import NativeMvau, pad_thresholds
+from pcnn_hw.core.bits import PackedBits, unpack_bits, xnor_popcount_matmul
 from pcnn_hw.errors import QuantizationError
-from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
+from pcnn_hw.layers.base import HwLayer, datatype_range, node_attrs
+from pcnn_hw.layers.mvau.compute import exact_int_matmul, reference_mvau, unpack_output
+from pcnn_hw.layers.mvau.memory import check_mvau_folding, weight_memory, weights_from_memory
+from pcnn_hw.layers.mvau.native import NativeMvauMixin
+from pcnn_hw.layers.thresholds import (
+    apply_thresholds,
+    compact_int,
+    load_threshold_memory,
+    threshold_memory,
+    thresholds_from_memory,
+)
 
 OP_TYPES = ("MVAU", "MVAU_hls", "MVAU_rtl")
 
 
-def check_mvau_folding(layer: str, mw: int, mh: int, simd: int, pe: int) -> None:
-    """Raise FoldingError unless MW % SIMD == 0 and MH % PE == 0."""
-    check_divisible(layer, "MW", mw, "SIMD", simd)
-    check_divisible(layer, "MH", mh, "PE", pe)
-
-
-def weight_memory(w: np.ndarray, pe: int, simd: int, bipolar: bool = False) -> np.ndarray:
-    """Weight matrix (MW, MH) -> memory image (PE, WMEM, SIMD) in FINN's hardware layout."""
-    mw, mh = w.shape
-    check_mvau_folding("weights", mw, mh, simd, pe)
-    ret = np.asarray(w).T
-    if bipolar:
-        ret = (ret + 1) // 2 if np.issubdtype(ret.dtype, np.integer) else (ret + 1) / 2
-    ret = ret.reshape(mh // pe, pe, mw).transpose(1, 0, 2)  # interleave rows over PEs
-    ret = ret.reshape(pe, (mh // pe) * (mw // simd), simd)
-    return np.ascontiguousarray(np.flip(ret, axis=-1))
-
-
-def weights_from_memory(mem: np.ndarray, mw: int, mh: int, bipolar: bool = False) -> np.ndarray:
-    """Inverse of `weight_memory`: image (PE, WMEM, SIMD) -> weight matrix (MW, MH)."""
-    pe, _, simd = mem.shape
-    ret = np.flip(mem, axis=-1).reshape(pe, mh // pe, mw).transpose(1, 0, 2).reshape(mh, mw)
-    if bipolar:
-        ret = 2 * ret - 1
-    return np.ascontiguousarray(ret.T)
-
-
-def threshold_memory(t: np.ndarray, mh: int, pe: int) -> np.ndarray:
-    """Thresholds (MH or 1, n_steps) -> memory image (PE, TMEM, n_steps) in FINN's hardware layout."""
-    t = np.asarray(t)
-    if t.ndim == 1:
-        t = t[:, None]
-    if t.shape[0] == 1:
-        t = np.tile(t, (mh, 1))
-    check_divisible("thresholds", "MH", mh, "PE", pe)
-    return np.ascontiguousarray(t.reshape(mh // pe, pe, t.shape[1]).transpose(1, 0, 2))
-
-
-def load_threshold_memory(node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None,
-                          input_index: int, rows: int, pe: int, what: str = "thresholds") -> np.ndarray:
-    """A node's threshold memory (PE, TMEM, n_steps): the given memory image, else built from the
-    node's threshold initializer (input `input_index`); QuantizationError if it is not an initializer."""
-    if memory is not None and "thresholds" in memory:
-        return np.asarray(memory["thresholds"])
-    t = get_init(node.input[input_index])
-    if t is None:
-        raise QuantizationError(f"layer {node.name}: {what} are not an initializer")
-    return threshold_memory(t, rows, pe)
-
-
-def thresholds_from_memory(mem: np.ndarray) -> np.ndarray:
-    """Inverse of `threshold_memory`: image (PE, TMEM, n_steps) -> thresholds (MH, n_steps)."""
-    pe, tmem, n = mem.shape
-    return np.ascontiguousarray(mem.transpose(1, 0, 2).reshape(pe * tmem, n))
-
-
-def apply_thresholds(
-    acc: np.ndarray, thr: np.ndarray, out_dtype: str, act_val: int
-) -> np.ndarray | PackedBits:
-    """Multi-threshold the channels-last accumulator `acc` with thresholds (C, n_steps).
-
-    BINARY/BIPOLAR outputs with one step are returned packed (`PackedBits`, bit = acc >= T); other
-    outputs as int64 arrays y = count(acc >= T[c, :]) * s + b (s = 2, b = -1 for BIPOLAR, else s = 1,
-    b = ActVal).
-    """
-    c, n_steps = thr.shape
-    if out_dtype in ("BINARY", "BIPOLAR") and n_steps == 1:
-        bits = acc >= thr[:, 0]
-        return PackedBits.from_bits(bits)
-    if n_steps > 8 and np.all(np.diff(thr, axis=1) >= 0):
-        cnt = np.empty(acc.shape, np.int64)
-        for ch in range(c):
-            cnt[..., ch] = np.searchsorted(thr[ch], acc[..., ch], side="right")
-    else:
-        cnt = np.zeros(acc.shape, np.int64)
-        for i in range(n_steps):
-            cnt += acc >= thr[:, i]
-    if out_dtype == "BIPOLAR":
-        return 2 * cnt - 1
-    return compact_int(cnt + int(act_val), out_dtype)
-
-
-def compact_int(v: np.ndarray, dtype_name: str) -> np.ndarray:
-    """Store integer activations in the smallest numpy type that holds `dtype_name` (less data to move)."""
-    lo, hi = datatype_range(dtype_name)
-    for t in (np.int8, np.int16, np.int32):
-        if lo >= np.iinfo(t).min and hi <= np.iinfo(t).max:
-            return v.astype(t)
-    return v
-
-
-def exact_int_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Integer matrix product x (M, K) @ w (K, H), exact, via BLAS in row chunks on several threads.
-
-    float32 is used when every partial sum is below 2**24 (the result is then a float32 array holding
-    exact integers), float64 when below 2**53, int64 otherwise.
-    """
-    m, k = x.shape
-    bound = float(np.abs(x).max(initial=0)) * float(np.abs(w).max(initial=0)) * k
-    if bound >= 2**53:
-        return x.astype(np.int64) @ w.astype(np.int64)
-    ft = np.float32 if bound < 2**24 else np.float64
-    wf = w.astype(ft)
-    out = np.empty((m, w.shape[1]), ft)
-
-    def work(s: int, e: int) -> None:
-        np.matmul(x[s:e].astype(ft), wf, out=out[s:e])
-
-    run_chunked(work, m, 8192)
-    return out
-
-
 @dataclass
-class MVAU(HwLayer):
+class MVAU(NativeMvauMixin, HwLayer):
     """One MVAU node: folding, memory images, bit-exact batched execution and cycle model."""
 
     weight_mem: np.ndarray = field(default_factory=lambda: np.zeros((1, 1, 1)))
@@ -294,79 +191,6 @@ class MVAU(HwLayer):
         self._is_xnor, self._mw, self._mh = self.xnor, self.mw, self.mh
         self._acc_lo, self._acc_hi = self.accumulator_range()
 
-    def use_native(self, kernels: ModuleType) -> bool:
-        """Compute accumulators with the native kernels (`pcnn_hw.sim.native.load()`): XNOR layers always,
-        integer-input layers when their input and weight ranges fit the int16 kernel. Returns whether
-        this layer uses them (False: no change, numpy path)."""
-        if not self.xnor:
-            w_range = (float(self._wint.min(initial=0)), float(self._wint.max(initial=0)))
-            x_range = datatype_range(str(self.attrs.get("inputDataType", "FLOAT32")))
-            if not NativeMvau.int_fits(x_range, w_range, self.mw):
-                return False
-            self._native_int = NativeMvau(kernels, "int", self._wint)
-        self.native_kernels = kernels
-        self._native_cache: dict[int, NativeMvau] = {}
-        self._fused_thresholds = self._single_step_thresholds()
-        return True
-
-    def _single_step_thresholds(self) -> np.ndarray | None:
-        """Thresholds in the fused accumulate-threshold-pack kernels' form, or None where those do not
-        apply (no thresholds, several steps or a non-binary output)."""
-        odt = str(self.attrs.get("outputDataType"))
-        if self.thresholds is None or self.thresholds.shape[1] != 1 or odt not in ("BINARY", "BIPOLAR"):
-            return None
-        return pad_thresholds(self.thresholds[:, 0], self.mh)
-
-    def _native_rows(self, x: np.ndarray | PackedBits) -> tuple[NativeMvau, np.ndarray, tuple] | None:
-        """(kernel, input rows, leading shape) for the native kernels, or None to take the numpy path
-        (an integer layer given packed bits or non-integer floats)."""
-        if self._is_xnor:
-            xp = self.packed_input(x)
-            words = xp.words
-            return self._xnor_kernel(xp.seg_bits), words.reshape(-1, words.shape[-1]), words.shape[:-1]
-        if isinstance(x, PackedBits):
-            return None
-        xv = np.asarray(x)
-        if xv.shape[-1] != self.mw:
-            xv = xv.reshape(xv.shape[0], -1)
-        rows = xv.reshape(-1, self.mw)
-        if rows.dtype.kind == "f":  # e.g. a graph input: exact only if every value is an int16 integer
-            ri = rows.astype(np.int16)
-            if not np.array_equal(ri, rows):
-                return None
-            rows = ri
-        return self._native_int, rows, xv.shape[:-1]
-
-    def _xnor_kernel(self, seg_bits: int) -> NativeMvau:
-        """The native XNOR kernel for inputs packed in segments of `seg_bits` bits (made once)."""
-        kernel = self._native_cache.get(seg_bits)
-        if kernel is None:
-            kernel = self._native_cache[seg_bits] = NativeMvau(
-                self.native_kernels, "xnor", self.packed_weights(seg_bits), self._mw
-            )
-        return kernel
-
-    def chain_role(self) -> str | None:
-        """What this layer can be in a fused native XNOR chain (`pcnn_hw.sim.fusion`): 'bits' (it
-        thresholds into packed bits), 'acc' (it outputs accumulators; only last), or None (numpy path,
-        integer input, several threshold steps)."""
-        if self.native_kernels is None or not self._is_xnor:
-            return None
-        if self._fused_thresholds is not None:
-            return "bits"
-        return "acc" if self.no_activation else None
-
-    def chain_stage(self, seg_bits: int) -> tuple[NativeMvau, np.ndarray | None]:
-        """This layer as a stage of a fused chain (see `chain_role`): its kernel for inputs packed in
-        segments of `seg_bits` bits and its fused thresholds (None: it outputs the accumulators)."""
-        return self._xnor_kernel(seg_bits), self._fused_thresholds
-
-    def packed_weights(self, seg_bits: int) -> np.ndarray:
-        """XNOR weights packed row-wise (MH, S * words) with input segments of `seg_bits` bits."""
-        if seg_bits not in self._packed_cache:
-            self._packed_cache[seg_bits] = pack_matrix_rows(self._wbits, seg_bits)
-        return self._packed_cache[seg_bits]
-
     # -- execution ------------------------------------------------------------------------------
     def accumulate(self, x: np.ndarray | PackedBits) -> np.ndarray:
         """Accumulator values (N, *vectors, MH): XNOR popcount P or integer dot product (exact integers,
@@ -470,40 +294,15 @@ class MVAU(HwLayer):
         return int((self.mh // self.pe) * (self.mw // self.simd) * np.prod(self.num_input_vectors) * th)
 
 
-def reference_mvau(
-    x: np.ndarray,
-    w: np.ndarray,
-    thr: np.ndarray | None,
-    xnor: bool,
-    out_dtype: str = "BINARY",
-    act_val: int = 0,
-) -> np.ndarray:
-    """Plain numpy reference (unpacked, no folding): x (M, MW) bits/ints, w (MW, MH) -> (M, MH) ints."""
-    if xnor:
-        xb, wb = 2 * np.asarray(x, np.int64) - 1, 2 * np.asarray(w, np.int64) - 1
-        acc = (xb @ wb + w.shape[0]) // 2
-    else:
-        acc = np.asarray(x, np.int64) @ np.asarray(w, np.int64)
-    if thr is None:
-        return acc
-    t = np.broadcast_to(thr, (w.shape[1], thr.shape[-1]))
-    cnt = (acc[..., None] >= t).sum(-1)
-    return 2 * cnt - 1 if out_dtype == "BIPOLAR" else cnt + act_val
-
-
-def unpack_output(y: np.ndarray | PackedBits) -> np.ndarray:
-    """Layer output as a plain integer array (bits unpacked)."""
-    if isinstance(y, PackedBits):
-        return y.to_bits().astype(np.int64)
-    return np.asarray(y)
-
 
 __all__ = [
     "MVAU",
     "OP_TYPES",
     "apply_thresholds",
     "check_mvau_folding",
+    "compact_int",
     "exact_int_matmul",
+    "load_threshold_memory",
     "reference_mvau",
     "threshold_memory",
     "thresholds_from_memory",

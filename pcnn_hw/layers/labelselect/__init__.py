@@ -7,6 +7,7 @@ Folding: Labels % PE == 0; cycles per frame = Labels / PE.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +15,16 @@ import numpy as np
 from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
+from pcnn_hw.core.datatypes import datatype_bits
 from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
 
 OP_TYPES = ("LabelSelect", "LabelSelect_hls")
+
+
+def label_bits(odt: str, labels: int) -> int:
+    """Width policy of every backend: bits of an output index, those of the output datatype (default
+    UINT8), at least enough for `labels` labels."""
+    return max(datatype_bits(odt), math.ceil(math.log2(labels + 1)))
 
 
 def topk_indices(scores: np.ndarray, k: int) -> np.ndarray:
