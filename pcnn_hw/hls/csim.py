@@ -24,10 +24,11 @@ import numpy as np
 
 from pcnn_hw.errors import OutputPathError, SimulationError
 from pcnn_hw.graph.cache import cached_build
-from pcnn_hw.hls.generate import HlsDesign, generate_hls, load_simulator
+from pcnn_hw.hls.generate import HlsDesign, generate_hls
 from pcnn_hw.hls.plan import c_ident
 from pcnn_hw.hls.toolchain import RUN_TIMEOUT_S, Toolchain, compile_cached, run_exe, toolchain
 from pcnn_hw.outputs import user_cache_dir
+from pcnn_hw.sim.builddir import BuildDir
 
 CHUNK_SECONDS = 5.0  # aim of one testbench run (images per chunk adapt to it): a progress line each
 FIRST_CHUNK = 4  # images of the first run, which measures the time per image
@@ -80,7 +81,7 @@ class CSim:
         self.build_dir = Path(build_dir)
         self.tc = toolchain(cxx, ap_types)  # ToolMissingError before any work
         self.progress = progress or (lambda line: None)
-        self.sim = sim or load_simulator(self.build_dir)
+        self.sim = sim or BuildDir(self.build_dir).simulator()  # folded graph on the weights/ images
         root = Path(cache_dir) if cache_dir is not None else user_cache_dir("hls")
         t0 = time.monotonic()
         self.design, self.exe, self.warnings, self.cached = self._generate_and_compile(root.resolve())

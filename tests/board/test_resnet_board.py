@@ -141,8 +141,10 @@ def test_resnet_mini_on_verilated_board(resnet_build: Path, tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_resnet_mini_through_real_pynq(resnet_build: Path, tmp_path: Path) -> None:
-    """pynq 4.0's Overlay + DMA driver (its own venv) against the simulated PL running resnet-mini."""
+@pytest.mark.parametrize("model", ["bitexact", "rtl"])
+def test_resnet_mini_through_real_pynq(model: str, resnet_build: Path, tmp_path: Path) -> None:
+    """pynq 4.0's Overlay + DMA driver (its own venv) against the simulated PL running resnet-mini, its
+    accelerator the bit-exact simulator or the Verilator model of the RTL top (`pynq_sim --rtl`)."""
     import os
 
     from pcnn_hw.board.deploy import deploy
@@ -159,7 +161,8 @@ def test_resnet_mini_through_real_pynq(resnet_build: Path, tmp_path: Path) -> No
     env["PYTHONPATH"] = str(REPO)
     res = subprocess.run(
         [str(py), "-m", "pcnn_hw.board.pynq_sim", str(bdir), str(tmp_path / "pkg" / "resnet" /
-         "verify_on_board.py"), "--bitfile", str(bdir / "pynq_sim" / "resnet.bit"), "--batch-size", "5"],
+         "verify_on_board.py"), "--bitfile", str(bdir / "pynq_sim" / "resnet.bit"), "--batch-size", "5",
+         *(["--rtl"] if model == "rtl" else [])],
         env=env, capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
