@@ -65,8 +65,9 @@ def cnn_build(board_builds: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def resnet_build(board_builds: Path) -> Path:
-    """resnet-mini on 10x10 inputs (flat head, random mild batch-norm as tests/compile/test_residual.py
-    sets it), built for pynq-z2: forks, joins, padding and multi-bit residual streams."""
+    """resnet-mini on 8x8 inputs (the digits dataset matches; flat head, random mild batch-norm as
+    tests/compile/test_residual.py sets it), built for pynq-z2: forks, joins, padding and multi-bit
+    residual streams."""
     import torch
 
     from pcnn_hw.export import export_model
@@ -74,7 +75,7 @@ def resnet_build(board_builds: Path) -> Path:
     from pcnn_hw.quant import QuantConfig
     from tests.compile.test_residual import _mild_batchnorm
 
-    shape = (1, 10, 10)
+    shape = (1, 8, 8)
     torch.manual_seed(0)
     model = BinaryResNet("resnet-mini", shape, 10, QuantConfig(), head="flat").eval()
     _mild_batchnorm(model, 0)

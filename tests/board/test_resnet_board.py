@@ -36,7 +36,7 @@ def _reference(build_dir: Path, images: np.ndarray) -> np.ndarray:
 
 
 def _images(n: int, seed: int = 3) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, 256, size=(n, 1, 10, 10), dtype=np.uint8)
+    return np.random.default_rng(seed).integers(0, 256, size=(n, 1, 8, 8), dtype=np.uint8)
 
 
 def _scores_build(build_dir: Path, dest: Path) -> Path:
@@ -68,7 +68,7 @@ def test_spec_streams_are_the_graph_ports(resnet_build: Path) -> None:
     (ein,), (eout,) = g.inputs, g.outputs
     assert eout.producer is not None and eout.producer.op_type.startswith("LabelSelect")
     assert spec.input.elems_per_word == ein.consumer.layer.in_elems_per_beat(0)  # type: ignore[union-attr]
-    assert (spec.input.datatype, spec.input.shape) == ("UINT8", (10, 10, 1))
+    assert (spec.input.datatype, spec.input.shape) == ("UINT8", (8, 8, 1))
     assert spec.output_kind == "label" and spec.num_classes == 10 and spec.output.n_elems == 1
 
 
@@ -120,6 +120,19 @@ def test_deploy_package_verifies_resnet_on_bitexact_backend(resnet_build: Path, 
     )  # fmt: skip
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     assert "12/12 outputs match" in res.stdout
+
+
+@pytest.mark.slow
+def test_verify_cli_runs_the_board_level_on_resnet(resnet_build: Path, capsys) -> None:
+    """`pcnn-hw verify` on the residual build includes the simulated board, at 100 % agreement."""
+    from pcnn_hw.cli import main
+
+    onnx_path = resnet_build.parent / "resnet.onnx"
+    rc = main(["verify", str(onnx_path), str(resnet_build), "--data", "digits", "--limit", "12", "--no-csim"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    row = next(ln for ln in out.splitlines() if ln.startswith("board (simulated)"))
+    assert row.rstrip().endswith("100.00 %"), out
 
 
 @pytest.mark.slow
