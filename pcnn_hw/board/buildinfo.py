@@ -12,62 +12,57 @@ from typing import Any
 import numpy as np
 
 from pcnn_hw.driver.spec import AcceleratorSpec, StreamSpec
-from pcnn_hw.errors import BoardError, ModelFileError
+from pcnn_hw.errors import BoardError, BuildDirError, ModelFileError
+from pcnn_hw.graph.dataflow import StreamEdge
+from pcnn_hw.sim.builddir import BuildDir
 
-# which attribute folds a layer's input / output stream (FINN's folded shapes)
-_IN_FOLD = {"MVAU": "SIMD", "VVAU": "SIMD", "ConvolutionInputGenerator": "SIMD", "FMPadding": "SIMD"}
-_OUT_FOLD = {"ConvolutionInputGenerator": "SIMD", "FMPadding": "SIMD", "StreamingMaxPool": "PE"}
+
+def build_dir_of(build_dir: str | Path) -> BuildDir:
+    """The `BuildDir` of a build directory; BoardError if there is no such directory."""
+    try:
+        return BuildDir(build_dir)
+    except BuildDirError as exc:
+        raise BoardError(str(exc)) from None
 
 
 def folded_graph_path(build_dir: str | Path) -> Path:
-    """`folded.onnx` of a build directory (else the last folded steps/NN_*.onnx); ModelFileError if none."""
-    build_dir = Path(build_dir)
-    if not build_dir.is_dir():
-        raise BoardError(f"{build_dir}: build directory not found (run `pcnn-hw build` first)")
-    p = build_dir / "folded.onnx"
-    if p.is_file():
-        return p
-    from pcnn_hw.core.levels import find_folded_graph
-
-    return find_folded_graph(build_dir)
+    """`folded.onnx` of a build directory (else the last folded steps/NN_*.onnx); BuildArtifactError if
+    none, BoardError if the directory does not exist."""
+    return build_dir_of(build_dir).folded
 
 
-def _stream(node: Any, tensor_shape: list[int], dtype: str, which: str) -> StreamSpec:
-    from pcnn_hw.core.datatypes import base_op_type, datatype_bits, datatype_signed
-    from pcnn_hw.layers.base import node_attrs
+def _stream(edge: StreamEdge, tensor_shape: list[int], beat_elems: int) -> StreamSpec:
+    """Stream spec of the accelerator's AXI port `edge`: its element type and the port's elements per
+    beat (the first consumer's / last producer's fold, from the layer kind: `pcnn_hw.layers`)."""
+    from pcnn_hw.core.datatypes import datatype_bits, datatype_signed
 
-    op = base_op_type(node.op_type)
-    attrs = node_attrs(node)
-    table = _IN_FOLD if which == "in" else _OUT_FOLD
-    key = table.get(op, "PE")
-    fold = int(attrs.get(key, 1))
-    if op == "LabelSelect" and which == "out":
-        fold = 1  # one label per stream word
-    bits = datatype_bits(dtype)
+    dtype = edge.dtype.name
     shape = tuple(int(d) for d in tensor_shape[1:])
-    return StreamSpec(shape, dtype, bits, datatype_signed(dtype), fold)
+    return StreamSpec(shape, dtype, datatype_bits(dtype), datatype_signed(dtype), int(beat_elems))
+
+
+def _port(edges: list[StreamEdge], what: str, path: Path) -> StreamEdge:
+    if len(edges) != 1:
+        names = ", ".join(e.name for e in edges) or "none"
+        raise BoardError(f"{path}: the board wrapper has one {what} stream (one DMA channel), the "
+                         f"accelerator has {len(edges)} ({names})")
+    return edges[0]
 
 
 def make_spec(build_dir: str | Path) -> AcceleratorSpec:
-    """The `AcceleratorSpec` of a build directory (stream formats from the first/last layer)."""
-    import onnx
-
-    from pcnn_hw.sim.executor import tensor_datatypes
-
-    build_dir = Path(build_dir)
-    path = folded_graph_path(build_dir)
-    try:
-        m = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:
-        raise ModelFileError(f"{path}: not a readable ONNX file ({exc})") from None
-    g = m.graph
-    if not g.node:
+    """The `AcceleratorSpec` of a build directory: stream formats of the dataflow graph's AXI input and
+    output edges (chains and graphs with forks/joins alike), shapes of the top-level graph's tensors."""
+    bd = build_dir_of(build_dir)
+    path = bd.folded
+    graph = bd.graph  # ModelFileError if unreadable, GraphError if it is no valid dataflow graph
+    if not graph.nodes:
         raise ModelFileError(f"{path}: empty graph")
-    dts = tensor_datatypes(m)
+    g = graph.model.graph
     ishape = [d.dim_value for d in g.input[0].type.tensor_type.shape.dim]
     oshape = [d.dim_value for d in g.output[0].type.tensor_type.shape.dim]
-    inp = _stream(g.node[0], ishape, dts.get(g.input[0].name, "FLOAT32"), "in")
-    out = _stream(g.node[-1], oshape, dts.get(g.output[0].name, "FLOAT32"), "out")
+    ein, eout = _port(graph.inputs, "input", path), _port(graph.outputs, "output", path)
+    inp = _stream(ein, ishape, ein.consumer_elems)
+    out = _stream(eout, oshape, eout.producer_elems)
     if inp.datatype != "UINT8":
         raise BoardError(
             f"{path}: graph input is {inp.datatype}; the board flow expects UINT8 pixels "
@@ -76,22 +71,22 @@ def make_spec(build_dir: str | Path) -> AcceleratorSpec:
     for s, what in ((inp, "input"), (out, "output")):
         if s.n_elems % s.elems_per_word:
             raise BoardError(f"{path}: {what} of {s.n_elems} elements does not fold by {s.elems_per_word}")
-    rep = _read_json(build_dir / "report.json")
-    state = _read_json(build_dir / "build.json")
+    rep = _read_json(bd.path / "report.json")
+    state = _read_json(bd.path / "build.json")
     board = rep.get("board", {}).get("name") or state.get("board") or "pynq-z2"
     clock = float(rep.get("clock_mhz") or state.get("clock_mhz") or 100.0)
     layout = "NHWC" if len(ishape) == 4 else "flat"
-    label = out.n_elems == 1 and base_op_type_of(g.node[-1]) == "LabelSelect"
-    num_classes = _num_classes(g.node[-1], out)
+    last = eout.producer.node  # type: ignore[union-attr]  # an output edge always has a producer
+    label = out.n_elems == 1 and base_op_type_of(last) == "LabelSelect"
     return AcceleratorSpec(
-        name=build_dir.resolve().name,
+        name=bd.path.resolve().name,
         board=board,
         clock_mhz=clock,
         layout=layout,
         input=inp,
         output=out,
         output_kind="label" if label else "scores",
-        num_classes=num_classes,
+        num_classes=_num_classes(last, out),
         expected_fps=float(rep["fps"]) if "fps" in rep else None,
     )
 
@@ -128,15 +123,7 @@ def guess_dataset(spec: AcceleratorSpec) -> str | None:
 def build_simulator(build_dir: str | Path) -> Any:
     """The bit-exact simulator of a build: the folded graph, computing from the compiler's memory images
     (build/NAME/weights/, the hardware layout) when the build wrote them."""
-    from pcnn_hw.sim.executor import Simulator
-
-    build_dir = Path(build_dir)
-    memory = None
-    if (build_dir / "weights" / "index.json").is_file():
-        from pcnn_hw.core.weights import load_weights
-
-        memory = load_weights(build_dir)
-    return Simulator(folded_graph_path(build_dir), memory=memory)
+    return build_dir_of(build_dir).simulator()
 
 
 def expected_outputs(build_dir: str | Path, spec: AcceleratorSpec, pixels: np.ndarray) -> np.ndarray:

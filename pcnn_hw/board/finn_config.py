@@ -54,7 +54,8 @@ def _read_json(path: Path, what: str) -> dict:
 def fifo_depths(build_dir: Path) -> dict[str, dict[str, list[int]]]:
     """Per node FINN's in/outFIFODepths from rtl/design.json (empty when the RTL was not built).
 
-    A FIFO instance tagged with layer L sits in front of L; the untagged last one behind the last layer.
+    A FIFO instance tagged with layer L sits in front of L (a layer with several input streams has one
+    per port, stitched in port order); the untagged last one behind the last layer.
     """
     man = build_dir / "rtl" / "design.json"
     if not man.is_file():
@@ -70,8 +71,8 @@ def fifo_depths(build_dir: Path) -> dict[str, dict[str, list[int]]]:
         if inst.get("kind") != "fifo":
             continue
         depth = int(inst.get("params", {}).get("DEPTH", 2))
-        if inst.get("layer"):
-            out.setdefault(str(inst["layer"]), {})["inFIFODepths"] = [depth]
+        if inst.get("layer"):  # a join (ElementwiseAdd) has one FIFO per input, in port order
+            out.setdefault(str(inst["layer"]), {}).setdefault("inFIFODepths", []).append(depth)
         elif last_layer:
             out.setdefault(last_layer, {})["outFIFODepths"] = [depth]
     return out

@@ -8,7 +8,8 @@ on a real board the module never takes over. Needs pynq (its own venv: `make pyn
 Launcher: `python -m pcnn_hw.board.pynq_sim BUILD_DIR SCRIPT.py [ARGS...]` writes the simulation
 overlay (build/NAME/pynq_sim/NAME.bit placeholder + generated .hwh), registers the device, attaches the
 bit-exact model of BUILD_DIR and runs SCRIPT unchanged (e.g. a deployment's verify_on_board.py with
-`--bitfile build/NAME/pynq_sim/NAME.bit`).
+`--bitfile build/NAME/pynq_sim/NAME.bit`). `--rtl` attaches the Verilator model of
+the stitched RTL top instead; `--stalled` an accelerator that never answers.
 """
 
 from __future__ import annotations
@@ -271,31 +272,34 @@ class SimulatedPynqDevice(Device):
         """Caches are not simulated."""
 
 
-def install(build_dir: str | Path, stalled: bool = False) -> Path:
+def install(build_dir: str | Path, stalled: bool = False, rtl: bool = False) -> Path:
     """Opt in (sets PCNN_HW_PYNQ_SIM=1 for this process), write the simulation overlay of `build_dir`,
-    make the simulated device pynq's active device with its bit-exact model; returns the .bit path."""
+    make the simulated device pynq's active device with its bit-exact model (`rtl`: the Verilator model
+    of the stitched RTL top instead); returns the .bit path."""
     from pcnn_hw.board.buildinfo import make_spec
     from pcnn_hw.board.sim_hwh import write_simulated_overlay
-    from pcnn_hw.board.simboard import BitExactBackend
+    from pcnn_hw.board.simboard import BitExactBackend, VerilatorBackend
 
     os.environ[ENV_FLAG] = "1"
     spec = make_spec(build_dir)
     dev = SimulatedPynqDevice.instance()
-    compute = None if stalled else BitExactBackend(spec, build_dir).compute
+    model = VerilatorBackend if rtl else BitExactBackend
+    compute = None if stalled else model(spec, build_dir).compute
     dev.attach(spec, compute, stalled)
     Device.active_device = dev
     return write_simulated_overlay(spec, Path(build_dir) / "pynq_sim")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m pcnn_hw.board.pynq_sim BUILD_DIR SCRIPT [ARGS]`: run SCRIPT on the simulated device."""
+    """`python -m pcnn_hw.board.pynq_sim BUILD_DIR SCRIPT [ARGS] [--stalled | --rtl]`: run SCRIPT on the
+    simulated device (the launcher's own flags are taken out of the arguments wherever they stand)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    stalled = "--stalled" in argv
-    argv = [a for a in argv if a != "--stalled"]
+    flags = {a for a in argv if a in ("--stalled", "--rtl")}
+    argv = [a for a in argv if a not in flags]
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    bit = install(argv[0], stalled=stalled)
+    bit = install(argv[0], stalled="--stalled" in flags, rtl="--rtl" in flags)
     print(f"pynq_sim: simulated overlay {bit}", file=sys.stderr)
     sys.argv = [argv[1], *argv[2:]]
     try:

@@ -135,17 +135,18 @@ class StalledBackend(_MemoryBackend):
 class VerilatorBackend(_MemoryBackend):
     """The accelerator modelled by the Verilator simulation of the stitched RTL top (`pcnn_hw.rtl`).
 
-    The design is stitched from the build's layers (with the FIFO depths of build/NAME/rtl/design.json
-    when the RTL step wrote one) into build/NAME/sim/board-rtl/ and verilated into
-    build/NAME/sim/board-verilator/ (cached by content hash); every batch is one Verilator run with
-    optional random output backpressure.
+    The design is stitched from the build's dataflow graph (with the FIFO depths of
+    build/NAME/rtl/design.json when the RTL step wrote one; else default depths for a chain and one
+    frame per FIFO for a graph with forks/joins, `pcnn_hw.rtl.sizing.deep_depths`) into
+    build/NAME/sim/board-rtl/ and verilated into the user cache (`pcnn_hw.rtl.verilate.build_model`,
+    content-hashed); every batch is one Verilator run with optional random output backpressure.
     """
 
     def __init__(self, spec: AcceleratorSpec, build_dir: str | Path, backpressure: float = 0.0) -> None:
         super().__init__(spec)
         try:
-            from pcnn_hw.graph import DataflowGraph
             from pcnn_hw.rtl.graphrtl import graph_rtl
+            from pcnn_hw.rtl.sizing import deep_depths
             from pcnn_hw.rtl.spec import fmt_of_datatype, rtl_layers
             from pcnn_hw.rtl.stitch import stitch, stitch_graph
             from pcnn_hw.rtl.verilate import build_model, run_model
@@ -153,10 +154,10 @@ class VerilatorBackend(_MemoryBackend):
             raise BoardError(
                 f"the RTL backend (pcnn_hw.rtl) is not available ({exc}); use the bit-exact backend"
             ) from None
-        from pcnn_hw.board.buildinfo import build_simulator, folded_graph_path
+        from pcnn_hw.board.buildinfo import build_dir_of
 
-        self.build_dir = Path(build_dir)
-        sim = build_simulator(build_dir)
+        bd = build_dir_of(build_dir)
+        self.build_dir = bd.path
         fin = fmt_of_datatype(spec.input.datatype)
         depths = None
         man = self.build_dir / "rtl" / "design.json"
@@ -164,13 +165,16 @@ class VerilatorBackend(_MemoryBackend):
             import json
 
             depths = json.loads(man.read_text()).get("fifo_depths")
-        g = DataflowGraph.from_model(folded_graph_path(build_dir), memory=sim.memory or None)
+        g = bd.graph
         if g.is_chain:
-            self.design = stitch(rtl_layers(sim.layers, fin), spec.input.n_elems, depths)
+            self.design = stitch(rtl_layers(g.layers, fin), spec.input.n_elems, depths)
         else:  # forks and joins: the graph's edges (pcnn_hw.rtl.graphrtl)
-            self.design = stitch_graph(*graph_rtl(g, fin), depths)
+            layers, edges = graph_rtl(g, fin)
+            if depths is None:  # not sized by the RTL step: one frame per FIFO, never a skip deadlock
+                depths = deep_depths(layers, edges)
+            self.design = stitch_graph(layers, edges, depths)
         self.rtl_dir = self.build_dir / "sim" / "board-rtl"
-        self.exe = build_model(self.design, self.rtl_dir, self.build_dir / "sim" / "board-verilator")
+        self.exe = build_model(self.design, self.rtl_dir)  # the user cache: shared by identical designs
         self._run = run_model
         self.backpressure = backpressure
         self.last: Any = None

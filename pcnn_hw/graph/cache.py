@@ -5,12 +5,18 @@ Verilator models, Yosys results): the key is the SHA-256 of the inputs, the valu
     d = cached_build("native", [source_path, compiler_version, flags], lambda tmp: compile_into(tmp))
     # d = <user cache>/pcnn-hw/native/<sha256 of the parts>/, holding what build_fn wrote
 
+Users: the native simulator kernels (`pcnn_hw.sim.native`), the HLS C-sim project + g++ testbench
+(`pcnn_hw.hls.csim`) and the Verilator models (`pcnn_hw.rtl.verilate.build_model`).
+
 * The directory lives under `pcnn_hw.outputs.user_cache_dir(kind)` (``$XDG_CACHE_HOME/pcnn-hw/<kind>``,
   a per-user temp folder when that cannot be written); callers (and tests) may pass their own `roots`,
   tried in order.
 * `build_fn(tmp)` fills a fresh temporary directory beside the final one; only when it returns is the
   directory renamed into place (one atomic rename), so a cache entry is always complete. A failing or
   interrupted build leaves no entry (its temporary directory is removed).
+* Key parts name everything the result depends on: source texts or files, flags, and tool versions
+  (:func:`tool_version`); a changed part gives a new entry, old entries are left alone (nothing in
+  a cache is ever deleted by the toolkit, so nothing a user put there is lost).
 * Concurrent builders of one key both build; the first rename wins and the others discard their copy
   and use the winner's: safe without locks, at worst some duplicated work.
 
@@ -21,9 +27,11 @@ are trees of tool outputs (shared objects, executables, logs) that other program
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -53,13 +61,31 @@ def cache_key(key_parts: Iterable[KeyPart]) -> str:
     return h.hexdigest()
 
 
+@functools.cache
+def tool_version(argv: tuple[str, ...], timeout_s: float = 30.0) -> str:
+    """First line of a tool's version output (e.g. ``("g++", "--version")``), a cache key part; once per
+    process. "missing: <argv>" when the tool cannot be run (the build then reports the real error)."""
+    try:
+        res = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout_s, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return f"missing: {' '.join(argv)}"
+    return (res.stdout.strip().splitlines() or res.stderr.strip().splitlines() or [""])[0]
+
+
 def _roots(kind: str, roots: Sequence[Path] | None) -> list[Path]:
     return [Path(r) for r in roots] if roots is not None else [user_cache_dir(kind)]
 
 
-def cache_entry(kind: str, key_parts: Iterable[KeyPart], roots: Sequence[Path] | None = None) -> Path | None:
+def entry_name(key_parts: Iterable[KeyPart], label: str = "") -> str:
+    """Directory name of an entry: the key's first KEY_CHARS hex digits, after ``<label>-`` if given."""
+    key = cache_key(key_parts)[:KEY_CHARS]
+    return f"{label}-{key}" if label else key
+
+
+def cache_entry(kind: str, key_parts: Iterable[KeyPart], roots: Sequence[Path] | None = None,
+                label: str = "") -> Path | None:
     """The complete cache directory for this key if one exists (in any root), else None."""
-    name = cache_key(key_parts)[:KEY_CHARS]
+    name = entry_name(key_parts, label)
     for root in _roots(kind, roots):
         if (root / name).is_dir():
             return root / name
@@ -75,15 +101,17 @@ def _writable(root: Path) -> bool:
 
 
 def cached_build(kind: str, key_parts: Iterable[KeyPart], build_fn: Callable[[Path], object],
-                 roots: Sequence[Path] | None = None) -> Path:
+                 roots: Sequence[Path] | None = None, label: str = "") -> Path:
     """The cache directory of `key_parts` under `kind`, built by `build_fn(tmp_dir)` on a miss.
+
+    `label`: a readable prefix of the entry's name (e.g. the design's name; not part of the key).
 
     OutputPathError if no root can be written; whatever `build_fn` raises propagates (no entry made)."""
     parts = list(key_parts)
-    hit = cache_entry(kind, parts, roots)
+    hit = cache_entry(kind, parts, roots, label)
     if hit is not None:
         return hit
-    name = cache_key(parts)[:KEY_CHARS]
+    name = entry_name(parts, label)
     candidates = _roots(kind, roots)
     root = next((r for r in candidates if _writable(r)), None)
     if root is None:

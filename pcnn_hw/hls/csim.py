@@ -1,19 +1,18 @@
 """C-simulation of a generated network top with g++, and its fidelity-ladder Level.
 
-`CSim(build_dir)` only reads the build directory: it generates the HLS project into a temporary
-directory, moves it to a content-hashed directory of the user's cache
-(``outputs.user_cache_dir("hls", "<build name>-<hash of the generated tree>")``; an unchanged design
-is generated to the same place and compiled once), compiles ``top.cpp`` + ``tb.cpp`` there and runs
-the images in chunks (one process per chunk, each bounded by a timeout) in a scratch directory that is
-removed afterwards. Progress lines ("hls c-sim: compiling ...", "hls c-sim: image 100/300 ...") go to
-``progress`` (default: stderr). Outputs have the bit-exact simulator's shape and must equal it bit for
-bit.
+`CSim(build_dir)` only reads the build directory: it generates the HLS project into a scratch
+directory and makes project + compiled testbench (``top.cpp`` + ``tb.cpp``) one entry of the
+content-hashed build cache (`pcnn_hw.graph.cache`; ``outputs.user_cache_dir("hls")/<build name>-<key>``,
+the key covering g++, flags, ap_types headers and the generated tree: an unchanged design is compiled
+once), then runs the images in chunks (one process per chunk, each bounded by a timeout) in a scratch
+directory that is removed afterwards. Progress lines ("hls c-sim: compiling ...", "hls c-sim: image
+100/300 ...") go to ``progress`` (default: stderr). Outputs have the bit-exact simulator's shape and must
+equal it bit for bit.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
+import json
 import shutil
 import sys
 import tempfile
@@ -23,14 +22,17 @@ from pathlib import Path
 
 import numpy as np
 
-from pcnn_hw.errors import SimulationError
-from pcnn_hw.hls.generate import HlsDesign, generate_hls, load_simulator
+from pcnn_hw.errors import OutputPathError, SimulationError
+from pcnn_hw.graph.cache import cached_build
+from pcnn_hw.hls.generate import HlsDesign, generate_hls
 from pcnn_hw.hls.plan import c_ident
-from pcnn_hw.hls.toolchain import RUN_TIMEOUT_S, compile_cached, run_exe, toolchain
+from pcnn_hw.hls.toolchain import RUN_TIMEOUT_S, Toolchain, compile_cached, run_exe, toolchain
 from pcnn_hw.outputs import user_cache_dir
+from pcnn_hw.sim.builddir import BuildDir
 
 CHUNK_SECONDS = 5.0  # aim of one testbench run (images per chunk adapt to it): a progress line each
 FIRST_CHUNK = 4  # images of the first run, which measures the time per image
+ENTRY_FILE = "csim.json"  # in a cache entry: {"exe": testbench path relative to the entry}
 
 
 def stderr_progress(line: str) -> None:
@@ -38,48 +40,32 @@ def stderr_progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def tree_hash(root: Path) -> str:
-    """Content hash of a directory tree (relative paths and bytes of every file, sorted)."""
-    h = hashlib.sha256()
+def tree_parts(root: Path) -> list[str | bytes]:
+    """Cache key parts of a directory tree: every file's relative path and bytes, sorted by path."""
+    parts: list[str | bytes] = []
     for p in sorted(q for q in root.rglob("*") if q.is_file()):
-        h.update(p.relative_to(root).as_posix().encode() + b"\0")
-        h.update(p.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
+        parts += [p.relative_to(root).as_posix(), p.read_bytes()]
+    return parts
 
 
-def generate_cached(build_dir: Path, sim: object, cache_root: Path | None = None) -> HlsDesign:
-    """Generate the HLS project of `build_dir` into the content-hashed cache; the build dir is only read.
-
-    The tree is written to a temporary directory beside its destination, hashed, and renamed to
-    ``<cache_root>/<build name>-<hash>`` (atomic; when another process got there first, or the same
-    design was generated before, the existing identical tree is used and the temporary one removed).
-    """
-    root = Path(cache_root) if cache_root is not None else user_cache_dir("hls")
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".gen-", dir=root))
-    try:
-        d = generate_hls(build_dir, out_dir=tmp, sim=sim)
-        dest = root / f"{c_ident(Path(build_dir).resolve().name)}-{tree_hash(tmp)}"
-        if not (dest / "manifest.json").is_file():
-            try:
-                os.rename(tmp, dest)
-            except OSError:  # created meanwhile by a concurrent run: identical content
-                pass
-        if not (dest / "manifest.json").is_file():
-            raise SimulationError(f"{dest}: incomplete generated HLS project in the cache (remove it)")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    d.out_dir = dest
-    return d
+def csim_key_parts(tc: Toolchain, project: Path, defines: tuple[str, ...]) -> list[str | bytes]:
+    """What a C-sim entry depends on: g++ version, flags, the ap_types headers and the generated project
+    (its top, testbench and the copied kernel library)."""
+    return ["hls c-sim", tc.version(), " ".join(tc.flags([], defines)), *tree_parts(tc.ap_types),
+            *tree_parts(project)]
 
 
 class CSim:
     """Compiled C-simulation of a build directory's HLS top (the build directory is only read).
 
+    The generated project and its compiled testbench are one entry of the content-hashed build cache
+    (`pcnn_hw.graph.cache.cached_build`, kind "hls", key :func:`csim_key_parts`, entry
+    ``<cache>/<build name>-<key>``): generated into a scratch directory, keyed, copied and compiled in a
+    temporary directory renamed into place; an unchanged design is compiled once, nothing is deleted.
     ``cxx`` / ``ap_types``: compiler and header directory (default: g++ on PATH, the hls4ml wheel's
-    headers); ``cache_dir``: where compiled testbenches are kept by content hash (default: ``csim/``
-    of the generated project in the user cache); ``timeout``: seconds per testbench run (one chunk
-    of images); ``progress``: sink of progress lines (default :func:`stderr_progress`, None = quiet).
+    headers); ``cache_dir``: the cache root (default ``outputs.user_cache_dir("hls")``); ``timeout``:
+    seconds per testbench run (one chunk of images); ``progress``: sink of progress lines (default
+    :func:`stderr_progress`, None = quiet).
     """
 
     def __init__(
@@ -95,26 +81,44 @@ class CSim:
         self.build_dir = Path(build_dir)
         self.tc = toolchain(cxx, ap_types)  # ToolMissingError before any work
         self.progress = progress or (lambda line: None)
-        self.sim = sim or load_simulator(self.build_dir)
-        self.design: HlsDesign = generate_cached(self.build_dir, self.sim)
-        hls = self.design.out_dir
-        self.work = hls / "csim"
+        self.sim = sim or BuildDir(self.build_dir).simulator()  # folded graph on the weights/ images
+        root = Path(cache_dir) if cache_dir is not None else user_cache_dir("hls")
         t0 = time.monotonic()
-        name = f"tb_{c_ident(self.build_dir.resolve().name)}"
-        what = f"hls c-sim: compiling {hls}/top.cpp ({len(self.design.kernels)} kernels) with g++ ..."
-        res = compile_cached(
-            self.tc,
-            [hls / "top.cpp", hls / "tb.cpp"],
-            [hls, hls / "include", hls / "tb"],
-            Path(cache_dir) if cache_dir is not None else self.work,
-            name,
-            defines=("PCNN_CSIM_TAPS", f"AP_INT_MAX_W={self.design.ap_int_max_w}"),
-            on_compile=lambda: self.progress(what),
-        )
-        self.exe, self.warnings, self.cached = res.exe, res.warnings, res.cached
-        how = "cached testbench" if res.cached else f"compiled in {time.monotonic() - t0:.1f} s"
+        self.design, self.exe, self.warnings, self.cached = self._generate_and_compile(root.resolve())
+        how = "cached testbench" if self.cached else f"compiled in {time.monotonic() - t0:.1f} s"
         self.progress(f"hls c-sim: {how}: {self.exe}")
         self.timeout = timeout
+
+    def _generate_and_compile(self, root: Path) -> tuple[HlsDesign, Path, str, bool]:
+        """(design in its cache entry, testbench, compiler warnings, whether the entry existed)."""
+        label = c_ident(self.build_dir.resolve().name)
+        root.mkdir(parents=True, exist_ok=True)
+        built: list[bool] = []
+        with tempfile.TemporaryDirectory(prefix=".gen-", dir=root) as scratch:
+            design = generate_hls(self.build_dir, out_dir=Path(scratch), sim=self.sim)
+            defines = ("PCNN_CSIM_TAPS", f"AP_INT_MAX_W={design.ap_int_max_w}")
+            what = f"hls c-sim: compiling top.cpp ({len(design.kernels)} kernels) with g++ ..."
+
+            def compile_into(tmp: Path) -> None:
+                shutil.copytree(scratch, tmp, dirs_exist_ok=True)
+                res = compile_cached(self.tc, [tmp / "top.cpp", tmp / "tb.cpp"],
+                                     [tmp, tmp / "include", tmp / "tb"], tmp / "csim", f"tb_{label}",
+                                     defines=defines, on_compile=lambda: self.progress(what))
+                (tmp / ENTRY_FILE).write_text(json.dumps({"exe": res.exe.relative_to(tmp).as_posix()}))
+                built.append(True)
+
+            try:
+                entry = cached_build("hls", csim_key_parts(self.tc, Path(scratch), defines), compile_into,
+                                     roots=[root], label=label)
+            except OutputPathError as exc:
+                raise SimulationError(f"no writable cache for the HLS C-sim ({exc})") from exc
+        try:
+            exe = entry / json.loads((entry / ENTRY_FILE).read_text())["exe"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise SimulationError(f"{entry}: incomplete C-sim cache entry ({exc}); move it away") from exc
+        log = exe.with_name(exe.name + ".log")
+        design.out_dir = entry
+        return design, exe, log.read_text() if log.is_file() else "", not built
 
     @property
     def input_shape(self) -> list[int]:

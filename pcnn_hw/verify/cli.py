@@ -201,11 +201,6 @@ def run(args: argparse.Namespace) -> int:
             backend=getattr(args, "sim_backend", "auto"),
         ),
     ]
-    from pcnn_hw.compile.residual import first_dag_node
-
-    dag = first_dag_node(folded)  # the board level runs chains only (so far)
-    if dag is not None:
-        print(f"board level: not supported for residual graphs yet (node {dag.name})")
     if not getattr(args, "no_csim", False):  # HLS C-sim level (chains and DAGs): g++ + hls4ml's ap_types
         from pcnn_hw.errors import ToolMissingError
         from pcnn_hw.hls.csim import csim_level
@@ -222,8 +217,7 @@ def run(args: argparse.Namespace) -> int:
         print(rtl_summary(args.build) or "RTL (Verilator): no cycle report")
     from pcnn_hw.board.level import board_level
 
-    if dag is None:
-        levels.append(board_level(args.build, getattr(args, "bitfile", None)))
+    levels.append(board_level(args.build, getattr(args, "bitfile", None)))  # chains and DAGs (#11)
     print(
         f"model {args.model}, folded graph {folded_path}, weight images {wdir}, "
         f"{len(x)} {args.data} test images"

@@ -1,4 +1,4 @@
-"""Session fixtures for the board tests: two tiny builds (flat MLP on 8x8 digits, NHWC mini CNN)."""
+"""Session fixtures for the board tests: tiny builds (flat MLP on 8x8 digits, NHWC mini CNN, resnet-mini)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,27 @@ def cnn_build(board_builds: Path) -> Path:
 
     onnx = testmodels.export_mini_cnn(board_builds / "cnn.onnx")
     return _build(onnx, board_builds / "cnn")
+
+
+@pytest.fixture(scope="session")
+def resnet_build(board_builds: Path) -> Path:
+    """resnet-mini on 8x8 inputs (the digits dataset matches; flat head, random mild batch-norm as
+    tests/compile/test_residual.py sets it), built for pynq-z2: forks, joins, padding and multi-bit
+    residual streams."""
+    import torch
+
+    from pcnn_hw.export import export_model
+    from pcnn_hw.models.resnet import BinaryResNet
+    from pcnn_hw.quant import QuantConfig
+    from tests.compile.test_residual import _mild_batchnorm
+
+    shape = (1, 8, 8)
+    torch.manual_seed(0)
+    model = BinaryResNet("resnet-mini", shape, 10, QuantConfig(), head="flat").eval()
+    _mild_batchnorm(model, 0)
+    images = torch.randint(0, 256, (8, *shape), generator=torch.Generator().manual_seed(1)) / 255.0
+    export_model(model, shape, board_builds / "resnet.onnx", images)
+    return _build(board_builds / "resnet.onnx", board_builds / "resnet")
 
 
 def add_fake_rtl(build_dir: Path, dest: Path) -> Path:

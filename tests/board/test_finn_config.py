@@ -87,3 +87,20 @@ def test_bad_build_dir(tmp_path: Path) -> None:
     with pytest.raises(BoardError, match="03_pre_post.onnx: missing"):
         write_finn_config(tmp_path)
     assert main(["finn-config", str(tmp_path)]) == 1
+
+
+def test_join_gets_one_fifo_depth_per_input(tmp_path: Path) -> None:
+    """A join (ElementwiseAdd) has two input FIFOs: FINN's inFIFODepths lists both, in port order."""
+    from pcnn_hw.board.finn_config import fifo_depths
+
+    (tmp_path / "rtl").mkdir()
+    (tmp_path / "rtl" / "design.json").write_text(json.dumps({"instances": [
+        {"kind": "fifo", "layer": "DuplicateStreams_hls_0", "params": {"DEPTH": 2}},
+        {"kind": "layer", "layer": "DuplicateStreams_hls_0"},
+        {"kind": "fifo", "layer": "ElementwiseAdd_hls_0", "params": {"DEPTH": 70}},
+        {"kind": "fifo", "layer": "ElementwiseAdd_hls_0", "params": {"DEPTH": 3}},
+        {"kind": "layer", "layer": "ElementwiseAdd_hls_0"},
+        {"kind": "fifo", "layer": "", "params": {"DEPTH": 5}},
+    ]}))  # fmt: skip
+    assert fifo_depths(tmp_path) == {"DuplicateStreams_hls_0": {"inFIFODepths": [2]},
+                                     "ElementwiseAdd_hls_0": {"inFIFODepths": [70, 3], "outFIFODepths": [5]}}
