@@ -24,6 +24,7 @@ class Rom:
     port: str
     width: int
     depth: int
+    style_override: str = "auto"  # 'auto' (policy below) or a style of pcnn_hw.rtl.rom.STYLES
 
     @property
     def addr_bits(self) -> int:
@@ -32,7 +33,10 @@ class Rom:
 
     @property
     def style(self) -> str:
-        """rom_style: 'block' for deep memories, 'distributed' for shallow ones."""
+        """rom_style: ``style_override`` unless 'auto'; else 'block' for deep memories, 'distributed' for
+        shallow ones (pcnn_hw.rtl.rom describes the styles)."""
+        if self.style_override != "auto":
+            return self.style_override
         return "block" if self.depth >= BLOCK_MIN_DEPTH else "distributed"
 
     @property

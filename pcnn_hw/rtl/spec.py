@@ -27,7 +27,7 @@ from pcnn_hw.layers.base import datatype_bits
 from pcnn_hw.layers.duplicate import rtl as duplicate_rtl
 from pcnn_hw.layers.fmpadding import rtl as fmpadding_rtl
 from pcnn_hw.layers.globalpool import rtl as globalpool_rtl
-from pcnn_hw.rtl.rom import rom_module_name, rom_verilog
+from pcnn_hw.rtl.rom import rom_module_name, rom_verilog, style_override
 
 # Kinds in a folder of their own carry their RTL view in ``pcnn_hw/layers/<kind>/rtl.py``: ``LAYER_CLASS``
 # and ``rtl_spec(layer, fins) -> RtlLayer`` (module text in ``RtlLayer.files``). A local table until the
@@ -35,10 +35,13 @@ from pcnn_hw.rtl.rom import rom_module_name, rom_verilog
 KIND_RTL = (fmpadding_rtl, duplicate_rtl, addstreams_rtl, globalpool_rtl)
 
 
-def make_rom(layer: str, port: str, what: str, fields: np.ndarray, field_bits: int) -> tuple[Rom, str]:
-    """The ROM of ``fields`` (rows = words, field j of a row at bits [j*b, (j+1)*b)) and its Verilog."""
+def make_rom(
+    layer: str, port: str, what: str, fields: np.ndarray, field_bits: int, style: str = "auto"
+) -> tuple[Rom, str]:
+    """The ROM of ``fields`` (rows = words, field j of a row at bits [j*b, (j+1)*b)) and its Verilog;
+    ``style``: the node's ROM style override (pcnn_hw.rtl.rom.style_override), 'auto' = the policy."""
     rows, n = np.asarray(fields).shape
-    rom = Rom(rom_module_name(layer, port), port, n * field_bits, rows)
+    rom = Rom(rom_module_name(layer, port), port, n * field_bits, rows, style)
     return rom, rom_verilog(rom, layer, what, memh_words(fields, field_bits))
 
 
@@ -91,7 +94,7 @@ def _mvau(layer: MVAU, fin: Fmt) -> RtlLayer:
     wmem = wfield.reshape(pe, sf * nf, simd).transpose(1, 0, 2).reshape(sf * nf, pe * simd)
     # pcnn_mvau extends inputs, weights and popcounts to ACC_BITS with at least one extra bit
     floor = max(fin.bits + 2, wbits + 2, max(4, math.ceil(math.log2(simd + 1))) + 1)
-    wrom, wtext = make_rom(layer.name, "w", "weights", wmem, wbits)
+    wrom, wtext = make_rom(layer.name, "w", "weights", wmem, wbits, style_override(layer, "w"))
     files, roms = {wrom.file: wtext}, [wrom]
     params: dict[str, int | str] = {
         "PE": pe,
@@ -117,7 +120,7 @@ def _mvau(layer: MVAU, fin: Fmt) -> RtlLayer:
             layer.name, str(layer.attrs.get("outputDataType")), n_steps, int(layer.attrs.get("ActVal", 0))
         )
         tw = tm.transpose(1, 0, 2).reshape(nf, pe * n_steps)
-        trom, ttext = make_rom(layer.name, "t", "thresholds", tw, acc_bits)
+        trom, ttext = make_rom(layer.name, "t", "thresholds", tw, acc_bits, style_override(layer, "t"))
         files[trom.file] = ttext
         roms.append(trom)
         params.update(ACC_BITS=acc_bits, N_STEPS=n_steps, OUT_BITS=fout.bits, ACT_VAL=act)
@@ -156,7 +159,7 @@ def _thresholding(layer: Thresholding, fin: Fmt) -> RtlLayer:
         layer.name, str(layer.attrs.get("outputDataType")), n_steps, int(layer.attrs.get("ActVal", 0))
     )
     tw = tm.transpose(1, 0, 2).reshape(c // pe, pe * n_steps)
-    trom, ttext = make_rom(layer.name, "t", "thresholds", tw, cw)
+    trom, ttext = make_rom(layer.name, "t", "thresholds", tw, cw, style_override(layer, "t", "ram_style"))
     params: dict[str, int | str] = {
         "PE": pe,
         "C": c,
