@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pcnn_hw.rtl.stitch import Design, Instance, instance_verilog, template_text
 from pcnn_hw.rtl.timing import MODELS_FILE, WALK_VERSION, load_models, worst_path
@@ -240,6 +241,14 @@ def synth_flat(
     return out
 
 
+def synth_cost(inst: Instance) -> int:
+    """A rough Yosys-effort rank of ``inst`` (datapath lanes x bits + ROM bits / 64) for scheduling the
+    longest runs first; only the order of the runs depends on it, never a result."""
+    p = inst.params
+    lanes = int(p.get("PE", 1)) * int(p.get("SIMD", 1)) * int(p.get("IN_BITS", 1)) * int(p.get("W_BITS", 1))
+    return lanes + sum(r.width * r.depth for r in inst.roms) // 64 + inst.in_width + inst.out_width
+
+
 def synth_design(
     d: Design,
     rtl_dir: Path,
@@ -248,13 +257,16 @@ def synth_design(
     timeout_s: float = 1200.0,
     family: str = "xc7",
     log: Callable[[str], None] | None = None,
+    executor: Any = None,
 ) -> dict:
     """Per-instance and total resources: {'family', 'instances', 'layers', 'total', 'missing'}.
 
     ``log`` gets progress lines (issue #14: a long synthesis must not look hung): for every instance
     that really runs Yosys, "yosys: NAME (k/n) ..." when it starts and "yosys: NAME (k/n) done in S s"
     or "... failed" when it ends (k counts the instances in design order); cache hits are summed in one
-    line at the end. Lines may interleave between the ``jobs`` parallel runs.
+    line at the end. Lines may interleave between the ``jobs`` parallel runs, which start in order of
+    :func:`synth_cost`, largest first (the longest runs do not end up alone at the end).
+    ``executor``: a ThreadPoolExecutor to share (:func:`synth_all`); default one of ``jobs`` workers.
 
     Every instance row carries ``timing``: {delay model: worst path} (see :mod:`pcnn_hw.rtl.timing`).
 
@@ -283,12 +295,19 @@ def synth_design(
             say(f"{tag} failed after {time.perf_counter() - t0:.0f} s: {str(exc).splitlines()[0]}")
             return None, {}, False, str(exc).splitlines()[0]
 
+    order = sorted(range(n), key=lambda k: (-synth_cost(d.instances[k]), k))
+    own = executor is None
+    ex = ThreadPoolExecutor(max_workers=jobs) if own else executor  # one Yosys process per instance
+    try:
+        futs = {k: ex.submit(one, k, d.instances[k]) for k in order}
+        done = [futs[k].result() for k in range(n)]
+    finally:
+        if own:
+            ex.shutdown()
     rows = []
     missing = []
     total = Resources()
     per_layer: dict[str, Resources] = {}
-    with ThreadPoolExecutor(max_workers=jobs) as ex:  # one Yosys process per instance, `jobs` at a time
-        done = list(ex.map(one, range(n), d.instances))
     for inst, (res, timing, hit, err) in zip(d.instances, done, strict=True):
         if res is None:
             missing.append({"name": inst.name, "reason": err})
@@ -316,3 +335,32 @@ def synth_design(
         "total": total.to_dict(),
         "missing": missing,
     }
+
+
+def synth_all(
+    d: Design,
+    rtl_dir: Path,
+    flat: bool,
+    flat_timeout_s: float = 900.0,
+    jobs: int = 2,
+    family: str = "xc7",
+    log: Callable[[str], None] | None = None,
+    cache_dir: Path | None = None,
+) -> tuple[dict, tuple[Resources, dict, bool] | str]:
+    """:func:`synth_design` and (``flat``) :func:`synth_flat` in one pool of ``jobs`` workers, the
+    flattened top submitted first (it is the longest run; the instances fill the other worker(s)), so
+    the two no longer run one after the other. Returns (synth_design's dict, synth_flat's result or
+    the first line of its error / "skipped (flat_timing=False)")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pcnn_hw.errors import SimulationError
+
+    with ThreadPoolExecutor(max_workers=jobs) as ex:
+        fut = ex.submit(synth_flat, d, cache_dir, flat_timeout_s, family, log) if flat else None
+        ys = synth_design(d, rtl_dir, cache_dir, jobs, family=family, log=log, executor=ex)
+        if fut is None:
+            return ys, "skipped (flat_timing=False)"
+        try:
+            return ys, fut.result()
+        except SimulationError as exc:
+            return ys, str(exc).splitlines()[0]
