@@ -40,6 +40,17 @@ SCRIPT = (
     "read_verilog -defer -sv {files}; synth_xilinx -family {family} -noiopad -flatten -top {top}; "
     "tee -q -o stat.txt stat; select {top}; write_json -noscopeinfo -selected netlist.json"
 )
+# Weight ROMs are mapped as modules of their own, then flattened into the netlist (issue #10): flattened
+# first, ABC9 maps the whole instance against one required time -- its longest adder-tree path -- and
+# area-recovers every shorter cone up to it, so a ROM read that is one LUT6 per bit on its own came out
+# 8-9 LUT levels deep (tfc MVAU_hls_0). Vivado's timing-driven synthesis does not stretch paths that way.
+# The threshold ROMs stay flattened (their constant high bits simplify the comparators).
+SCRIPT_KEEP = (
+    "read_verilog -defer -sv {files}; hierarchy -top {top}; setattr -mod -set keep_hierarchy 1 {keep}; "
+    "synth_xilinx -family {family} -noiopad -flatten -top {top}; "
+    "setattr -mod -unset keep_hierarchy {keep}; flatten; hierarchy -top {top}; "
+    "tee -q -o stat.txt stat; select {top}; write_json -noscopeinfo -selected netlist.json"
+)
 LUTRAM_WEIGHT = {
     "RAM32M": 4,
     "RAM64M": 4,
@@ -165,7 +176,10 @@ def _run_cached(
     ``on_start`` is called just before Yosys really runs (not on a cache hit)."""
     ydir = yosys_cache_dir(cache_dir)
     vfiles = sorted(n for n in files if n.endswith(".v"))
-    script = SCRIPT.format(files=" ".join(vfiles), top=top, family=family)
+    keep = [n[:-2] for n in vfiles if re.fullmatch(r"rom_\w+_w\.v", n)]  # weight ROM modules
+    script = (SCRIPT_KEEP if keep else SCRIPT).format(
+        files=" ".join(vfiles), top=top, family=family, keep=" ".join(keep)
+    )
     h = hashlib.sha256()
     for part in [script, WALK_VERSION, MODELS_FILE.read_text(), *[f"{n}\0{files[n]}" for n in sorted(files)]]:
         h.update(part.encode())
