@@ -99,6 +99,16 @@ What changed (branch rom): the flattened top runs in the same 2-worker pool as t
 first (before: after all instances), instances start largest first; weight ROMs are synthesised as their
 own module and flattened afterwards (timing: ABC9 had stretched the ROM read to the adder tree's depth),
 distributed ROMs deeper than 64 words read in two registered stages (pcnn_hw/rtl/rom.py).
+
+tfc, measured once each (loads differ, so the wall times compare only roughly): MVAU_hls_0's estimate
+went from 104.7 MHz (9 LUT levels, ROM address -> ROM data) to 129.7 MHz (5 LUT + 4 carry, the adder
+tree); the design's 120.2 MHz is now the flattened top's stream handshake path dwc_3 -> MVAU_hls_2
+(6 LUT + 1 carry). Resources: FF +1,018 on MVAU_hls_0 = 2 banks x 512 bits - the 7-bit address
+register + the 1-bit bank register, +10 on MVAU_hls_3 (80 words: 2 x 8 - 7 + 1); LUTs -1,396 on
+MVAU_hls_0 (ABC9 no longer area-recovers the ROM together with the datapath), +2 / +9 elsewhere.
+The build is still far from 5 minutes on this shared machine: the Yosys phase took 846 s (instances
+and flattened top together; before: instances, then 464 s flattened), FIFO sizing 166 s, simulation
+149 s.
 """
 
 
