@@ -125,6 +125,7 @@ def to_markdown(results: dict) -> str:
         "| load |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
+    results = {k: results[k] for k in sorted(results, key=lambda lab: (not lab.startswith("before"), lab))}
     for name in MODELS:
         for label, runs in results.items():
             r = runs.get(name)
