@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pcnn_hw.core.streams import Stream
+from pcnn_hw.errors import ConfigError
 
 BLOCK_MIN_DEPTH = 128  # below this a LUT6-based ROM (<= 2 LUTs per bit) is cheaper than a RAMB18
 
@@ -26,6 +27,7 @@ class Rom:
     port: str
     width: int
     depth: int
+    style_override: str = "auto"  # 'auto' (policy below) or a style of pcnn_hw.rtl.rom.STYLES
 
     @property
     def addr_bits(self) -> int:
@@ -34,7 +36,10 @@ class Rom:
 
     @property
     def style(self) -> str:
-        """rom_style: 'block' for deep memories, 'distributed' for shallow ones."""
+        """rom_style: ``style_override`` unless 'auto'; else 'block' for deep memories, 'distributed' for
+        shallow ones (pcnn_hw.rtl.rom describes the styles)."""
+        if self.style_override != "auto":
+            return self.style_override
         return "block" if self.depth >= BLOCK_MIN_DEPTH else "distributed"
 
     @property
@@ -77,6 +82,28 @@ class RtlLayer:
         return (self.out, *self.more_outputs)
 
 
-# make_rom(layer, port, what, fields (rows, n), field_bits) -> (Rom, its Verilog): given by pcnn_hw.rtl.spec
-# to the kinds' RTL views (pcnn_hw/layers/<kind>/rtl.py): they hold the memory images, not the ROM template
-RomMaker = Callable[[str, str, str, Any, int], "tuple[Rom, str]"]
+# make_rom(layer, port, what, fields (rows, n), field_bits, style="auto") -> (Rom, its Verilog): given by
+# pcnn_hw.rtl.spec to the kinds' RTL views (pcnn_hw/layers/<kind>/rtl.py): they hold the memory images and
+# read the node's style override (`style_override`), not the ROM template
+RomMaker = Callable[..., "tuple[Rom, str]"]
+
+ROM_STYLES = ("block", "distributed", "logic")  # pcnn_hw.rtl.rom describes each
+ROM_STYLE_CHOICES = ("auto", *ROM_STYLES)
+ROM_STYLE_ATTR = {"w": "ram_style", "t": "ram_style_thresholds"}  # MVAU node attribute per ROM port
+
+
+def style_override(layer: Any, port: str, attr: str | None = None) -> str:
+    """The style the node of ``layer`` asks for its ROM ``port`` ('auto' when unset); ConfigError naming
+    the node and the attribute for a value outside :data:`ROM_STYLE_CHOICES` (FINN's 'ultra' included).
+    ``attr`` defaults to the MVAU's attribute of the port (:data:`ROM_STYLE_ATTR`)."""
+    attr = attr or ROM_STYLE_ATTR[port]
+    value = getattr(layer, "attrs", {}).get(attr, "auto")
+    if isinstance(value, bytes):  # pragma: no cover - node_attrs decodes strings already
+        value = value.decode()
+    value = str(value)
+    if value not in ROM_STYLE_CHOICES:
+        raise ConfigError(
+            f"layer {layer.name}: node attribute {attr}={value!r} is not a ROM style; "
+            f"use one of {', '.join(ROM_STYLE_CHOICES)}"
+        )
+    return value

@@ -218,15 +218,15 @@ def run_rtl(
         "seconds": {"generate_and_size": round(t_gen, 1), "simulate": round(t_sim, 1)},
     }
     if synth:
-        from pcnn_hw.rtl.yosys import synth_design
+        from pcnn_hw.rtl.yosys import synth_all
 
         t1 = time.perf_counter()
         model = _delay_model(rep)
-        ys = synth_design(d, rd.rtl_dir, family=model.synth_family, log=lambda m: log(f"        {m}"))
+        ys, flat = synth_all(d, rd.rtl_dir, flat_timing, flat_timeout_s, family=model.synth_family,
+                             log=lambda m: log(f"        {m}"))
         out["yosys"] = ys
-        out["seconds"]["yosys"] = round(time.perf_counter() - t1, 1)
-        out["timing"] = _timing(d, ys, model, clock, flat_timing, flat_timeout_s, log)
-        out["seconds"]["yosys_flattened"] = round(time.perf_counter() - t1 - out["seconds"]["yosys"], 1)
+        out["seconds"]["yosys"] = round(time.perf_counter() - t1, 1)  # instances and flattened top together
+        out["timing"] = _timing(ys, flat, model, clock)
         finn = {row["name"]: row for row in rep.get("layers", [])}
         for name, r in ys["layers"].items():
             f = finn.get(name, {})
@@ -278,23 +278,14 @@ def _delay_model(rep: dict) -> Any:
     return model_for_part(rep.get("board", {}).get("part", "xc7z020clg400-1"))
 
 
-def _timing(
-    d: Design, ys: dict, model: Any, clock: float, flat_timing: bool, flat_timeout_s: float, log: Any = None
-) -> dict:
-    """report.json["timing"]: per-instance and flattened-top worst paths (skipped/timed out -> note)."""
-    from pcnn_hw.errors import SimulationError
+def _timing(ys: dict, flat: tuple | str, model: Any, clock: float) -> dict:
+    """report.json["timing"]: per-instance and flattened-top worst paths; ``flat`` is
+    :func:`pcnn_hw.rtl.yosys.synth_all`'s flattened result or the note why there is none."""
     from pcnn_hw.rtl.timing_report import timing_report
-    from pcnn_hw.rtl.yosys import synth_flat
 
-    flat, note = None, "skipped (flat_timing=False)"
-    if flat_timing:
-        try:
-            indent = (lambda m: log(f"        {m}")) if log is not None else None
-            _, paths, _ = synth_flat(d, timeout_s=flat_timeout_s, family=model.synth_family, log=indent)
-            flat, note = paths[model.name], None
-        except SimulationError as exc:
-            note = str(exc).splitlines()[0]
-    return timing_report(ys, flat, model, clock, note)
+    if isinstance(flat, str):
+        return timing_report(ys, None, model, clock, flat)
+    return timing_report(ys, flat[1][model.name], model, clock, None)
 
 
 def _write_timing(rep: dict, build_dir: Path, timing: dict | None) -> None:

@@ -3,12 +3,25 @@
 A ``$readmemh`` of a bare file name is resolved against the tool's working directory; Vivado's
 out-of-context IP synthesis runs elsewhere and then synthesises all-zero ROMs with only a critical
 warning (Synth 8-4445). So every memory of a layer is its own generated module
-(``pcnn_hw/rtl/verilog/pcnn_rom.vt``) whose contents are ``initial`` assignments, one word per line —
+(``pcnn_hw/rtl/verilog/pcnn_rom.vt``) whose contents are ``initial`` assignments, one row per line —
 the form Vivado (UG901 "Specifying RAM initial contents in the HDL source code"), Yosys ($meminit)
 and Verilator all read the same way, with no file to lose.
 
-Memory style: ``block`` (RAMB18/36) for deep memories, ``distributed`` (LUTs) for shallow ones, as
-the ``rom_style``/``ram_style`` attribute both Vivado and Yosys' memory_libmap honour.
+Memory style (:data:`STYLES`), all with read latency 2 and the same ports:
+
+- ``block``: RAMB18/36 (read register + the RAMB's output register). Yosys' memory_libmap and Vivado
+  split a wide word over as many RAMB18 (512 x 36) / RAMB36 (512 x 72) as the width needs.
+- ``distributed``: a *banked* LUT ROM. Row r of the memory holds words r, r + 64, r + 128, ... side by
+  side; stage 1 registers the row at ``addr % 64`` (each bit one LUT6, its flip-flop in the same slice)
+  and the bank number, stage 2 selects the bank. The read mux of a 98-word ROM was 9 LUT levels in one
+  stage (tfc's first layer, 104.7 MHz on xc7-1, issue #10); banked it is one LUT level per stage. Costs
+  ``width * (banks - 1)`` more flip-flops than ``logic``; a ROM of <= 64 words is exactly ``logic``.
+- ``logic``: an address register, then the whole LUT read into q (fewest flip-flops, deep read mux).
+
+The style of a memory is data: the layer node's FINN attribute ``ram_style`` (weights; thresholds of a
+standalone Thresholding layer) or ``ram_style_thresholds`` (an MVAU's thresholds) picks one of
+:data:`STYLES`; ``auto`` (the default) is today's policy — ``block`` from :data:`BLOCK_MIN_DEPTH` words,
+else ``distributed`` (:func:`auto_style`).
 """
 
 from __future__ import annotations
@@ -17,7 +30,21 @@ import re
 from importlib import resources
 from string import Template
 
-from pcnn_hw.core.hwspec import BLOCK_MIN_DEPTH, Rom
+from pcnn_hw.core.hwspec import (
+    BLOCK_MIN_DEPTH,
+    ROM_STYLE_ATTR,
+    ROM_STYLE_CHOICES,
+    ROM_STYLES,
+    Rom,
+    style_override,
+)
+from pcnn_hw.errors import ConfigError
+
+__all__ = ["BANK_WORDS", "CHOICES", "STYLES", "STYLE_ATTR", "auto_style", "banks", "rom_module_name",
+           "rom_verilog", "style_override"]
+
+STYLES, CHOICES, STYLE_ATTR = ROM_STYLES, ROM_STYLE_CHOICES, ROM_STYLE_ATTR  # the style data lives in core
+BANK_WORDS = 64  # words per bank of a distributed ROM: one LUT6 per bit
 
 
 def rom_module_name(layer: str, port: str) -> str:
@@ -25,27 +52,75 @@ def rom_module_name(layer: str, port: str) -> str:
     return f"rom_{re.sub(r'[^A-Za-z0-9_]', '_', layer)}_{port}"
 
 
+def auto_style(depth: int) -> str:
+    """Today's policy: 'block' for deep memories (>= BLOCK_MIN_DEPTH words), 'distributed' below."""
+    return "block" if depth >= BLOCK_MIN_DEPTH else "distributed"
+
+
+def banks(rom: Rom) -> int:
+    """Number of LUT banks of ``rom`` (1 unless it is a distributed ROM deeper than BANK_WORDS)."""
+    if rom.style != "distributed" or rom.depth <= BANK_WORDS:
+        return 1
+    return -(-rom.depth // BANK_WORDS)
+
+
 def rom_verilog(rom: Rom, layer: str, what: str, hex_words: str) -> str:
     """The ROM module text; ``hex_words`` is one hex word per line (spec.memh_words), word k = address k."""
     words = hex_words.split()
     if len(words) != rom.depth:
         raise ValueError(f"ROM {rom.module}: {len(words)} words for depth {rom.depth}")
+    if rom.style not in STYLES:
+        raise ConfigError(f"ROM {rom.module}: style {rom.style!r} is not one of {', '.join(STYLES)}")
+    nb = banks(rom)
+    w = rom.width
+    if nb == 1:
+        rows = rom.depth
+        init = "\n".join(f"    mem[{k}] = {w}'h{x};" for k, x in enumerate(words))
+        lbits = rom.addr_bits
+    else:
+        rows, lbits = BANK_WORDS, BANK_WORDS.bit_length() - 1
+        zero = "0" * len(words[0])
+        lines = []
+        for r in range(rows):  # bank b (word r + 64 b) at bits [b*w, (b+1)*w), highest bank first
+            row = [words[r + b * rows] if r + b * rows < rom.depth else zero for b in reversed(range(nb))]
+            lines.append(f"    mem[{r}] = {{" + ", ".join(f"{w}'h{x}" for x in row) + "};")
+        init = "\n".join(lines)
+    kind = 0 if rom.style == "block" else (1 if nb == 1 else 2)
+    why = "node attribute" if rom.style_override != "auto" else f"auto: block from {BLOCK_MIN_DEPTH} words"
     tmpl = Template(resources.files("pcnn_hw.rtl").joinpath("verilog", "pcnn_rom.vt").read_text())
-    init = "\n".join(f"    mem[{k}] = {rom.width}'h{w};" for k, w in enumerate(words))
     return tmpl.substitute(
         module=rom.module,
         what=what,
         layer=layer,
         depth=rom.depth,
-        depth_m1=rom.depth - 1,
-        width=rom.width,
-        width_m1=rom.width - 1,
+        width=w,
+        width_m1=w - 1,
         abits_m1=rom.addr_bits - 1,
         style=rom.style,
+        why=why,
+        vstyle="block" if rom.style == "block" else "distributed",
         ystyle="block" if rom.style == "block" else "logic",
+        kind=kind,
+        bank=BANK_WORDS,
+        banks=nb,
+        row_m1=w * nb - 1,
+        rows_m1=rows - 1,
+        lbits=lbits if kind == 2 else 0,
+        lbits_m1=(lbits - 1) if kind == 2 else rom.addr_bits - 1,
+        hbits_m1=(rom.addr_bits - lbits - 1) if kind == 2 else 0,
         init=init,
-        block=int(rom.style == "block"),  # read latency 2 either way (pcnn_rom.vt)
     )
 
 
-__all__ = ["BLOCK_MIN_DEPTH", "Rom", "rom_module_name", "rom_verilog"]
+__all__ = [
+    "BANK_WORDS",
+    "BLOCK_MIN_DEPTH",
+    "CHOICES",
+    "STYLES",
+    "Rom",
+    "auto_style",
+    "banks",
+    "rom_module_name",
+    "rom_verilog",
+    "style_override",
+]

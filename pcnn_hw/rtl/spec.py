@@ -31,10 +31,13 @@ __all__ = [
 ]
 
 
-def make_rom(layer: str, port: str, what: str, fields: np.ndarray, field_bits: int) -> tuple[Rom, str]:
-    """The ROM of ``fields`` (rows = words, field j of a row at bits [j*b, (j+1)*b)) and its Verilog."""
+def make_rom(
+    layer: str, port: str, what: str, fields: np.ndarray, field_bits: int, style: str = "auto"
+) -> tuple[Rom, str]:
+    """The ROM of ``fields`` (rows = words, field j of a row at bits [j*b, (j+1)*b)) and its Verilog;
+    ``style``: the node's ROM style override (core.hwspec.style_override), 'auto' = the policy."""
     rows, n = np.asarray(fields).shape
-    rom = Rom(rom_module_name(layer, port), port, n * field_bits, rows)
+    rom = Rom(rom_module_name(layer, port), port, n * field_bits, rows, style)
     return rom, rom_verilog(rom, layer, what, memh_words(fields, field_bits))
 
 

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pcnn_hw.rtl.stitch import Design, Instance, instance_verilog, template_text
 from pcnn_hw.rtl.timing import MODELS_FILE, WALK_VERSION, load_models, worst_path
@@ -37,6 +38,17 @@ from pcnn_hw.rtl.topv import port_names
 
 SCRIPT = (
     "read_verilog -defer -sv {files}; synth_xilinx -family {family} -noiopad -flatten -top {top}; "
+    "tee -q -o stat.txt stat; select {top}; write_json -noscopeinfo -selected netlist.json"
+)
+# Weight ROMs are mapped as modules of their own, then flattened into the netlist (issue #10): flattened
+# first, ABC9 maps the whole instance against one required time -- its longest adder-tree path -- and
+# area-recovers every shorter cone up to it, so a ROM read that is one LUT6 per bit on its own came out
+# 8-9 LUT levels deep (tfc MVAU_hls_0). Vivado's timing-driven synthesis does not stretch paths that way.
+# The threshold ROMs stay flattened (their constant high bits simplify the comparators).
+SCRIPT_KEEP = (
+    "read_verilog -defer -sv {files}; hierarchy -top {top}; setattr -mod -set keep_hierarchy 1 {keep}; "
+    "synth_xilinx -family {family} -noiopad -flatten -top {top}; "
+    "setattr -mod -unset keep_hierarchy {keep}; flatten; hierarchy -top {top}; "
     "tee -q -o stat.txt stat; select {top}; write_json -noscopeinfo -selected netlist.json"
 )
 LUTRAM_WEIGHT = {
@@ -164,7 +176,10 @@ def _run_cached(
     ``on_start`` is called just before Yosys really runs (not on a cache hit)."""
     ydir = yosys_cache_dir(cache_dir)
     vfiles = sorted(n for n in files if n.endswith(".v"))
-    script = SCRIPT.format(files=" ".join(vfiles), top=top, family=family)
+    keep = [n[:-2] for n in vfiles if re.fullmatch(r"rom_\w+_w\.v", n)]  # weight ROM modules
+    script = (SCRIPT_KEEP if keep else SCRIPT).format(
+        files=" ".join(vfiles), top=top, family=family, keep=" ".join(keep)
+    )
     h = hashlib.sha256()
     for part in [script, WALK_VERSION, MODELS_FILE.read_text(), *[f"{n}\0{files[n]}" for n in sorted(files)]]:
         h.update(part.encode())
@@ -240,6 +255,14 @@ def synth_flat(
     return out
 
 
+def synth_cost(inst: Instance) -> int:
+    """A rough Yosys-effort rank of ``inst`` (datapath lanes x bits + ROM bits / 64) for scheduling the
+    longest runs first; only the order of the runs depends on it, never a result."""
+    p = inst.params
+    lanes = int(p.get("PE", 1)) * int(p.get("SIMD", 1)) * int(p.get("IN_BITS", 1)) * int(p.get("W_BITS", 1))
+    return lanes + sum(r.width * r.depth for r in inst.roms) // 64 + inst.in_width + inst.out_width
+
+
 def synth_design(
     d: Design,
     rtl_dir: Path,
@@ -248,13 +271,16 @@ def synth_design(
     timeout_s: float = 1200.0,
     family: str = "xc7",
     log: Callable[[str], None] | None = None,
+    executor: Any = None,
 ) -> dict:
     """Per-instance and total resources: {'family', 'instances', 'layers', 'total', 'missing'}.
 
     ``log`` gets progress lines (issue #14: a long synthesis must not look hung): for every instance
     that really runs Yosys, "yosys: NAME (k/n) ..." when it starts and "yosys: NAME (k/n) done in S s"
     or "... failed" when it ends (k counts the instances in design order); cache hits are summed in one
-    line at the end. Lines may interleave between the ``jobs`` parallel runs.
+    line at the end. Lines may interleave between the ``jobs`` parallel runs, which start in order of
+    :func:`synth_cost`, largest first (the longest runs do not end up alone at the end).
+    ``executor``: a ThreadPoolExecutor to share (:func:`synth_all`); default one of ``jobs`` workers.
 
     Every instance row carries ``timing``: {delay model: worst path} (see :mod:`pcnn_hw.rtl.timing`).
 
@@ -283,12 +309,19 @@ def synth_design(
             say(f"{tag} failed after {time.perf_counter() - t0:.0f} s: {str(exc).splitlines()[0]}")
             return None, {}, False, str(exc).splitlines()[0]
 
+    order = sorted(range(n), key=lambda k: (-synth_cost(d.instances[k]), k))
+    own = executor is None
+    ex = ThreadPoolExecutor(max_workers=jobs) if own else executor  # one Yosys process per instance
+    try:
+        futs = {k: ex.submit(one, k, d.instances[k]) for k in order}
+        done = [futs[k].result() for k in range(n)]
+    finally:
+        if own:
+            ex.shutdown()
     rows = []
     missing = []
     total = Resources()
     per_layer: dict[str, Resources] = {}
-    with ThreadPoolExecutor(max_workers=jobs) as ex:  # one Yosys process per instance, `jobs` at a time
-        done = list(ex.map(one, range(n), d.instances))
     for inst, (res, timing, hit, err) in zip(d.instances, done, strict=True):
         if res is None:
             missing.append({"name": inst.name, "reason": err})
@@ -316,3 +349,32 @@ def synth_design(
         "total": total.to_dict(),
         "missing": missing,
     }
+
+
+def synth_all(
+    d: Design,
+    rtl_dir: Path,
+    flat: bool,
+    flat_timeout_s: float = 900.0,
+    jobs: int = 2,
+    family: str = "xc7",
+    log: Callable[[str], None] | None = None,
+    cache_dir: Path | None = None,
+) -> tuple[dict, tuple[Resources, dict, bool] | str]:
+    """:func:`synth_design` and (``flat``) :func:`synth_flat` in one pool of ``jobs`` workers, the
+    flattened top submitted first (it is the longest run; the instances fill the other worker(s)), so
+    the two no longer run one after the other. Returns (synth_design's dict, synth_flat's result or
+    the first line of its error / "skipped (flat_timing=False)")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pcnn_hw.errors import SimulationError
+
+    with ThreadPoolExecutor(max_workers=jobs) as ex:
+        fut = ex.submit(synth_flat, d, cache_dir, flat_timeout_s, family, log) if flat else None
+        ys = synth_design(d, rtl_dir, cache_dir, jobs, family=family, log=log, executor=ex)
+        if fut is None:
+            return ys, "skipped (flat_timing=False)"
+        try:
+            return ys, fut.result()
+        except SimulationError as exc:
+            return ys, str(exc).splitlines()[0]

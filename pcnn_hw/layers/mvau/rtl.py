@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pcnn_hw.core.hwspec import RomMaker, RtlLayer
+from pcnn_hw.core.hwspec import RomMaker, RtlLayer, style_override
 from pcnn_hw.core.streams import Fmt, Stream
 from pcnn_hw.errors import UnsupportedOpError
 from pcnn_hw.layers.mvau import MVAU
@@ -47,7 +47,7 @@ def rtl_spec(layer: MVAU, fins: tuple[Fmt, ...], make_rom: RomMaker) -> RtlLayer
     wbits = weight_bits(layer)
     wmem = wfield.reshape(pe, sf * nf, simd).transpose(1, 0, 2).reshape(sf * nf, pe * simd)
     floor = acc_floor(fin.bits, wbits, simd)
-    wrom, wtext = make_rom(layer.name, "w", "weights", wmem, wbits)
+    wrom, wtext = make_rom(layer.name, "w", "weights", wmem, wbits, style_override(layer, "w"))
     files, roms = {wrom.file: wtext}, [wrom]
     params: dict[str, int | str] = {
         "PE": pe,
@@ -72,7 +72,7 @@ def rtl_spec(layer: MVAU, fins: tuple[Fmt, ...], make_rom: RomMaker) -> RtlLayer
             layer.name, str(layer.attrs.get("outputDataType")), n_steps, int(layer.attrs.get("ActVal", 0))
         )
         tw = tm.transpose(1, 0, 2).reshape(nf, pe * n_steps)
-        trom, ttext = make_rom(layer.name, "t", "thresholds", tw, acc_bits)
+        trom, ttext = make_rom(layer.name, "t", "thresholds", tw, acc_bits, style_override(layer, "t"))
         files[trom.file] = ttext
         roms.append(trom)
         params.update(ACC_BITS=acc_bits, N_STEPS=n_steps, OUT_BITS=fout.bits, ACT_VAL=act)

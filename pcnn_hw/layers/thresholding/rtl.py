@@ -7,7 +7,7 @@ fold of PE x N_STEPS fields of CW bits. In and out: PE elements per beat.
 
 from __future__ import annotations
 
-from pcnn_hw.core.hwspec import RomMaker, RtlLayer
+from pcnn_hw.core.hwspec import RomMaker, RtlLayer, style_override
 from pcnn_hw.core.streams import Fmt, Stream, signed_bits
 from pcnn_hw.errors import UnsupportedOpError
 from pcnn_hw.layers.thresholding import Thresholding
@@ -30,7 +30,7 @@ def rtl_spec(layer: Thresholding, fins: tuple[Fmt, ...], make_rom: RomMaker) -> 
         layer.name, str(layer.attrs.get("outputDataType")), n_steps, int(layer.attrs.get("ActVal", 0))
     )
     tw = tm.transpose(1, 0, 2).reshape(c // pe, pe * n_steps)
-    trom, ttext = make_rom(layer.name, "t", "thresholds", tw, cw)
+    trom, ttext = make_rom(layer.name, "t", "thresholds", tw, cw, style_override(layer, "t", "ram_style"))
     params: dict[str, int | str] = {
         "PE": pe,
         "C": c,
