@@ -19,7 +19,9 @@
 //   R xr <= xb while the ROM's second register delivers the weights: no logic after a BRAM output
 //   T per-PE registered adder trees (one pcnn_addtree of PE (+1) trees) over groups of G lanes: XNOR
 //     groups of 6 bits are one 6:3 popcount each (3 LUT6), integer groups are R products/selections;
-//     TL stages, the control word {valid, first, last, nf} travels with them
+//     TL stages, the control word {valid, first, last, nf} travels with them; unsigned leaves (XNOR
+//     counts, bipolar sums of unsigned inputs) declare their bound (LMAX), so each tree node keeps only
+//     the bits its sum can reach (#12: fewer FFs and adder LUTs than ACC_BITS-wide nodes)
 //   C accumulate (acc += part), D compare with the thresholds (threshold ROM read two stages ahead),
 //   E count + ACT_VAL -> output register. Latency A->out = TL + 5 cycles (TL + 4 with NO_ACT).
 module pcnn_mvau #(
@@ -71,6 +73,9 @@ module pcnn_mvau #(
   localparam integer TW = (XNOR != 0) ? PCW : ACC_BITS;
   localparam integer BIP = (XNOR == 0 && W_BITS == 1) ? 1 : 0;
   localparam integer NTREE = PE + BIP;  // tree PE = the shared element sum of bipolar weights
+  // leaf bound for the tree's narrow nodes: XNOR counts <= G, unsigned bipolar sums <= G * (2**IN_BITS - 1);
+  // signed terms (integer weights, signed inputs) keep ACC_BITS everywhere (0)
+  localparam integer LMAX = (XNOR != 0) ? G : ((BIP != 0 && IN_SIGNED == 0) ? G * ((1 << IN_BITS) - 1) : 0);
 
   // ---- output register and global enable
   reg [PE*OUT_BITS-1:0] o;
@@ -137,7 +142,7 @@ module pcnn_mvau #(
   wire [NTREE*TW-1:0] roots;
   wire [2:0] ctl_t;
   wire [NB-1:0] nf_e;
-  pcnn_addtree #(.N(NG), .W(TW), .R(R), .M(NTREE), .CW(3), .EW(NB)) u_tree (
+  pcnn_addtree #(.N(NG), .W(TW), .R(R), .M(NTREE), .CW(3), .EW(NB), .LMAX(LMAX)) u_tree (
     .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .en(en), .d(leaves), .c({vr, first_r, last_r}), .e(nf_r),
     .q(roots), .cq(ctl_t), .eq(nf_e)
   );
