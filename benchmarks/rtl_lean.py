@@ -10,7 +10,7 @@ cached by pcnn_hw.rtl.yosys (key: sources + script), so re-running is instant. R
         [--family xc7|xcup]... [--timeout S]
 
 Results: benchmarks/results/rtl_lean.json (all runs, by revision label) and rtl_lean.md (the table of
-the first revision against the last).
+the first revision against the last, then the hand-written findings of rtl_lean_notes.md).
 """
 
 from __future__ import annotations
@@ -115,7 +115,8 @@ def label(rev: str) -> str:
     if rev != WORKTREE:
         return rev
     git = ["git", "-C", str(ROOT)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    head = head.stdout.strip()
     paths = [f"pcnn_hw/rtl/verilog/{n}" for n in TEMPLATES]
     dirty = subprocess.run([*git, "status", "--porcelain", *paths], capture_output=True, text=True).stdout
     return head + ("+dirty" if dirty.strip() else "")
@@ -202,7 +203,11 @@ def main() -> None:
                 data.setdefault(lab, {}).setdefault(name, {})[fam] = row
                 print(lab, name, fam, row, flush=True)
                 out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    md = ["# LUT-lean MVAU / thresholding RTL (#12 item 3)", "", a.note, "", table(data, labels[0], labels[-1])]
+    notes = RESULTS / "rtl_lean_notes.md"  # hand-written findings, kept across regenerations
+    md = ["# LUT-lean MVAU / thresholding RTL (#12 item 3)", "", a.note, ""]
+    md.append(table(data, labels[0], labels[-1]))
+    if notes.is_file():
+        md += ["", notes.read_text()]
     (RESULTS / "rtl_lean.md").write_text("\n".join(md))
 
 
