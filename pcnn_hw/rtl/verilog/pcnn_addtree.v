@@ -9,13 +9,17 @@
 // same NL stages, so cq belongs to q, and e (EW bits) through NL - 1 stages, so eq is one stage ahead
 // of q (eq = e when NL = 1). The user needs no copy of the latency formula (pcnn_mvau: c = {valid,
 // first, last}, e = the output fold nf, which addresses its threshold ROM of read latency 2).
+// LMAX > 0 declares the terms unsigned and <= LMAX (e.g. 3 for 3-lane XNOR counts): every node then
+// registers and adds only the bits its sum can reach, clog2(k * LMAX + 1) for the k terms below it (at
+// most W), so level 0 and the low levels are narrow; LMAX = 0 (default) keeps W bits everywhere.
 module pcnn_addtree #(
   parameter integer N = 1,
   parameter integer W = 8,
   parameter integer R = 4,
   parameter integer M = 1,
   parameter integer CW = 1,
-  parameter integer EW = 1
+  parameter integer EW = 1,
+  parameter integer LMAX = 0
 ) (
   input  wire            ap_clk,
   input  wire            ap_rst_n,
@@ -56,6 +60,28 @@ module pcnn_addtree #(
         end
     end
   endfunction
+  // bits a node over k terms needs: W, or clog2(k * LMAX + 1) capped at W when the terms are bounded
+  function integer nw(input integer k);
+    integer v, b, j;
+    begin
+      if (LMAX <= 0) nw = W;
+      else begin
+        v = k * LMAX;
+        b = 1;
+        for (j = 0; j < 31; j = j + 1) if ((1 << b) <= v && b < W) b = b + 1;
+        nw = b;
+      end
+    end
+  endfunction
+  // terms below node i of level l (the nodes of level l cover consecutive runs of R**l terms)
+  function integer under(input integer n, input integer r, input integer l, input integer i);
+    integer j, p;
+    begin
+      p = 1;
+      for (j = 0; j < l; j = j + 1) p = p * r;
+      under = (n - i * p < p) ? n - i * p : p;
+    end
+  endfunction
   localparam integer NL = levels(N, R);
   localparam integer NT = off(N, R, NL);
 
@@ -83,9 +109,17 @@ module pcnn_addtree #(
   generate
     for (m = 0; m < M; m = m + 1) begin : g_t
       wire [NT*W-1:0] t;
-      reg [N*W-1:0] r0;
-      always @(posedge ap_clk) if (en) r0 <= d[m*N*W +: N*W];
-      assign t[N*W-1:0] = r0;
+      for (i = 0; i < N; i = i + 1) begin : g_in
+        localparam integer B = nw(1);
+        reg [B-1:0] r0;
+        always @(posedge ap_clk) if (en) r0 <= d[(m*N + i)*W +: B];
+        if (B < W) begin : g_z
+          wire unused_hi = ^d[(m*N + i)*W + B +: W - B];  // zero by LMAX (Verilator: *unused* not linted)
+          assign t[i*W +: W] = {{(W-B){1'b0}}, r0};
+        end else begin : g_w
+          assign t[i*W +: W] = r0;
+        end
+      end
       for (l = 1; l < NL; l = l + 1) begin : g_lv
         localparam integer NI = nat(N, R, l - 1);
         localparam integer OI = off(N, R, l - 1);
@@ -93,15 +127,20 @@ module pcnn_addtree #(
         localparam integer OO = off(N, R, l);
         for (i = 0; i < NO; i = i + 1) begin : g_n
           localparam integer NC = (NI - i * R < R) ? NI - i * R : R;
-          reg [W-1:0] s;
-          reg [W-1:0] r;
+          localparam integer B = nw(under(N, R, l, i));
+          reg [B-1:0] s;
+          reg [B-1:0] r;
           integer j;
           always @* begin
-            s = {W{1'b0}};
-            for (j = 0; j < NC; j = j + 1) s = s + t[(OI + i * R + j) * W +: W];
+            s = {B{1'b0}};
+            for (j = 0; j < NC; j = j + 1) s = s + t[(OI + i * R + j) * W +: B];
           end
           always @(posedge ap_clk) if (en) r <= s;
-          assign t[(OO + i) * W +: W] = r;
+          if (B < W) begin : g_z
+            assign t[(OO + i) * W +: W] = {{(W-B){1'b0}}, r};
+          end else begin : g_w
+            assign t[(OO + i) * W +: W] = r;
+          end
         end
       end
       assign q[m*W +: W] = t[(NT - 1) * W +: W];

@@ -19,8 +19,11 @@
 //   R xr <= xb while the ROM's second register delivers the weights: no logic after a BRAM output
 //   T per-PE registered adder trees (one pcnn_addtree of PE (+1) trees) over groups of G lanes: XNOR
 //     groups of 6 bits are one 6:3 popcount each (3 LUT6), integer groups are R products/selections;
-//     TL stages, the control word {valid, first, last, nf} travels with them
-//   C accumulate (acc += part), D compare with the thresholds (threshold ROM read two stages ahead),
+//     TL stages, the control word {valid, first, last, nf} travels with them; unsigned leaves (XNOR
+//     counts, bipolar sums of unsigned inputs) declare their bound (LMAX), so each tree node keeps only
+//     the bits its sum can reach (#12: fewer FFs and adder LUTs than ACC_BITS-wide nodes)
+//   C accumulate (acc += part), D compare with the thresholds (threshold ROM read two stages ahead;
+//     with one threshold the accumulator starts at -T instead and D registers its sign: no comparator),
 //   E count + ACT_VAL -> output register. Latency A->out = TL + 5 cycles (TL + 4 with NO_ACT).
 module pcnn_mvau #(
   parameter integer PE = 1,
@@ -71,6 +74,13 @@ module pcnn_mvau #(
   localparam integer TW = (XNOR != 0) ? PCW : ACC_BITS;
   localparam integer BIP = (XNOR == 0 && W_BITS == 1) ? 1 : 0;
   localparam integer NTREE = PE + BIP;  // tree PE = the shared element sum of bipolar weights
+  // one threshold (1-bit activations): no comparator, the accumulator starts at -T (one bit wider, so
+  // P - T never overflows) and y is its sign; the threshold ROM is then read two stages earlier
+  localparam integer FOLD = (NO_ACT == 0 && N_STEPS == 1) ? 1 : 0;
+  localparam integer AW = ACC_BITS + FOLD;
+  // leaf bound for the tree's narrow nodes: XNOR counts <= G, unsigned bipolar sums <= G * (2**IN_BITS - 1);
+  // signed terms (integer weights, signed inputs) keep ACC_BITS everywhere (0)
+  localparam integer LMAX = (XNOR != 0) ? G : ((BIP != 0 && IN_SIGNED == 0) ? G * ((1 << IN_BITS) - 1) : 0);
 
   // ---- output register and global enable
   reg [PE*OUT_BITS-1:0] o;
@@ -132,13 +142,15 @@ module pcnn_mvau #(
       xr <= xb;
     end
   end
-  // the trees delay {valid, first, last} with the data (-> stage T) and nf one stage less (nf_e)
+  // the trees delay {valid, first, last} with the data (-> stage T) and nf one stage less (nf_e): nf_r
+  // gives nf_e one stage ahead of the tree output (the threshold is there with the final acc), nf_b two
+  // stages ahead (FOLD: the threshold is there with the first step)
   wire [NTREE*NG*TW-1:0] leaves;
   wire [NTREE*TW-1:0] roots;
   wire [2:0] ctl_t;
   wire [NB-1:0] nf_e;
-  pcnn_addtree #(.N(NG), .W(TW), .R(R), .M(NTREE), .CW(3), .EW(NB)) u_tree (
-    .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .en(en), .d(leaves), .c({vr, first_r, last_r}), .e(nf_r),
+  pcnn_addtree #(.N(NG), .W(TW), .R(R), .M(NTREE), .CW(3), .EW(NB), .LMAX(LMAX)) u_tree (
+    .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .en(en), .d(leaves), .c({vr, first_r, last_r}), .e(FOLD != 0 ? nf_b : nf_r),
     .q(roots), .cq(ctl_t), .eq(nf_e)
   );
   wire v_t = ctl_t[2];
@@ -192,7 +204,7 @@ module pcnn_mvau #(
     end
   end
   assign t_en = en;
-  assign t_addr = nf_e;  // two stages before the compare: q is there with the final acc
+  assign t_addr = nf_e;  // ROM read latency 2: q arrives with the first step (FOLD) or the final acc
   wire [PE*OUT_BITS-1:0] y;
   generate
     for (p = 0; p < PE; p = p + 1) begin : g_pe
@@ -233,8 +245,16 @@ module pcnn_mvau #(
         assign part = root;
       end
       assign leaves[p*NG*TW +: NG*TW] = leaf;
-      reg [ACC_BITS-1:0] acc;
-      always @(posedge ap_clk) if (en && v_t) acc <= (first_t ? {ACC_BITS{1'b0}} : acc) + part;
+      reg [AW-1:0] acc;
+      if (FOLD != 0) begin : g_fold
+        // acc = P - T: the first step adds part to ~T with carry-in 1 (-T = ~T + 1), one adder per bit
+        wire [AW-1:0] tn = ~{t_q[p*ACC_BITS + ACC_BITS-1], t_q[p*ACC_BITS +: ACC_BITS]};
+        wire [AW-1:0] pext = {part[ACC_BITS-1], part};
+        always @(posedge ap_clk)
+          if (en && v_t) acc <= (first_t ? tn : acc) + pext + {{(AW-1){1'b0}}, first_t};
+      end else begin : g_nofold
+        always @(posedge ap_clk) if (en && v_t) acc <= (first_t ? {AW{1'b0}} : acc) + part;
+      end
       if (NO_ACT != 0) begin : g_acc
         reg [ACC_BITS-1:0] a2;
         always @(posedge ap_clk) if (en) a2 <= acc;
@@ -242,10 +262,14 @@ module pcnn_mvau #(
       end else begin : g_act
         reg [N_STEPS-1:0] cmp;
         integer i;
-        always @(posedge ap_clk)
-          if (en)
-            for (i = 0; i < N_STEPS; i = i + 1)
-              cmp[i] <= $signed(acc) >= $signed(t_q[(p*N_STEPS + i)*ACC_BITS +: ACC_BITS]);
+        if (FOLD != 0) begin : g_sign
+          always @(posedge ap_clk) if (en) cmp <= !acc[AW-1];  // P - T >= 0
+        end else begin : g_cmp
+          always @(posedge ap_clk)
+            if (en)
+              for (i = 0; i < N_STEPS; i = i + 1)
+                cmp[i] <= $signed(acc) >= $signed(t_q[(p*N_STEPS + i)*ACC_BITS +: ACC_BITS]);
+        end
         wire [N_STEPS+1:0] tx = {1'b0, cmp, 1'b1};  // tx[i+1] = cmp[i]
         reg [31:0] cnt;
         always @* begin

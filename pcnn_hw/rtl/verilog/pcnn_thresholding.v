@@ -6,7 +6,9 @@
 // pcnn_hw/rtl/rom.py from pcnn_rom.vt) of C/PE words, each PE*N_STEPS signed CW-bit values, (p, i) at
 // bits (p*N_STEPS + i)*CW. Pipeline: input register x1 (ROM read of fold nf starts) -> x2 (the ROM's
 // output register: no logic after a BRAM output) -> compare register -> count + ACT_VAL -> output
-// register; one beat per cycle, latency 4, one global enable.
+// register; one beat per cycle, latency 4, one global enable. Comparators: one per (PE, step), each
+// against its ROM field (no sharing: every step of a channel is needed in the same cycle); an unsigned
+// input is compared on IN_BITS + 1 unsigned bits instead of CW signed ones (#12).
 module pcnn_thresholding #(
   parameter integer PE = 1,
   parameter integer C = 1,
@@ -48,13 +50,22 @@ module pcnn_thresholding #(
   generate
     for (p = 0; p < PE; p = p + 1) begin : g_pe
       wire [IN_BITS-1:0] xr = x2[p*IN_BITS +: IN_BITS];
-      wire [CW-1:0] x = {{(CW-IN_BITS){IN_SIGNED != 0 && xr[IN_BITS-1]}}, xr};  // CW > IN_BITS (spec.py)
       reg [N_STEPS-1:0] cmp;
       integer i;
-      always @(posedge ap_clk)
-        if (en)
-          for (i = 0; i < N_STEPS; i = i + 1)
-            cmp[i] <= $signed(x) >= $signed(t_q[(p*N_STEPS + i)*CW +: CW]);
+      if (IN_SIGNED == 0) begin : g_u
+        // unsigned input: the thresholds are clipped to [0, 2**IN_BITS] (rtl/spec.py), so both sides are
+        // non-negative and an unsigned compare of IN_BITS + 1 bits is exact (no sign bit to carry)
+        always @(posedge ap_clk)
+          if (en)
+            for (i = 0; i < N_STEPS; i = i + 1)
+              cmp[i] <= {1'b0, xr} >= t_q[(p*N_STEPS + i)*CW +: IN_BITS + 1];
+      end else begin : g_s
+        wire [CW-1:0] x = {{(CW-IN_BITS){xr[IN_BITS-1]}}, xr};  // CW > IN_BITS (spec.py)
+        always @(posedge ap_clk)
+          if (en)
+            for (i = 0; i < N_STEPS; i = i + 1)
+              cmp[i] <= $signed(x) >= $signed(t_q[(p*N_STEPS + i)*CW +: CW]);
+      end
       wire [N_STEPS+1:0] tx = {1'b0, cmp, 1'b1};  // tx[i+1] = cmp[i]
       reg [31:0] cnt;
       always @* begin
