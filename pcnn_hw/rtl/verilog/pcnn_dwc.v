@@ -27,19 +27,20 @@ module pcnn_dwc #(
       reg [OW-1:0] o;
       reg ov;
       reg [CW-1:0] c;
-      wire last = (c == K_M1[CW-1:0]);
+      reg last;  // c == K-1, registered: in_tready is one LUT of registers and out_tready
+      wire [CW-1:0] c_inc = c + 1'b1;
       assign in_tready = !last || !ov || out_tready;
       assign out_tdata = o; assign out_tvalid = ov;
       always @(posedge ap_clk) begin
         if (!ap_rst_n) begin
-          ov <= 1'b0; c <= {CW{1'b0}};
+          ov <= 1'b0; c <= {CW{1'b0}}; last <= (K == 1);
         end else begin
           if (ov && out_tready) ov <= 1'b0;
           if (in_tvalid && in_tready) begin
             if (last) begin
-              o <= {in_tdata, sr}; ov <= 1'b1; c <= {CW{1'b0}};
+              o <= {in_tdata, sr}; ov <= 1'b1; c <= {CW{1'b0}}; last <= 1'b0;
             end else begin
-              c <= c + 1'b1;
+              c <= c_inc; last <= (c_inc == K_M1[CW-1:0]);
             end
           end
         end
@@ -56,16 +57,17 @@ module pcnn_dwc #(
       reg [IW-1:0] h;
       reg hv;
       reg [CW-1:0] c;
-      wire last = (c == K_M1[CW-1:0]);
+      reg last;  // c == K-1, registered
+      wire [CW-1:0] c_inc = c + 1'b1;
       assign out_tdata = h[OW-1:0]; assign out_tvalid = hv;
       assign in_tready = !hv || (last && out_tready);
       always @(posedge ap_clk) begin
         if (!ap_rst_n) begin
-          hv <= 1'b0; c <= {CW{1'b0}};
+          hv <= 1'b0; c <= {CW{1'b0}}; last <= 1'b0;
         end else if (in_tvalid && in_tready) begin
-          h <= in_tdata; hv <= 1'b1; c <= {CW{1'b0}};
+          h <= in_tdata; hv <= 1'b1; c <= {CW{1'b0}}; last <= 1'b0;
         end else if (hv && out_tready) begin
-          h <= h >> OW; c <= c + 1'b1;
+          h <= h >> OW; c <= c_inc; last <= (c_inc == K_M1[CW-1:0]);
           if (last) hv <= 1'b0;
         end
       end
