@@ -24,15 +24,16 @@ module pcnn_fifo #(
   localparam integer MD = DEPTH - 1;                     // memory entries behind the output register
   localparam integer AW = (MD <= 2) ? 1 : $clog2(MD);
   localparam integer CW = $clog2(DEPTH + 1);
-  localparam integer MD_M1 = MD - 1, DEPTH_M1 = DEPTH - 1, ONE = 1;
+  localparam integer MD_M1 = MD - 1, DEPTH_M1 = DEPTH - 1, ONE = 1, TWO = 2;
   reg [WIDTH-1:0] mem [0:MD-1];
-  reg [AW-1:0] wp, rp;
-  reg [CW-1:0] cnt;   // entries held (memory + output register)
-  reg [CW-1:0] mcnt;  // entries in the memory
-  reg full, mne;      // cnt == DEPTH, mcnt != 0
-  reg cnt_top, mcnt_one;  // cnt == DEPTH-1, mcnt == 1
+  reg [AW-1:0] wp, rp;  // write / read slot of the memory
+  reg [AW-1:0] rp1;     // the slot after rp (precomputed: the read address is one LUT of registers)
+  reg [CW-1:0] cnt;     // entries held (memory + output register); the memory holds cnt - ov
+  // registered status: full = (cnt == DEPTH), top = (cnt == DEPTH-1), mne = (cnt >= 2) = the memory is
+  // not empty (the output register is always filled first), two = (cnt == 2) = one memory entry
+  reg full, top, mne, two;
   reg [WIDTH-1:0] o;
-  reg ov;
+  reg ov;               // = (cnt != 0)
   assign in_tready  = !full;
   assign out_tvalid = ov;
   assign out_tdata  = o;
@@ -43,29 +44,25 @@ module pcnn_fifo #(
   wire o_in = wr && !mne && free;     // input -> output register (memory empty)
   wire m_wr = wr && !o_in;            // input -> memory
   wire [CW-1:0] cnt_inc = cnt + ONE[CW-1:0], cnt_dec = cnt - ONE[CW-1:0];
-  wire [CW-1:0] mcnt_inc = mcnt + ONE[CW-1:0], mcnt_dec = mcnt - ONE[CW-1:0];
   wire [AW-1:0] wp_nx = (wp == MD_M1[AW-1:0]) ? {AW{1'b0}} : wp + 1'b1;
-  wire [AW-1:0] rp_nx = (rp == MD_M1[AW-1:0]) ? {AW{1'b0}} : rp + 1'b1;
+  wire [AW-1:0] rp1_nx = (rp1 == MD_M1[AW-1:0]) ? {AW{1'b0}} : rp1 + 1'b1;
   always @(posedge ap_clk) if (m_wr) mem[wp] <= in_tdata;
   always @(posedge ap_clk) if (m_rd || o_in) o <= mne ? mem[rp] : in_tdata;
   always @(posedge ap_clk) begin
     if (!ap_rst_n) begin
-      wp <= {AW{1'b0}}; rp <= {AW{1'b0}};
-      cnt <= {CW{1'b0}}; mcnt <= {CW{1'b0}};
-      full <= 1'b0; mne <= 1'b0; cnt_top <= 1'b0; mcnt_one <= 1'b0; ov <= 1'b0;
+      wp <= {AW{1'b0}}; rp <= {AW{1'b0}}; rp1 <= (MD > 1) ? ONE[AW-1:0] : {AW{1'b0}};
+      cnt <= {CW{1'b0}}; ov <= 1'b0;
+      full <= 1'b0; top <= 1'b0; mne <= 1'b0; two <= 1'b0;
     end else begin
       if (free) ov <= mne || wr;
       if (m_wr) wp <= wp_nx;
-      if (m_rd) rp <= rp_nx;
+      if (m_rd) begin rp <= rp1; rp1 <= rp1_nx; end
       if (wr && !rd) begin
-        cnt <= cnt_inc; full <= cnt_top; cnt_top <= (cnt_inc == DEPTH_M1[CW-1:0]);
+        cnt <= cnt_inc; full <= top; top <= (cnt_inc == DEPTH_M1[CW-1:0]);
+        mne <= ov; two <= ov && !mne;
       end else if (rd && !wr) begin
-        cnt <= cnt_dec; full <= 1'b0; cnt_top <= full;
-      end
-      if (m_wr && !m_rd) begin
-        mcnt <= mcnt_inc; mne <= 1'b1; mcnt_one <= !mne;
-      end else if (m_rd && !m_wr) begin
-        mcnt <= mcnt_dec; mne <= !mcnt_one; mcnt_one <= (mcnt_dec == ONE[CW-1:0]);
+        cnt <= cnt_dec; full <= 1'b0; top <= full;
+        mne <= mne && !two; two <= (cnt_dec == TWO[CW-1:0]);
       end
     end
   end
