@@ -24,6 +24,8 @@ module pcnn_labelselect #(
   reg [OUT_BITS-1:0] o;
   reg ov;
   reg [BB-1:0] beat;
+  reg first, last;  // beat == 0, beat == NB-1 (registered, #10)
+  wire [BB-1:0] beat_inc = beat + 1'b1;
   reg [OUT_BITS-1:0] base;  // beat * PE, kept as a running sum (no multiplier)
   reg signed [IN_BITS-1:0] best;
   reg [OUT_BITS-1:0] besti;
@@ -39,7 +41,7 @@ module pcnn_labelselect #(
     m = best;
     mi = besti;
     for (i = 0; i < PE; i = i + 1) begin
-      if ((beat == {BB{1'b0}} && i == 0) || $signed(in_tdata[i*IN_BITS +: IN_BITS]) > m) begin
+      if ((first && i == 0) || $signed(in_tdata[i*IN_BITS +: IN_BITS]) > m) begin
         m = in_tdata[i*IN_BITS +: IN_BITS];
         mi = base + i[OUT_BITS-1:0];
       end
@@ -50,19 +52,22 @@ module pcnn_labelselect #(
       ov <= 1'b0;
       beat <= {BB{1'b0}};
       base <= {OUT_BITS{1'b0}};
+      first <= 1'b1; last <= (NB == 1);
     end else if (en) begin
       ov <= 1'b0;
       if (in_tvalid) begin
         best <= m;
         besti <= mi;
-        if (beat == NB_M1[BB-1:0]) begin
+        if (last) begin
           beat <= {BB{1'b0}};
           base <= {OUT_BITS{1'b0}};
+          first <= 1'b1; last <= (NB == 1);
           ov <= 1'b1;
           o <= mi;
         end else begin
-          beat <= beat + 1'b1;
+          beat <= beat_inc;
           base <= base + PE_W[OUT_BITS-1:0];
+          first <= 1'b0; last <= (beat_inc == NB_M1[BB-1:0]);
         end
       end
     end
