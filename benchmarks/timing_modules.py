@@ -9,6 +9,8 @@ Each instance is synthesized as the one-instance ``synth_top`` the per-instance 
 
     .venv/bin/python benchmarks/timing_modules.py --label after [--rev REV] [--family xc7|xcup]...
         [--only NAME]... [--timeout S]
+
+``--only chain``: the flattened FIFO -> up-converter -> FIFO chain of sfc's worst path (see run_chain).
 """
 
 from __future__ import annotations
@@ -81,6 +83,38 @@ def run_case(case: tuple, family: str, rev: str | None, timeout_s: float) -> dic
     }
 
 
+CHAIN_TOP = """module chain_top (input wire ap_clk, input wire ap_rst_n,
+  input wire [31:0] in_tdata, input wire in_tvalid, output wire in_tready,
+  output wire [255:0] out_tdata, output wire out_tvalid, input wire out_tready);
+  wire [31:0] a_d; wire a_v, a_r;
+  wire [255:0] b_d; wire b_v, b_r;
+  pcnn_fifo #(.WIDTH(32), .DEPTH(2)) fifo_0 (.ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .in_tdata(in_tdata),
+    .in_tvalid(in_tvalid), .in_tready(in_tready), .out_tdata(a_d), .out_tvalid(a_v), .out_tready(a_r));
+  pcnn_dwc #(.IW(32), .OW(256)) dwc_1 (.ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .in_tdata(a_d),
+    .in_tvalid(a_v), .in_tready(a_r), .out_tdata(b_d), .out_tvalid(b_v), .out_tready(b_r));
+  pcnn_fifo #(.WIDTH(256), .DEPTH(2)) fifo_1 (.ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .in_tdata(b_d),
+    .in_tvalid(b_v), .in_tready(b_r), .out_tdata(out_tdata), .out_tvalid(out_tvalid),
+    .out_tready(out_tready));
+endmodule
+"""
+
+
+def run_chain(family: str, rev: str | None, timeout_s: float) -> dict:
+    """sfc's worst flattened path in miniature: FIFO -> 32:256 up-converter -> FIFO, flattened in one
+    Yosys run (the cross-module ready/valid paths a per-instance run cannot see)."""
+    from pcnn_hw.rtl import yosys
+
+    files = {f"{m}.v": module_text(m, rev) for m in ("pcnn_fifo", "pcnn_dwc")}
+    files["chain_top.v"] = CHAIN_TOP
+    t0 = time.perf_counter()
+    res, timing, hit = yosys._run_cached("yosys chain", files, "chain_top", family, None, timeout_s)  # noqa: SLF001
+    return {
+        "design": "sfc pynq-z2", "instance": "fifo_0 -> dwc_1 -> fifo (flattened)", "module": "chain",
+        "params": {}, "family": family, "LUT": res.lut, "FF": res.ff, "timing": timing, "cache_hit": hit,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
 def main() -> None:
     """Run the selected cases and merge them into results/timing_modules.json under the label."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -90,12 +124,15 @@ def main() -> None:
     ap.add_argument("--only", action="append", help="instance name (repeatable)")
     ap.add_argument("--timeout", type=float, default=900.0)
     args = ap.parse_args()
-    for case in CASES:
+    for case in [*CASES, ("sfc pynq-z2", "chain", None, None, None, None)]:
         if args.only and case[1] not in args.only:
             continue
         for family in args.family or ("xc7", "xcup"):
             try:
-                r = run_case(case, family, args.rev, args.timeout)
+                if case[1] == "chain":
+                    r = run_chain(family, args.rev, args.timeout)
+                else:
+                    r = run_case(case, family, args.rev, args.timeout)
             except Exception as exc:  # noqa: BLE001 - a timeout must not lose the other rows
                 print(f"{case[1]} {family}: failed: {str(exc).splitlines()[0]}", flush=True)
                 continue

@@ -19,7 +19,8 @@ N = 240  # beats per FIFO stream (several times the deepest FIFO)
 
 
 def _mod(name: str, module: str, params: dict, inp: Stream, out: Stream) -> RtlLayer:
-    return RtlLayer(name, "stream", module, params, inp, out, 0, {f"{module}.v": template_text(f"{module}.v")})
+    files = {f"{module}.v": template_text(f"{module}.v")}
+    return RtlLayer(name, "stream", module, params, inp, out, 0, files)
 
 
 def _bench() -> list[RtlLayer]:

@@ -22,7 +22,7 @@ module pcnn_dwc #(
     end else if (OW > IW) begin : g_up
       localparam integer K = OW / IW;
       localparam integer CW = $clog2(K + 1);
-      localparam integer K_M1 = K - 1;
+      localparam integer K_M2 = K - 2;
       reg [OW-IW-1:0] sr;
       reg [OW-1:0] o;
       reg ov;
@@ -40,7 +40,7 @@ module pcnn_dwc #(
             if (last) begin
               o <= {in_tdata, sr}; ov <= 1'b1; c <= {CW{1'b0}}; last <= 1'b0;
             end else begin
-              c <= c_inc; last <= (c_inc == K_M1[CW-1:0]);
+              c <= c_inc; last <= (c == K_M2[CW-1:0]);
             end
           end
         end
@@ -53,7 +53,7 @@ module pcnn_dwc #(
     end else begin : g_down
       localparam integer K = IW / OW;
       localparam integer CW = $clog2(K + 1);
-      localparam integer K_M1 = K - 1;
+      localparam integer K_M2 = K - 2;
       reg [IW-1:0] h;
       reg hv;
       reg [CW-1:0] c;
@@ -67,7 +67,7 @@ module pcnn_dwc #(
         end else if (in_tvalid && in_tready) begin
           h <= in_tdata; hv <= 1'b1; c <= {CW{1'b0}}; last <= 1'b0;
         end else if (hv && out_tready) begin
-          h <= h >> OW; c <= c_inc; last <= (c_inc == K_M1[CW-1:0]);
+          h <= h >> OW; c <= c_inc; last <= (c == K_M2[CW-1:0]);
           if (last) hv <= 1'b0;
         end
       end

@@ -19,7 +19,7 @@ module pcnn_labelselect #(
 );
   localparam integer NB = LABELS / PE;
   localparam integer BB = (NB <= 1) ? 1 : $clog2(NB);
-  localparam integer NB_M1 = NB - 1;
+  localparam integer NB_M2 = NB - 2;
   localparam integer PE_W = PE;  // index step per beat
   reg [OUT_BITS-1:0] o;
   reg ov;
@@ -67,7 +67,7 @@ module pcnn_labelselect #(
         end else begin
           beat <= beat_inc;
           base <= base + PE_W[OUT_BITS-1:0];
-          first <= 1'b0; last <= (beat_inc == NB_M1[BB-1:0]);
+          first <= 1'b0; last <= (beat == NB_M2[BB-1:0]);
         end
       end
     end

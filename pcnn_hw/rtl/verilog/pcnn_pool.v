@@ -18,7 +18,7 @@ module pcnn_pool #(
   input  wire               out_tready
 );
   localparam integer KB = $clog2(KK + 1);
-  localparam integer KK_M1 = KK - 1;
+  localparam integer KK_M2 = KK - 2;
   reg [PE*BITS-1:0] acc, o;
   reg ov;
   reg [KB-1:0] k;
@@ -47,7 +47,7 @@ module pcnn_pool #(
         if (last) begin
           k <= {KB{1'b0}}; o <= nxt; ov <= 1'b1; first <= 1'b1; last <= (KK == 1);
         end else begin
-          k <= k_inc; first <= 1'b0; last <= (k_inc == KK_M1[KB-1:0]);
+          k <= k_inc; first <= 1'b0; last <= (k == KK_M2[KB-1:0]);
         end
       end
     end
