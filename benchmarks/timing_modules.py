@@ -88,7 +88,7 @@ CHAIN_TOP = """module chain_top (input wire ap_clk, input wire ap_rst_n,
   output wire [255:0] out_tdata, output wire out_tvalid, input wire out_tready);
   wire [31:0] a_d; wire a_v, a_r;
   wire [255:0] b_d; wire b_v, b_r;
-  pcnn_fifo #(.WIDTH(32), .DEPTH(2)) fifo_0 (.ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .in_tdata(in_tdata),
+  pcnn_fifo #(.WIDTH(32), .DEPTH(32)) fifo_0 (.ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .in_tdata(in_tdata),
     .in_tvalid(in_tvalid), .in_tready(in_tready), .out_tdata(a_d), .out_tvalid(a_v), .out_tready(a_r));
   pcnn_dwc #(.IW(32), .OW(256)) dwc_1 (.ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .in_tdata(a_d),
     .in_tvalid(a_v), .in_tready(a_r), .out_tdata(b_d), .out_tvalid(b_v), .out_tready(b_r));
@@ -100,7 +100,7 @@ endmodule
 
 
 def run_chain(family: str, rev: str | None, timeout_s: float) -> dict:
-    """sfc's worst flattened path in miniature: FIFO -> 32:256 up-converter -> FIFO, flattened in one
+    """sfc's worst flattened path in miniature: FIFO (32 deep) -> 32:256 up-converter -> FIFO, flattened in one
     Yosys run (the cross-module ready/valid paths a per-instance run cannot see)."""
     from pcnn_hw.rtl import yosys
 
@@ -115,15 +115,82 @@ def run_chain(family: str, rev: str | None, timeout_s: float) -> dict:
     }
 
 
+MARK_BEGIN = "<!-- timing_modules.py: begin -->"
+MARK_END = "<!-- timing_modules.py: end -->"
+TIMING_MD = ROOT / "benchmarks" / "results" / "timing.md"
+GOAL = {"xc7-1": 125.0, "usplus-1": 250.0}
+
+
+def _cell(r: dict | None, model: str) -> str:
+    if r is None or model not in r["timing"]:
+        return "-"
+    t = r["timing"][model]
+    ok = "" if t["fmax_mhz"] >= GOAL[model] else " **<goal**"
+    return f"{t['fmax_mhz']:g} ({t['lut_levels']} LUT + {t['carry_cells']} c){ok}"
+
+
+def to_markdown(results: dict) -> str:
+    """The per-module section of timing.md: one row per instance, before/after per delay model."""
+    labels = sorted(results)
+    out = [
+        MARK_BEGIN,
+        "## 3 branch tstream: per-module measurements (#10)",
+        "",
+        "Each module instance alone (`benchmarks/timing_modules.py`: one-instance `synth_top`, Yosys "
+        "synth_xilinx, the logic-depth walk of rtl/timing.py), on the parameters the cnv/sfc builds use; the "
+        "`chain` row is sfc's worst flattened path in miniature (FIFO -> 32:256 up-converter -> FIFO, "
+        "flattened). Columns: " + ", ".join(f"`{lab}`" for lab in labels) + ". Estimated fmax MHz (LUT "
+        "levels + carry cells); goal 125 MHz on xc7-1, 250 MHz on usplus-1. Measured on the loaded 2-core "
+        "machine (7 helpers; load 11-14): Yosys times vary, the logic depth does not.",
+        "",
+        "| design | instance | " + " | ".join(f"xc7-1 {lab}" for lab in labels) + " | "
+        + " | ".join(f"usplus-1 {lab}" for lab in labels) + " | LUT / FF " + " -> ".join(labels) + " |",
+        "|---|---|" + "---:|" * (2 * len(labels)) + "---:|",
+    ]
+    keys = []
+    for lab in labels:
+        for k in results[lab]:
+            base = k.rsplit("/", 1)[0]
+            if base not in keys:
+                keys.append(base)
+    for base in keys:
+        where, inst = base.split("/", 1)
+        rows = {(lab, fam): results[lab].get(f"{base}/{fam}") for lab in labels for fam in ("xc7", "xcup")}
+        cells = [_cell(rows[(lab, "xc7")], "xc7-1") for lab in labels]
+        cells += [_cell(rows[(lab, "xcup")], "usplus-1") for lab in labels]
+        cost = []
+        for lab in labels:
+            r = rows[(lab, "xc7")] or rows[(lab, "xcup")]
+            cost.append(f"{r['LUT']:,} / {r['FF']:,}" if r else "-")
+        out.append(f"| {where} | {inst} | " + " | ".join(cells) + " | " + " -> ".join(cost) + " |")
+    out += ["", MARK_END]
+    return "\n".join(out) + "\n"
+
+
+def write_markdown(results: dict) -> None:
+    """Insert (or replace) the per-module section at the end of timing.md; the rest stays as it is."""
+    text = TIMING_MD.read_text() if TIMING_MD.is_file() else ""
+    if MARK_BEGIN in text and MARK_END in text:
+        head, rest = text.split(MARK_BEGIN, 1)
+        text = head + to_markdown(results) + rest.split(MARK_END, 1)[1].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + to_markdown(results)
+    TIMING_MD.write_text(text)
+
+
 def main() -> None:
     """Run the selected cases and merge them into results/timing_modules.json under the label."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--label", required=True)
+    ap.add_argument("--label", default="")
     ap.add_argument("--rev", default=None, help="git revision of the Verilog (default: working tree)")
     ap.add_argument("--family", choices=("xc7", "xcup"), action="append")
     ap.add_argument("--only", action="append", help="instance name (repeatable)")
     ap.add_argument("--timeout", type=float, default=900.0)
+    ap.add_argument("--markdown", action="store_true", help="only rewrite timing.md's per-module section")
     args = ap.parse_args()
+    if args.markdown:
+        write_markdown(json.loads(RESULTS.read_text()))
+        return
     for case in [*CASES, ("sfc pynq-z2", "chain", None, None, None, None)]:
         if args.only and case[1] not in args.only:
             continue
