@@ -100,8 +100,8 @@ endmodule
 
 
 def run_chain(family: str, rev: str | None, timeout_s: float) -> dict:
-    """sfc's worst flattened path in miniature: FIFO (32 deep) -> 32:256 up-converter -> FIFO, flattened in one
-    Yosys run (the cross-module ready/valid paths a per-instance run cannot see)."""
+    """sfc's worst flattened path in miniature: FIFO (32 deep) -> 32:256 up-converter -> FIFO, flattened
+    in one Yosys run (the cross-module ready/valid paths a per-instance run cannot see)."""
     from pcnn_hw.rtl import yosys
 
     files = {f"{m}.v": module_text(m, rev) for m in ("pcnn_fifo", "pcnn_dwc")}
@@ -137,11 +137,12 @@ def to_markdown(results: dict) -> str:
         "## 3 branch tstream: per-module measurements (#10)",
         "",
         "Each module instance alone (`benchmarks/timing_modules.py`: one-instance `synth_top`, Yosys "
-        "synth_xilinx, the logic-depth walk of rtl/timing.py), on the parameters the cnv/sfc builds use; the "
-        "`chain` row is sfc's worst flattened path in miniature (FIFO -> 32:256 up-converter -> FIFO, "
-        "flattened). Columns: " + ", ".join(f"`{lab}`" for lab in labels) + ". Estimated fmax MHz (LUT "
-        "levels + carry cells); goal 125 MHz on xc7-1, 250 MHz on usplus-1. Measured on the loaded 2-core "
-        "machine (7 helpers; load 11-14): Yosys times vary, the logic depth does not.",
+        "synth_xilinx, the logic-depth walk of rtl/timing.py), on the parameters the cnv/sfc builds use; "
+        "the `chain` row is sfc's worst flattened path in miniature (32-deep FIFO -> 32:256 up-converter "
+        "-> FIFO, flattened). Columns: " + ", ".join(f"`{lab}`" for lab in labels)
+        + ". Estimated fmax MHz (LUT levels + carry cells); goal 125 MHz on xc7-1, 250 MHz on usplus-1. "
+        "Measured on the loaded 2-core machine (7 helpers; load 11-14): Yosys times vary, the logic depth "
+        "does not.",
         "",
         "| design | instance | " + " | ".join(f"xc7-1 {lab}" for lab in labels) + " | "
         + " | ".join(f"usplus-1 {lab}" for lab in labels) + " | LUT / FF " + " -> ".join(labels) + " |",

@@ -55,7 +55,6 @@ module pcnn_swg #(
   localparam integer HB = CB + 1;    // ahead - FULL needs one bit more than ahead
   localparam integer KW_M2 = KW - 2, KH_M2 = KH - 2, CF_M2 = CF - 2, OW_M2 = OW - 2, OH_M2 = OH - 2;
   localparam integer FULL_NEG = -FULL;
-  localparam integer ONE = 1;
 
   reg [BEAT-1:0] mem [0:(1<<AW)-1];
   reg [AW-1:0] wa, ra;         // write address, read address (= need mod 2**AW)
@@ -85,35 +84,25 @@ module pcnn_swg #(
   always @(posedge ap_clk) if (wr) mem[wa] <= in_tdata;
   always @(posedge ap_clk) if (rd) o <= mem[ra];
   wire last_win = last_kw && last_kh && last_cf;
-  // steps as functions of the five last_* flags (inner counter = cf for DEPTHWISE=0, kw for DEPTHWISE=1):
-  // {step, step - 1} = the read-address step after this element (a write in the same cycle adds 1),
-  // {bstep, bstep - 1} = the base step (0 inside a window)
-  function [2*CB-1:0] steps_of(input lkw, input lkh, input lcf, input low, input loh);
-    reg w1, w2, lwin;
-    begin
-      w1 = (DEPTHWISE != 0) ? lkw : lcf;
-      w2 = (DEPTHWISE != 0) ? lkh : lkw;
-      lwin = lkw && lkh && lcf;
-      if (!w1) steps_of = {I1[CB-1:0], I1[CB-1:0] - ONE[CB-1:0]};
-      else if (!w2) steps_of = {I2[CB-1:0], I2[CB-1:0] - ONE[CB-1:0]};
-      else if (!lwin) steps_of = {I3[CB-1:0], I3[CB-1:0] - ONE[CB-1:0]};
-      else if (!low) steps_of = {E1[CB-1:0], E1[CB-1:0] - ONE[CB-1:0]};
-      else if (!loh) steps_of = {E2[CB-1:0], E2[CB-1:0] - ONE[CB-1:0]};
-      else steps_of = {E3[CB-1:0], E3[CB-1:0] - ONE[CB-1:0]};
-    end
-  endfunction
-  function [2*HB-1:0] bsteps_of(input lkw, input lkh, input lcf, input low, input loh);
-    begin
-      if (!(lkw && lkh && lcf)) bsteps_of = {{HB{1'b0}}, {HB{1'b1}}};
-      else if (!low) bsteps_of = {B1[HB-1:0], B1[HB-1:0] - ONE[HB-1:0]};
-      else if (!loh) bsteps_of = {B2[HB-1:0], B2[HB-1:0] - ONE[HB-1:0]};
-      else bsteps_of = {B3[HB-1:0], B3[HB-1:0] - ONE[HB-1:0]};
-    end
-  endfunction
-  // the steps are registers (= the functions of the current flags), loaded with the functions of the
-  // next flags when an element is read: no logic between them and the address/difference adders
+  // which counter wraps decides the step (inner = cf for DEPTHWISE=0, kw for DEPTHWISE=1)
+  wire w1 = (DEPTHWISE != 0) ? last_kw : last_cf;
+  wire w2 = (DEPTHWISE != 0) ? last_kh : last_kw;
+  // step = read-address step of this element, stepm1 = step - 1 (a write in the same cycle adds 1);
+  // each bit is one LUT of the five registered last_* flags
   reg [CB-1:0] step, stepm1;
   reg [HB-1:0] bstep, bstepm1;
+  always @* begin
+    if (!w1) begin step = I1[CB-1:0]; stepm1 = I1[CB-1:0] - 1'b1; end
+    else if (!w2) begin step = I2[CB-1:0]; stepm1 = I2[CB-1:0] - 1'b1; end
+    else if (!last_win) begin step = I3[CB-1:0]; stepm1 = I3[CB-1:0] - 1'b1; end
+    else if (!last_ow) begin step = E1[CB-1:0]; stepm1 = E1[CB-1:0] - 1'b1; end
+    else if (!last_oh) begin step = E2[CB-1:0]; stepm1 = E2[CB-1:0] - 1'b1; end
+    else begin step = E3[CB-1:0]; stepm1 = E3[CB-1:0] - 1'b1; end
+    if (!last_win) begin bstep = {HB{1'b0}}; bstepm1 = {HB{1'b1}}; end
+    else if (!last_ow) begin bstep = B1[HB-1:0]; bstepm1 = B1[HB-1:0] - 1'b1; end
+    else if (!last_oh) begin bstep = B2[HB-1:0]; bstepm1 = B2[HB-1:0] - 1'b1; end
+    else begin bstep = B3[HB-1:0]; bstepm1 = B3[HB-1:0] - 1'b1; end
+  end
   wire [CB-1:0] hm1_w = hm1 + 1'b1, hm1_r = hm1 - step, hm1_wr = hm1 - stepm1;
   wire [HB-1:0] af_w = af + 1'b1, af_r = af - bstep, af_wr = af - bstepm1;
   // a counter's next "last" flag from its current value (reset value when it wraps)
@@ -122,17 +111,8 @@ module pcnn_swg #(
   wire nl_cf = last_cf ? (CF == 1) : (cf == CF_M2[CFB-1:0]);
   wire nl_ow = last_ow ? (OW == 1) : (ow == OW_M2[OWB-1:0]);
   wire nl_oh = last_oh ? (OH == 1) : (oh == OH_M2[OHB-1:0]);
-  // the flags after this element is read
-  wire nf_kw = (DEPTHWISE != 0 || last_cf) ? nl_kw : last_kw;
-  wire nf_kh = (DEPTHWISE != 0) ? (last_kw ? nl_kh : last_kh) : ((last_cf && last_kw) ? nl_kh : last_kh);
-  wire nf_cf = (DEPTHWISE != 0) ? ((last_kw && last_kh) ? nl_cf : last_cf) : nl_cf;
-  wire nf_ow = last_win ? nl_ow : last_ow;
-  wire nf_oh = (last_win && last_ow) ? nl_oh : last_oh;
-  localparam [0:0] R_KW = (KW == 1), R_KH = (KH == 1), R_CF = (CF == 1), R_OW = (OW == 1), R_OH = (OH == 1);
   always @(posedge ap_clk) begin
     if (!ap_rst_n) begin
-      {step, stepm1} <= steps_of(R_KW, R_KH, R_CF, R_OW, R_OH);
-      {bstep, bstepm1} <= bsteps_of(R_KW, R_KH, R_CF, R_OW, R_OH);
       wa <= {AW{1'b0}};
       ra <= {AW{1'b0}};
       hm1 <= {CB{1'b1}};
@@ -142,7 +122,8 @@ module pcnn_swg #(
       kh <= {KHB{1'b0}};
       kw <= {KWB{1'b0}};
       cf <= {CFB{1'b0}};
-      last_kw <= R_KW; last_kh <= R_KH; last_cf <= R_CF; last_ow <= R_OW; last_oh <= R_OH;
+      last_kw <= (KW == 1); last_kh <= (KH == 1); last_cf <= (CF == 1);
+      last_ow <= (OW == 1); last_oh <= (OH == 1);
       ov <= 1'b0;
     end else begin
       if (wr) wa <= wa + 1'b1;
@@ -155,8 +136,6 @@ module pcnn_swg #(
       else if (rd) af <= af_r;
       if (rd) begin
         ra <= ra + step[AW-1:0];
-        {step, stepm1} <= steps_of(nf_kw, nf_kh, nf_cf, nf_ow, nf_oh);
-        {bstep, bstepm1} <= bsteps_of(nf_kw, nf_kh, nf_cf, nf_ow, nf_oh);
         if (DEPTHWISE != 0) begin
           kw <= last_kw ? {KWB{1'b0}} : kw + 1'b1;
           last_kw <= nl_kw;
