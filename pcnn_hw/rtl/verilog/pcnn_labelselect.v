@@ -19,13 +19,11 @@ module pcnn_labelselect #(
 );
   localparam integer NB = LABELS / PE;
   localparam integer BB = (NB <= 1) ? 1 : $clog2(NB);
-  localparam integer NB_M2 = NB - 2;
+  localparam integer NB_M1 = NB - 1;
   localparam integer PE_W = PE;  // index step per beat
   reg [OUT_BITS-1:0] o;
   reg ov;
   reg [BB-1:0] beat;
-  reg first, last;  // beat == 0, beat == NB-1 (registered, #10)
-  wire [BB-1:0] beat_inc = beat + 1'b1;
   reg [OUT_BITS-1:0] base;  // beat * PE, kept as a running sum (no multiplier)
   reg signed [IN_BITS-1:0] best;
   reg [OUT_BITS-1:0] besti;
@@ -41,7 +39,7 @@ module pcnn_labelselect #(
     m = best;
     mi = besti;
     for (i = 0; i < PE; i = i + 1) begin
-      if ((first && i == 0) || $signed(in_tdata[i*IN_BITS +: IN_BITS]) > m) begin
+      if ((beat == {BB{1'b0}} && i == 0) || $signed(in_tdata[i*IN_BITS +: IN_BITS]) > m) begin
         m = in_tdata[i*IN_BITS +: IN_BITS];
         mi = base + i[OUT_BITS-1:0];
       end
@@ -52,22 +50,19 @@ module pcnn_labelselect #(
       ov <= 1'b0;
       beat <= {BB{1'b0}};
       base <= {OUT_BITS{1'b0}};
-      first <= 1'b1; last <= (NB == 1);
     end else if (en) begin
       ov <= 1'b0;
       if (in_tvalid) begin
         best <= m;
         besti <= mi;
-        if (last) begin
+        if (beat == NB_M1[BB-1:0]) begin
           beat <= {BB{1'b0}};
           base <= {OUT_BITS{1'b0}};
-          first <= 1'b1; last <= (NB == 1);
           ov <= 1'b1;
           o <= mi;
         end else begin
-          beat <= beat_inc;
+          beat <= beat + 1'b1;
           base <= base + PE_W[OUT_BITS-1:0];
-          first <= 1'b0; last <= (beat == NB_M2[BB-1:0]);
         end
       end
     end
