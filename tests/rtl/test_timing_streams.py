@@ -51,13 +51,16 @@ def test_bit_exact_under_gaps_and_backpressure(bench, gap, bp, seed):
 
 
 def test_capacity_with_a_stalled_sink(bench):
-    """With the sink never ready, a FIFO takes exactly DEPTH beats (full flag), an 8->32 up-converter
-    4 (its output register) + 3 (the shift register), a 32->8 down-converter 1; then no more."""
+    """Sinks not ready for 399 cycles, then ready in the last cycle of the run: a FIFO has taken exactly
+    DEPTH beats (its registered full flag holds in_tready low even in the cycle its sink takes one), an
+    8->32 up-converter 4 (output register) + 3 (shift register) + 1 (its ready follows the sink's in the
+    same cycle), a 32->8 down-converter 1; each output has delivered its first beat."""
     exe, rs, xs, n_out = bench
-    never = [(0, 10**9)] * len(n_out)
-    r = run(exe, rs, xs, n_out, stall=never, max_cycles=400)
-    assert r.status == 3 and all(len(v) == 0 for v in r.values)
-    assert r.taken == [*DEPTHS, 7, 1]
+    r = run(exe, rs, xs, n_out, stall=[(0, 399)] * len(n_out), max_cycles=400)
+    assert r.status == 3 and all(len(w) == 1 and w[0] == 399 for w in r.when)
+    assert r.taken == [*DEPTHS, 8, 1]
+    for x, y, s in zip(xs, r.values, [2, 2, 2, 4, 1], strict=True):
+        np.testing.assert_array_equal(y.reshape(-1), x[:s])
 
 
 def test_cycle_behaviour(bench):
