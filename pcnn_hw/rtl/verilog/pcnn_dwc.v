@@ -22,24 +22,25 @@ module pcnn_dwc #(
     end else if (OW > IW) begin : g_up
       localparam integer K = OW / IW;
       localparam integer CW = $clog2(K + 1);
-      localparam integer K_M1 = K - 1;
+      localparam integer K_M2 = K - 2;
       reg [OW-IW-1:0] sr;
       reg [OW-1:0] o;
       reg ov;
       reg [CW-1:0] c;
-      wire last = (c == K_M1[CW-1:0]);
+      reg last;  // c == K-1, registered: in_tready is one LUT of registers and out_tready
+      wire [CW-1:0] c_inc = c + 1'b1;
       assign in_tready = !last || !ov || out_tready;
       assign out_tdata = o; assign out_tvalid = ov;
       always @(posedge ap_clk) begin
         if (!ap_rst_n) begin
-          ov <= 1'b0; c <= {CW{1'b0}};
+          ov <= 1'b0; c <= {CW{1'b0}}; last <= (K == 1);
         end else begin
           if (ov && out_tready) ov <= 1'b0;
           if (in_tvalid && in_tready) begin
             if (last) begin
-              o <= {in_tdata, sr}; ov <= 1'b1; c <= {CW{1'b0}};
+              o <= {in_tdata, sr}; ov <= 1'b1; c <= {CW{1'b0}}; last <= 1'b0;
             end else begin
-              c <= c + 1'b1;
+              c <= c_inc; last <= (c == K_M2[CW-1:0]);
             end
           end
         end
@@ -52,20 +53,21 @@ module pcnn_dwc #(
     end else begin : g_down
       localparam integer K = IW / OW;
       localparam integer CW = $clog2(K + 1);
-      localparam integer K_M1 = K - 1;
+      localparam integer K_M2 = K - 2;
       reg [IW-1:0] h;
       reg hv;
       reg [CW-1:0] c;
-      wire last = (c == K_M1[CW-1:0]);
+      reg last;  // c == K-1, registered
+      wire [CW-1:0] c_inc = c + 1'b1;
       assign out_tdata = h[OW-1:0]; assign out_tvalid = hv;
       assign in_tready = !hv || (last && out_tready);
       always @(posedge ap_clk) begin
         if (!ap_rst_n) begin
-          hv <= 1'b0; c <= {CW{1'b0}};
+          hv <= 1'b0; c <= {CW{1'b0}}; last <= 1'b0;
         end else if (in_tvalid && in_tready) begin
-          h <= in_tdata; hv <= 1'b1; c <= {CW{1'b0}};
+          h <= in_tdata; hv <= 1'b1; c <= {CW{1'b0}}; last <= 1'b0;
         end else if (hv && out_tready) begin
-          h <= h >> OW; c <= c + 1'b1;
+          h <= h >> OW; c <= c_inc; last <= (c == K_M2[CW-1:0]);
           if (last) hv <= 1'b0;
         end
       end

@@ -18,10 +18,12 @@ module pcnn_pool #(
   input  wire               out_tready
 );
   localparam integer KB = $clog2(KK + 1);
-  localparam integer KK_M1 = KK - 1;
+  localparam integer KK_M2 = KK - 2;
   reg [PE*BITS-1:0] acc, o;
   reg ov;
   reg [KB-1:0] k;
+  reg first, last;  // k == 0, k == KK-1 (registered, #10: no compare in front of the max muxes)
+  wire [KB-1:0] k_inc = k + 1'b1;
   wire en = !ov || out_tready;
   assign in_tready = en;
   assign out_tdata = o; assign out_tvalid = ov;
@@ -32,20 +34,20 @@ module pcnn_pool #(
       wire [BITS-1:0] a = acc[p*BITS +: BITS];
       wire [BITS-1:0] x = in_tdata[p*BITS +: BITS];
       wire gt = (SIGNED != 0) ? ($signed(x) > $signed(a)) : (x > a);
-      assign nxt[p*BITS +: BITS] = (k == {KB{1'b0}} || gt) ? x : a;
+      assign nxt[p*BITS +: BITS] = (first || gt) ? x : a;
     end
   endgenerate
   always @(posedge ap_clk) begin
     if (!ap_rst_n) begin
-      ov <= 1'b0; k <= {KB{1'b0}};
+      ov <= 1'b0; k <= {KB{1'b0}}; first <= 1'b1; last <= (KK == 1);
     end else if (en) begin
       ov <= 1'b0;
       if (in_tvalid) begin
         acc <= nxt;
-        if (k == KK_M1[KB-1:0]) begin
-          k <= {KB{1'b0}}; o <= nxt; ov <= 1'b1;
+        if (last) begin
+          k <= {KB{1'b0}}; o <= nxt; ov <= 1'b1; first <= 1'b1; last <= (KK == 1);
         end else begin
-          k <= k + 1'b1;
+          k <= k_inc; first <= 1'b0; last <= (k == KK_M2[KB-1:0]);
         end
       end
     end

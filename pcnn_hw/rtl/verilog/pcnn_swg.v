@@ -10,7 +10,7 @@
 // Addressing by incremental counters, no multiplies in the per-cycle path: the read address advances
 // by one of a few precomputed constant steps chosen by which window counters wrap; instead of
 // absolute beat indices the module keeps the two differences it tests, have = written - need and
-// ahead = written - base, as (AW+2)-bit registers (both lie in (-2**(AW+1), 2**(AW+1))).
+// ahead = written - base (both lie in (-2**(AW+1), 2**(AW+1))), offset so each test is a sign bit.
 module pcnn_swg #(
   parameter integer BEAT = 8,
   parameter integer CF = 1,
@@ -50,84 +50,107 @@ module pcnn_swg #(
   localparam integer KWB = (KW <= 1) ? 1 : $clog2(KW);
   localparam integer OHB = (OH <= 1) ? 1 : $clog2(OH);
   localparam integer OWB = (OW <= 1) ? 1 : $clog2(OW);
-  localparam integer CF_M1 = CF - 1, KH_M1 = KH - 1, KW_M1 = KW - 1, OH_M1 = OH - 1, OW_M1 = OW - 1;
-  localparam integer ONE = 1;
   localparam integer FULL = 1 << AW;
+
+  localparam integer HB = CB + 1;    // ahead - FULL needs one bit more than ahead
+  localparam integer KW_M2 = KW - 2, KH_M2 = KH - 2, CF_M2 = CF - 2, OW_M2 = OW - 2, OH_M2 = OH - 2;
+  localparam integer FULL_NEG = -FULL;
 
   reg [BEAT-1:0] mem [0:(1<<AW)-1];
   reg [AW-1:0] wa, ra;         // write address, read address (= need mod 2**AW)
-  reg [CB-1:0] have, ahead;    // written - need, written - base (two's complement)
+  // Pipelining (#10): the two differences are kept shifted so that each test is one sign bit:
+  // hm1 = written - need - 1 (an element is available when hm1 >= 0), af = written - base - FULL
+  // (the writer may run while af < 0). Every register update is a precomputed sum of registers that
+  // the handshakes only select (one LUT), and the "counter is at its last value" tests are registers.
+  reg [CB-1:0] hm1;
+  reg [HB-1:0] af;
   reg [CFB-1:0] cf;
   reg [KHB-1:0] kh;
   reg [KWB-1:0] kw;
   reg [OHB-1:0] oh;
   reg [OWB-1:0] ow;
+  reg last_kw, last_kh, last_cf, last_ow, last_oh;  // kw == KW-1, ... (registered)
   reg [BEAT-1:0] o;
   reg ov;
   wire en = !ov || out_tready;
   assign out_tdata = o;
   assign out_tvalid = ov;
-  // ahead < 0 when the base stepped past the last written beat (stride > kernel, or trailing input rows /
-  // columns no window uses, e.g. 1x1 stride 2 or 3x3 stride 2 on an even size): keep writing then
-  assign in_tready = ahead[CB-1] || (ahead < FULL[CB-1:0]);
+  // af < 0 also when the base stepped past the last written beat (stride > kernel, or trailing input
+  // rows / columns no window uses, e.g. 1x1 stride 2 or 3x3 stride 2 on an even size): keep writing then
+  assign in_tready = af[HB-1];
   wire wr = in_tvalid && in_tready;
-  wire avail = !have[CB-1] && (have != {CB{1'b0}});
+  wire avail = !hm1[CB-1];
   wire rd = en && avail;
   always @(posedge ap_clk) if (wr) mem[wa] <= in_tdata;
   always @(posedge ap_clk) if (rd) o <= mem[ra];
-  wire last_kw = (kw == KW_M1[KWB-1:0]);
-  wire last_kh = (kh == KH_M1[KHB-1:0]);
-  wire last_cf = (cf == CF_M1[CFB-1:0]);
-  wire last_ow = (ow == OW_M1[OWB-1:0]);
-  wire last_oh = (oh == OH_M1[OHB-1:0]);
   wire last_win = last_kw && last_kh && last_cf;
   // which counter wraps decides the step (inner = cf for DEPTHWISE=0, kw for DEPTHWISE=1)
   wire w1 = (DEPTHWISE != 0) ? last_kw : last_cf;
   wire w2 = (DEPTHWISE != 0) ? last_kh : last_kw;
-  reg [CB-1:0] step, bstep;
+  // step = read-address step of this element, stepm1 = step - 1 (a write in the same cycle adds 1);
+  // each bit is one LUT of the five registered last_* flags
+  reg [CB-1:0] step, stepm1;
+  reg [HB-1:0] bstep, bstepm1;
   always @* begin
-    if (!w1) step = I1[CB-1:0];
-    else if (!w2) step = I2[CB-1:0];
-    else if (!last_win) step = I3[CB-1:0];
-    else if (!last_ow) step = E1[CB-1:0];
-    else if (!last_oh) step = E2[CB-1:0];
-    else step = E3[CB-1:0];
-    if (!last_ow) bstep = B1[CB-1:0];
-    else if (!last_oh) bstep = B2[CB-1:0];
-    else bstep = B3[CB-1:0];
+    if (!w1) begin step = I1[CB-1:0]; stepm1 = I1[CB-1:0] - 1'b1; end
+    else if (!w2) begin step = I2[CB-1:0]; stepm1 = I2[CB-1:0] - 1'b1; end
+    else if (!last_win) begin step = I3[CB-1:0]; stepm1 = I3[CB-1:0] - 1'b1; end
+    else if (!last_ow) begin step = E1[CB-1:0]; stepm1 = E1[CB-1:0] - 1'b1; end
+    else if (!last_oh) begin step = E2[CB-1:0]; stepm1 = E2[CB-1:0] - 1'b1; end
+    else begin step = E3[CB-1:0]; stepm1 = E3[CB-1:0] - 1'b1; end
+    if (!last_win) begin bstep = {HB{1'b0}}; bstepm1 = {HB{1'b1}}; end
+    else if (!last_ow) begin bstep = B1[HB-1:0]; bstepm1 = B1[HB-1:0] - 1'b1; end
+    else if (!last_oh) begin bstep = B2[HB-1:0]; bstepm1 = B2[HB-1:0] - 1'b1; end
+    else begin bstep = B3[HB-1:0]; bstepm1 = B3[HB-1:0] - 1'b1; end
   end
-  wire [CB-1:0] winc = wr ? ONE[CB-1:0] : {CB{1'b0}};
+  wire [CB-1:0] hm1_w = hm1 + 1'b1, hm1_r = hm1 - step, hm1_wr = hm1 - stepm1;
+  wire [HB-1:0] af_w = af + 1'b1, af_r = af - bstep, af_wr = af - bstepm1;
+  // a counter's next "last" flag from its current value (reset value when it wraps)
+  wire nl_kw = last_kw ? (KW == 1) : (kw == KW_M2[KWB-1:0]);
+  wire nl_kh = last_kh ? (KH == 1) : (kh == KH_M2[KHB-1:0]);
+  wire nl_cf = last_cf ? (CF == 1) : (cf == CF_M2[CFB-1:0]);
+  wire nl_ow = last_ow ? (OW == 1) : (ow == OW_M2[OWB-1:0]);
+  wire nl_oh = last_oh ? (OH == 1) : (oh == OH_M2[OHB-1:0]);
   always @(posedge ap_clk) begin
     if (!ap_rst_n) begin
       wa <= {AW{1'b0}};
       ra <= {AW{1'b0}};
-      have <= {CB{1'b0}};
-      ahead <= {CB{1'b0}};
+      hm1 <= {CB{1'b1}};
+      af <= FULL_NEG[HB-1:0];
       oh <= {OHB{1'b0}};
       ow <= {OWB{1'b0}};
       kh <= {KHB{1'b0}};
       kw <= {KWB{1'b0}};
       cf <= {CFB{1'b0}};
+      last_kw <= (KW == 1); last_kh <= (KH == 1); last_cf <= (CF == 1);
+      last_ow <= (OW == 1); last_oh <= (OH == 1);
       ov <= 1'b0;
     end else begin
       if (wr) wa <= wa + 1'b1;
       if (en) ov <= avail;
-      have <= have + winc - (rd ? step : {CB{1'b0}});
-      ahead <= ahead + winc - ((rd && last_win) ? bstep : {CB{1'b0}});
+      if (wr && rd) hm1 <= hm1_wr;
+      else if (wr) hm1 <= hm1_w;
+      else if (rd) hm1 <= hm1_r;
+      if (wr && rd) af <= af_wr;
+      else if (wr) af <= af_w;
+      else if (rd) af <= af_r;
       if (rd) begin
         ra <= ra + step[AW-1:0];
         if (DEPTHWISE != 0) begin
           kw <= last_kw ? {KWB{1'b0}} : kw + 1'b1;
-          if (last_kw) kh <= last_kh ? {KHB{1'b0}} : kh + 1'b1;
-          if (last_kw && last_kh) cf <= last_cf ? {CFB{1'b0}} : cf + 1'b1;
+          last_kw <= nl_kw;
+          if (last_kw) begin kh <= last_kh ? {KHB{1'b0}} : kh + 1'b1; last_kh <= nl_kh; end
+          if (last_kw && last_kh) begin cf <= last_cf ? {CFB{1'b0}} : cf + 1'b1; last_cf <= nl_cf; end
         end else begin
           cf <= last_cf ? {CFB{1'b0}} : cf + 1'b1;
-          if (last_cf) kw <= last_kw ? {KWB{1'b0}} : kw + 1'b1;
-          if (last_cf && last_kw) kh <= last_kh ? {KHB{1'b0}} : kh + 1'b1;
+          last_cf <= nl_cf;
+          if (last_cf) begin kw <= last_kw ? {KWB{1'b0}} : kw + 1'b1; last_kw <= nl_kw; end
+          if (last_cf && last_kw) begin kh <= last_kh ? {KHB{1'b0}} : kh + 1'b1; last_kh <= nl_kh; end
         end
         if (last_win) begin
           ow <= last_ow ? {OWB{1'b0}} : ow + 1'b1;
-          if (last_ow) oh <= last_oh ? {OHB{1'b0}} : oh + 1'b1;
+          last_ow <= nl_ow;
+          if (last_ow) begin oh <= last_oh ? {OHB{1'b0}} : oh + 1'b1; last_oh <= nl_oh; end
         end
       end
     end
