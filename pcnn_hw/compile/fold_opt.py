@@ -4,16 +4,20 @@
 Maximises FPS (minimises the bottleneck cycles) subject to LUT <= fraction, BRAM36 <= fraction and
 DSP <= fraction of the board, over the fold units and divisibility rules of
 :func:`pcnn_hw.compile.folding._candidate_settings` (PE | MH, SIMD | MW, window SIMD == pool PE, the
-parallel window only at SIMD == channels, ...). Per MVAU the weight-memory style is a decision variable
-(``ram_style`` = ``block`` or ``distributed``, recorded in folding_config.json): distributed is offered
-where the model was fitted on LUT ROMs (fewer than BLOCK_MIN_DEPTH words), block from
-:data:`BLOCK_STYLE_MIN_DEPTH` words (the RAMB18 read costs ~2 LUTs per lane against 3-10 for a LUT
-ROM). Each option's LUT / BRAM / DSP come from :mod:`pcnn_hw.resources` (fitted to Yosys on our RTL),
+parallel window only at SIMD == channels, ...). Per MVAU the weight-memory style can be a decision variable
+(``style_choice`` / :data:`MEMORY_STYLE_CHOICE`; ``ram_style`` = ``block`` or ``distributed``, recorded
+in folding_config.json): distributed is offered where the model was fitted on LUT ROMs (fewer than
+BLOCK_MIN_DEPTH words), block from :data:`BLOCK_STYLE_MIN_DEPTH` words (the RAMB18 read costs ~2 LUTs
+per lane against 3-10 for a LUT ROM). Off by default until the RTL honours ``ram_style``: then the
+style follows the RTL's depth rule and is still written as ``ram_style``. Each option's LUT / BRAM /
+DSP come from :mod:`pcnn_hw.resources` (fitted to Yosys on our RTL),
 cycles from FINN's ``get_exp_cycles`` (our RTL meets them, benchmarks/results/rtl_cnv.md).
 
 The model has no timing hook (an fmax per option), so the fmax >= clock constraint is not applied
 here; the RTL step's Yosys timing estimate checks the result. FIFOs and width converters are not part
-of any unit (the stitcher sizes them after folding), so their few LUTs are outside the budget.
+of any unit, but each node is charged the FIFO the stitcher puts in front of it at the node's input
+width (depth 2; wide fully-unrolled inputs cost thousands of LUTs of LUTRAM); width converters
+(mostly flip-flops) and the RTL step's deeper FIFOs are outside the budget.
 
 Search: Pareto options per unit in (cycles, LUT, BRAM, DSP, parallelism); binary search on the
 bottleneck cycle target; per target the cheapest option per unit under a weighted cost LUT/L + w
@@ -32,11 +36,16 @@ from pcnn_hw.compile.folding import Option, Unit, _apply_settings, _candidate_se
 from pcnn_hw.core.hwspec import BLOCK_MIN_DEPTH, RtlLayer
 from pcnn_hw.resources import Resources, estimate_parts
 from pcnn_hw.resources.columns import rtl_bases
-from pcnn_hw.resources.shapes import Shape, mvau_shape, simple_shape, swg_shape, thresholding_shape
+from pcnn_hw.resources.shapes import Shape, in_width, mvau_shape, simple_shape, swg_shape, thresholding_shape
 
 RESOURCE_MODELS = ("ours", "finn")
 DEFAULT_RESOURCE_MODEL = "ours"
 BLOCK_STYLE_MIN_DEPTH = 16  # shallower weight ROMs stay logic (1 LUT6 per lane holds 32 words)
+# Offer both weight-memory styles per MVAU (True) or only the RTL's depth rule (False). The RTL
+# (rtl/spec.py, core/hwspec.Rom.style) does not yet read the MVAU's ram_style: until it does (branch
+# rom's per-memory override), a choice against the rule would be built by the rule and cost other LUTs
+# than the optimizer counted, so the default follows the rule and records it as ram_style.
+MEMORY_STYLE_CHOICE = False
 _WEIGHTS = (0.0, *(10 ** (k / 4) for k in range(-8, 13)), 1e6)
 
 
@@ -96,16 +105,19 @@ def shape_at(base: RtlLayer, node: Any) -> Shape | None:
     return None
 
 
-def _styles(node: Any, settings: dict[str, Any]) -> list[str]:
-    """Weight-memory styles offered for an MVAU at ``settings`` (see the module docstring)."""
+def _styles(node: Any, settings: dict[str, Any], choice: bool) -> list[str]:
+    """Weight-memory styles offered for an MVAU at ``settings`` (see the module docstring); only the
+    RTL's depth rule unless ``choice``."""
     inst = _inst(node)
     mw, mh = int(inst.get_nodeattr("MW")), int(inst.get_nodeattr("MH"))
     depth = (mw // int(settings.get("SIMD", 1))) * (mh // int(settings.get("PE", 1)))
+    if not choice:
+        return ["block" if depth >= BLOCK_MIN_DEPTH else "distributed"]
     out = ["distributed"] if depth < BLOCK_MIN_DEPTH else []
     return out + (["block"] if depth >= BLOCK_STYLE_MIN_DEPTH else [])
 
 
-def candidates(unit: Unit) -> list[dict[str, dict[str, Any]]]:
+def candidates(unit: Unit, style_choice: bool = MEMORY_STYLE_CHOICE) -> list[dict[str, dict[str, Any]]]:
     """Every folding of ``unit`` the rules allow, MVAUs with each offered weight-memory style."""
     out, seen = [], set()
     for s in _candidate_settings(unit):
@@ -113,7 +125,7 @@ def candidates(unit: Unit) -> list[dict[str, dict[str, Any]]]:
         for node in unit.nodes:
             if folding.base_op(node.op_type) == "MVAU" and "ram_style" in _inst(node).get_nodeattr_types():
                 variants = [{**c, node.name: {**c[node.name], "ram_style": st}}
-                            for c in variants for st in _styles(node, c[node.name])]
+                            for c in variants for st in _styles(node, c[node.name], style_choice)]
         for c in variants:
             key = json.dumps(c, sort_keys=True)
             if key not in seen:
@@ -134,8 +146,11 @@ def _evaluate(model: Any, unit: Unit, settings: dict[str, dict[str, Any]], bases
         if shape is None:  # no RTL of ours for this node: FINN's estimate
             est = folding.node_estimate(node, part)
             res = res + Resources(est["LUT"], 0.0, int(est["BRAM_18K"]), 0, est["DSP"])
-        else:
-            res = res + estimate_parts(*shape)
+            continue
+        res = res + estimate_parts(*shape)
+        w = in_width(shape[0], shape[1])
+        if w:  # the stitcher's FIFO in front of the node (depth 2 before the RTL step sizes it)
+            res = res + estimate_parts("pcnn_fifo", {"WIDTH": w, "DEPTH": 2}, [])
     par = math.prod(int(v) for a in settings.values() for k, v in a.items() if k in ("PE", "SIMD"))
     return Option(settings, cyc, res.lut, res.bram36, 0.0, res.dsp, max(par, 1))
 
@@ -152,14 +167,15 @@ def pareto(options: list[Option]) -> list[Option]:
     return keep
 
 
-def enumerate_units(model: Any, part: str) -> list[Unit]:
+def enumerate_units(model: Any, part: str, style_choice: bool = MEMORY_STYLE_CHOICE) -> list[Unit]:
     """Fold units with their Pareto-optimal options, resources by our model."""
     units = folding._units(model)
     bases = rtl_bases(model)
     for unit in units:
         saved = {n.name: {a: _inst(n).get_nodeattr(a) for a in folding.FOLD_ATTRS
                           if a in _inst(n).get_nodeattr_types()} for n in unit.nodes}
-        unit.options = pareto([_evaluate(model, unit, s, bases, part) for s in candidates(unit)])
+        opts = [_evaluate(model, unit, s, bases, part) for s in candidates(unit, style_choice)]
+        unit.options = pareto(opts)
         _apply_settings(model, saved)
     return units
 
@@ -207,12 +223,13 @@ def optimize(units: list[Unit], lim: Limits) -> tuple[list[Option], bool]:
     return min(tries, key=lim.over), False
 
 
-def fold(model: Any, part: str, lim: Limits | folding.Budget) -> tuple[list[Option], bool]:
+def fold(model: Any, part: str, lim: Limits | folding.Budget,
+         style_choice: bool = MEMORY_STYLE_CHOICE) -> tuple[list[Option], bool]:
     """Reset the folding, enumerate with our model and apply the fastest folding within ``lim``."""
     if isinstance(lim, folding.Budget):
         lim = Limits(lim.lut, lim.bram36)
     folding._reset(model)
-    units = enumerate_units(model, part)
+    units = enumerate_units(model, part, style_choice)
     picks, fits = optimize(units, lim)
     for p in picks:
         _apply_settings(model, p.settings)

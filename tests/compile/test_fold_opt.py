@@ -63,8 +63,9 @@ def _ctx(tmp_path: Path, lut_frac: float, bram_frac: float = 1.0) -> BuildContex
     return BuildContext(get_board("pynq-z2"), 100.0, spec, tmp_path, stream=io.StringIO())
 
 
-def _check_folded(model, ctx: BuildContext) -> None:
-    """Divisibility rules, memory styles and (when it fits) our model's totals within the limits."""
+def _check_folded(model, ctx: BuildContext, choice: bool = False) -> None:
+    """Divisibility rules, memory styles (the RTL's depth rule unless ``choice``) and (when it fits) our
+    model's totals within the limits."""
     folding.check_folding(model)
     total_lut = total_bram = total_dsp = 0.0
     bases = rtl_bases(model)
@@ -75,7 +76,10 @@ def _check_folded(model, ctx: BuildContext) -> None:
         if folding.base_op(node.op_type) == "MVAU":
             style = inst.get_nodeattr("ram_style")
             depth = int(inst.calc_wmem())
-            assert style == "block" or (style == "distributed" and depth < BLOCK_MIN_DEPTH), node.name
+            if choice:
+                assert style == "block" or (style == "distributed" and depth < BLOCK_MIN_DEPTH), node.name
+            else:
+                assert style == ("block" if depth >= BLOCK_MIN_DEPTH else "distributed"), node.name
         shape = fold_opt.shape_at(bases[node.name], node) if node.name in bases else None
         if shape is not None:
             e = estimate_parts(*shape)
@@ -98,6 +102,20 @@ def test_mini_cnn_respects_budget_and_rules(cnn_specialized, tmp_path, lut: floa
     finn_compat.prepare_finn(tmp_path / "finn")
     ctx = _ctx(tmp_path, lut, bram)
     _check_folded(fold_opt.step_folding(load_model(cnn_specialized, check=False), ctx), ctx)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lut=st.floats(0.002, 0.3), bram=st.floats(0.0, 0.2))
+def test_memory_style_choice_respects_budget(cnn_specialized, tmp_path, lut: float, bram: float) -> None:
+    """With the weight-memory style as a decision variable: every rule, styles only where offered
+    (distributed below BLOCK_MIN_DEPTH words), and the model's totals within the limits when it fits."""
+    finn_compat.prepare_finn(tmp_path / "finn")
+    ctx = _ctx(tmp_path, lut, bram)
+    m = load_model(cnn_specialized, check=False)
+    _picks, fits = fold_opt.fold(m, ctx.fpga_part, fold_opt.limits_for(ctx), style_choice=True)
+    if not fits:
+        ctx.warn("no folding fits")
+    _check_folded(m, ctx, choice=True)
 
 
 def test_more_budget_never_slower(cnn_specialized, tmp_path) -> None:
