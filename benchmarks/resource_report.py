@@ -174,13 +174,16 @@ def fit_and_report(runs: Path, heldout: Path, yosys: str) -> dict:
         "of random single-layer configurations (benchmarks/resource_grid.py); BRAM from the cheapest "
         "RAMB18/RAMB36 tiling of each block memory (not fitted).", "",
         "## Fit on the calibration grid", "", *fit_table(rows, fit), "",
-        "## Held-out: every instance of real builds (random weights, pynq-z2 auto folding)", "",
+        "## Held-out: every instance of real builds (random weights, pynq-z2, folding on FINN's "
+        "estimates)", "",
         f"Goal: <= {LAYER_GOAL:.0%} per layer, <= {TOTAL_GOAL:.0%} on the design total. Layers within "
         f"{LAYER_GOAL:.0%}: LUT {stats['lut_ok']}/{n}, FF {stats['ff_ok']}/{n}.", "",
         "Layers over the LUT goal: " + ("; ".join(stats.get("misses", [])) or "none") + ".", "",
         "Not synthesized (so not in the totals): the 8-bit-input first MVAUs of tfc and sfc (PE*SIMD = 512 "
         "lanes; WebAssembly Yosys needs > 15 min on them, issue #12 item 4).", "",
-        "### Design totals (layers + FIFOs + width converters)", "", *tot, "",
+        "### Design totals (layers + FIFOs + width converters)", "",
+        "Over the instances synthesized on the current RTL (column instances): a run stopped early "
+        "(`--stage heldout` is resumable) leaves the rest out of both sides.", "", *tot, "",
         "### Per layer", "", *layer, "",
     ]
     MD.write_text("\n".join(md))
