@@ -4,6 +4,12 @@ One command re-creates everything after an RTL change (the Yosys cache answers u
 
     XDG_CACHE_HOME=/work/cache nice -n 15 .venv/bin/python benchmarks/resource_fit.py
 
+Resumable: every finished Yosys run is stored at once (run tables below, tagged with the RTL sources hash
+of :mod:`pcnn_hw.resources.stale`, and the Yosys cache keyed by the instance's sources); an interrupted
+refit re-run skips what is done, a run from other RTL is redone, the fit uses only rows of the current
+RTL. ``--max-cost N`` keeps the grid to small configurations (a reduced refit on a loaded machine;
+``--jobs 1`` runs one Yosys at a time); ``--models`` picks the held-out designs.
+
 Stages (``--stage``, default all in order):
   grid     synthesize the calibration grid (benchmarks/resource_grid.py) -> results/resource_fit_runs.json
   heldout  compile tfc / sfc / mini-cnv (/ cnv with --cnv; random weights) and synthesize every instance
@@ -43,10 +49,12 @@ def yosys_version() -> str:
     return out.stdout.strip()
 
 
-def row_of(label: str, inst: object, res: object, seconds: float) -> dict:
-    """One stored run: what the model sees (module, params, ROM shapes) and what Yosys counted."""
+def row_of(label: str, inst: object, res: object, seconds: float, rtl: str = "") -> dict:
+    """One stored run: what the model sees (module, params, ROM shapes), what Yosys counted (None: it
+    failed or timed out) and the RTL sources hash it ran on."""
     return {
         "label": label,
+        "rtl_sha256": rtl,
         "module": inst.module,  # type: ignore[attr-defined]
         "params": dict(inst.params),  # type: ignore[attr-defined]
         "roms": [{"width": r.width, "depth": r.depth, "style": r.style} for r in inst.roms],  # type: ignore[attr-defined]
@@ -55,13 +63,21 @@ def row_of(label: str, inst: object, res: object, seconds: float) -> dict:
     }
 
 
-def synth_all(items: list[tuple[str, object, object]], out: Path, jobs: int, timeout_s: float) -> list[dict]:
-    """Synthesize (label, instance, design) items (cached), writing ``out`` after every finished run."""
+def synth_all(items: list[tuple[str, object, object]], out: Path, jobs: int, timeout_s: float,
+              retry: bool = False) -> list[dict]:
+    """Synthesize (label, instance, design) items (cached), writing ``out`` after every finished run.
+    Items already in ``out`` on the current RTL are skipped (failed / timed-out ones too unless ``retry``)."""
     from pcnn_hw.errors import SimulationError
+    from pcnn_hw.resources.stale import rtl_sha256
     from pcnn_hw.rtl.yosys import synth_instance
 
+    rtl = rtl_sha256()
     old = {r["label"]: r for r in json.loads(out.read_text())["runs"]} if out.is_file() else {}
-    rows: dict[str, dict] = {}
+    done = {k for k, r in old.items() if r.get("rtl_sha256") == rtl and (r["yosys"] is not None or not retry)}
+    todo = [it for it in items if it[0] not in done]
+    print(f"  {len(items) - len(todo)} of {len(items)} already done on RTL {rtl}", flush=True)
+    rows: dict[str, dict] = {k: old[k] for k in done if k in {it[0] for it in items}}
+    items = todo
 
     def one(item: tuple[str, object, object]) -> dict:
         label, inst, d = item
@@ -71,7 +87,7 @@ def synth_all(items: list[tuple[str, object, object]], out: Path, jobs: int, tim
         except SimulationError as exc:
             print(f"  {label}: {str(exc).splitlines()[0]}", flush=True)
             res = None
-        r = row_of(label, inst, res, time.perf_counter() - t0)
+        r = row_of(label, inst, res, time.perf_counter() - t0, rtl)
         print(f"  {label}: {r['yosys'] and r['yosys']['LUT']} LUT  {r['seconds']} s", flush=True)
         return r
 
@@ -94,19 +110,25 @@ def _inst_cost(inst: object) -> int:
     return sum(r.width * r.depth for r in roms if r.style != "block") + inst.in_width * 4  # type: ignore[attr-defined]
 
 
-def stage_grid(jobs: int, timeout_s: float, only: list[str] | None = None) -> None:
-    """Synthesize the calibration grid (or only the points whose label starts with one of ``only``)."""
+def stage_grid(jobs: int, timeout_s: float, only: list[str] | None = None, max_cost: int | None = None,
+               retry: bool = False) -> None:
+    """Synthesize the calibration grid (or only the points whose label starts with one of ``only``, or
+    whose rough cost is at most ``max_cost``)."""
     from resource_grid import grid
 
     cfgs = sorted(grid(), key=_cost)  # cheap runs first: a partial grid still covers every kind
     if only:
         cfgs = [c for c in cfgs if any(c.label.startswith(o) for o in only)]
+    if max_cost is not None:
+        cfgs = [c for c in cfgs if _cost(c) <= max_cost]
     print(f"grid: {len(cfgs)} configurations", flush=True)
-    synth_all([(c.label, c.inst, c.design) for c in cfgs], RUNS, jobs, timeout_s)
+    synth_all([(c.label, c.inst, c.design) for c in cfgs], RUNS, jobs, timeout_s, retry)
 
 
-def build_model_dir(name: str, work: Path) -> Path:
-    """Export ``name`` (random weights) and compile it for pynq-z2; returns the build directory."""
+def build_model_dir(name: str, work: Path, resource_model: str = "finn") -> Path:
+    """Export ``name`` (random weights) and compile it for pynq-z2; returns the build directory. The
+    held-out designs keep the folding on FINN's estimates (the same designs across refits, and smaller
+    than our optimizer's 85 % foldings, which WebAssembly Yosys could not afford per refit)."""
     import torch
 
     from pcnn_hw.compile.build import build
@@ -118,10 +140,11 @@ def build_model_dir(name: str, work: Path) -> Path:
     torch.manual_seed(0)
     model = randomize_batchnorm(build_model(name, QuantConfig(kind="sign"), in_shape=shape), 0).eval()
     export_model(model, shape, work / f"{name}.onnx", torch.rand(4, *shape))
-    return build(work / f"{name}.onnx", work / name, "pynq-z2", stream=io.StringIO(), force=True).out_dir
+    return build(work / f"{name}.onnx", work / name, "pynq-z2", stream=io.StringIO(), force=True,
+                 resource_model=resource_model).out_dir
 
 
-def stage_heldout(models: list[str], jobs: int, timeout_s: float) -> None:
+def stage_heldout(models: list[str], jobs: int, timeout_s: float, retry: bool = False) -> None:
     """Compile the held-out models and synthesize every instance of their stitched designs."""
     from pcnn_hw.rtl.flow import load_design
 
@@ -136,7 +159,7 @@ def stage_heldout(models: list[str], jobs: int, timeout_s: float) -> None:
         print(f"heldout {name}: {len(keep)} instances (skipped, known-slow in Yosys: {skipped})", flush=True)
     # layers first (the per-layer goal), cheap ones first; FIFOs / width converters (the totals) after
     items.sort(key=lambda it: (it[1].kind != "layer", _inst_cost(it[1])))  # type: ignore[attr-defined]
-    synth_all(items, HELDOUT, jobs, timeout_s)
+    synth_all(items, HELDOUT, jobs, timeout_s, retry)
 
 
 def _known_slow(inst: object) -> bool:
@@ -209,7 +232,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stage", choices=["grid", "heldout", "fit", "fold", "all"], default="all")
     ap.add_argument("--cnv", action="store_true", help="also hold out cnv (slow)")
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=1, help="parallel Yosys runs (default 1)")
+    ap.add_argument("--max-cost", type=int, default=None,
+                    help="grid: only configurations of rough cost <= N (3000: drop the 7 largest)")
+    ap.add_argument("--models", nargs="*", default=None,
+                    help=f"heldout: designs to compile and synthesize (default {' '.join(HELDOUT_MODELS)})")
+    ap.add_argument("--retry", action="store_true", help="redo runs that failed or timed out")
     ap.add_argument("--only", nargs="*", default=None, help="grid: only labels starting with these")
     ap.add_argument("--timeout", type=float, default=900.0, help="per-instance Yosys timeout (s)")
     ap.add_argument("--cache-only", action="store_true",
@@ -219,9 +247,10 @@ def main() -> None:
         _cache_only()
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.stage in ("grid", "all"):
-        stage_grid(args.jobs, args.timeout, args.only)
+        stage_grid(args.jobs, args.timeout, args.only, args.max_cost, args.retry)
     if args.stage in ("heldout", "all"):
-        stage_heldout([*HELDOUT_MODELS, *(["cnv"] if args.cnv else [])], args.jobs, args.timeout)
+        models = args.models if args.models is not None else list(HELDOUT_MODELS)
+        stage_heldout([*models, *(["cnv"] if args.cnv else [])], args.jobs, args.timeout, args.retry)
     if args.stage in ("fit", "all"):
         from resource_report import fit_and_report
 

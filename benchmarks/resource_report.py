@@ -7,7 +7,6 @@ instance of real builds), so re-fitting takes a second.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 
 from pcnn_hw.resources.features import FF_FEATURES, FF_FIXED, LUT_EXCLUDE, brams, features, kind_of
 from pcnn_hw.resources.model import TARGETS, estimate_parts, fit_kind, rom_shapes
+from pcnn_hw.resources.stale import rtl_sha256, yosys_package_version
 
 ROOT = Path(__file__).resolve().parents[1]
 FIT_PATH = ROOT / "pcnn_hw" / "resources" / "fit.json"
@@ -38,19 +38,15 @@ class _Row:
         return features(self.module, self.params, rom_shapes(self))
 
 
-def rtl_sha256() -> str:
-    """Hash of the Verilog templates the fit describes (stale-fit check after RTL changes)."""
-    h = hashlib.sha256()
-    vdir = ROOT / "pcnn_hw" / "rtl" / "verilog"
-    for p in sorted(vdir.glob("pcnn_*.v*")):
-        h.update(p.name.encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def _load(path: Path) -> list[_Row]:
+def _load(path: Path, rtl: str | None = None) -> list[_Row]:
+    """The finished runs of ``path`` made on RTL hash ``rtl`` (rows from other RTL are skipped)."""
     if not path.is_file():
         return []
-    return [_Row(r) for r in json.loads(path.read_text())["runs"] if r["yosys"] is not None]
+    runs = [r for r in json.loads(path.read_text())["runs"] if r["yosys"] is not None]
+    keep = [r for r in runs if rtl is None or r.get("rtl_sha256") == rtl]
+    if len(keep) < len(runs):
+        print(f"{path.name}: {len(runs) - len(keep)} runs made on other RTL skipped", flush=True)
+    return [_Row(r) for r in keep]
 
 
 def fit_all(rows: list[_Row], yosys: str) -> dict:
@@ -70,8 +66,8 @@ def fit_all(rows: list[_Row], yosys: str) -> dict:
         free = tuple(k for k in FF_FEATURES.get(kind, names) if k not in fixed)
         kinds[kind]["FF"] = {**fit_kind(ff_data, "FF", only=free), **fixed}
         kinds[kind]["runs"] = len(rs)
-    return {"format": "pcnn-hw resource model v1", "yosys": yosys, "rtl_sha256": rtl_sha256(),
-            "family": "xc7", "kinds": kinds}
+    return {"format": "pcnn-hw resource model v1", "yosys": yosys, "yosys_package": yosys_package_version(),
+            "rtl_sha256": rtl_sha256(), "family": "xc7", "kinds": kinds}
 
 
 def _loo(rows: list[_Row], target: str) -> list[float]:
@@ -163,10 +159,10 @@ def heldout_tables(rows: list[_Row], fit: dict) -> tuple[list[str], list[str], d
 
 def fit_and_report(runs: Path, heldout: Path, yosys: str) -> dict:
     """Fit on ``runs``, write fit.json, evaluate on ``heldout``, write the Markdown report."""
-    rows = _load(runs)
+    rows = _load(runs, rtl_sha256())
     fit = fit_all(rows, yosys)
     FIT_PATH.write_text(json.dumps(fit, indent=1, sort_keys=True) + "\n")
-    held = _load(heldout)
+    held = _load(heldout, rtl_sha256())
     layer, tot, stats = heldout_tables(held, fit)
     n = stats["layers"]
     md = [
@@ -178,13 +174,16 @@ def fit_and_report(runs: Path, heldout: Path, yosys: str) -> dict:
         "of random single-layer configurations (benchmarks/resource_grid.py); BRAM from the cheapest "
         "RAMB18/RAMB36 tiling of each block memory (not fitted).", "",
         "## Fit on the calibration grid", "", *fit_table(rows, fit), "",
-        "## Held-out: every instance of real builds (random weights, pynq-z2 auto folding)", "",
+        "## Held-out: every instance of real builds (random weights, pynq-z2, folding on FINN's "
+        "estimates)", "",
         f"Goal: <= {LAYER_GOAL:.0%} per layer, <= {TOTAL_GOAL:.0%} on the design total. Layers within "
         f"{LAYER_GOAL:.0%}: LUT {stats['lut_ok']}/{n}, FF {stats['ff_ok']}/{n}.", "",
         "Layers over the LUT goal: " + ("; ".join(stats.get("misses", [])) or "none") + ".", "",
         "Not synthesized (so not in the totals): the 8-bit-input first MVAUs of tfc and sfc (PE*SIMD = 512 "
         "lanes; WebAssembly Yosys needs > 15 min on them, issue #12 item 4).", "",
-        "### Design totals (layers + FIFOs + width converters)", "", *tot, "",
+        "### Design totals (layers + FIFOs + width converters)", "",
+        "Over the instances synthesized on the current RTL (column instances): a run stopped early "
+        "(`--stage heldout` is resumable) leaves the rest out of both sides.", "", *tot, "",
         "### Per layer", "", *layer, "",
     ]
     MD.write_text("\n".join(md))

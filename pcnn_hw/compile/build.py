@@ -80,7 +80,8 @@ def step_path(out_dir: Path, name: str, steps: tuple[Step, ...] | list[Step] = D
 
 
 def folding_spec(
-    folding: str | Path | None, target_fps: float | None, lut_fraction: float = 0.85
+    folding: str | Path | None, target_fps: float | None, lut_fraction: float = 0.85,
+    resource_model: str = "ours",
 ) -> FoldingSpec:
     """Parse the folding arguments: ``target_fps`` → SetFolding, else "auto", "max" or a JSON file."""
     if not 0 < lut_fraction <= 1:
@@ -92,7 +93,9 @@ def folding_spec(
             raise ConfigError(f"--target-fps must be > 0, got {target_fps}")
         return FoldingSpec("target_fps", target_fps=float(target_fps), lut_fraction=lut_fraction)
     if folding in (None, "auto"):
-        return FoldingSpec("auto", lut_fraction=lut_fraction)
+        if resource_model not in ("ours", "finn"):
+            raise ConfigError(f"--resource-model must be ours or finn, got {resource_model!r}")
+        return FoldingSpec("auto", lut_fraction=lut_fraction, resource_model=resource_model)
     if folding == "max":
         return FoldingSpec("max", lut_fraction=lut_fraction)
     path = Path(folding)
@@ -187,13 +190,15 @@ def build(
     clock_mhz: float | None = None,
     from_step: str | None = None,
     lut_fraction: float = 0.85,
+    resource_model: str = "ours",
     steps: tuple[Step, ...] | list[Step] = DEFAULT_STEPS,
     stream: TextIO | None = None,
     force: bool = False,
 ) -> BuildResult:
     """Compile ``onnx_path`` (QONNX) for ``board`` into the build directory ``out_dir``.
 
-    ``folding``: "auto" (max FPS within ``lut_fraction`` of the LUTs and all BRAM), "max", or a FINN
+    ``folding``: "auto" (max FPS within ``lut_fraction`` of the LUTs and all BRAM, resources by
+    ``resource_model``: "ours" = pcnn_hw/resources, "finn" = FINN's estimates), "max", or a FINN
     folding-config JSON; ``target_fps`` uses FINN's SetFolding instead. ``from_step`` resumes an
     existing build directory from that step (reusing the graph saved by the step before); ``force``
     replaces an existing build directory of ours (a foreign or non-empty directory is always refused).
@@ -203,7 +208,7 @@ def build(
     bd = get_board(board)
     if clock_mhz is not None and not clock_mhz > 0:
         raise ConfigError(f"--clock-mhz must be > 0, got {clock_mhz}")
-    spec = folding_spec(folding, target_fps, lut_fraction)
+    spec = folding_spec(folding, target_fps, lut_fraction, resource_model)
     names = step_names(steps)
     if not Path(onnx_path).is_file():
         raise ModelFileError(f"{onnx_path}: no such ONNX file")
@@ -280,6 +285,7 @@ def _write_state(
             "target_fps": spec.target_fps,
             "file": str(spec.path) if spec.path else None,
             "lut_fraction": spec.lut_fraction,
+            "resource_model": spec.resource_model,
         },
         "steps_done": done,
         "info": ctx.info,

@@ -31,9 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--clock-mhz", type=float, default=None, help="clock (default: the board's)")
     p.add_argument("--lut-fraction", type=float, default=0.85,
                    help="share of the board's LUTs the auto folding may use (default 0.85)")
-    p.add_argument("--resource-model", choices=("ours", "finn"), default="finn",
-                   help="resources the auto folding optimizes on: ours (fitted to Yosys on our RTL) or "
-                   "FINN's estimates (default finn)")
+    p.add_argument("--resource-model", choices=("ours", "finn"), default="ours",
+                   help="resources the auto folding optimizes on: ours (fitted to Yosys on our RTL; "
+                   "default) or finn (FINN's estimates, the old behaviour)")
     p.add_argument("--backends", default="", metavar="LIST",
                    help="comma-separated hardware backends to run after the compile: rtl (Verilog, "
                    "Verilator, Yosys), hls (HLS C++ project in BUILD/hls); e.g. --backends rtl,hls")
@@ -79,12 +79,10 @@ def run(args: argparse.Namespace) -> int:
 
             rtl = replace(rtl, fn=partial(rtl.fn, flat_timing=False))
         steps = (*steps, rtl)  # the RTL stitches forks and joins (#11)
-    from pcnn_hw.compile.fold_opt import with_resource_model
-
-    steps = with_resource_model(steps, getattr(args, "resource_model", "finn"))
     build(args.model, args.out, args.board, folding=None if args.target_fps else args.folding,
           target_fps=args.target_fps, clock_mhz=args.clock_mhz, from_step=args.from_step,
-          lut_fraction=args.lut_fraction, steps=steps, force=args.force)
+          lut_fraction=args.lut_fraction, resource_model=getattr(args, "resource_model", "ours"),
+          steps=steps, force=args.force)
     from pcnn_hw.report import write_report  # the page, after the build and its RTL step
 
     print(f"report page: {write_report(args.out)}")

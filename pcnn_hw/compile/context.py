@@ -19,6 +19,7 @@ class FoldingSpec:
     path: Path | None = None
     lut_fraction: float = 0.85  # share of the board's LUTs the "auto" optimizer may use
     bram_fraction: float = 1.0  # share of the board's BRAM36 the "auto" optimizer may use
+    resource_model: str = "ours"  # "auto" optimizes on: ours (pcnn_hw/resources) or "finn" (#12)
 
     def describe(self) -> str:
         """One-line human description (for progress output and reports)."""

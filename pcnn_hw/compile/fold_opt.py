@@ -1,62 +1,137 @@
-"""Folding optimizer on our resource model (issue #12, deliverable 2): the same search as
-:mod:`pcnn_hw.compile.folding` (fold units, Pareto options, binary search on the bottleneck cycles under
-the LUT/BRAM budget, every divisibility rule of ``_candidate_settings``), with each option's LUT and
-BRAM from :mod:`pcnn_hw.resources` (fitted to Yosys on our RTL) instead of FINN's HLS estimates.
+"""Folding optimizer on our resource model (issue #12, deliverable 2; the default of ``auto`` folding,
+``--resource-model finn`` keeps :mod:`pcnn_hw.compile.folding`'s search on FINN's estimates).
 
-Cycles stay FINN's (``get_exp_cycles``; our RTL meets them, benchmarks/results/rtl_cnv.md). Each
-layer's RTL view is made once (:func:`pcnn_hw.rtl.spec.rtl_layers` at the reset folding) and re-derived
-per candidate by :mod:`pcnn_hw.resources.shapes`, so no ROM is regenerated per option. The weight
-memory style follows the RTL's rule (block from 128 words), so FINN's ``ram_style`` choices collapse.
-FIFOs and width converters are not part of any unit (the stitcher sizes them after folding).
+Maximises FPS (minimises the bottleneck cycles) subject to LUT <= fraction, BRAM36 <= fraction and
+DSP <= fraction of the board, over the fold units and divisibility rules of
+:func:`pcnn_hw.compile.folding._candidate_settings` (PE | MH, SIMD | MW, window SIMD == pool PE, the
+parallel window only at SIMD == channels, ...). Per MVAU the weight-memory style can be a decision variable
+(``style_choice`` / :data:`MEMORY_STYLE_CHOICE`; ``ram_style`` = ``block`` or ``distributed``, recorded
+in folding_config.json): distributed is offered where the model was fitted on LUT ROMs (fewer than
+BLOCK_MIN_DEPTH words), block from :data:`BLOCK_STYLE_MIN_DEPTH` words (the RAMB18 read costs ~2 LUTs
+per lane against 3-10 for a LUT ROM). Off by default until the RTL honours ``ram_style``: then the
+style follows the RTL's depth rule and is still written as ``ram_style``. Each option's LUT / BRAM /
+DSP come from :mod:`pcnn_hw.resources` (fitted to Yosys on our RTL),
+cycles from FINN's ``get_exp_cycles`` (our RTL meets them, benchmarks/results/rtl_cnv.md).
+
+The model has no timing hook (an fmax per option), so the fmax >= clock constraint is not applied
+here; the RTL step's Yosys timing estimate checks the result. FIFOs and width converters are not part
+of any unit, but each node is charged the FIFO the stitcher puts in front of it at the node's input
+width (depth 2; wide fully-unrolled inputs cost thousands of LUTs of LUTRAM); width converters
+(mostly flip-flops) and the RTL step's deeper FIFOs are outside the budget.
+
+Search: Pareto options per unit in (cycles, LUT, BRAM, DSP, parallelism); binary search on the
+bottleneck cycle target; per target the cheapest option per unit under a weighted cost LUT/L + w
+BRAM/B + v DSP/D, over a ladder of weights, until the sum fits.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 import math
 from typing import Any
 
 from pcnn_hw.compile import folding
-from pcnn_hw.compile.folding import Budget, Option, Unit, _apply_settings, _candidate_settings, _inst, _pareto
-from pcnn_hw.core.hwspec import RtlLayer
+from pcnn_hw.compile.folding import Option, Unit, _apply_settings, _candidate_settings, _inst
+from pcnn_hw.core.hwspec import BLOCK_MIN_DEPTH, RtlLayer
 from pcnn_hw.resources import Resources, estimate_parts
 from pcnn_hw.resources.columns import rtl_bases
-from pcnn_hw.resources.shapes import Shape, mvau_shape, simple_shape, swg_shape, thresholding_shape
+from pcnn_hw.resources.shapes import Shape, in_width, mvau_shape, simple_shape, swg_shape, thresholding_shape
 
 RESOURCE_MODELS = ("ours", "finn")
+DEFAULT_RESOURCE_MODEL = "ours"
+BLOCK_STYLE_MIN_DEPTH = 16  # shallower weight ROMs stay logic (1 LUT6 per lane holds 32 words)
+# Offer both weight-memory styles per MVAU (True) or only the RTL's depth rule (False). The RTL
+# (rtl/spec.py, core/hwspec.Rom.style) does not yet read the MVAU's ram_style: until it does (branch
+# rom's per-memory override), a choice against the rule would be built by the rule and cost other LUTs
+# than the optimizer counted, so the default follows the rule and records it as ram_style.
+MEMORY_STYLE_CHOICE = False
+_WEIGHTS = (0.0, *(10 ** (k / 4) for k in range(-8, 13)), 1e6)
 
 
-def _swg_par_shape(base: RtlLayer, node: Any) -> Shape:
-    inst = _inst(node)
-    geo = {k: base.params[k] for k in ("IH", "IW", "KH", "KW", "SH", "SW", "DH", "DW")}
-    return "pcnn_swg_par", {"PIX": int(inst.get_nodeattr("IFMChannels")) * base.inp.fmt.bits, **geo}, []
+class Limits:
+    """Resource limits of the optimizer: LUT, BRAM36 and DSP (absolute counts)."""
+
+    def __init__(self, lut: float, bram36: float, dsp: float = math.inf) -> None:
+        self.lut, self.bram36, self.dsp = float(lut), float(bram36), float(dsp)
+
+    def fits(self, picks: list[Option]) -> bool:
+        """Whether the sum of ``picks`` is within every limit."""
+        return (sum(o.lut for o in picks) <= self.lut and sum(o.bram for o in picks) <= self.bram36
+                and sum(o.dsp for o in picks) <= self.dsp)
+
+    def over(self, picks: list[Option]) -> float:
+        """Largest used/limit ratio of ``picks``."""
+        used = ((sum(o.lut for o in picks), self.lut), (sum(o.bram for o in picks), self.bram36),
+                (sum(o.dsp for o in picks), self.dsp))
+        return max(u / max(lim, 1e-9) if u else 0.0 for u, lim in used)
 
 
-def _swg_std_shape(base: RtlLayer, node: Any, simd: int) -> Shape:
-    inst = _inst(node)
-    oh, ow = (int(v) for v in inst.get_nodeattr("OFMDim"))
-    geo = {k: base.params[k] for k in ("IH", "IW", "KH", "KW", "SH", "SW", "DH", "DW")}
-    p = {"OH": oh, "OW": ow, "DEPTHWISE": int(inst.get_nodeattr("depthwise")), "BEAT": 1, "CF": 1, "AW": 2,
-         **geo}
-    return swg_shape(p, base.inp.fmt.bits, int(inst.get_nodeattr("IFMChannels")), simd)
+def limits_for(ctx: Any) -> Limits:
+    """The board's LUT / BRAM36 / DSP times the build's fractions (DSP fraction 1 unless given)."""
+    b, f = ctx.board, ctx.folding
+    return Limits(b.lut * f.lut_fraction, b.bram36 * f.bram_fraction, b.dsp * getattr(f, "dsp_fraction", 1.0))
+
+
+def _swg_geo(base: RtlLayer) -> dict[str, Any]:
+    return {k: base.params[k] for k in ("IH", "IW", "KH", "KW", "SH", "SW", "DH", "DW")}
 
 
 def shape_at(base: RtlLayer, node: Any) -> Shape | None:
-    """Module, parameters and ROM shapes of ``node`` at its current attributes (None: not modelled)."""
+    """Module, parameters and ROM shapes of ``node`` at its current attributes (None: not modelled);
+    an MVAU's ``ram_style`` block/distributed overrides the depth rule of its weight ROM."""
     inst = _inst(node)
     types = inst.get_nodeattr_types()
     attr = {a: int(inst.get_nodeattr(a)) for a in ("PE", "SIMD", "parallel_window") if a in types}
     m = base.module
     if m == "pcnn_mvau":
-        return mvau_shape(base.params, attr["PE"], attr["SIMD"])
+        m, p, roms = mvau_shape(base.params, attr["PE"], attr["SIMD"])
+        style = inst.get_nodeattr("ram_style") if "ram_style" in types else "auto"
+        if style in ("block", "distributed"):
+            roms[0] = (roms[0][0], roms[0][1], style)
+        return m, p, roms
     if m == "pcnn_thresholding":
         return thresholding_shape(base.params, attr["PE"])
     if m in ("pcnn_swg", "pcnn_swg_par"):
+        chans = int(inst.get_nodeattr("IFMChannels"))
         if attr.get("parallel_window", 0) and not int(inst.get_nodeattr("depthwise")):
-            return _swg_par_shape(base, node)
-        return _swg_std_shape(base, node, attr["SIMD"])
+            return "pcnn_swg_par", {"PIX": chans * base.inp.fmt.bits, **_swg_geo(base)}, []
+        oh, ow = (int(v) for v in inst.get_nodeattr("OFMDim"))
+        p = {"OH": oh, "OW": ow, "DEPTHWISE": int(inst.get_nodeattr("depthwise")), "BEAT": 1, "CF": 1,
+             "AW": 2, **_swg_geo(base)}
+        return swg_shape(p, base.inp.fmt.bits, chans, attr["SIMD"])
     if m in ("pcnn_pool", "pcnn_labelselect"):
         return simple_shape(m, base.params, attr["PE"])
     return None
+
+
+def _styles(node: Any, settings: dict[str, Any], choice: bool) -> list[str]:
+    """Weight-memory styles offered for an MVAU at ``settings`` (see the module docstring); only the
+    RTL's depth rule unless ``choice``."""
+    inst = _inst(node)
+    mw, mh = int(inst.get_nodeattr("MW")), int(inst.get_nodeattr("MH"))
+    depth = (mw // int(settings.get("SIMD", 1))) * (mh // int(settings.get("PE", 1)))
+    if not choice:
+        return ["block" if depth >= BLOCK_MIN_DEPTH else "distributed"]
+    out = ["distributed"] if depth < BLOCK_MIN_DEPTH else []
+    return out + (["block"] if depth >= BLOCK_STYLE_MIN_DEPTH else [])
+
+
+def candidates(unit: Unit, style_choice: bool = MEMORY_STYLE_CHOICE) -> list[dict[str, dict[str, Any]]]:
+    """Every folding of ``unit`` the rules allow, MVAUs with each offered weight-memory style."""
+    out, seen = [], set()
+    for s in _candidate_settings(unit):
+        variants = [{n: {k: v for k, v in a.items() if k != "ram_style"} for n, a in s.items()}]
+        for node in unit.nodes:
+            if folding.base_op(node.op_type) == "MVAU" and "ram_style" in _inst(node).get_nodeattr_types():
+                variants = [{**c, node.name: {**c[node.name], "ram_style": st}}
+                            for c in variants for st in _styles(node, c[node.name], style_choice)]
+        for c in variants:
+            key = json.dumps(c, sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                out.append(c)
+    return out
 
 
 def _evaluate(model: Any, unit: Unit, settings: dict[str, dict[str, Any]], bases: dict[str, RtlLayer],
@@ -71,37 +146,91 @@ def _evaluate(model: Any, unit: Unit, settings: dict[str, dict[str, Any]], bases
         if shape is None:  # no RTL of ours for this node: FINN's estimate
             est = folding.node_estimate(node, part)
             res = res + Resources(est["LUT"], 0.0, int(est["BRAM_18K"]), 0, est["DSP"])
-        else:
-            res = res + estimate_parts(*shape)
+            continue
+        res = res + estimate_parts(*shape)
+        w = in_width(shape[0], shape[1])
+        if w:  # the stitcher's FIFO in front of the node (depth 2 before the RTL step sizes it)
+            res = res + estimate_parts("pcnn_fifo", {"WIDTH": w, "DEPTH": 2}, [])
     par = math.prod(int(v) for a in settings.values() for k, v in a.items() if k in ("PE", "SIMD"))
     return Option(settings, cyc, res.lut, res.bram36, 0.0, res.dsp, max(par, 1))
 
 
-def enumerate_units(model: Any, part: str) -> list[Unit]:
-    """Fold units with their Pareto-optimal options, resources by our model (``ram_style`` left as is)."""
+def pareto(options: list[Option]) -> list[Option]:
+    """Options not dominated in (cycles, LUT, BRAM36, DSP, parallelism); deterministic order."""
+    opts = sorted(options, key=lambda o: (o.cycles, o.lut, o.bram, o.dsp, o.par,
+                                          json.dumps(o.settings, sort_keys=True)))
+    keep: list[Option] = []
+    for o in opts:
+        if not any(k.cycles <= o.cycles and k.lut <= o.lut and k.bram <= o.bram and k.dsp <= o.dsp
+                   and k.par <= o.par for k in keep):
+            keep.append(o)
+    return keep
+
+
+def enumerate_units(model: Any, part: str, style_choice: bool = MEMORY_STYLE_CHOICE) -> list[Unit]:
+    """Fold units with their Pareto-optimal options, resources by our model."""
     units = folding._units(model)
     bases = rtl_bases(model)
     for unit in units:
         saved = {n.name: {a: _inst(n).get_nodeattr(a) for a in folding.FOLD_ATTRS
                           if a in _inst(n).get_nodeattr_types()} for n in unit.nodes}
-        cands = []
-        seen = set()
-        for s in _candidate_settings(unit):
-            s = {n: {k: v for k, v in a.items() if k != "ram_style"} for n, a in s.items()}
-            key = repr(sorted((n, sorted(a.items())) for n, a in s.items()))
-            if key not in seen:
-                seen.add(key)
-                cands.append(_evaluate(model, unit, s, bases, part))
-        unit.options = _pareto(cands)
+        opts = [_evaluate(model, unit, s, bases, part) for s in candidates(unit, style_choice)]
+        unit.options = pareto(opts)
         _apply_settings(model, saved)
     return units
 
 
-def fold(model: Any, part: str, budget: Budget) -> tuple[list[Option], bool]:
-    """Reset the folding, enumerate with our model and pick the fastest folding within ``budget``."""
+def _cheapest(options: list[Option], lim: Limits, w: float, v: float) -> Option:
+    return min(options, key=lambda o: (o.lut / max(lim.lut, 1e-9) + w * o.bram / max(lim.bram36, 1e-9)
+                                       + v * o.dsp / max(lim.dsp, 1e-9), o.par, o.cycles))
+
+
+def _ladder(units: list[Unit]) -> list[tuple[float, float]]:
+    uses_dsp = any(o.dsp for u in units for o in u.options)
+    return [(w, v) for w in _WEIGHTS for v in ((0.0, 1.0, 100.0) if uses_dsp else (0.0,))]
+
+
+def _pick(units: list[Unit], target: int, lim: Limits,
+          ladder: list[tuple[float, float]]) -> list[Option] | None:
+    """Cheapest fitting picks meeting ``target`` cycles over the weight ladder; None if none fits."""
+    ok = [[o for o in u.options if o.cycles <= target] for u in units]
+    if any(not k for k in ok):
+        return None
+    for w, v in ladder:
+        picks = [_cheapest(k, lim, w, v) for k in ok]
+        if lim.fits(picks):
+            return picks
+    return None
+
+
+def optimize(units: list[Unit], lim: Limits) -> tuple[list[Option], bool]:
+    """Smallest bottleneck cycle count whose cheapest folding fits ``lim``: (picks, fits); when nothing
+    fits, the weighting that overshoots the limits least (fits=False)."""
+    ladder = _ladder(units)
+    targets = sorted({o.cycles for u in units for o in u.options})
+    targets = targets[bisect.bisect_left(targets, max(min(o.cycles for o in u.options) for u in units)):]
+    best, lo, hi = None, 0, len(targets) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        picks = _pick(units, targets[mid], lim, ladder)
+        if picks is not None:
+            best, hi = picks, mid - 1
+        else:
+            lo = mid + 1
+    if best is not None:
+        return best, True
+    tries = [[_cheapest(u.options, lim, w, v) for u in units] for w, v in ladder]
+    return min(tries, key=lim.over), False
+
+
+def fold(model: Any, part: str, lim: Limits | folding.Budget,
+         style_choice: bool = MEMORY_STYLE_CHOICE) -> tuple[list[Option], bool]:
+    """Reset the folding, enumerate with our model and apply the fastest folding within ``lim``."""
+    if isinstance(lim, folding.Budget):
+        lim = Limits(lim.lut, lim.bram36)
     folding._reset(model)
-    units = enumerate_units(model, part)
-    picks, fits = folding.optimize(units, budget)
+    units = enumerate_units(model, part, style_choice)
+    picks, fits = optimize(units, lim)
     for p in picks:
         _apply_settings(model, p.settings)
     return picks, fits
@@ -109,11 +238,14 @@ def fold(model: Any, part: str, budget: Budget) -> tuple[list[Option], bool]:
 
 def step_folding(model: Any, ctx: Any) -> Any:
     """Build step "folding" on our model: ``auto`` uses :func:`fold`; other modes are FINN's step."""
-    import json
+    from pcnn_hw.resources.stale import fit_status
 
     if ctx.folding.mode != "auto":
         return folding.apply_folding(model, ctx)
-    _picks, fits = fold(model, ctx.fpga_part, folding.budget_for(ctx))
+    status = fit_status()
+    if not status.fresh:
+        ctx.warn(status.message())
+    _picks, fits = fold(model, ctx.fpga_part, limits_for(ctx))
     if not fits:
         ctx.warn("no folding fits the budget by our resource model; using the cheapest folding")
     folding.check_folding(model)
@@ -123,7 +255,8 @@ def step_folding(model: Any, ctx: Any) -> Any:
 
 
 def with_resource_model(steps: tuple[Any, ...], which: str) -> tuple[Any, ...]:
-    """``steps`` with the folding step on resource model ``which`` ('ours' | 'finn')."""
+    """``steps`` with the folding step on resource model ``which`` ('ours' | 'finn'; the default step
+    already dispatches on ``FoldingSpec.resource_model``, kept for callers that pass steps)."""
     if which == "finn":
         return tuple(steps)
     from pcnn_hw.compile.steps import Step

@@ -48,7 +48,7 @@ def make_report(model: Any, ctx: BuildContext) -> dict:
         )
         row["modelled"] = op not in ("Pool", "LabelSelect", "StreamingMaxPool")
         layers.append(row)
-    from pcnn_hw.resources.columns import model_columns  # our model of our RTL beside FINN's (#12)
+    from pcnn_hw.resources.columns import model_columns, model_notes  # our model beside FINN's (#12)
 
     ours = model_columns(model)
     for row in layers:
@@ -90,6 +90,7 @@ def make_report(model: Any, ctx: BuildContext) -> dict:
             "LUT/BRAM/DSP are FINN+'s analytical estimates; Pool and LabelSelect resources are not "
             "modelled by FINN (counted as 0).",
             "FPS = clock / bottleneck cycles; latency = FINN's critical-path cycles / clock.",
+            *model_notes(),
         ],
     }
 

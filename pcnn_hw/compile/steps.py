@@ -223,8 +223,10 @@ def step_specialize_layers(model: Model, ctx: BuildContext) -> Model:
 
 def step_folding(model: Model, ctx: BuildContext) -> Model:
     """Set PE/SIMD of every layer: SetFolding, our optimizer, maximum, or a folding-config file."""
-    from pcnn_hw.compile import folding
+    from pcnn_hw.compile import fold_opt, folding
 
+    if ctx.folding.mode == "auto" and ctx.folding.resource_model == "ours":  # our model (#12)
+        return fold_opt.step_folding(model, ctx)
     return folding.apply_folding(model, ctx)
 
 

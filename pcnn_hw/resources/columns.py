@@ -1,5 +1,6 @@
 """Our model's numbers beside FINN's estimate in the build report (``report.json`` layers get
-``model_LUT``, ``model_FF``, ``model_BRAM36``, ``model_DSP``)."""
+``model_LUT``, ``model_FF``, ``model_BRAM36``, ``model_DSP``; :func:`model_notes` adds the stale-fit
+note when fit.json was made on other RTL)."""
 
 from __future__ import annotations
 
@@ -38,3 +39,16 @@ def model_columns(model: Any) -> dict[str, dict[str, float]]:
         out[name] = {"model_LUT": round(e.lut), "model_FF": round(e.ff), "model_BRAM36": e.bram36,
                      "model_DSP": round(e.dsp)}
     return out
+
+
+def model_notes() -> list[str]:
+    """Report notes of the resource model: the stale-fit line when fit.json no longer matches the RTL
+    (:func:`pcnn_hw.resources.stale.fit_status`), else nothing."""
+    from pcnn_hw.errors import PcnnHwError
+    from pcnn_hw.resources.stale import fit_status
+
+    try:
+        status = fit_status()
+    except (PcnnHwError, OSError, ValueError):  # a report note must never fail a build
+        return []
+    return [] if status.fresh else [status.message()]

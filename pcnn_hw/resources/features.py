@@ -37,13 +37,14 @@ RAMB36_MODES = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024,
 # Flip-flops are counted by the registers the Verilog declares; per kind the features that hold them
 # (the fit of FF uses only these; LUT and DSP use every feature of the kind)
 FF_FEATURES = {
-    "mvau_xnor": ("one", "xw", "tree", "acc", "cmp", "ibuf_reg", "lanes_const"),
-    "mvau_int": ("one", "xw", "tree", "acc", "cmp", "ibuf_reg", "xsum", "lanes_const"),
+    "mvau_xnor": ("one", "xw", "xr", "wword", "tree", "acc", "cmp", "ibuf_reg", "lanes_const"),
+    "mvau_int": ("one", "xw", "xr", "wword", "tree", "acc", "cmp", "ibuf_reg", "xsum", "lanes_const"),
 }
 # registers whose count the Verilog fixes exactly (one FF per bit): not fitted, subtracted before the fit
 FF_FIXED = {"mvau_xnor": {"xw": 1.0, "ibuf_reg": 1.0}, "mvau_int": {"xw": 1.0, "ibuf_reg": 1.0}}
 # LUTs: every feature of the kind except these (registers without logic; too few runs to separate them)
-LUT_EXCLUDE = {"mvau_xnor": ("xw", "acc", "ibuf_reg"), "mvau_int": ("xw", "ibuf_reg")}
+LUT_EXCLUDE = {"mvau_xnor": ("xw", "xr", "wword", "acc", "ibuf_reg"),
+               "mvau_int": ("xw", "xr", "wword", "ibuf_reg")}
 
 
 def clog2(n: int) -> int:
@@ -144,7 +145,11 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         # SIMD so the model stays monotone; address counters are in "one" (a few LUTs either way)
         "ibuf": simd * inb * max(sf, 32) / 48 if nf > 1 and sf > 1 else 0.0,
         "ibuf_reg": float(simd * inb) if nf > 1 and sf == 1 else 0.0,  # one replay word: flip-flops
-        "xw": float(simd * inb),  # the issue-stage input register
+        "xw": float(simd * inb),  # the issue-stage input register (xb)
+        # since the 2-cycle ROM read (#10): the input word aligned with the weights (xr) and the ROM's
+        # output word in flip-flops (Yosys keeps it outside the RAMB / LUT ROM); none for constants
+        "xr": float(simd * inb) if wmem > 1 else 0.0,
+        "wword": lw if wmem > 1 else 0.0,
     }
     if not xnor:
         f["xsum"] = float(ng * acc) if wbits == 1 else 0.0

@@ -68,3 +68,19 @@ def swg_shape(params: dict[str, Any], bits: int, channels: int, simd: int) -> Sh
 def simple_shape(module: str, params: dict[str, Any], pe: int) -> Shape:
     """Pool / LabelSelect at PE."""
     return module, dict(params, PE=pe), []
+
+
+def in_width(module: str, params: dict[str, Any]) -> int | None:
+    """Input stream width (bits per beat) of a shape, i.e. the width of the FIFO the stitcher puts in
+    front of it (None for a module not listed)."""
+    p = {k: int(v) for k, v in params.items() if isinstance(v, int)}
+    widths = {
+        "pcnn_mvau": lambda: p["SIMD"] * p["IN_BITS"],
+        "pcnn_thresholding": lambda: p["PE"] * p["IN_BITS"],
+        "pcnn_swg": lambda: p["BEAT"],
+        "pcnn_swg_par": lambda: p["PIX"],
+        "pcnn_pool": lambda: p["PE"] * p["BITS"],
+        "pcnn_labelselect": lambda: p["PE"] * p["IN_BITS"],
+    }
+    fn = widths.get(module)
+    return fn() if fn is not None else None
