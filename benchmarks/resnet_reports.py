@@ -116,7 +116,7 @@ def summarize(rep: dict) -> dict:
         "fps": rep["fps"], "latency_us": rep["latency_us"],
         "finn": {k: rep["totals"][k] for k in ("LUT", "BRAM36", "URAM", "DSP")},
         "utilization": util,
-        "fits": all(util[k] <= 1.0 for k in ("LUT", "BRAM36", "DSP")),
+        "fits": all(util[k] <= 1.0 for k in ("LUT", "BRAM36", "DSP")) and rep["totals"]["URAM"] <= b["uram"],
         "ours": ours if covered == len(layers) else None, "ours_layers_covered": covered,
         "board_lut": b.get("lut"), "board_bram36": b.get("bram36"), "board_dsp": b.get("dsp"),
         "warnings": rep.get("warnings", []),
