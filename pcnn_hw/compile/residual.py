@@ -13,7 +13,13 @@ and joins, but it leaves three things a 1-bit residual network needs (measured o
    constant Pad into the Im2Col that follows (pad amounts and value), and after the bipolar → binary
    conversion of the XNOR layers ``RebasePadValueToBinary`` maps the pad value −1 to the bit 0 it now is
    (the producing threshold emits b = (x + 1) / 2).
-3. The global-average-pool tail. Handled in the step list by FINN's own InferGlobalAccPoolLayer followed by
+3. Unscaled bipolar thresholds. FINN's ``ExtractMultiThresholdScaleBias`` moves a bipolar threshold's
+   ``out_scale`` 2 / ``out_bias`` −1 into a Mul/Add but keeps ``out_dtype`` BIPOLAR, although the node now
+   emits the bit b ∈ {0, 1}. Where the stream is a fork into thresholds only (the stem of a net whose first
+   block has a projection shortcut: block input and shortcut are two thresholds of the stem), the affine
+   is then absorbed into those thresholds, and FINN+'s MVAU conversion refuses the stem ("Signed output
+   requires actval < 0"). ``RetypeUnscaledBipolarThresholds`` declares such nodes BINARY.
+4. The global-average-pool tail. Handled in the step list by FINN's own InferGlobalAccPoolLayer followed by
    moving its 1/(H·W) scale past the classifier into the TopK.
 
 Each is a qonnx ``Transformation`` (reuse of qonnx's graph walking and re-inference).
@@ -79,6 +85,33 @@ class BipolarJoinToBinary(Transformation):
             graph.node.insert(index + 2, helper.make_node("Add", [doubled, minus_one], [out]))
             return model, True
         return model, False
+
+
+class RetypeUnscaledBipolarThresholds(Transformation):
+    """MultiThreshold with out_dtype BIPOLAR, out_scale 1 and out_bias 0 → out_dtype BINARY.
+
+    Exact: qonnx's MultiThreshold computes out_scale · count + out_bias whatever its out_dtype, so with
+    (1, 0) it emits the count b ∈ {0, 1} of thresholds passed; only the declared type was wrong. Run after
+    ``ExtractMultiThresholdScaleBias`` (which leaves such nodes behind).
+    """
+
+    def apply(self, model: Any) -> tuple[Any, bool]:
+        from qonnx.core.datatype import DataType
+        from qonnx.custom_op.registry import getCustomOp
+
+        changed = False
+        for node in model.graph.node:
+            if node.op_type != "MultiThreshold":
+                continue
+            inst = getCustomOp(node)
+            if inst.get_nodeattr("out_dtype") != "BIPOLAR":
+                continue
+            if inst.get_nodeattr("out_scale") != 1.0 or inst.get_nodeattr("out_bias") != 0.0:
+                continue
+            inst.set_nodeattr("out_dtype", "BINARY")
+            model.set_tensor_datatype(node.output[0], DataType["BINARY"])
+            changed = True
+        return model, changed
 
 
 class AbsorbPadIntoIm2Col(Transformation):
@@ -211,9 +244,10 @@ def streamline(model: Any) -> Any:
     """Streamline a residual graph to XNOR-popcount MatMuls, thresholds, integer adds and a pooled tail.
 
     StreamlinePlus; bipolar joins to bits (BipolarJoinToBinary + residual_streamline); conv lowering
-    with the −1 padding folded into Im2Col; bipolar → XNOR; the pad value rebased to bit 0; the last
-    threshold's scale extracted and the global average pool turned into FINN's GlobalAccPool, whose
-    1/(H·W) and all other scalar scales move past the classifier into the TopK.
+    with the −1 padding folded into Im2Col; bipolar → XNOR; the pad value rebased to bit 0; threshold
+    scales extracted (the bipolar ones left unscaled retyped BINARY) and the global average pool turned
+    into FINN's GlobalAccPool, whose 1/(H·W) and all other scalar scales move past the classifier into
+    the TopK.
     """
     import finn.transformation.streamline.absorb as absorb
     from finn.transformation.fpgadataflow.convert_to_hw.global_acc_pool import InferGlobalAccPoolLayer
@@ -242,6 +276,7 @@ def streamline(model: Any) -> Any:
     model = model.transform(ConvertBipolarMatMulToXnorPopcount())
     model = model.transform(RebasePadValueToBinary())
     model = model.transform(ExtractMultiThresholdScaleBias())
+    model = model.transform(RetypeUnscaledBipolarThresholds())
     model = model.transform(StreamlinePlus())
     model = model.transform(InferDataLayouts())
     model = model.transform(InferGlobalAccPoolLayer())

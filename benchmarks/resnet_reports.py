@@ -1,0 +1,186 @@
+"""Build reports of the paper's ResNet-18 and WRN-22 (CIFAR-10 form, random weights) per board, verified.
+
+For each model: random weights (``torch.manual_seed(seed)``) and random batch-norm statistics
+(``models.randomize_batchnorm``), exported with ``export_model`` (checked on the images), built for the
+first board from scratch and for the others from the ``specialize_layers`` step on (the graph before it
+does not depend on the board). Each build's report (``report.json``) gives the bottleneck layer and
+cycles, FPS at the board clock, FINN+'s estimated LUT / BRAM36 / DSP totals and our resource model's
+(``model_LUT`` … columns, where it covers every layer), and whether the estimate fits the part. Random
+images then go through the levels that finish in minutes on a laptop: PyTorch, QONNX (the raw export),
+FINN+'s execution of the folded graph and the bit-exact simulator from the build's memory images. C-sim
+and RTL are not run here (see benchmarks/results/resnet_reports.md). Results:
+benchmarks/results/resnet_reports.json and .md; build directories under build/bench/resnet_reports/.
+
+    nice -n 10 .venv/bin/python benchmarks/resnet_reports.py                  # both models, zcu104 + kv260
+    .venv/bin/python benchmarks/resnet_reports.py --models wrn22 --boards kv260 --images 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_SHAPE = (3, 32, 32)
+RESUME_STEP = "specialize_layers"  # first step whose result depends on the board (part, clock)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options of the benchmark."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--models", nargs="+", default=["resnet18", "wrn22"])
+    p.add_argument("--boards", nargs="+", default=["zcu104", "kv260"])
+    p.add_argument("--images", type=int, default=3, help="random CIFAR-shaped images to verify on")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--work", type=Path, default=ROOT / "build" / "bench" / "resnet_reports")
+    p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "resnet_reports")
+    return p.parse_args(argv)
+
+
+def random_images(n: int, seed: int) -> Any:
+    """n images on the 8-bit grid k/255 (torch, NCHW)."""
+    import torch
+
+    return torch.randint(0, 256, (n, *IN_SHAPE), generator=torch.Generator().manual_seed(seed)) / 255.0
+
+
+def export_random(name: str, seed: int, onnx: Path, images: Any) -> Any:
+    """The random-weight model `name` (eval mode), exported to `onnx` (checked on `images`)."""
+    import torch
+
+    from pcnn_hw.export import export_model
+    from pcnn_hw.models import build_model, randomize_batchnorm
+    from pcnn_hw.quant import QuantConfig
+
+    torch.manual_seed(seed)
+    model = randomize_batchnorm(build_model(name, QuantConfig(), IN_SHAPE), seed).eval()
+    export_model(model, IN_SHAPE, onnx, images)
+    return model
+
+
+def build_boards(onnx: Path, work: Path, boards: list[str]) -> dict[str, tuple[Any, float]]:
+    """{board: (BuildResult, seconds)}: the first board from scratch, the others resumed at RESUME_STEP."""
+    from pcnn_hw.compile.build import build
+
+    out: dict[str, tuple[Any, float]] = {}
+    first = None
+    for board in boards:
+        bdir, t0 = work / f"build-{board}", time.perf_counter()
+        if first is None:
+            res = build(onnx, bdir, board, force=True, stream=io.StringIO())
+            first = bdir
+        else:
+            shutil.rmtree(bdir, ignore_errors=True)  # our own copy from an earlier run
+            shutil.copytree(first, bdir)
+            res = build(onnx, bdir, board, from_step=RESUME_STEP, stream=io.StringIO())
+        out[board] = (res, time.perf_counter() - t0)
+    return out
+
+
+def verify(model: Any, onnx: Path, build_dir: Path, images: Any) -> list[dict]:
+    """PyTorch, QONNX, FINN graph, bit-exact sim on `images`; per level: name, agreement, mismatches."""
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    from pcnn_hw.verify.ladder import finn_level, qonnx_level, run_ladder, sim_level, torch_level
+
+    folded = ModelWrapper(str(build_dir / "folded.onnx"))
+    levels = [torch_level(model), qonnx_level(onnx), finn_level(folded),
+              sim_level(folded, build_dir=build_dir)]
+    x = images.numpy().astype(np.float32)
+    rows = []
+    for r in run_ladder(levels, x, None):
+        rows.append({"level": r.name, "agreement": r.agreement, "mismatches": r.mismatches,
+                     "ties": r.ties, "detail": r.detail, "labels": [int(v) for v in r.labels]})
+    return rows
+
+
+def summarize(rep: dict) -> dict:
+    """The report numbers the table shows (FINN+'s estimate, our model's where it covers every layer)."""
+    layers = rep["layers"]
+    ours = {k: sum(r.get(f"model_{k}", 0) for r in layers) for k in ("LUT", "BRAM36", "DSP")}
+    covered = sum("model_LUT" in r for r in layers)
+    b = rep["board"]
+    util = rep["utilization"]
+    return {
+        "clock_mhz": rep["clock_mhz"], "folding": rep["folding"], "layers": len(layers),
+        "bottleneck": rep["bottleneck"]["layer"], "bottleneck_cycles": rep["bottleneck"]["cycles"],
+        "fps": rep["fps"], "latency_us": rep["latency_us"],
+        "finn": {k: rep["totals"][k] for k in ("LUT", "BRAM36", "URAM", "DSP")},
+        "utilization": util,
+        "fits": all(util[k] <= 1.0 for k in ("LUT", "BRAM36", "DSP")) and rep["totals"]["URAM"] <= b["uram"],
+        "ours": ours if covered == len(layers) else None, "ours_layers_covered": covered,
+        "board_lut": b.get("lut"), "board_bram36": b.get("bram36"), "board_dsp": b.get("dsp"),
+        "warnings": rep.get("warnings", []),
+    }
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Build and verify every model on every board; the results dict."""
+    images = random_images(args.images, args.seed + 1)
+    rows = []
+    for name in args.models:
+        work = args.work / name
+        t0 = time.perf_counter()
+        model = export_random(name, args.seed, work / "model.onnx", images)
+        export_s = time.perf_counter() - t0
+        for board, (res, secs) in build_boards(work / "model.onnx", work, args.boards).items():
+            t1 = time.perf_counter()
+            ladder = verify(model, work / "model.onnx", res.out_dir, images)
+            rows.append({"model": name, "board": board, **summarize(res.report), "build_s": round(secs, 1),
+                         "export_s": round(export_s, 1), "verify_s": round(time.perf_counter() - t1, 1),
+                         "ladder": ladder})
+            agree = ", ".join(f"{r['level']} {r['agreement']}" for r in ladder)
+            print(f"{name} {board}: {rows[-1]['fps']:,.0f} FPS, LUT {rows[-1]['finn']['LUT']:,.0f}, "
+                  f"build {secs:.0f} s, ladder {agree}", flush=True)
+    return {"args": vars(args) | {"work": str(args.work), "results": str(args.results)},
+            "machine": f"{platform.machine()} {platform.python_version()}", "rows": rows}
+
+
+def _fmt(v: float | None, unit: str = "") -> str:
+    return "-" if v is None else f"{v:,.0f}{unit}"
+
+
+def write_results(payload: dict, results: Path) -> None:
+    """resnet_reports.json (everything) and resnet_reports.md (the table)."""
+    from string import Template
+
+    results.parent.mkdir(parents=True, exist_ok=True)
+    Path(f"{results}.json").write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n")
+    table = []
+    for r in payload["rows"]:
+        m = r["ours"] or {}
+        ok = all(lv["agreement"] in (None, 1.0) for lv in r["ladder"])
+        table.append(
+            f"| {r['model']} | {r['board']} | {r['clock_mhz']:g} | {r['bottleneck']} | "
+            f"{r['bottleneck_cycles']:,} | {r['fps']:,.1f} | {_fmt(r['finn']['LUT'])} "
+            f"({r['utilization']['LUT']:.0%}) | {r['finn']['BRAM36']:g} ({r['utilization']['BRAM36']:.0%}) | "
+            f"{r['finn']['URAM']:g} | {r['finn']['DSP']:g} | {_fmt(m.get('LUT'))} | "
+            f"{_fmt(m.get('BRAM36'))} | "
+            f"{'yes' if r['fits'] else 'no'} | {len(r['ladder'][0]['labels'])} images, "
+            f"{'100 %' if ok else 'MISMATCH'} | {r['build_s']:g} |")
+    template = Template((Path(__file__).parent / "resnet_reports.md.tmpl").read_text())
+    Path(f"{results}.md").write_text(template.substitute(
+        argv=" ".join(payload["argv"]), table="\n".join(table), machine=payload["machine"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit 1 if a level disagrees."""
+    args = parse_args(argv)
+    payload = run(args)
+    payload["argv"] = argv if argv is not None else sys.argv[1:]
+    write_results(payload, args.results)
+    bad = [r for r in payload["rows"] if any(lv["mismatches"] for lv in r["ladder"])]
+    return int(bool(bad))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
