@@ -11,13 +11,21 @@ from pcnn_hw.resources.model import estimate, load_fit
 
 
 def rtl_bases(model: Any) -> dict[str, RtlLayer]:
-    """RTL view (pcnn_hw.rtl.spec) of every HW node of a folded ModelWrapper / ModelProto, by node name."""
+    """RTL view (pcnn_hw.rtl.spec) of every HW node of a folded ModelWrapper / ModelProto, by node name;
+    chains through `rtl_layers`, graphs with forks and joins through the dataflow graph's edges
+    (`pcnn_hw.rtl.graphrtl.graph_rtl`, which gives a join both input formats)."""
     from pcnn_hw.core.streams import fmt_of_datatype
+    from pcnn_hw.graph import DataflowGraph
+    from pcnn_hw.rtl.graphrtl import graph_rtl
     from pcnn_hw.rtl.spec import rtl_layers
     from pcnn_hw.sim.executor import Simulator
 
-    sim = Simulator(model.model if hasattr(model, "model") else model)
-    return {r.name: r for r in rtl_layers(sim.layers, fmt_of_datatype(sim.input_dtype))}
+    proto = model.model if hasattr(model, "model") else model
+    sim = Simulator(proto)
+    fin = fmt_of_datatype(sim.input_dtype)
+    graph = DataflowGraph.from_model(proto, memory=sim.memory or None)
+    layers = rtl_layers(sim.layers, fin) if graph.is_chain else graph_rtl(graph, fin)[0]
+    return {r.name: r for r in layers}
 
 
 def model_columns(model: Any) -> dict[str, dict[str, float]]:

@@ -86,8 +86,9 @@ def test_lint_reports_a_real_warning(tmp_path):
     """The lint sees what it must: an unused signal in a design file is a finding (names matching
     Verilator's default --unused-regexp "*unused*" would be silently exempt)."""
     d = stitch(rtl_layers(chain_b(seed=5), Fmt(8)), 30)
+    assert d.files["pcnn_fifo.v"].count("endmodule") == 1
     d.files["pcnn_fifo.v"] = d.files["pcnn_fifo.v"].replace(
-        "  wire wr =", "  wire spare_sig = in_tvalid;\n  wire wr ="
+        "endmodule", "  wire spare_sig = in_tvalid;\nendmodule"
     )
     found = lint_design(d, tmp_path / "rtl")
     assert len(found) == 1 and "spare_sig" in found[0]
