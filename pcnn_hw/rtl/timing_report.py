@@ -54,13 +54,17 @@ def timing_report(
         "flattened": flattened,
         "flattened_note": flat_note,
         "missing": [m["name"] for m in ys.get("missing", [])],
+        # instances with no estimate at all: Yosys did not finish them and no flattened run covers them
+        "unverified": [] if flat is not None else [m["name"] for m in ys.get("missing", [])],
     }
     if not cands:
         out.update(fmax_mhz=None, meets_target=None, worst=None)
         return out
     ns, name, v = max(cands, key=lambda c: c[0])
     out["fmax_mhz"] = round(1000.0 / ns, 1) if ns > 0 else None
-    out["meets_target"] = out["fmax_mhz"] is None or out["fmax_mhz"] >= target_mhz
+    meets = out["fmax_mhz"] is None or out["fmax_mhz"] >= target_mhz
+    # an unverified instance could be the slowest: meeting the target cannot be claimed (None = unknown)
+    out["meets_target"] = None if meets and out["unverified"] else meets
     out["worst"] = {
         "instance": name,
         "layer": v["layer"],
@@ -79,7 +83,9 @@ def timing_line(t: dict) -> str:
         return "Timing estimate: no synthesized instance"
     w = t["worst"]
     flat = "" if t.get("flattened") else f" (flattened top not analysed: {t.get('flattened_note')})"
-    verdict = "meets" if t["meets_target"] else "BELOW"
+    verdict = {True: "meets", False: "BELOW", None: "UNKNOWN vs"}[t["meets_target"]]
+    if t.get("unverified"):
+        flat += f"; no estimate for {', '.join(t['unverified'])} (Yosys did not finish)"
     return (
         f"Timing estimate ({t['family']}, Yosys logic depth, not Vivado): fmax {t['fmax_mhz']:g} MHz, "
         f"{verdict} target {t['target_mhz']:g} MHz; worst {w['layer']} ({w['instance']}): "

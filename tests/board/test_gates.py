@@ -78,6 +78,15 @@ def test_timing_ok_and_board_clock(cnn_build: Path, tmp_path: Path) -> None:
         check_build(bdir, 200.0)
 
 
+def test_unverified_instance_refused(cnn_build: Path, tmp_path: Path) -> None:
+    """A layer with no timing estimate (Yosys did not finish, no flattened run) is refused by name even
+    when the others are fast; --allow-timing-risk lets it through."""
+    bdir = _with_report(cnn_build, tmp_path / "cnn", timing={**_timing(180.0), "unverified": ["MVAU_hls_0"]})
+    with pytest.raises(BoardError, match=r"no timing estimate for MVAU_hls_0 .* reach 180.0 MHz"):
+        check_build(bdir, 100.0)
+    check_build(bdir, 100.0, allow_timing_risk=True)
+
+
 def test_malformed_timing_and_report(cnn_build: Path, tmp_path: Path) -> None:
     """A timing section without fmax, or an unreadable report -> BoardError naming report.json."""
     bad = _timing(90.0)

@@ -307,3 +307,16 @@ def test_build_cli_flat_timing_switch(monkeypatch, tmp_path):
         assert step.name == "rtl"
         step.fn("model", Ctx())
         assert seen["kw"]["flat_timing"] is want
+
+
+def test_unfinished_instance_leaves_the_verdict_unknown():
+    """An instance Yosys did not finish, with no flattened run covering it, may be the slowest: the report
+    claims neither meets nor misses (meets_target None) and names it; a flattened run covers it."""
+    ys = {"instances": [_row("MVAU_1", "MVAU_1", 5.0, 4)], "missing": [{"name": "MVAU_0"}]}
+    t = timing_report(ys, None, XC7, 100.0, "timeout")
+    assert t["fmax_mhz"] == 200.0 and t["meets_target"] is None and t["unverified"] == ["MVAU_0"]
+    assert "UNKNOWN" in timing_line(t) and "no estimate for MVAU_0" in timing_line(t)
+    flat = {"lut_levels": 6, "carry_cells": 0, "ns": 6.0, "fmax_mhz": 166.7,
+            "from": "MVAU_0.a", "to": "MVAU_0.b"}
+    t = timing_report(ys, flat, XC7, 100.0)
+    assert t["meets_target"] is True and t["unverified"] == []
