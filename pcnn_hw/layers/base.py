@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from onnx import NodeProto, helper
@@ -88,3 +88,30 @@ class HwLayer:
 
 
 LayerFactory = Callable[[NodeProto, Callable[[str], "np.ndarray | None"]], HwLayer]
+
+
+@dataclass
+class PeChannelLayer(HwLayer):
+    """A layer streaming PE channels per beat on every port, folded by channels % PE == 0 (thresholding,
+    max-pool, global pool, fork, join): the stream widths and the fold rule written once."""
+
+    CHANNELS_ATTR: ClassVar[str] = "NumChannels"  # the channel count's name in the folding error
+
+    @property
+    def channels(self) -> int:
+        """The channel count (node attribute CHANNELS_ATTR unless a kind says otherwise)."""
+        return int(self.attrs[self.CHANNELS_ATTR])
+
+    def in_elems_per_beat(self, port: int = 0) -> int:
+        """PE elements per beat on every input."""
+        self.check_port("in", port)
+        return self.pe
+
+    def out_elems_per_beat(self, port: int = 0) -> int:
+        """PE elements per beat on every output."""
+        self.check_port("out", port)
+        return self.pe
+
+    def check_folding(self) -> None:
+        """channels % PE == 0."""
+        check_divisible(self.name, self.CHANNELS_ATTR, self.channels, "PE", self.pe)

@@ -12,14 +12,14 @@ Constant operands (lhs_style/rhs_style "const") are not supported here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.errors import UnsupportedOpError
-from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
+from pcnn_hw.layers.base import PeChannelLayer, datatype_range, node_attrs
 
 OP_TYPES = ("ElementwiseAdd", "ElementwiseAdd_hls")
 
@@ -29,8 +29,10 @@ def _plain(x: np.ndarray | PackedBits) -> np.ndarray:
 
 
 @dataclass
-class AddStreams(HwLayer):
+class AddStreams(PeChannelLayer):
     """One ElementwiseAdd node with two stream inputs."""
+
+    CHANNELS_ATTR: ClassVar[str] = "channels"  # name in the folding error
 
     @classmethod
     def from_node(cls, node: NodeProto, get_init: Any, memory: dict | None = None) -> AddStreams:
@@ -56,20 +58,6 @@ class AddStreams(HwLayer):
         return int(list(self.attrs["out_shape"])[-1])
 
     n_inputs = 2  # lhs, rhs
-
-    def in_elems_per_beat(self, port: int = 0) -> int:
-        """PE elements per beat on both inputs."""
-        self.check_port("in", port)
-        return self.pe
-
-    def out_elems_per_beat(self, port: int = 0) -> int:
-        """PE sums per beat."""
-        self.check_port("out", port)
-        return self.pe
-
-    def check_folding(self) -> None:
-        """C % PE == 0."""
-        check_divisible(self.name, "channels", self.channels, "PE", self.pe)
 
     def execute(self, lhs: np.ndarray | PackedBits, rhs: np.ndarray | PackedBits) -> np.ndarray:
         """Exact int64 sum (packed bits are unpacked to {0, 1} first)."""

@@ -16,13 +16,13 @@ import numpy as np
 from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
-from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
+from pcnn_hw.layers.base import PeChannelLayer, node_attrs
 
 OP_TYPES = ("DuplicateStreams", "DuplicateStreams_hls")
 
 
 @dataclass
-class DuplicateStreams(HwLayer):
+class DuplicateStreams(PeChannelLayer):
     """One DuplicateStreams node."""
 
     @classmethod
@@ -41,20 +41,6 @@ class DuplicateStreams(HwLayer):
     def n_outputs(self) -> int:  # type: ignore[override]
         """Output ports: NumOutputStreams."""
         return self.outputs
-
-    def in_elems_per_beat(self, port: int = 0) -> int:
-        """PE elements per beat."""
-        self.check_port("in", port)
-        return self.pe
-
-    def out_elems_per_beat(self, port: int = 0) -> int:
-        """PE elements per beat on every output."""
-        self.check_port("out", port)
-        return self.pe
-
-    def check_folding(self) -> None:
-        """NumChannels % PE == 0."""
-        check_divisible(self.name, "NumChannels", int(self.attrs["NumChannels"]), "PE", self.pe)
 
     def execute(self, x: np.ndarray | PackedBits) -> tuple[np.ndarray | PackedBits, ...]:
         """NumOutputStreams references to x (layers never write into their inputs)."""

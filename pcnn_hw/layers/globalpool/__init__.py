@@ -16,13 +16,13 @@ import numpy as np
 from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
-from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
+from pcnn_hw.layers.base import PeChannelLayer, node_attrs
 
 OP_TYPES = ("GlobalAccPool", "GlobalAccPool_hls")
 
 
 @dataclass
-class GlobalAccPool(HwLayer):
+class GlobalAccPool(PeChannelLayer):
     """One GlobalAccPool node."""
 
     @classmethod
@@ -31,25 +31,6 @@ class GlobalAccPool(HwLayer):
         layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
         layer.check_folding()
         return layer
-
-    @property
-    def channels(self) -> int:
-        """NumChannels."""
-        return int(self.attrs["NumChannels"])
-
-    def in_elems_per_beat(self, port: int = 0) -> int:
-        """PE elements per beat."""
-        self.check_port("in", port)
-        return self.pe
-
-    def out_elems_per_beat(self, port: int = 0) -> int:
-        """PE elements per beat."""
-        self.check_port("out", port)
-        return self.pe
-
-    def check_folding(self) -> None:
-        """NumChannels % PE == 0."""
-        check_divisible(self.name, "NumChannels", self.channels, "PE", self.pe)
 
     def execute(self, x: np.ndarray | PackedBits) -> np.ndarray:
         """Sum over the spatial axes 1 and 2 of (N, H, W, C), kept as size-1 axes: (N, 1, 1, C)."""

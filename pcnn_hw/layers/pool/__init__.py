@@ -12,21 +12,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.errors import UnsupportedOpError
-from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
+from pcnn_hw.layers.base import PeChannelLayer, node_attrs
 
 OP_TYPES = ("Pool", "Pool_hls", "StreamingMaxPool", "StreamingMaxPool_hls")
 
 
 @dataclass
-class MaxPool(HwLayer):
+class MaxPool(PeChannelLayer):
     """One Pool (MaxPool) or StreamingMaxPool node."""
+
+    CHANNELS_ATTR: ClassVar[str] = "Channels"  # name in the folding error
 
     @property
     def streaming(self) -> bool:
@@ -57,20 +59,6 @@ class MaxPool(HwLayer):
             )
         layer.check_folding()
         return layer
-
-    def in_elems_per_beat(self, port: int = 0) -> int:
-        """PE elements per beat."""
-        self.check_port("in", port)
-        return self.pe
-
-    def out_elems_per_beat(self, port: int = 0) -> int:
-        """PE elements per beat."""
-        self.check_port("out", port)
-        return self.pe
-
-    def check_folding(self) -> None:
-        """Channels % PE == 0."""
-        check_divisible(self.name, "Channels", self.channels, "PE", self.pe)
 
     def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
         """Max over each window; packed bits use OR over the window's word segments."""

@@ -18,7 +18,7 @@ import numpy as np
 from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits, pack_bits
-from pcnn_hw.layers.base import HwLayer, check_divisible, datatype_range, node_attrs
+from pcnn_hw.layers.base import PeChannelLayer, datatype_range, node_attrs
 from pcnn_hw.layers.thresholds import compact_int, load_threshold_memory, thresholds_from_memory
 
 OP_TYPES = ("Thresholding", "Thresholding_hls", "Thresholding_rtl")
@@ -40,16 +40,11 @@ def multithreshold_channels_last(x: np.ndarray, thr: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class Thresholding(HwLayer):
+class Thresholding(PeChannelLayer):
     """One Thresholding node."""
 
     thresh_mem: np.ndarray = field(default_factory=lambda: np.zeros((1, 1, 1)))
     _lut: np.ndarray | None = None
-
-    @property
-    def channels(self) -> int:
-        """NumChannels."""
-        return int(self.attrs["NumChannels"])
 
     @classmethod
     def from_node(
@@ -62,20 +57,6 @@ class Thresholding(HwLayer):
         layer.thresholds = thresholds_from_memory(layer.thresh_mem)
         layer._first_step = np.ascontiguousarray(layer.thresholds[:, 0])
         return layer
-
-    def in_elems_per_beat(self, port: int = 0) -> int:
-        """PE elements per beat."""
-        self.check_port("in", port)
-        return self.pe
-
-    def out_elems_per_beat(self, port: int = 0) -> int:
-        """PE elements per beat."""
-        self.check_port("out", port)
-        return self.pe
-
-    def check_folding(self) -> None:
-        """NumChannels % PE == 0."""
-        check_divisible(self.name, "NumChannels", self.channels, "PE", self.pe)
 
     def memory_images(self) -> dict[str, np.ndarray]:
         """{'thresholds': (PE, C / PE, n_steps)}."""
