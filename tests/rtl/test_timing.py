@@ -337,6 +337,8 @@ def test_yosys_results_in_the_build_cache(tmp_path, monkeypatch):
     res2, timing2, hit2 = yosys._run_cached("chain", files, "synth_top", "xc7", tmp_path, 600.0,
                                             lambda: started.append(2))  # fmt: skip
     assert hit2 and started == [1] and res2 == res and timing2 == timing
+    assert yosys.is_cached(files, "synth_top", "xc7", tmp_path)
+    assert not yosys.is_cached({"chain.v": LUT6_CHAIN + "\n"}, "synth_top", "xc7", tmp_path)
     with pytest.raises(SimulationError, match=r"failed with exit code .*failed/\w+\.log"):
         yosys._run_cached("bad", {"bad.v": "module synth_top(; endmodule\n"}, "synth_top", "xc7",
                           tmp_path, 600.0)
