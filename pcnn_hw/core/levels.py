@@ -33,8 +33,8 @@ def label_output(y: np.ndarray) -> np.ndarray:
     return y[:, 0].astype(np.int64) if y.shape[1] == 1 else y.argmax(1)
 
 
-def find_folded_graph(build_dir: str | Path) -> Path:
-    """The folded dataflow graph of a build directory: the last steps/NN_*.onnx with *_hls/*_rtl nodes."""
+def last_folded_step(build_dir: str | Path) -> Path | None:
+    """The last steps/NN_*.onnx (or top-level *.onnx) holding *_hls/*_rtl nodes, None if there is none."""
     import onnx
 
     build_dir = Path(build_dir)
@@ -43,11 +43,21 @@ def find_folded_graph(build_dir: str | Path) -> Path:
     for path in reversed(cands):
         try:
             m = onnx.load(str(path), load_external_data=False)
-        except Exception:
+        except Exception:  # noqa: BLE001 - an unreadable candidate is skipped, the next one tried
             continue
         if any(n.domain.endswith((".hls", ".rtl")) for n in m.graph.node):
             return path
-    raise ModelFileError(f"{build_dir}: no folded dataflow graph (steps/NN_*.onnx with HLS/RTL layers) found")
+    return None
+
+
+def find_folded_graph(build_dir: str | Path) -> Path:
+    """The folded dataflow graph of a build directory: the last steps/NN_*.onnx with *_hls/*_rtl nodes."""
+    path = last_folded_step(build_dir)
+    if path is None:
+        raise ModelFileError(
+            f"{build_dir}: no folded dataflow graph (steps/NN_*.onnx with HLS/RTL layers) found"
+        )
+    return path
 
 
 def graph_input_adapter(input_shape: list[int], input_dtype: str) -> Callable[[np.ndarray], np.ndarray]:

@@ -77,16 +77,11 @@ class HlsDesign:
 
 
 def load_simulator(build_dir: Path) -> object:
-    """The bit-exact simulator of a build directory's folded graph, computing from its weights/ images."""
-    from pcnn_hw.core.levels import find_folded_graph
-    from pcnn_hw.core.weights import load_weights
-    from pcnn_hw.sim.executor import Simulator
+    """The bit-exact simulator of a build directory's folded graph, computing from its weights/ images
+    (`pcnn_hw.sim.builddir.BuildDir`, the one build-directory loader)."""
+    from pcnn_hw.sim.builddir import BuildDir
 
-    folded = build_dir / "folded.onnx"
-    if not folded.is_file():
-        folded = find_folded_graph(build_dir)
-    memory = load_weights(build_dir) if (build_dir / "weights" / "index.json").is_file() else None
-    return Simulator(folded, memory=memory)
+    return BuildDir(build_dir).simulator()
 
 
 def plan_build(build_dir: Path, sim: object | None = None) -> tuple[object, list[Kernel], list[Stream]]:

@@ -82,18 +82,14 @@ class RtlDesign:
 
 def load_design(build_dir: str | Path, folded: Any = None) -> RtlDesign:
     """The RTL layers of a build directory (graph: folded.onnx; weights: the compiler's weights/ images)."""
-    from pcnn_hw.core.weights import load_weights
     from pcnn_hw.graph import DataflowGraph
+    from pcnn_hw.sim.builddir import BuildDir
     from pcnn_hw.sim.executor import Simulator
 
     build_dir = Path(build_dir).resolve()
-    if folded is None:
-        folded = build_dir / "folded.onnx"
-        if not folded.is_file():
-            from pcnn_hw.core.levels import find_folded_graph
-
-            folded = find_folded_graph(build_dir)
-    memory = load_weights(build_dir) if (build_dir / "weights" / "index.json").is_file() else None
+    bd = BuildDir(build_dir)  # the one build-directory loader: folded graph and memory images
+    folded = bd.folded if folded is None else folded
+    memory = bd.memory
     sim = Simulator(folded, memory=memory)
     fin = fmt_of_datatype(sim.input_dtype)
     edges = None

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx
 
+from pcnn_hw.core.levels import last_folded_step
 from pcnn_hw.errors import BuildArtifactError, BuildDirError
 from pcnn_hw.graph.dataflow import DataflowGraph
 from pcnn_hw.outputs import MANIFEST_FILE, read_manifest
@@ -37,20 +37,6 @@ FOLDED = "folded.onnx"
 REPORT = "report.json"
 WEIGHTS = "weights"
 INDEX = "index.json"
-
-
-def last_folded_step(build_dir: Path) -> Path | None:
-    """The last steps/NN_*.onnx (or top-level *.onnx) holding *_hls/*_rtl nodes, None if there is none."""
-    cands = sorted((build_dir / "steps").glob("*.onnx")) if (build_dir / "steps").is_dir() else []
-    cands += sorted(build_dir.glob("*.onnx"))
-    for path in reversed(cands):
-        try:
-            m = onnx.load(str(path), load_external_data=False)
-        except Exception:  # noqa: BLE001 - an unreadable candidate is skipped, the next one tried
-            continue
-        if any(n.domain.endswith((".hls", ".rtl")) for n in m.graph.node):
-            return path
-    return None
 
 
 class BuildDir:
