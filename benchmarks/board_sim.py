@@ -28,16 +28,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pcnn_hw.board import Accelerator  # noqa: E402
 from pcnn_hw.board.buildinfo import make_spec  # noqa: E402
 from pcnn_hw.board.simboard import BitExactBackend, _MemoryBackend  # noqa: E402
+from pcnn_hw.driver import Accelerator  # noqa: E402
 
 BATCHES = (1, 16, 256)
 PYNQ_SNIPPET = """
 import json, sys
 from pcnn_hw.board import pynq_sim
 bit = pynq_sim.install(sys.argv[1])
-from pcnn_hw.board import Accelerator
+from pcnn_hw.driver import Accelerator
 acc = Accelerator(bit, batch_size=int(sys.argv[2]), timeout_s=60)
 acc.throughput_test(min(64, int(sys.argv[3])))  # warm-up
 print(json.dumps(acc.throughput_test(int(sys.argv[3]))))

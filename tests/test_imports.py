@@ -9,7 +9,7 @@ A node of the graph is a top-level subpackage or module of ``pcnn_hw`` (``pcnn_h
 ``pcnn_hw.errors``, ...): ``pcnn_hw.sim.native`` belongs to ``sim``, so importing it from ``layers`` is
 an edge layers -> sim. The top-level console script ``pcnn_hw/cli.py`` lists its stages' CLI modules as
 strings (it sits above everything and is not checked). Old-path aliases of moved modules (e.g.
-``pcnn_hw/sim/ladder.py`` standing for ``pcnn_hw.verify.ladder``) hold no code and are left out; no
+``pcnn_hw/rtl/step.py`` standing for ``pcnn_hw.compile.rtl_step``) hold no code and are left out; no
 pcnn_hw module may import one (see :func:`alias_target`).
 """
 
@@ -287,10 +287,10 @@ def test_package_layering() -> None:
 
 
 def test_nothing_imports_an_alias() -> None:
-    """Old-path aliases (e.g. pcnn_hw.sim.ladder -> pcnn_hw.verify.ladder) are for outside callers only:
+    """Old-path aliases (e.g. pcnn_hw.rtl.step -> pcnn_hw.compile.rtl_step) are for outside callers only:
     inside pcnn_hw every import names the module where the code lives."""
     old = aliases()
-    assert "pcnn_hw.sim.packing" in old and old["pcnn_hw.sim.ladder"] == "pcnn_hw.verify.ladder"
+    assert old["pcnn_hw.rtl.step"] == "pcnn_hw.compile.rtl_step"
     bad = []
     for path in sorted(PKG.rglob("*.py")):
         mod, is_pkg = _module_name(path)

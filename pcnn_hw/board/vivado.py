@@ -13,7 +13,7 @@ command line):
   IP with its clock/reset associated, synthesis, implementation and the gates (WNS/WHS, critical
   warnings, .hwh) before anything is copied to the output directory (argument 1, default
   `bitstreams/<board>/` relative to the script);
-* `accelerator.json` — the driver's spec (`pcnn_hw.board.spec`); `README.md` — how to run it.
+* `accelerator.json` — the driver's spec (`pcnn_hw.driver.spec`); `README.md` — how to run it.
 
 `run(build_dir, board)` runs Vivado when it is on PATH, else raises ToolMissingError (scripts ready).
 """

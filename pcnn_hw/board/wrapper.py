@@ -1,7 +1,7 @@
 """The accelerator wrapper Verilog (`templates/wrapper.v`): AXI4-Lite registers, soft reset, TLAST/TKEEP
 generation and element-format adaptation around the stitched RTL top.
 
-Register map (byte offsets; the driver's `pcnn_hw.board.spec` holds the same numbers):
+Register map (byte offsets; the driver's `pcnn_hw.driver.spec` holds the same numbers):
 0x00 magic "PCNN"; 0x04 control (write 1: soft reset of the core pipeline and the TLAST counters, held
 `RESET_CYCLES` cycles; reads 1 while in progress); 0x10 images per output packet; 0x14 / 0x18 output /
 input words per image.

@@ -16,11 +16,12 @@ from pcnn_hw.compile.steps import Step
 
 def step_hls(model: Any, ctx: BuildContext) -> Any:
     """Generate the HLS project of the folded graph into ``<build>/hls``."""
-    from pcnn_hw.core.weights import load_weights
     from pcnn_hw.hls.generate import generate_hls
     from pcnn_hw.sim import Simulator
+    from pcnn_hw.sim.builddir import BuildDir
 
-    sim = Simulator(model, memory=load_weights(ctx.work_dir))
+    # the graph in hand (folded.onnx is written after the last step), the memory images of the build
+    sim = Simulator(model, memory=BuildDir(ctx.work_dir).weights)
     d = generate_hls(ctx.work_dir, sim=sim, target=(ctx.fpga_part, ctx.clock_mhz))
     ctx.log(f"        hls: {len(d.kernels)} kernels, AP_INT_MAX_W {d.ap_int_max_w}; Vitis HLS: "
             "make hls-ip BUILD=<build dir>")

@@ -1,6 +1,6 @@
 """Bit packing and XNOR-popcount arithmetic shared by the layer kinds, the simulator and the backends.
 
-Moved here from `pcnn_hw.sim.packing` (which is now an alias of this module) so that `pcnn_hw.layers`
+Moved here from `pcnn_hw.sim.packing` (removed) so that `pcnn_hw.layers`
 does not import the simulator (#11). The word packer itself is the board-side driver's
 (`pcnn_hw.driver.packing`): one definition of the bit order on the host and on the board.
 

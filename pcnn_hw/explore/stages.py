@@ -123,6 +123,7 @@ def _verify_work(train_dir: Path, build_dir: Path, images: int, rtl: bool):
 
         from pcnn_hw.compile.finn_compat import prepare_finn
         from pcnn_hw.data import load_dataset
+        from pcnn_hw.sim.builddir import BuildDir
         from pcnn_hw.train.checkpoint import load_checkpoint
         from pcnn_hw.verify import ladder
 
@@ -130,9 +131,10 @@ def _verify_work(train_dir: Path, build_dir: Path, images: int, rtl: bool):
         ds = load_dataset(meta["dataset"], meta.get("data_root"))
         x, y = ds.test_x[:images].numpy(), ds.test_y[:images].numpy()
         prepare_finn(build_dir / "finn")
-        folded = ModelWrapper(str(ladder.find_folded_graph(build_dir)))
+        bd = BuildDir(build_dir)  # the one build-directory loader: folded graph and memory images
+        folded = ModelWrapper(str(bd.folded))
         levels = [ladder.torch_level(model), ladder.qonnx_level(train_dir / "model.onnx"),
-                  ladder.finn_level(folded), ladder.sim_level(folded, build_dir=build_dir)]  # fmt: skip
+                  ladder.finn_level(folded), ladder.sim_level(folded, build_dir=bd)]  # fmt: skip
         if rtl:
             from pcnn_hw.rtl.flow import rtl_level
 

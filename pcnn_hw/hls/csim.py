@@ -103,7 +103,8 @@ class CSim:
                 shutil.copytree(scratch, tmp, dirs_exist_ok=True)
                 res = compile_cached(self.tc, [tmp / "top.cpp", tmp / "tb.cpp"],
                                      [tmp, tmp / "include", tmp / "tb"], tmp / "csim", f"tb_{label}",
-                                     defines=defines, on_compile=lambda: self.progress(what))
+                                     defines=defines, on_compile=lambda: self.progress(what),
+                                     failed_dir=root / "failed")
                 (tmp / ENTRY_FILE).write_text(json.dumps({"exe": res.exe.relative_to(tmp).as_posix()}))
                 built.append(True)
 

@@ -3,55 +3,24 @@
 Each `KernelCase` is one instantiation of a testbench of ``hls/tb/tb_kernels.h`` (template arguments
 from the folding), its input/memory files and the expected output computed by the layer definition
 of ``pcnn_hw.layers`` (built from an ONNX node with the same attributes, so the memory images are the
-layer's own). `run_cases` writes every case, emits one ``main.cpp`` instantiating all of them (one
-compilation for the whole batch, cached by content hash) and returns the C-sim outputs.
+layer's own). `pcnn_hw.hls.kerneltb_run.run_cases` compiles and runs them; this module holds the cases
+of the chain kinds (MVAU, thresholding, sliding window, pools, label select, width converter), the
+residual kinds' are in :mod:`pcnn_hw.hls.kerneltb_dag`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from onnx import helper
 
 from pcnn_hw.hls.dtypes import ElemFormat, acc_bits, elem_format, signed_bits
-from pcnn_hw.hls.toolchain import Toolchain, compile_cached, run_exe
-from pcnn_hw.layers import layer_from_node
+from pcnn_hw.hls.kerneltb_run import KernelCase, case_layer, divisor
 from pcnn_hw.layers.mvau import unpack_output
-
-
-@dataclass
-class KernelCase:
-    """One kernel instantiation: testbench, template arguments, files and the expected output."""
-
-    name: str
-    tb: str
-    targs: list[int | bool]
-    reps: int
-    files: dict[str, np.ndarray]
-    expected: np.ndarray
-    info: dict = field(default_factory=dict)
-
-    def call(self) -> str:
-        """The C++ statement running this case from the case root directory ``root``."""
-        args = ", ".join(
-            ("true" if a else "false") if isinstance(a, bool) else str(int(a)) for a in self.targs
-        )
-        return f'pcnn_tb::{self.tb}<{args}>(root + "/{self.name}", {self.reps});'
 
 
 def _node(op: str, inputs: list[str], **attrs: object) -> object:
     dom = "finn.custom_op.fpgadataflow.hls"
     return helper.make_node(op, inputs, ["y"], name=op + "_0", domain=dom, **attrs)
-
-
-def _divisor(rng: np.random.Generator, n: int) -> int:
-    return int(rng.choice([d for d in range(1, n + 1) if n % d == 0]))
-
-
-def _layer(node: object, inits: dict[str, np.ndarray]) -> object:
-    return layer_from_node(node, inits.get)  # type: ignore[arg-type]
 
 
 def _thresholds(rng: np.random.Generator, lo: int, hi: int, rows: int, steps: int) -> np.ndarray:
@@ -62,7 +31,7 @@ def mvau_case(rng: np.random.Generator, name: str, xnor: bool, acc: bool) -> Ker
     """Random MVAU (XNOR or integer input, thresholds or accumulator output) and its expected output."""
     mw = int(rng.choice([4, 6, 8, 12, 16, 18, 24, 32, 36, 64, 72, 96, 130]))
     mh = int(rng.choice([2, 4, 6, 8, 10, 16]))
-    simd, pe = _divisor(rng, mw), _divisor(rng, mh)
+    simd, pe = divisor(rng, mw), divisor(rng, mh)
     nv = int(rng.integers(1, 5))
     reps = int(rng.integers(1, 4))
     if xnor:
@@ -105,7 +74,7 @@ def mvau_case(rng: np.random.Generator, name: str, xnor: bool, acc: bool) -> Ker
         inits["t"] = _thresholds(rng, lo - 1 + span, hi + 1 - span, mh, nsteps).astype(np.float32)
         attrs.update(outputDataType=kind, ActVal=actval)
         node = _node("MVAU_hls", ["x", "w", "t"], **attrs)
-    layer = _layer(node, inits)
+    layer = case_layer(node, inits)
     mem = layer.memory_images()
     y = unpack_output(layer.execute(x))
     wfmt = ElemFormat(1, 0, 0, 1) if xnor else elem_format(wdt)
@@ -141,7 +110,7 @@ def mvau_case(rng: np.random.Generator, name: str, xnor: bool, acc: bool) -> Ker
 def thresholding_case(rng: np.random.Generator, name: str) -> KernelCase:
     """Random standalone thresholding (integer input, 1..4 steps)."""
     c = int(rng.choice([2, 4, 6, 8, 12]))
-    pe, nv, reps = _divisor(rng, c), int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    pe, nv, reps = divisor(rng, c), int(rng.integers(1, 5)), int(rng.integers(1, 4))
     idt = str(rng.choice(["UINT8", "INT4"]))
     ifmt = elem_format(idt)
     nsteps = int(rng.integers(1, 4))
@@ -159,7 +128,7 @@ def thresholding_case(rng: np.random.Generator, name: str) -> KernelCase:
         outputDataType=odt,
         ActVal=actval,
     )
-    layer = _layer(node, {"t": t.astype(np.float32)})
+    layer = case_layer(node, {"t": t.astype(np.float32)})
     x = rng.integers(ifmt.lo, ifmt.hi + 1, size=(reps, nv, c))
     y = unpack_output(layer.execute(x))
     targs = [c, pe, nv, ifmt.bits, ifmt.kind, nsteps, actval, ob, okind]
@@ -176,7 +145,7 @@ def swg_case(rng: np.random.Generator, name: str, depthwise: bool, parallel: boo
     d = (int(rng.integers(1, 3)), int(rng.integers(1, 3))) if not depthwise else (1, 1)
     h = int(rng.integers((k[0] - 1) * d[0] + 1, 9))
     w = int(rng.integers((k[1] - 1) * d[1] + 1, 9))
-    simd = c if parallel else _divisor(rng, c)
+    simd = c if parallel else divisor(rng, c)
     bits = int(rng.choice([1, 2, 8]))
     reps = int(rng.integers(1, 3))
     oh, ow = (h - (k[0] - 1) * d[0] - 1) // s[0] + 1, (w - (k[1] - 1) * d[1] - 1) // s[1] + 1
@@ -194,7 +163,7 @@ def swg_case(rng: np.random.Generator, name: str, depthwise: bool, parallel: boo
         inputDataType=f"UINT{bits}",
         outputDataType=f"UINT{bits}",
     )
-    layer = _layer(node, {})
+    layer = case_layer(node, {})
     x = rng.integers(0, 2**bits, size=(reps, h, w, c))
     y = np.asarray(layer.execute(x)).reshape(reps, oh, ow, k[0] * k[1], c // simd, simd)
     if depthwise:
@@ -208,7 +177,7 @@ def swg_case(rng: np.random.Generator, name: str, depthwise: bool, parallel: boo
 def pool_case(rng: np.random.Generator, name: str) -> KernelCase:
     """Random max-pool after a depthwise window: logical (k, c) input, stream in (cf, k, pe) order."""
     c = int(rng.choice([1, 2, 4, 6, 8]))
-    pe = _divisor(rng, c)
+    pe = divisor(rng, c)
     kk = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
     od = [int(rng.integers(1, 4)), int(rng.integers(1, 4))]
     bits, idt = (1, "BINARY") if rng.integers(0, 2) else (4, "INT4")
@@ -226,7 +195,7 @@ def pool_case(rng: np.random.Generator, name: str) -> KernelCase:
         OutputDataType=idt,
         BatchSize=1,
     )
-    layer = _layer(node, {})
+    layer = case_layer(node, {})
     n_k = kk[0] * kk[1]
     x = rng.integers(fmt.lo, fmt.hi + 1, size=(reps, od[0], od[1], n_k * c))
     y = np.asarray(layer.execute(x))
@@ -238,14 +207,14 @@ def pool_case(rng: np.random.Generator, name: str) -> KernelCase:
 def streaming_pool_case(rng: np.random.Generator, name: str) -> KernelCase:
     """Random StreamingMaxPool (NHWC, stride = kernel, remainders dropped)."""
     c = int(rng.choice([1, 2, 4, 8]))
-    pe = _divisor(rng, c)
+    pe = divisor(rng, c)
     k = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
     h, w = int(rng.integers(k[0], 8)), int(rng.integers(k[1], 8))
     reps = int(rng.integers(1, 3))
     node = _node(
         "StreamingMaxPool_hls", ["x"], ImgDim=[h, w], PoolDim=list(k), NumChannels=c, PE=pe, dataType="BINARY"
     )
-    layer = _layer(node, {})
+    layer = case_layer(node, {})
     x = rng.integers(0, 2, size=(reps, h, w, c))
     y = np.asarray(layer.execute(x))
     return KernelCase(name, "tb_streaming_max_pool", [h, w, c, *k, pe, 1, 0], reps, {"in": x}, y)
@@ -254,12 +223,12 @@ def streaming_pool_case(rng: np.random.Generator, name: str) -> KernelCase:
 def label_select_case(rng: np.random.Generator, name: str) -> KernelCase:
     """Random label select with many ties (small score range)."""
     labels = int(rng.choice([2, 4, 6, 10, 12]))
-    pe, k = _divisor(rng, labels), int(rng.integers(1, min(labels, 4) + 1))
+    pe, k = divisor(rng, labels), int(rng.integers(1, min(labels, 4) + 1))
     reps = int(rng.integers(2, 6))
     node = _node(
         "LabelSelect_hls", ["x"], Labels=labels, PE=pe, K=k, inputDataType="INT5", outputDataType="UINT8"
     )
-    layer = _layer(node, {})
+    layer = case_layer(node, {})
     x = rng.integers(-3, 4, size=(reps, labels))
     y = np.asarray(layer.execute(x))
     return KernelCase(name, "tb_label_select", [labels, pe, k, 5, 1, 8], reps, {"in": x}, y)
@@ -272,7 +241,7 @@ def dwc_case(rng: np.random.Generator, name: str) -> KernelCase:
     bits = int(rng.choice([1, 3, 8]))
     reps = int(rng.integers(1, 3))
     node = helper.make_node("StreamingDataWidthConverter_hls", ["x"], ["y"], name="dwc")
-    layer = _layer(node, {})
+    layer = case_layer(node, {})
     x = rng.integers(0, 2**bits, size=(reps, total))
     y = np.asarray(layer.execute(x))
     return KernelCase(name, "tb_dwc", [n, m, bits, total // n], reps, {"in": x}, y)
@@ -298,44 +267,3 @@ def random_cases(seed: int = 0, per_kind: int = 3) -> list[KernelCase]:
             dwc_case(rng, f"dwc_{i}"),
         ]
     return cases
-
-
-def write_main(cases: list[KernelCase], path: Path) -> Path:
-    """The C++ driver running every case: ``main <case root dir>``."""
-    lines = [
-        "// generated by pcnn_hw.hls.kerneltb: kernel C-simulation cases",
-        '#include "tb_kernels.h"',
-        "",
-        "int main(int argc, char **argv) {",
-        "  if (argc != 2) return 2;",
-        "  const std::string root = argv[1];",
-    ]
-    lines += [f"  {c.call()}" for c in cases]
-    lines += ["  return 0;", "}", ""]
-    path.write_text("\n".join(lines))
-    return path
-
-
-def run_cases(
-    cases: list[KernelCase],
-    work_dir: Path,
-    tc: Toolchain,
-    cache_dir: Path | None = None,
-    name: str = "kernels",
-) -> tuple[dict[str, np.ndarray], str]:
-    """Compile (cached) and run all cases; returns ({case name: output reshaped like expected}, warnings)."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    for c in cases:
-        d = work_dir / c.name
-        d.mkdir(exist_ok=True)
-        for key, arr in c.files.items():
-            np.ascontiguousarray(arr, dtype=np.int64).tofile(d / f"{key}.bin")
-    main = write_main(cases, work_dir / "kernels_main.cpp")
-    lib = tc.library
-    res = compile_cached(tc, [main], [lib / "include", lib / "tb"], cache_dir or work_dir / "bin", name)
-    run_exe(res.exe, [str(work_dir.resolve())], cwd=work_dir)
-    out = {}
-    for c in cases:
-        y = np.fromfile(work_dir / c.name / "out.bin", dtype=np.int64)
-        out[c.name] = y.reshape(c.expected.shape) if y.size == c.expected.size else y
-    return out, res.warnings

@@ -12,7 +12,8 @@ import numpy as np
 from onnx import helper
 
 from pcnn_hw.hls.dtypes import elem_format
-from pcnn_hw.hls.kerneltb import KernelCase, _divisor, _layer, random_cases
+from pcnn_hw.hls.kerneltb import random_cases
+from pcnn_hw.hls.kerneltb_run import KernelCase, case_layer, divisor
 from pcnn_hw.hls.plan import plan_thresholding
 from pcnn_hw.hls.plan_dag import plan_add, plan_duplicate, plan_fmpadding, plan_globalpool
 
@@ -35,7 +36,7 @@ def _targs(k: object) -> list[int | bool]:
 def fmpadding_case(rng: np.random.Generator, name: str) -> KernelCase:
     """Random FMPadding (1..3 pixels per side, 1- or n-bit elements)."""
     c = int(rng.choice([1, 2, 3, 4, 8]))
-    simd = _divisor(rng, c)
+    simd = divisor(rng, c)
     h, w = int(rng.integers(1, 7)), int(rng.integers(1, 7))
     pad = [int(v) for v in rng.integers(0, 3, size=4)]
     dt = str(rng.choice(["BINARY", "UINT2", "INT4"]))
@@ -43,7 +44,7 @@ def fmpadding_case(rng: np.random.Generator, name: str) -> KernelCase:
     reps = int(rng.integers(1, 3))
     node = _node("FMPadding_hls", ImgDim=[h, w], Padding=pad, NumChannels=c, SIMD=simd, inputDataType=dt,
                  numInputVectors=1)
-    layer = _layer(node, {})
+    layer = case_layer(node, {})
     x = rng.integers(fmt.lo, fmt.hi + 1, size=(reps, h, w, c))
     y = np.asarray(layer.execute(x))
     k = plan_fmpadding(layer, name, fmt)
@@ -56,13 +57,13 @@ def fmpadding_case(rng: np.random.Generator, name: str) -> KernelCase:
 def globalpool_case(rng: np.random.Generator, name: str) -> KernelCase:
     """Random GlobalAccPool over H x W pixels (output type FINN's: H*W*max(input))."""
     c = int(rng.choice([1, 2, 4, 6, 8]))
-    pe = _divisor(rng, c)
+    pe = divisor(rng, c)
     h, w = int(rng.integers(1, 6)), int(rng.integers(1, 6))
     dt = str(rng.choice(["BINARY", "UINT2", "INT3"]))
     fmt = elem_format(dt)
     reps = int(rng.integers(1, 3))
     node = _node("GlobalAccPool_hls", NumChannels=c, PE=pe, inputDataType=dt, numInputVectors=[1, h, w])
-    layer = _layer(node, {})
+    layer = case_layer(node, {})
     x = rng.integers(fmt.lo, fmt.hi + 1, size=(reps, h, w, c))
     y = np.asarray(layer.execute(x))
     k = plan_globalpool(layer, name, fmt)
@@ -73,14 +74,14 @@ def globalpool_case(rng: np.random.Generator, name: str) -> KernelCase:
 def duplicate_case(rng: np.random.Generator, name: str) -> KernelCase:
     """Random 2-way DuplicateStreams."""
     c = int(rng.choice([1, 2, 4, 6]))
-    pe = _divisor(rng, c)
+    pe = divisor(rng, c)
     nv = [1, int(rng.integers(1, 4)), int(rng.integers(1, 4))]
     dt = str(rng.choice(["BINARY", "UINT3"]))
     fmt = elem_format(dt)
     reps = int(rng.integers(1, 3))
     node = _node("DuplicateStreams_hls", n_out=2, NumChannels=c, PE=pe, NumOutputStreams=2, inputDataType=dt,
                  numInputVectors=nv)
-    layer = _layer(node, {})
+    layer = case_layer(node, {})
     x = rng.integers(fmt.lo, fmt.hi + 1, size=(reps, nv[1], nv[2], c))
     y0, y1 = (np.asarray(v) for v in layer.execute(x))
     k = plan_duplicate(layer, name, fmt)
@@ -91,7 +92,7 @@ def duplicate_case(rng: np.random.Generator, name: str) -> KernelCase:
 def add_case(rng: np.random.Generator, name: str) -> KernelCase:
     """Random ElementwiseAdd of two streams (binary + integer residual, signed/unsigned mixes)."""
     c = int(rng.choice([1, 2, 4, 6, 8]))
-    pe = _divisor(rng, c)
+    pe = divisor(rng, c)
     shape = [1, int(rng.integers(1, 4)), int(rng.integers(1, 4)), c]
     ldt, rdt = str(rng.choice(["BINARY", "INT3", "UINT2"])), str(rng.choice(["BINARY", "INT4", "INT2"]))
     lf, rf = elem_format(ldt), elem_format(rdt)
@@ -102,7 +103,7 @@ def add_case(rng: np.random.Generator, name: str) -> KernelCase:
     reps = int(rng.integers(1, 3))
     node = _node("ElementwiseAdd_hls", n_in=2, lhs_shape=shape, rhs_shape=shape, out_shape=shape, PE=pe,
                  lhs_dtype=ldt, rhs_dtype=rdt, out_dtype=odt)
-    layer = _layer(node, {})
+    layer = case_layer(node, {})
     a = rng.integers(lf.lo, lf.hi + 1, size=[reps] + shape[1:])
     b = rng.integers(rf.lo, rf.hi + 1, size=[reps] + shape[1:])
     y = np.asarray(layer.execute(a, b))
@@ -116,14 +117,14 @@ def fractional_threshold_case(rng: np.random.Generator, name: str) -> KernelCase
     """Thresholding with non-integer, unsorted and out-of-range thresholds: the memory image goes
     through the HLS/RTL threshold policy (ceil, clip, sort) and must still equal the layer's count."""
     c = int(rng.choice([2, 4, 6]))
-    pe, nv, reps, nsteps = _divisor(rng, c), int(rng.integers(1, 4)), int(rng.integers(1, 3)), 3
+    pe, nv, reps, nsteps = divisor(rng, c), int(rng.integers(1, 4)), int(rng.integers(1, 3)), 3
     idt = str(rng.choice(["UINT4", "INT4"]))
     ifmt = elem_format(idt)
     t = rng.uniform(ifmt.lo - 6, ifmt.hi + 6, size=(c, nsteps)).astype(np.float32)
     node = helper.make_node("Thresholding_hls", ["x", "t"], ["y"], name="thr", domain=DOM, NumChannels=c,
                             PE=pe,
                             numInputVectors=[1, nv], inputDataType=idt, outputDataType="UINT2", ActVal=0)
-    layer = _layer(node, {"t": t})
+    layer = case_layer(node, {"t": t})
     x = rng.integers(ifmt.lo, ifmt.hi + 1, size=(reps, nv, c))
     y = np.asarray(layer.execute(x))
     k = plan_thresholding(layer, name, ifmt)

@@ -5,14 +5,14 @@
   (``hls4ml/templates/vivado/ap_types``), found at run time and never copied into the repository.
 * ``library_dir()``: our kernel library ``hls/`` (read from the repository of the installed editable
   package).
-* ``compile_cached(...)``: compile sources into an executable named by the content hash of sources,
-  headers, flags and compiler version, inside a cache directory (the build directory), so an unchanged
-  design is compiled once. Every compile and run is bounded by a timeout.
+* ``compile_cached(...)``: compile sources into an entry of the project's build cache
+  (`pcnn_hw.graph.cache.cached_build`) keyed by sources, headers, flags and compiler version, so an
+  unchanged design is compiled once; a failed compile keeps its log. Every compile and run is bounded
+  by a timeout.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import shutil
 import subprocess
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pcnn_hw.errors import SimulationError, ToolMissingError
+from pcnn_hw.graph.cache import cache_entry, cached_build, entry_name
 
 CXX_STD = "-std=c++14"
 # HLS pragmas are unknown to g++; everything else of our own code must be warning-free.
@@ -109,28 +110,29 @@ def toolchain(cxx: str | Path | None = None, ap_types: str | Path | None = None)
     return Toolchain(find_compiler(cxx), find_ap_types(ap_types), library_dir())
 
 
-def _hash_inputs(
+COMPILE_KEY_VERSION = "pcnn-hw g++ compile 2"  # bump when the layout of an entry changes
+
+
+def compile_key_parts(
     tc: Toolchain, sources: list[Path], include_dirs: list[Path], defines: tuple[str, ...]
-) -> str:
-    """Content hash of a compilation: compiler version, flags (without the directories' locations),
-    the sources and every header under the include directories (relative names + bytes)."""
-    h = hashlib.sha256()
-    h.update(tc.version().encode())
-    h.update(" ".join(tc.flags([], defines)).encode())
+) -> list[str | bytes]:
+    """What a compiled executable depends on (the cache key): the entry layout's version, the compiler
+    version, the flags (without the directories' locations), the sources (name + bytes) and every
+    header/source under the include directories (relative name + bytes)."""
+    parts: list[str | bytes] = [COMPILE_KEY_VERSION, tc.version(), " ".join(tc.flags([], defines))]
     items = [(p.name, p) for p in sources]
     for i, d in enumerate(include_dirs):
         items += [
             (f"{i}/{p.relative_to(d)}", p) for p in sorted(d.rglob("*")) if p.suffix in (".h", ".hpp", ".cpp")
         ]
     for name, p in items:
-        h.update(name.encode() + b"\0")
-        h.update(p.read_bytes())
-    return h.hexdigest()[:16]
+        parts += [name, p.read_bytes()]
+    return parts
 
 
 @dataclass
 class CompileResult:
-    """An executable and the compiler's diagnostics (empty when warning-free, or when cached)."""
+    """An executable and the compiler's diagnostics (empty when warning-free)."""
 
     exe: Path
     warnings: str
@@ -146,37 +148,58 @@ def compile_cached(
     timeout: float = COMPILE_TIMEOUT_S,
     defines: tuple[str, ...] = (),
     on_compile: Callable[[], None] | None = None,
+    failed_dir: Path | None = None,
 ) -> CompileResult:
-    """Compile ``sources`` into ``cache_dir/<name>-<hash>`` unless that executable exists already
-    (``on_compile`` is called just before a real compilation starts, e.g. to print a progress line).
+    """Compile ``sources`` into the entry ``cache_dir/<name>-<key>/`` of the project's build cache
+    (:func:`pcnn_hw.graph.cache.cached_build`, kind "g++", key :func:`compile_key_parts`): the
+    executable ``<name>`` and the compiler's diagnostics ``<name>.log``. An existing entry is reused
+    (``on_compile`` is called just before a real compilation starts, e.g. to print a progress line); an
+    entry appears only complete (atomic rename), older entries are left alone.
 
-    SimulationError (with the compiler's first error lines) on failure or timeout.
+    SimulationError (with the compiler's first error lines) on failure or timeout; the full compiler
+    output of a failed run is kept as ``<failed_dir>/<name>-<key>.log`` (default ``cache_dir/failed``;
+    a caller compiling inside a temporary directory passes one that outlives it) and named in the error.
     """
     cache_dir = Path(cache_dir).resolve()
+    failed = Path(failed_dir) if failed_dir is not None else cache_dir / "failed"
     flags = tc.flags(include_dirs, defines)
-    key = _hash_inputs(tc, sources, include_dirs, defines)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    exe = cache_dir / f"{name}-{key}"
-    log = cache_dir / f"{name}-{key}.log"
-    if exe.is_file():
-        return CompileResult(exe, log.read_text() if log.is_file() else "", True)
-    tmp = exe.with_name(exe.name + ".partial")
-    if on_compile is not None:
-        on_compile()
-    cmd = [str(tc.cxx), *flags, *[str(s) for s in sources], "-o", str(tmp)]
-    try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        raise SimulationError(f"C-sim compile of {name} timed out after {timeout:.0f} s") from exc
-    if res.returncode != 0:
-        errs = [ln for ln in res.stderr.splitlines() if "error" in ln][:5] or res.stderr.splitlines()[-5:]
-        raise SimulationError(f"C-sim compile of {name} failed ({tc.cxx}):\n" + "\n".join(errs))
-    log.write_text(res.stderr)
-    tmp.rename(exe)
-    for old in cache_dir.glob(f"{name}-*"):  # executables of earlier sources of this design
-        if old.name not in (exe.name, log.name):
-            old.unlink(missing_ok=True)
-    return CompileResult(exe, res.stderr, False)
+    parts = compile_key_parts(tc, sources, include_dirs, defines)
+    hit = cache_entry("g++", parts, roots=[cache_dir], label=name)
+    if hit is not None:
+        log = hit / f"{name}.log"
+        return CompileResult(hit / name, log.read_text() if log.is_file() else "", True)
+
+    def compile_into(tmp: Path) -> None:
+        if on_compile is not None:
+            on_compile()
+        cmd = [str(tc.cxx), *flags, *[str(s) for s in sources], "-o", str(tmp / name)]
+        try:
+            res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            kept = _keep_failed(failed, parts, name, _text(exc.stderr))
+            msg = f"C-sim compile of {name} timed out after {timeout:.0f} s (log: {kept})"
+            raise SimulationError(msg) from exc
+        if res.returncode != 0:
+            kept = _keep_failed(failed, parts, name, res.stderr)
+            errs = [ln for ln in res.stderr.splitlines() if "error" in ln][:5] or res.stderr.splitlines()[-5:]
+            msg = f"C-sim compile of {name} failed ({tc.cxx}; log: {kept}):\n" + "\n".join(errs)
+            raise SimulationError(msg)
+        (tmp / f"{name}.log").write_text(res.stderr)
+
+    entry = cached_build("g++", parts, compile_into, roots=[cache_dir], label=name)
+    return CompileResult(entry / name, (entry / f"{name}.log").read_text(), False)
+
+
+def _text(out: str | bytes | None) -> str:
+    return out.decode(errors="replace") if isinstance(out, bytes) else (out or "")
+
+
+def _keep_failed(failed_dir: Path, parts: list[str | bytes], name: str, log: str) -> Path:
+    """Write a failed compilation's output to ``failed_dir/<entry name>.log``; its path."""
+    kept = failed_dir / f"{entry_name(parts, name)}.log"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(log)
+    return kept
 
 
 def run_exe(exe: Path, args: list[str], cwd: Path, timeout: float = RUN_TIMEOUT_S) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 from onnx import NodeProto, helper
@@ -33,6 +33,9 @@ def check_divisible(layer: str, what: str, total: int, fold_name: str, fold: int
     """Raise FoldingError unless `fold` >= 1 divides `total` (names the layer and the values)."""
     if fold < 1 or total % fold != 0:
         raise FoldingError(f"layer {layer}: {what} ({total}) must be divisible by {fold_name} ({fold})")
+
+
+_L = TypeVar("_L", bound="HwLayer")
 
 
 @dataclass
@@ -74,6 +77,25 @@ class HwLayer:
     def check_folding(self) -> None:
         """Raise FoldingError if the folding attributes break a divisibility rule."""
 
+    @classmethod
+    def from_node(cls: type[_L], node: NodeProto, get_init: Callable[[str], np.ndarray | None],
+                  memory: dict[str, np.ndarray] | None = None) -> _L:  # fmt: skip
+        """Build from a graph node, in this order for every kind: the node's attributes,
+        `check_supported` (UnsupportedOpError), `check_folding` (FoldingError), then `bind` (memory
+        images from `memory` or the initializers via `get_init`; checks that need the folding)."""
+        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
+        layer.check_supported()
+        layer.check_folding()
+        layer.bind(node, get_init, memory)
+        return layer
+
+    def check_supported(self) -> None:
+        """Raise UnsupportedOpError for a node variant the kind does not implement (none by default)."""
+
+    def bind(self, node: NodeProto, get_init: Callable[[str], np.ndarray | None],
+             memory: dict[str, np.ndarray] | None) -> None:  # fmt: skip
+        """Read what the kind needs beyond the attributes (memory images); nothing by default."""
+
     def exp_cycles(self) -> int:
         """Cycles per frame as FINN counts them (`get_exp_cycles`)."""
         raise NotImplementedError
@@ -91,27 +113,47 @@ LayerFactory = Callable[[NodeProto, Callable[[str], "np.ndarray | None"]], HwLay
 
 
 @dataclass
-class PeChannelLayer(HwLayer):
-    """A layer streaming PE channels per beat on every port, folded by channels % PE == 0 (thresholding,
-    max-pool, global pool, fork, join): the stream widths and the fold rule written once."""
+class ChannelFoldLayer(HwLayer):
+    """A layer streaming FOLD_ATTR (PE or SIMD) channels per beat on every port, folded by
+    channels % FOLD_ATTR == 0: the stream widths and the fold rule written once for both twins."""
 
     CHANNELS_ATTR: ClassVar[str] = "NumChannels"  # the channel count's name in the folding error
+    FOLD_ATTR: ClassVar[str] = "PE"  # the folding attribute: "PE" or "SIMD"
 
     @property
     def channels(self) -> int:
         """The channel count (node attribute CHANNELS_ATTR unless a kind says otherwise)."""
         return int(self.attrs[self.CHANNELS_ATTR])
 
+    @property
+    def parallelism(self) -> int:
+        """The value of FOLD_ATTR (1 if the node has none)."""
+        return self.pe if self.FOLD_ATTR == "PE" else self.simd
+
     def in_elems_per_beat(self, port: int = 0) -> int:
-        """PE elements per beat on every input."""
+        """FOLD_ATTR elements per beat on every input."""
         self.check_port("in", port)
-        return self.pe
+        return self.parallelism
 
     def out_elems_per_beat(self, port: int = 0) -> int:
-        """PE elements per beat on every output."""
+        """FOLD_ATTR elements per beat on every output."""
         self.check_port("out", port)
-        return self.pe
+        return self.parallelism
 
     def check_folding(self) -> None:
-        """channels % PE == 0."""
-        check_divisible(self.name, self.CHANNELS_ATTR, self.channels, "PE", self.pe)
+        """channels % FOLD_ATTR == 0."""
+        check_divisible(self.name, self.CHANNELS_ATTR, self.channels, self.FOLD_ATTR, self.parallelism)
+
+
+@dataclass
+class PeChannelLayer(ChannelFoldLayer):
+    """PE channels per beat, channels % PE == 0 (thresholding, max-pool, global pool, fork, join)."""
+
+    FOLD_ATTR: ClassVar[str] = "PE"
+
+
+@dataclass
+class SimdChannelLayer(ChannelFoldLayer):
+    """SIMD channels per beat, channels % SIMD == 0 (feature-map padding, sliding window)."""
+
+    FOLD_ATTR: ClassVar[str] = "SIMD"

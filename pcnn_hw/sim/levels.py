@@ -10,6 +10,7 @@ import numpy as np
 
 from pcnn_hw.core.levels import Level, graph_input_adapter
 from pcnn_hw.core.levels import label_output as _label_output
+from pcnn_hw.sim.builddir import BuildDir
 
 
 def finn_level(folded: Any) -> Level:
@@ -29,18 +30,18 @@ def finn_level(folded: Any) -> Level:
 
 
 def sim_level(
-    folded: Any, finn_ref: Any = None, build_dir: str | Path | None = None, backend: str = "auto"
+    folded: Any, finn_ref: Any = None, build_dir: str | Path | BuildDir | None = None, backend: str = "auto"
 ) -> Level:
-    """The bit-exact packed simulator of the folded graph (batched); with `build_dir` it computes from
-    the compiler's memory images (build/NAME/weights, FINN's layout) instead of the graph's initializers.
+    """The bit-exact packed simulator of the folded graph (batched); with `build_dir` (a path or a
+    `BuildDir`) it computes from the compiler's memory images (build/NAME/weights, FINN's layout, read by
+    `BuildDir.weights`) instead of the graph's initializers.
     `backend`: the simulator's 'auto' / 'native' / 'numpy' (see `Simulator`); its notes say which ran."""
     from pcnn_hw.sim.executor import Simulator
 
     memory = None
     if build_dir is not None:
-        from pcnn_hw.core.weights import load_weights
-
-        memory = load_weights(build_dir)
+        bd = build_dir if isinstance(build_dir, BuildDir) else BuildDir(build_dir)
+        memory = bd.weights
     sim = Simulator(folded, memory=memory, backend=backend)
     adapt = graph_input_adapter(sim.input_shape, sim.input_dtype)
 

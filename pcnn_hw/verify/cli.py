@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 
 from pcnn_hw.errors import (
-    BuildArtifactError,
     ConfigError,
     DatasetError,
     ModelFileError,
     VerificationError,
 )
+from pcnn_hw.sim.builddir import BuildDir
 
 # Input elements per image of each dataset (C*H*W): the default dataset is the one whose images fit.
 DATASET_ELEMENTS = {"mnist5k": 1 * 28 * 28, "cifar10": 3 * 32 * 32, "digits": 1 * 8 * 8}
@@ -99,15 +99,15 @@ def choose_dataset(model: Path, proto: Any, given: str | None) -> str:
     return name
 
 
-def check_build_artifacts(model: Path, build: Path) -> tuple[Any, Path]:
-    """Check the model and the build directory before any work; returns (model proto, folded.onnx).
+def check_build_artifacts(model: Path, build: Path) -> tuple[Any, BuildDir]:
+    """Check the model and the build directory before any work; returns (model proto, its `BuildDir`).
 
-    BuildArtifactError names a missing build.json, folded.onnx, weights/, weights/index.json or weight
-    file; ModelMismatchError when the build was made from another model; ModelFileError for an
-    unreadable model (also a missing external ``.onnx.data``) or a float (non-quantized) one.
+    BuildDirError for a missing directory; BuildArtifactError names a missing build.json, folded.onnx,
+    weights/, weights/index.json or weight file (`BuildDir.check`); ModelMismatchError when the build
+    was made from another model; ModelFileError for an unreadable model (also a missing external
+    ``.onnx.data``) or a float (non-quantized) one.
     """
     from pcnn_hw.compile.build import check_same_model, load_model
-    from pcnn_hw.outputs import MANIFEST_FILE, read_manifest
 
     proto = load_model(model).model
     if not any(n.op_type in QUANT_OPS for n in proto.graph.node):
@@ -115,33 +115,9 @@ def check_build_artifacts(model: Path, build: Path) -> tuple[Any, Path]:
             f"{model}: not a quantized QONNX model (no Quant/BipolarQuant/MultiThreshold node): export it "
             "with `pcnn-hw export` or Brevitas' export_qonnx"
         )
-    if not build.is_dir():
-        raise BuildArtifactError(f"{build}: no such build directory (run `pcnn-hw build` first)")
-    state = read_manifest(build)
-    if state is None:
-        raise BuildArtifactError(
-            f"{build / MANIFEST_FILE}: missing or not a pcnn-hw build manifest; without it the build "
-            "cannot be matched to the model: rebuild"
-        )
-    check_same_model(model, build, state)
-    folded = build / "folded.onnx"
-    if not folded.is_file():
-        raise BuildArtifactError(f"{folded}: missing (the build's final graph); rebuild or --from-step")
-    wdir = build / "weights"
-    if not (wdir / "index.json").is_file():
-        raise BuildArtifactError(
-            f"{wdir / 'index.json' if wdir.is_dir() else wdir}: missing; the memory-image level needs the "
-            "hardware-layout weights: rebuild with `--from-step estimates`"
-        )
-    try:
-        index = json.loads((wdir / "index.json").read_text())
-        files = [m[k]["file"] for m in index["layers"].values() for k in ("weights", "thresholds") if k in m]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise BuildArtifactError(f"{wdir / 'index.json'}: corrupt weights index ({exc})") from exc
-    missing = [f for f in files if not (wdir / f).is_file()]
-    if missing:
-        raise BuildArtifactError(f"{wdir}: {', '.join(missing)} missing (listed in index.json); rebuild")
-    return proto, folded
+    bd = BuildDir(build)
+    check_same_model(model, build, bd.manifest)
+    return proto, bd.check()
 
 
 def _find_checkpoint(model: Path, given: Path | None) -> Path | None:
@@ -168,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise ConfigError(f"--limit must be >= 1, got {args.limit}")
-    proto, folded_path = check_build_artifacts(args.model, args.build)
+    proto, bd = check_build_artifacts(args.model, args.build)
+    folded_path = bd.folded
     args.data = choose_dataset(args.model, proto, args.data)
     try:
         ds = load_dataset(args.data, root=args.data_root)
@@ -191,15 +168,11 @@ def run(args: argparse.Namespace) -> int:
     from qonnx.core.modelwrapper import ModelWrapper
 
     folded = ModelWrapper(str(folded_path))
-    wdir = args.build / "weights"  # checked above: the simulator always reads the hardware layout
+    wdir = bd.path / "weights"  # checked above: the simulator always reads the hardware layout
     levels += [
         qonnx_level(args.model),
         finn_level(folded),
-        sim_level(
-            folded,
-            build_dir=args.build,
-            backend=getattr(args, "sim_backend", "auto"),
-        ),
+        sim_level(folded, build_dir=bd, backend=getattr(args, "sim_backend", "auto")),
     ]
     if not getattr(args, "no_csim", False):  # HLS C-sim level (chains and DAGs): g++ + hls4ml's ap_types
         from pcnn_hw.errors import ToolMissingError

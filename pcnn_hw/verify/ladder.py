@@ -18,7 +18,6 @@ import numpy as np
 
 from pcnn_hw.core.levels import (  # noqa: F401 - re-exported: the ladder's public names
     Level,
-    find_folded_graph,
     graph_input_adapter,
 )
 from pcnn_hw.core.levels import label_output as _label_output  # noqa: F401

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pcnn_hw.board import Accelerator, BoardError
 from pcnn_hw.board.simboard import BitExactBackend, StalledBackend
+from pcnn_hw.driver import Accelerator
 from pcnn_hw.driver.spec import load_spec
+from pcnn_hw.errors import BoardError
 from tests.board.conftest import SumBackend, toy_spec
 
 

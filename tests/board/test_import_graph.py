@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pcnn_hw.board.deploy import BOARD_SIDE_DIR, BOARD_SIDE_MODULES, SCRIPT
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,13 +85,14 @@ def test_static_imports_and_numpy2_calls() -> None:
                     ), (name, m)
 
 
-def test_old_board_paths_are_the_driver_modules() -> None:
-    """`pcnn_hw.board.driver` & co. (old import paths) are the very `pcnn_hw.driver` module objects."""
+def test_old_board_paths_are_gone() -> None:
+    """The driver lives only in `pcnn_hw.driver`: the old `pcnn_hw.board.driver` & co. aliases and the
+    re-exports of `pcnn_hw.board` were removed (#11), so no second import path exists."""
     import importlib
 
     import pcnn_hw.board as board
-    import pcnn_hw.driver as driver
 
     for m in ("driver", "packing", "spec", "pynq_backend"):
-        assert importlib.import_module(f"pcnn_hw.board.{m}") is importlib.import_module(f"pcnn_hw.driver.{m}")
-    assert board.Accelerator is driver.Accelerator and board.Backend is driver.Backend
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(f"pcnn_hw.board.{m}")
+    assert not hasattr(board, "Accelerator")

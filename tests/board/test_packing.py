@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pcnn_hw.board import packing as bp
 from pcnn_hw.core import bits as sp
+from pcnn_hw.driver import packing as bp
 
 
 def _naive_stream(values: np.ndarray, bits: int, fold: int) -> bytes:

@@ -75,9 +75,9 @@ def test_scripts_and_verilator_backend_on_stitched_rtl(
 ) -> None:
     """The RTL backend's stitched top: scripts generate over it (its design.json), the wrapper + RTL
     lint clean, and the driver on the Verilator model of the top matches the bit-exact simulator."""
-    from pcnn_hw.board import Accelerator
     from pcnn_hw.board.buildinfo import build_simulator, expected_outputs, make_spec
     from pcnn_hw.board.simboard import VerilatorBackend
+    from pcnn_hw.driver import Accelerator
     from pcnn_hw.rtl.spec import fmt_of_datatype, rtl_layers
     from pcnn_hw.rtl.stitch import stitch, write_design
 

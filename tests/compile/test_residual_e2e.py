@@ -27,7 +27,7 @@ IN_SHAPE = (1, 10, 10)
 def test_resnet_mini_ladder_agrees(head, tmp_path):
     from qonnx.core.modelwrapper import ModelWrapper
 
-    from pcnn_hw.sim.ladder import finn_level, qonnx_level, run_ladder, sim_level, torch_level
+    from pcnn_hw.verify.ladder import finn_level, qonnx_level, run_ladder, sim_level, torch_level
 
     torch.manual_seed(0)
     model = BinaryResNet("resnet-mini", IN_SHAPE, 10, QuantConfig(), head=head).eval()

@@ -57,11 +57,7 @@ def test_one_stripper_and_one_datatype_parser() -> None:
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        ("pcnn_hw.sim.packing", "pcnn_hw.core.bits"),
         ("pcnn_hw.compile.boards", "pcnn_hw.core.boards"),
-        ("pcnn_hw.sim.ladder", "pcnn_hw.verify.ladder"),
-        ("pcnn_hw.sim.record", "pcnn_hw.verify.record"),
-        ("pcnn_hw.sim.cli", "pcnn_hw.verify.cli"),
         ("pcnn_hw.rtl.step", "pcnn_hw.compile.rtl_step"),
     ],
 )

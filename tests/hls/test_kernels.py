@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pcnn_hw.hls.kerneltb import run_cases
 from pcnn_hw.hls.kerneltb_dag import all_cases
+from pcnn_hw.hls.kerneltb_run import run_cases
 
 
 def _check(tc, cache_dir, tmp_path, seed: int, per_kind: int) -> None:

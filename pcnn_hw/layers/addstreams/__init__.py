@@ -19,7 +19,7 @@ from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.errors import UnsupportedOpError
-from pcnn_hw.layers.base import PeChannelLayer, datatype_range, node_attrs
+from pcnn_hw.layers.base import PeChannelLayer, datatype_range
 
 OP_TYPES = ("ElementwiseAdd", "ElementwiseAdd_hls")
 
@@ -34,23 +34,22 @@ class AddStreams(PeChannelLayer):
 
     CHANNELS_ATTR: ClassVar[str] = "channels"  # name in the folding error
 
-    @classmethod
-    def from_node(cls, node: NodeProto, get_init: Any, memory: dict | None = None) -> AddStreams:
-        """Build from a graph node; constant operands or a too-narrow output type → typed errors."""
-        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
-        styles = (layer.attrs.get("lhs_style", "input"), layer.attrs.get("rhs_style", "input"))
-        if styles != ("input", "input") or list(layer.attrs["lhs_shape"]) != list(layer.attrs["rhs_shape"]):
+    def check_supported(self) -> None:
+        """UnsupportedOpError for a constant or broadcast operand (only the join of two equal streams)."""
+        styles = (self.attrs.get("lhs_style", "input"), self.attrs.get("rhs_style", "input"))
+        if styles != ("input", "input") or list(self.attrs["lhs_shape"]) != list(self.attrs["rhs_shape"]):
             raise UnsupportedOpError(
-                f"node {node.name!r}: ElementwiseAdd with a constant or broadcast operand is not supported "
+                f"node {self.name!r}: ElementwiseAdd with a constant or broadcast operand is not supported "
                 f"(styles {styles}); only the join of two equal streams")
-        layer.check_folding()
-        (llo, lhi), (rlo, rhi) = (datatype_range(layer.attrs[k]) for k in ("lhs_dtype", "rhs_dtype"))
-        olo, ohi = datatype_range(layer.attrs["out_dtype"])
+
+    def bind(self, node: NodeProto, get_init: Any, memory: dict | None) -> None:
+        """UnsupportedOpError if out_dtype cannot hold every sum of the input types (no memory)."""
+        (llo, lhi), (rlo, rhi) = (datatype_range(self.attrs[k]) for k in ("lhs_dtype", "rhs_dtype"))
+        olo, ohi = datatype_range(self.attrs["out_dtype"])
         if llo + rlo < olo or lhi + rhi > ohi:
             raise UnsupportedOpError(
-                f"node {node.name!r}: out_dtype {layer.attrs['out_dtype']} cannot hold every sum of "
-                f"{layer.attrs['lhs_dtype']} + {layer.attrs['rhs_dtype']}")
-        return layer
+                f"node {node.name!r}: out_dtype {self.attrs['out_dtype']} cannot hold every sum of "
+                f"{self.attrs['lhs_dtype']} + {self.attrs['rhs_dtype']}")
 
     @property
     def channels(self) -> int:

@@ -10,13 +10,11 @@ deadlocks (sized by simulation in a later phase).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
-from pcnn_hw.layers.base import PeChannelLayer, node_attrs
+from pcnn_hw.layers.base import PeChannelLayer
 
 OP_TYPES = ("DuplicateStreams", "DuplicateStreams_hls")
 
@@ -24,13 +22,6 @@ OP_TYPES = ("DuplicateStreams", "DuplicateStreams_hls")
 @dataclass
 class DuplicateStreams(PeChannelLayer):
     """One DuplicateStreams node."""
-
-    @classmethod
-    def from_node(cls, node: NodeProto, get_init: Any, memory: dict | None = None) -> DuplicateStreams:
-        """Build from a graph node."""
-        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
-        layer.check_folding()
-        return layer
 
     @property
     def outputs(self) -> int:

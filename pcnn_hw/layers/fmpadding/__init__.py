@@ -10,27 +10,18 @@ Cycles per frame (FINN's get_exp_cycles) = NumChannels / SIMD · (H + top + bott
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
-from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
+from pcnn_hw.layers.base import SimdChannelLayer
 
 OP_TYPES = ("FMPadding", "FMPadding_hls", "FMPadding_rtl")
 
 
 @dataclass
-class FMPadding(HwLayer):
+class FMPadding(SimdChannelLayer):
     """One FMPadding node."""
-
-    @classmethod
-    def from_node(cls, node: NodeProto, get_init: Any, memory: dict | None = None) -> FMPadding:
-        """Build from a graph node."""
-        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
-        layer.check_folding()
-        return layer
 
     @property
     def padding(self) -> tuple[int, int, int, int]:
@@ -43,20 +34,6 @@ class FMPadding(HwLayer):
         h, w = (int(d) for d in self.attrs["ImgDim"])
         top, left, bottom, right = self.padding
         return h + top + bottom, w + left + right
-
-    def in_elems_per_beat(self, port: int = 0) -> int:
-        """SIMD elements per beat."""
-        self.check_port("in", port)
-        return self.simd
-
-    def out_elems_per_beat(self, port: int = 0) -> int:
-        """SIMD elements per beat."""
-        self.check_port("out", port)
-        return self.simd
-
-    def check_folding(self) -> None:
-        """NumChannels % SIMD == 0."""
-        check_divisible(self.name, "NumChannels", int(self.attrs["NumChannels"]), "SIMD", self.simd)
 
     def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
         """Zero padding of the spatial axes 1 and 2 (packed bits: zero words, i.e. bit 0)."""

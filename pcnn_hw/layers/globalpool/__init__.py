@@ -10,13 +10,11 @@ Cycles per frame (FINN's get_exp_cycles) = prod(numInputVectors) · C / PE + C /
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
-from pcnn_hw.layers.base import PeChannelLayer, node_attrs
+from pcnn_hw.layers.base import PeChannelLayer
 
 OP_TYPES = ("GlobalAccPool", "GlobalAccPool_hls")
 
@@ -24,13 +22,6 @@ OP_TYPES = ("GlobalAccPool", "GlobalAccPool_hls")
 @dataclass
 class GlobalAccPool(PeChannelLayer):
     """One GlobalAccPool node."""
-
-    @classmethod
-    def from_node(cls, node: NodeProto, get_init: Any, memory: dict | None = None) -> GlobalAccPool:
-        """Build from a graph node."""
-        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
-        layer.check_folding()
-        return layer
 
     def execute(self, x: np.ndarray | PackedBits) -> np.ndarray:
         """Sum over the spatial axes 1 and 2 of (N, H, W, C), kept as size-1 axes: (N, 1, 1, C)."""

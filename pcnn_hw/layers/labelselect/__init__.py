@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.core.datatypes import datatype_bits
-from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
+from pcnn_hw.layers.base import HwLayer, check_divisible
 
 OP_TYPES = ("LabelSelect", "LabelSelect_hls")
 
@@ -43,15 +41,6 @@ class LabelSelect(HwLayer):
     def labels(self) -> int:
         """Number of input scores."""
         return int(self.attrs["Labels"])
-
-    @classmethod
-    def from_node(
-        cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None
-    ) -> LabelSelect:
-        """Build from a graph node."""
-        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
-        layer.check_folding()
-        return layer
 
     def in_elems_per_beat(self, port: int = 0) -> int:
         """PE scores per beat."""

@@ -45,7 +45,7 @@ from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits, unpack_bits, xnor_popcount_matmul
 from pcnn_hw.errors import QuantizationError
-from pcnn_hw.layers.base import HwLayer, datatype_range, node_attrs
+from pcnn_hw.layers.base import HwLayer, datatype_range
 from pcnn_hw.layers.mvau.compute import exact_int_matmul, reference_mvau, unpack_output
 from pcnn_hw.layers.mvau.memory import check_mvau_folding, weight_memory, weights_from_memory
 from pcnn_hw.layers.mvau.native import NativeMvauMixin
@@ -118,25 +118,20 @@ class MVAU(NativeMvauMixin, HwLayer):
         return 0 if self.no_activation else self.mh // self.pe
 
     # -- construction ---------------------------------------------------------------------------
-    @classmethod
-    def from_node(cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None) -> MVAU:
-        """Build from a graph node; weights/thresholds from the initializers or a given memory image."""
-        attrs = node_attrs(node)
-        layer = cls(name=node.name, op_type=node.op_type, attrs=attrs)
-        layer.check_folding()
+    def bind(self, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None) -> None:
+        """Weights/thresholds from the initializers or a given memory image."""
         if memory is not None and "weights" in memory:
-            layer.weight_mem = np.asarray(memory["weights"])
+            self.weight_mem = np.asarray(memory["weights"])
         else:
             w = get_init(node.input[1])
             if w is None:
                 raise QuantizationError(f"layer {node.name}: MVAU weights are not an initializer")
-            layer._check_weights(w)
-            layer.weight_mem = weight_memory(w, layer.pe, layer.simd, bipolar=layer.bipolar_weights)
-        if not layer.no_activation:
-            layer.thresh_mem = load_threshold_memory(node, get_init, memory, 2, layer.mh, layer.pe,
-                                                     "MVAU thresholds")
-        layer._prepare()
-        return layer
+            self._check_weights(w)
+            self.weight_mem = weight_memory(w, self.pe, self.simd, bipolar=self.bipolar_weights)
+        if not self.no_activation:
+            self.thresh_mem = load_threshold_memory(node, get_init, memory, 2, self.mh, self.pe,
+                                                    "MVAU thresholds")
+        self._prepare()
 
     def _check_weights(self, w: np.ndarray) -> None:
         if w.shape != (self.mw, self.mh):

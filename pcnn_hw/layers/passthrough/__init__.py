@@ -6,14 +6,12 @@ Cycle model: the number of output words per frame (FIFO: 0 added cycles are mode
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.core.datatypes import datatype_bits
-from pcnn_hw.layers.base import HwLayer, node_attrs
+from pcnn_hw.layers.base import HwLayer
 
 OP_TYPES = (
     "StreamingFIFO",
@@ -27,13 +25,6 @@ OP_TYPES = (
 @dataclass
 class PassThrough(HwLayer):
     """A FIFO or width converter: identity on values."""
-
-    @classmethod
-    def from_node(
-        cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None
-    ) -> PassThrough:
-        """Build from a graph node."""
-        return cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
 
     def _beat(self, side: str) -> int:
         if "folded_shape" in self.attrs:  # StreamingFIFO

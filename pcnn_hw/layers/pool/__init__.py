@@ -12,14 +12,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
-from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.errors import UnsupportedOpError
-from pcnn_hw.layers.base import PeChannelLayer, node_attrs
+from pcnn_hw.layers.base import PeChannelLayer
 
 OP_TYPES = ("Pool", "Pool_hls", "StreamingMaxPool", "StreamingMaxPool_hls")
 
@@ -46,19 +45,13 @@ class MaxPool(PeChannelLayer):
         v = self.attrs.get("KernelSize", self.attrs.get("PoolDim", [1, 1]))
         return int(v[0]), int(v[1])
 
-    @classmethod
-    def from_node(
-        cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None
-    ) -> MaxPool:
-        """Build from a graph node; only Function=MaxPool is supported."""
-        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
-        if not layer.streaming and layer.attrs.get("Function", "MaxPool") != "MaxPool":
+    def check_supported(self) -> None:
+        """Only Function=MaxPool is supported."""
+        if not self.streaming and self.attrs.get("Function", "MaxPool") != "MaxPool":
             raise UnsupportedOpError(
-                f"node {node.name}: Pool Function={layer.attrs.get('Function')} is not supported "
+                f"node {self.name}: Pool Function={self.attrs.get('Function')} is not supported "
                 "(supported: MaxPool)"
             )
-        layer.check_folding()
-        return layer
 
     def execute(self, x: np.ndarray | PackedBits) -> np.ndarray | PackedBits:
         """Max over each window; packed bits use OR over the window's word segments."""

@@ -16,13 +16,12 @@ Folding: IFMChannels % SIMD == 0. Cycle model: FINN's ConvolutionInputGenerator_
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar
 
 import numpy as np
-from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
-from pcnn_hw.layers.base import HwLayer, check_divisible, node_attrs
+from pcnn_hw.layers.base import SimdChannelLayer
 
 OP_TYPES = ("ConvolutionInputGenerator", "ConvolutionInputGenerator_hls", "ConvolutionInputGenerator_rtl")
 
@@ -69,33 +68,16 @@ def im2col_nhwc(
 
 
 @dataclass
-class SlidingWindow(HwLayer):
-    """One ConvolutionInputGenerator node."""
+class SlidingWindow(SimdChannelLayer):
+    """One ConvolutionInputGenerator node (SIMD channels of one pixel per beat in; IFMChannels % SIMD)."""
+
+    CHANNELS_ATTR: ClassVar[str] = "IFMChannels"
 
     _index_cache: dict = field(default_factory=dict, repr=False)
 
     def _pair(self, key: str, default: int = 1) -> tuple[int, int]:
         v = self.attrs.get(key, [default, default])
         return int(v[0]), int(v[1])
-
-    @property
-    def channels(self) -> int:
-        """IFMChannels."""
-        return int(self.attrs["IFMChannels"])
-
-    @classmethod
-    def from_node(
-        cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None
-    ) -> SlidingWindow:
-        """Build from a graph node."""
-        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
-        layer.check_folding()
-        return layer
-
-    def in_elems_per_beat(self, port: int = 0) -> int:
-        """SIMD channels of one pixel per beat."""
-        self.check_port("in", port)
-        return self.simd
 
     def out_elems_per_beat(self, port: int = 0) -> int:
         """SIMD per beat; KH·KW·SIMD with parallel_window (all window pixels at once, not depthwise)."""
@@ -104,10 +86,6 @@ class SlidingWindow(HwLayer):
             kh, kw = self._pair("ConvKernelDim")
             return kh * kw * self.simd
         return self.simd
-
-    def check_folding(self) -> None:
-        """IFMChannels % SIMD == 0."""
-        check_divisible(self.name, "IFMChannels", self.channels, "SIMD", self.simd)
 
     def _gather(self, x: np.ndarray) -> np.ndarray:
         """(N, H*W*D) flat images -> (N, OH, OW, KH*KW*D) windows, one take with a cached index."""

@@ -18,7 +18,7 @@ import numpy as np
 from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits, pack_bits
-from pcnn_hw.layers.base import PeChannelLayer, datatype_range, node_attrs
+from pcnn_hw.layers.base import PeChannelLayer, datatype_range
 from pcnn_hw.layers.thresholds import compact_int, load_threshold_memory, thresholds_from_memory
 
 OP_TYPES = ("Thresholding", "Thresholding_hls", "Thresholding_rtl")
@@ -46,17 +46,11 @@ class Thresholding(PeChannelLayer):
     thresh_mem: np.ndarray = field(default_factory=lambda: np.zeros((1, 1, 1)))
     _lut: np.ndarray | None = None
 
-    @classmethod
-    def from_node(
-        cls, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None = None
-    ) -> Thresholding:
-        """Build from a graph node (thresholds from the initializer or a given memory image)."""
-        layer = cls(name=node.name, op_type=node.op_type, attrs=node_attrs(node))
-        layer.check_folding()
-        layer.thresh_mem = load_threshold_memory(node, get_init, memory, 1, layer.channels, layer.pe)
-        layer.thresholds = thresholds_from_memory(layer.thresh_mem)
-        layer._first_step = np.ascontiguousarray(layer.thresholds[:, 0])
-        return layer
+    def bind(self, node: NodeProto, get_init: Any, memory: dict[str, np.ndarray] | None) -> None:
+        """Thresholds from the initializer or a given memory image."""
+        self.thresh_mem = load_threshold_memory(node, get_init, memory, 1, self.channels, self.pe)
+        self.thresholds = thresholds_from_memory(self.thresh_mem)
+        self._first_step = np.ascontiguousarray(self.thresholds[:, 0])
 
     def memory_images(self) -> dict[str, np.ndarray]:
         """{'thresholds': (PE, C / PE, n_steps)}."""
