@@ -15,10 +15,10 @@ INTEGER_OPS = {"MatMul", "XnorPopcountMatMul", "MultiThreshold", "MaxPoolNHWC", 
 
 
 def _streamlined(tmp_path, name, cfg):
-    from pcnn_hw.compile.boards import get_board
     from pcnn_hw.compile.context import BuildContext, FoldingSpec
     from pcnn_hw.compile.finn_compat import prepare_finn
     from pcnn_hw.compile.steps import step_pre_post, step_qonnx_to_finn, step_streamline, step_tidy_up
+    from pcnn_hw.core.boards import get_board
 
     torch.manual_seed(0)
     model = randomize_batchnorm(build_model(name, cfg, SHAPE)).eval()

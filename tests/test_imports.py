@@ -8,9 +8,9 @@ imports under ``if TYPE_CHECKING:`` are left out: they never run.
 A node of the graph is a top-level subpackage or module of ``pcnn_hw`` (``pcnn_hw.sim``,
 ``pcnn_hw.errors``, ...): ``pcnn_hw.sim.native`` belongs to ``sim``, so importing it from ``layers`` is
 an edge layers -> sim. The top-level console script ``pcnn_hw/cli.py`` lists its stages' CLI modules as
-strings (it sits above everything and is not checked). Old-path aliases of moved modules (e.g.
-``pcnn_hw/rtl/step.py`` standing for ``pcnn_hw.compile.rtl_step``) hold no code and are left out; no
-pcnn_hw module may import one (see :func:`alias_target`).
+strings (it sits above everything and is not checked). Old-path aliases of moved modules (a file that
+only re-binds ``sys.modules[__name__]`` to the new module) were all removed in #11; none may come back
+(see :func:`alias_target`).
 """
 
 from __future__ import annotations
@@ -286,22 +286,13 @@ def test_package_layering() -> None:
         pytest.fail("imports outside the layering:\n" + "\n".join(bad))
 
 
-def test_nothing_imports_an_alias() -> None:
-    """Old-path aliases (e.g. pcnn_hw.rtl.step -> pcnn_hw.compile.rtl_step) are for outside callers only:
-    inside pcnn_hw every import names the module where the code lives."""
+def test_no_old_path_aliases() -> None:
+    """Moved modules have one name: no old-path alias file (docstring, ``import sys``, ``from pcnn_hw.X
+    import m as _moved``, ``sys.modules[__name__] = _moved``) is left under pcnn_hw/."""
     old = aliases()
-    assert old["pcnn_hw.rtl.step"] == "pcnn_hw.compile.rtl_step"
-    bad = []
-    for path in sorted(PKG.rglob("*.py")):
-        mod, is_pkg = _module_name(path)
-        if mod in old:
-            continue
-        for name, line in _imported(ast.parse(path.read_text(encoding="utf-8")), mod, is_pkg):
-            hit = next((a for a in old if name == a or name.startswith(a + ".")), None)
-            if hit:
-                bad.append(f"{path.relative_to(PKG.parent)}:{line} imports {name}: use {old[hit]}")
-    if bad:
-        pytest.fail("imports of old-path aliases:\n" + "\n".join(bad))
+    if old:
+        pytest.fail("old-path aliases left (import the new module instead):\n"
+                    + "\n".join(f"{a} -> {b}" for a, b in sorted(old.items())))
 
 
 @pytest.mark.parametrize("pkg", ["driver", "core"])

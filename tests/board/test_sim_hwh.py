@@ -11,7 +11,7 @@ import pytest
 
 from pcnn_hw.board.blockdesign import block_design
 from pcnn_hw.board.sim_hwh import PLACEHOLDER, simulation_hwh, write_simulated_overlay
-from pcnn_hw.compile.boards import get_board
+from pcnn_hw.core.boards import get_board
 from tests.board.conftest import toy_spec
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from pcnn_hw.board import vivado
 from pcnn_hw.board.tclcheck import check_calls, dry_run, parse_check
-from pcnn_hw.compile.boards import get_board
+from pcnn_hw.core.boards import get_board
 from pcnn_hw.errors import BoardError, ToolMissingError
 from tests.board.conftest import add_fake_rtl
 

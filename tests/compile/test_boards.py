@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pcnn_hw.compile.boards import BOARDS, get_board
+from pcnn_hw.core.boards import BOARDS, get_board
 from pcnn_hw.errors import UnknownNameError
 
 
@@ -29,7 +29,7 @@ def test_unknown_board_lists_known() -> None:
 
 def test_default_clocks_by_family() -> None:
     """100 MHz on the Zynq-7000 boards, 200 MHz on the UltraScale+ ones (docstring of boards.py)."""
-    from pcnn_hw.compile.boards import BOARDS
+    from pcnn_hw.core.boards import BOARDS
 
     assert {n: b.clock_mhz for n, b in BOARDS.items()} == {
         "pynq-z1": 100.0, "pynq-z2": 100.0, "ultra96-v2": 200.0, "zcu104": 200.0, "kv260": 200.0

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pcnn_hw.compile import finn_compat, folding
-from pcnn_hw.compile.boards import get_board
 from pcnn_hw.compile.build import load_model, step_path
 from pcnn_hw.compile.context import BuildContext, FoldingSpec
+from pcnn_hw.core.boards import get_board
 
 
 def _ctx(tmp_path, frac: float, mode: str = "auto") -> BuildContext:
