@@ -49,7 +49,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--models", nargs="+", default=["wrn22", "resnet18"])
     p.add_argument("--instances", nargs="+", default=["w8@16", "full"], help="full or wD@S")
-    p.add_argument("--boards", nargs="+", default=["kv260"])
+    p.add_argument("--boards", nargs="+", default=["zcu104", "kv260"], help="build reports")
+    p.add_argument("--level-boards", nargs="+", default=["zcu104"], help="boards whose builds run the levels")
     p.add_argument("--levels", nargs="+", default=list(LEVELS), choices=LEVELS)
     p.add_argument("--images", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
@@ -168,7 +169,7 @@ def run(args: argparse.Namespace) -> dict:
             t0 = time.perf_counter()
             export_model(model, shape, work / "model.onnx", images)
             export_s = time.perf_counter() - t0
-            for board, (res, secs) in build_boards(work / "model.onnx", work, args.boards).items():
+            for board, (res, secs) in build_boards(work / "model.onnx", work, args.boards, prefix="").items():
                 bd = BuildDir(res.out_dir)
                 sim = bd.simulator()
                 from pcnn_hw.core.levels import graph_input_adapter
@@ -184,7 +185,7 @@ def run(args: argparse.Namespace) -> dict:
                        "sim_labels": ref[:, 0].tolist() if ref.shape[1] == 1 else ref.argmax(1).tolist(),
                        "torch_labels": torch_labels.tolist(), **summarize(res.report), "levels": []}
                 last = bd.graph.outputs[0].producer.name
-                for level in args.levels:
+                for level in args.levels if board in args.level_boards else []:
                     print(f"{name} {inst} {board}: {level} ...", flush=True)
                     lv = run_level(level, res.out_dir, x, images.numpy(), ref, last, args.budget)
                     row["levels"].append(lv)
@@ -225,7 +226,7 @@ def write_results(payload: dict, results: Path) -> None:
             f"| {r['model']} | {r['instance']} | {r['board']} | {r['params']:,} | {r['build_s']:g} | "
             f"{r['bottleneck_cycles']:,} | {r['fps']:,.0f} | {r['finn']['LUT']:,.0f} "
             f"({r['utilization']['LUT']:.0%}) | {r['finn']['BRAM36']:g} | {n} | {r['sim_s']:g} | "
-            + " | ".join(_cell(by.get(lv)) for lv in LEVELS) + " |")
+            + " | ".join(_cell(by.get(lv)) if r["levels"] else "-" for lv in LEVELS) + " |")
     tmpl = Template((Path(__file__).parent / "resnet_levels.md.tmpl").read_text())
     Path(f"{results}.md").write_text(tmpl.substitute(
         argv=" ".join(payload.get("argv", [])), table="\n".join(table), machine=payload["machine"]))

@@ -67,14 +67,17 @@ def export_random(name: str, seed: int, onnx: Path, images: Any) -> Any:
     return model
 
 
-def build_boards(onnx: Path, work: Path, boards: list[str]) -> dict[str, tuple[Any, float]]:
-    """{board: (BuildResult, seconds)}: the first board from scratch, the others resumed at RESUME_STEP."""
+def build_boards(
+    onnx: Path, work: Path, boards: list[str], prefix: str = "build-"
+) -> dict[str, tuple[Any, float]]:
+    """{board: (BuildResult, seconds)}: the first board from scratch, the others resumed at RESUME_STEP;
+    build directories ``work/<prefix><board>``."""
     from pcnn_hw.compile.build import build
 
     out: dict[str, tuple[Any, float]] = {}
     first = None
     for board in boards:
-        bdir, t0 = work / f"build-{board}", time.perf_counter()
+        bdir, t0 = work / f"{prefix}{board}", time.perf_counter()
         if first is None:
             res = build(onnx, bdir, board, force=True, stream=io.StringIO())
             first = bdir
