@@ -55,6 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--images", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--budget", type=float, default=1800.0, help="seconds per level (tool timeouts)")
+    p.add_argument("--skip", nargs="*", default=[], help="MODEL:INSTANCE:LEVEL not to run (recorded)")
     p.add_argument("--work", type=Path, default=ROOT / "build" / "bench" / "resnet_levels")
     p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "resnet_levels")
     return p.parse_args(argv)
@@ -104,7 +105,7 @@ def run_level(level: str, bdir: Path, x: np.ndarray, images: np.ndarray, ref: np
             from pcnn_hw.hls.csim import CSim
 
             row["stage"] = "generate + g++"
-            cs = CSim(bdir, timeout=budget, progress=None)
+            cs = CSim(bdir, timeout=budget, progress=None, compile_timeout=budget)
             row["compile_s"], row["cached"] = round(time.perf_counter() - t0, 1), cs.cached
             row["stage"], t1 = "run", time.perf_counter()
             got = cs.run(x)
@@ -187,6 +188,9 @@ def run(args: argparse.Namespace) -> dict:
                 last = bd.graph.outputs[0].producer.name
                 for level in args.levels if board in args.level_boards else []:
                     print(f"{name} {inst} {board}: {level} ...", flush=True)
+                    if f"{name}:{inst}:{level}" in args.skip:
+                        row["levels"].append({"level": level, "skipped": True})
+                        continue
                     lv = run_level(level, res.out_dir, x, images.numpy(), ref, last, args.budget)
                     row["levels"].append(lv)
                     print(f"    {lv.get('error') or lv.get('mismatch') or 'bit-exact'} ({lv['seconds']} s)",
@@ -203,7 +207,7 @@ def meta(args: argparse.Namespace) -> dict:
 
 
 def _cell(lv: dict | None) -> str:
-    if lv is None:
+    if lv is None or lv.get("skipped"):
         return "not run"
     if lv.get("error"):
         return f"**did not finish** at {lv['stage']} after {lv['seconds']:g} s ({lv['error'][:120]})"

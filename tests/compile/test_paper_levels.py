@@ -93,7 +93,7 @@ def test_csim_bit_exact_on_paper_nets(name: str, paper_root: Path) -> None:
     from pcnn_hw.hls.csim import CSim
 
     bdir, _, x, ref, last = _build(name, 1, 32, paper_root)
-    cs = CSim(bdir, progress=lambda line: print(line, file=sys.stderr))
+    cs = CSim(bdir, progress=lambda line: print(line, file=sys.stderr), compile_timeout=1800.0)
     got = cs.run(x)
     where = ""
     if not np.array_equal(np.asarray(got).reshape(ref.shape), ref):
