@@ -55,6 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--images", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--budget", type=float, default=1800.0, help="seconds per level (tool timeouts)")
+    p.add_argument("--rtl-budget", type=float, default=None, help="seconds of the RTL levels (or --budget)")
     p.add_argument("--skip", nargs="*", default=[], help="MODEL:INSTANCE:LEVEL not to run (recorded)")
     p.add_argument("--work", type=Path, default=ROOT / "build" / "bench" / "resnet_levels")
     p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "resnet_levels")
@@ -191,7 +192,9 @@ def run(args: argparse.Namespace) -> dict:
                     if f"{name}:{inst}:{level}" in args.skip:
                         row["levels"].append({"level": level, "skipped": True})
                         continue
-                    lv = run_level(level, res.out_dir, x, images.numpy(), ref, last, args.budget)
+                    rtl = level in ("rtl", "board-rtl") and args.rtl_budget
+                    budget = args.rtl_budget if rtl else args.budget
+                    lv = run_level(level, res.out_dir, x, images.numpy(), ref, last, budget)
                     row["levels"].append(lv)
                     print(f"    {lv.get('error') or lv.get('mismatch') or 'bit-exact'} ({lv['seconds']} s)",
                           flush=True)

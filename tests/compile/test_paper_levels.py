@@ -7,7 +7,8 @@ the paper's CIFAR-10 form (32×32×3). The RTL level (Verilator) runs a scaled-d
 architecture — every kernel count / 8, 16×16×3 images (`models.resnet.scaled_plan`): same depth,
 strides, projection shortcuts and residual stream widths — because the full nets' weight ROMs make one
 Verilator build take longer than a test may (measured in benchmarks/results/resnet_levels.md).
-Builds (zcu104, where both nets fit) are made once per module. Minutes: slow suite only.
+Builds (zcu104, where both nets fit) are made once per module. Minutes per model: slow suite only (the
+comparison helper's own test is fast).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-pytestmark = pytest.mark.slow
 
 BOARD = "zcu104"
 N_IMAGES = 2
@@ -86,6 +85,7 @@ def test_check_bit_exact_names_layer_image_and_values() -> None:
         check_bit_exact("X", "L", got, want)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["wrn22", "resnet18"])
 def test_csim_bit_exact_on_paper_nets(name: str, paper_root: Path) -> None:
     """The HLS top compiled with g++ and ap_types (kernel testbench flow) equals the simulator; on a
@@ -101,6 +101,7 @@ def test_csim_bit_exact_on_paper_nets(name: str, paper_root: Path) -> None:
     check_bit_exact("C-sim", last, got, ref, where)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["wrn22", "resnet18"])
 def test_simulated_board_bit_exact_on_paper_nets(name: str, paper_root: Path) -> None:
     """The driver's packing, DMA batching (batches of 1: two transfers) and unpacking on the simulated
@@ -116,6 +117,7 @@ def test_simulated_board_bit_exact_on_paper_nets(name: str, paper_root: Path) ->
     check_bit_exact("simulated board", last, raw, ref)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["wrn22", "resnet18"])
 def test_rtl_and_verilated_board_bit_exact_on_scaled_paper_nets(name: str, paper_root: Path) -> None:
     """Scaled-down instance (kernels / 8, 16×16×3): the stitched RTL top in Verilator with one-frame FIFOs
