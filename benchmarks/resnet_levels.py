@@ -57,6 +57,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--budget", type=float, default=1800.0, help="seconds per level (tool timeouts)")
     p.add_argument("--rtl-budget", type=float, default=None, help="seconds of the RTL levels (or --budget)")
     p.add_argument("--skip", nargs="*", default=[], help="MODEL:INSTANCE:LEVEL not to run (recorded)")
+    p.add_argument("--append", action="store_true", help="keep the rows of an earlier run's results json")
     p.add_argument("--work", type=Path, default=ROOT / "build" / "bench" / "resnet_levels")
     p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "resnet_levels")
     return p.parse_args(argv)
@@ -160,7 +161,10 @@ def run(args: argparse.Namespace) -> dict:
     from pcnn_hw.export import export_model
     from pcnn_hw.sim.builddir import BuildDir
 
-    rows = []
+    rows: list[dict] = []
+    old = Path(f"{args.results}.json")
+    if args.append and old.is_file():
+        rows = json.loads(old.read_text())["rows"]
     for name in args.models:
         for inst in args.instances:
             _, shape = instance_shape(inst)
