@@ -210,7 +210,7 @@ def run(args: argparse.Namespace) -> dict:
 def meta(args: argparse.Namespace) -> dict:
     """Arguments and machine of the run."""
     return {"args": vars(args) | {"work": str(args.work), "results": str(args.results)},
-            "machine": f"{platform.machine()} {platform.python_version()}"}
+            "argv": getattr(args, "argv", sys.argv[1:]), "machine": f"{platform.machine()} {platform.python_version()}"}
 
 
 def _cell(lv: dict | None) -> str:
@@ -246,8 +246,8 @@ def write_results(payload: dict, results: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 1 naming the first level that disagrees or did not finish."""
     args = parse_args(argv)
+    args.argv = argv if argv is not None else sys.argv[1:]
     payload = run(args)
-    payload["argv"] = argv if argv is not None else sys.argv[1:]
     write_results(payload, args.results)
     bad = [(r, lv) for r in payload["rows"] for lv in r["levels"] if lv.get("mismatch") or lv.get("error")]
     for r, lv in bad:
