@@ -210,7 +210,8 @@ def run(args: argparse.Namespace) -> dict:
 def meta(args: argparse.Namespace) -> dict:
     """Arguments and machine of the run."""
     return {"args": vars(args) | {"work": str(args.work), "results": str(args.results)},
-            "argv": getattr(args, "argv", sys.argv[1:]), "machine": f"{platform.machine()} {platform.python_version()}"}
+            "argv": getattr(args, "argv", sys.argv[1:]),
+            "machine": f"{platform.machine()} {platform.python_version()}"}
 
 
 def _cell(lv: dict | None) -> str:
