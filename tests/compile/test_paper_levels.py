@@ -5,8 +5,8 @@ the build's memory images (run here directly, `BuildDir.simulator`), on a few ra
 names the level, the layer, the image, the element and both values. C-sim and the simulated board run
 the paper's CIFAR-10 form (32×32×3). The RTL level (Verilator) runs a scaled-down instance of the same
 architecture — every kernel count / 8, 16×16×3 images (`models.resnet.scaled_plan`): same depth,
-strides, projection shortcuts and residual stream widths — because the full nets' weight ROMs make one
-Verilator build take longer than a test may (measured in benchmarks/results/resnet_levels.md).
+strides, projection shortcuts and residual stream widths — to keep the test within minutes (the full
+WRN-22 verilates in ~4.5 min and is bit-exact too: benchmarks/results/resnet_levels.md).
 Builds (zcu104, where both nets fit) are made once per module. Minutes per model: slow suite only (the
 comparison helper's own test is fast).
 """
