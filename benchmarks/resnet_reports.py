@@ -7,8 +7,8 @@ does not depend on the board). Each build's report (``report.json``) gives the b
 cycles, FPS at the board clock, FINN+'s estimated LUT / BRAM36 / DSP totals and our resource model's
 (``model_LUT`` … columns, where it covers every layer), and whether the estimate fits the part. Random
 images then go through the levels that finish in minutes on a laptop: PyTorch, QONNX (the raw export),
-FINN+'s execution of the folded graph and the bit-exact simulator from the build's memory images. C-sim
-and RTL are not run here (see benchmarks/results/resnet_reports.md). Results:
+FINN+'s execution of the folded graph and the bit-exact simulator from the build's memory images. C-sim,
+RTL and the simulated board: benchmarks/resnet_levels.py. Results:
 benchmarks/results/resnet_reports.json and .md; build directories under build/bench/resnet_reports/.
 
     nice -n 10 .venv/bin/python benchmarks/resnet_reports.py                  # both models, zcu104 + kv260
@@ -67,14 +67,17 @@ def export_random(name: str, seed: int, onnx: Path, images: Any) -> Any:
     return model
 
 
-def build_boards(onnx: Path, work: Path, boards: list[str]) -> dict[str, tuple[Any, float]]:
-    """{board: (BuildResult, seconds)}: the first board from scratch, the others resumed at RESUME_STEP."""
+def build_boards(
+    onnx: Path, work: Path, boards: list[str], prefix: str = "build-"
+) -> dict[str, tuple[Any, float]]:
+    """{board: (BuildResult, seconds)}: the first board from scratch, the others resumed at RESUME_STEP;
+    build directories ``work/<prefix><board>``."""
     from pcnn_hw.compile.build import build
 
     out: dict[str, tuple[Any, float]] = {}
     first = None
     for board in boards:
-        bdir, t0 = work / f"build-{board}", time.perf_counter()
+        bdir, t0 = work / f"{prefix}{board}", time.perf_counter()
         if first is None:
             res = build(onnx, bdir, board, force=True, stream=io.StringIO())
             first = bdir

@@ -26,7 +26,14 @@ from pcnn_hw.errors import OutputPathError, SimulationError
 from pcnn_hw.graph.cache import cached_build
 from pcnn_hw.hls.generate import HlsDesign, generate_hls
 from pcnn_hw.hls.plan import c_ident
-from pcnn_hw.hls.toolchain import RUN_TIMEOUT_S, Toolchain, compile_cached, run_exe, toolchain
+from pcnn_hw.hls.toolchain import (
+    COMPILE_TIMEOUT_S,
+    RUN_TIMEOUT_S,
+    Toolchain,
+    compile_cached,
+    run_exe,
+    toolchain,
+)
 from pcnn_hw.outputs import user_cache_dir
 from pcnn_hw.sim.builddir import BuildDir
 
@@ -64,7 +71,8 @@ class CSim:
     temporary directory renamed into place; an unchanged design is compiled once, nothing is deleted.
     ``cxx`` / ``ap_types``: compiler and header directory (default: g++ on PATH, the hls4ml wheel's
     headers); ``cache_dir``: the cache root (default ``outputs.user_cache_dir("hls")``); ``timeout``:
-    seconds per testbench run (one chunk of images); ``progress``: sink of progress lines (default
+    seconds per testbench run (one chunk of images); ``compile_timeout``: seconds for g++ (a big top, e.g.
+    ResNet-18, compiles for minutes); ``progress``: sink of progress lines (default
     :func:`stderr_progress`, None = quiet).
     """
 
@@ -77,10 +85,12 @@ class CSim:
         sim: object | None = None,
         cache_dir: str | Path | None = None,
         progress: Callable[[str], None] | None = stderr_progress,
+        compile_timeout: float = COMPILE_TIMEOUT_S,
     ) -> None:
         self.build_dir = Path(build_dir)
         self.tc = toolchain(cxx, ap_types)  # ToolMissingError before any work
         self.progress = progress or (lambda line: None)
+        self.compile_timeout = compile_timeout
         self.sim = sim or BuildDir(self.build_dir).simulator()  # folded graph on the weights/ images
         root = Path(cache_dir) if cache_dir is not None else user_cache_dir("hls")
         t0 = time.monotonic()
@@ -104,7 +114,7 @@ class CSim:
                 res = compile_cached(self.tc, [tmp / "top.cpp", tmp / "tb.cpp"],
                                      [tmp, tmp / "include", tmp / "tb"], tmp / "csim", f"tb_{label}",
                                      defines=defines, on_compile=lambda: self.progress(what),
-                                     failed_dir=root / "failed")
+                                     failed_dir=root / "failed", timeout=self.compile_timeout)
                 (tmp / ENTRY_FILE).write_text(json.dumps({"exe": res.exe.relative_to(tmp).as_posix()}))
                 built.append(True)
 

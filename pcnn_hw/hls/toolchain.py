@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pcnn_hw.core.proc import run_killing_group
 from pcnn_hw.errors import SimulationError, ToolMissingError
 from pcnn_hw.graph.cache import cache_entry, cached_build, entry_name
 
@@ -174,7 +175,7 @@ def compile_cached(
             on_compile()
         cmd = [str(tc.cxx), *flags, *[str(s) for s in sources], "-o", str(tmp / name)]
         try:
-            res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            res = run_killing_group(cmd, timeout, capture_output=True, text=True)
         except subprocess.TimeoutExpired as exc:
             kept = _keep_failed(failed, parts, name, _text(exc.stderr))
             msg = f"C-sim compile of {name} timed out after {timeout:.0f} s (log: {kept})"

@@ -142,3 +142,15 @@ class BinaryResNet(nn.Module):
         if self.head == "gap":
             bits = F.adaptive_avg_pool2d(bits, 1)
         return self.score_norm(self.classifier(torch.flatten(bits, 1)))
+
+
+def scaled_plan(name: str, width_div: int) -> tuple[int, int, list[tuple[int, int]]]:
+    """RESNET_PLANS[name] with every kernel count divided by `width_div`: the same architecture (depth,
+    strides, projection shortcuts, stream widths) at a fraction of the width, for the levels whose cost
+    grows with the weights (Verilator). Pass it as ``BinaryResNet(name, ..., plan=scaled_plan(...))``."""
+    if name not in RESNET_PLANS:
+        raise ConfigError(f"no residual plan named {name!r} (known: {', '.join(RESNET_PLANS)})")
+    stem, pad, plan = RESNET_PLANS[name]
+    if width_div < 1 or stem % width_div or any(k % width_div for k, _ in plan):
+        raise ConfigError(f"width_div must be >= 1 and divide every kernel count of {name}, got {width_div}")
+    return stem // width_div, pad, [(k // width_div, s) for k, s in plan]

