@@ -144,20 +144,59 @@ def finn_auto(path: Path, board: Any, ctx_dir: Path) -> Any:
     return folding.apply_folding(_load(path), ctx)
 
 
-def rtl_numbers(name: str, board: str, model: Any) -> dict:
-    """--yosys: build our folding with the RTL backend; Verilator FPS, Yosys totals, timing estimate."""
-    from pcnn_hw.compile import folding
+def rtl_build(name: str, board: str, cfg: Path, timeout_s: float = 2400.0) -> tuple[Path, dict]:
+    """Build ``name`` for ``board`` at the folding file ``cfg``, then the RTL step without Yosys
+    (FIFO sizing, Verilator bit-exact run): (build dir, run_rtl's report)."""
     from pcnn_hw.compile.build import build
-    from pcnn_hw.compile.rtl_step import RTL_STEPS
     from pcnn_hw.compile.steps import DEFAULT_STEPS
+    from pcnn_hw.rtl.flow import run_rtl
 
-    cfg = WORK / f"{name}-{board}.folding.json"
+    out = WORK / f"{cfg.name.split('.')[0]}-rtl"
+    build(WORK / f"{name}.onnx", out, board, folding=cfg, steps=DEFAULT_STEPS, stream=io.StringIO(),
+          force=True)
+    t0 = time.perf_counter()
+    rep = run_rtl(out, synth=False, stream=sys.stdout)
+    rep["seconds"]["total"] = round(time.perf_counter() - t0, 1)
+    return out, rep
+
+
+def yosys_numbers(out: Path, depths: list[int], timeout_s: float = 1800.0) -> dict:
+    """Per-instance Yosys (synth_xilinx, one job: the machine is shared) of the built design at its
+    sized FIFO depths: totals, the slowest instance's timing estimate, per-instance rows."""
+    from pcnn_hw.rtl.flow import load_design
+    from pcnn_hw.rtl.timing import model_for_part
+    from pcnn_hw.rtl.yosys import synth_design
+
+    rep = json.loads((out / "report.json").read_text())
+    model = model_for_part(rep.get("board", {}).get("part", "xc7z020clg400-1"))
+    rd = load_design(out)
+    d = rd.stitch(depths)
+    t0 = time.perf_counter()
+    ys = synth_design(d, rd.rtl_dir, jobs=1, timeout_s=timeout_s, family=model.synth_family,
+                      log=lambda m: print(f"  {m}", flush=True))
+    worst = None
+    for row in ys["instances"]:
+        t = (row.get("timing") or {}).get(model.name)
+        if t and (worst is None or t["fmax_mhz"] < worst["fmax_mhz"]):
+            worst = {"instance": row["name"], **t}
+    return {"total": ys["total"], "missing": ys["missing"], "worst": worst, "delay_model": model.name,
+            "seconds": round(time.perf_counter() - t0, 1),
+            "instances": {r["name"]: {x: r.get(x) for x in ("LUT", "FF", "BRAM36", "DSP")}
+                          for r in ys["instances"]}}
+
+
+def rtl_numbers(name: str, board: str, model: Any, tag: str, yosys: bool = True) -> dict:
+    """--rtl / --yosys: our folding built with the RTL backend: Verilator FPS, Yosys per instance."""
+    from pcnn_hw.compile import folding
+
+    cfg = WORK / f"{name}-{board}-{tag}.folding.json"
     cfg.write_text(json.dumps(folding.folding_config(model), indent=2) + "\n")
-    res = build(WORK / f"{name}.onnx", WORK / f"{name}-{board}-rtl", board, folding=cfg,
-                steps=(*DEFAULT_STEPS, RTL_STEPS[-1]), stream=io.StringIO(), force=True)
-    rtl = res.report.get("rtl", {})
-    return {"fps": rtl.get("fps"), "yosys": rtl.get("yosys", {}).get("total"),
-            "fmax_mhz": res.report.get("timing", {}).get("fmax_mhz")}
+    out, rep = rtl_build(name, board, cfg)
+    row = {k: rep.get(k) for k in ("fps", "cycles_per_frame", "estimate_cycles_per_frame",
+                                    "cycles_vs_estimate", "bit_exact_frames", "fifo_depths", "seconds")}
+    if yosys:
+        row["yosys"] = yosys_numbers(out, rep["fifo_depths"])
+    return row
 
 
 def measure(name: str, board_name: str, yosys: bool) -> dict:
