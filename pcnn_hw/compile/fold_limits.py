@@ -19,11 +19,11 @@ from pcnn_hw.resources import Resources, estimate_parts
 
 @dataclass
 class Choice(Option):
-    """An :class:`~pcnn_hw.compile.folding.Option` with its estimated fmax (MHz) and the stream widths
-    at its nodes' ends ({node: (input bits per beat, output bits per beat)}) for the DWC charge."""
+    """An :class:`~pcnn_hw.compile.folding.Option` with its estimated fmax (MHz) and its nodes' stream
+    ends for the DWC charge: {node: (input elements per beat, output elements per beat, output bits)}."""
 
     fmax: float = math.inf
-    ends: dict[str, tuple[int, int]] = field(default_factory=dict)
+    ends: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4096)
@@ -49,14 +49,16 @@ class Limits:
         self.min_fmax, self.links = float(min_fmax), tuple(links)
 
     def extra(self, picks: list[Option]) -> Resources:
-        """The width converters between the picks (edges whose two ends are known and differ)."""
-        ends: dict[str, tuple[int, int]] = {}
+        """The width converters between the picks: on every edge with both ends known, producer's output
+        elements x its element bits -> consumer's input elements x the same bits (the stitcher's rule)."""
+        ends: dict[str, tuple[int, int, int]] = {}
         for o in picks:
             ends.update(getattr(o, "ends", {}))
         tot = Resources()
         for a, b in self.links:
-            if a in ends and b in ends:
-                tot = tot + dwc_cost(ends[a][1], ends[b][0])
+            if a in ends and b in ends and ends[a][2]:
+                bits = ends[a][2]
+                tot = tot + dwc_cost(ends[a][1] * bits, ends[b][0] * bits)
         return tot
 
     def used(self, picks: list[Option]) -> tuple[float, float, float]:

@@ -118,12 +118,19 @@ def candidates(unit: Unit, style_choice: bool = MEMORY_STYLE_CHOICE) -> list[dic
     return out
 
 
-def _ends(node: Any) -> tuple[int, int]:
+def _ends(node: Any, base: RtlLayer | None, shape: Shape | None) -> tuple[int, int, int]:
+    """(input elements per beat, output elements per beat, output element bits) of ``node`` as our RTL
+    streams it: FINN's folded shapes, our RTL's element width (an MVAU without activation writes its
+    accumulator, whose width follows SIMD)."""
     inst = _inst(node)
     try:
-        return int(inst.get_instream_width()), int(inst.get_outstream_width())
-    except (AttributeError, NotImplementedError, KeyError):  # not a streaming HW node
-        return 0, 0
+        ie, oe = int(inst.get_folded_input_shape()[-1]), int(inst.get_folded_output_shape()[-1])
+    except (AttributeError, NotImplementedError, KeyError, IndexError):  # not a streaming HW node
+        return 0, 0, 0
+    bits = base.out.fmt.bits if base is not None else int(inst.get_output_datatype().bitwidth())
+    if shape is not None and shape[0] == "pcnn_mvau":
+        bits = int(shape[1]["OUT_BITS"])
+    return ie, oe, bits
 
 
 def _evaluate(model: Any, unit: Unit, settings: dict[str, dict[str, Any]], bases: dict[str, RtlLayer],
@@ -134,9 +141,9 @@ def _evaluate(model: Any, unit: Unit, settings: dict[str, dict[str, Any]], bases
     ends = {}
     for node in unit.nodes:
         cyc = max(cyc, int(_inst(node).get_exp_cycles()))
-        ends[node.name] = _ends(node)
         base = bases.get(node.name)
         shape = shape_at(base, node) if base is not None else None
+        ends[node.name] = _ends(node, base, shape)
         if shape is None:  # no RTL of ours for this node: FINN's estimate
             est = folding.node_estimate(node, part)
             res = res + Resources(est["LUT"], 0.0, int(est["BRAM_18K"]), 0, est["DSP"])
