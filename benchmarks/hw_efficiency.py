@@ -219,6 +219,8 @@ def main() -> None:
                     "(one job; slow: about an hour for cnv on the shared machine)")
     ap.add_argument("--reuse", action="store_true", help="with --rtl-folding: reuse the JSON of an "
                     "earlier Verilator / Yosys run of that folding")
+    ap.add_argument("--rtl-only", action="store_true", help="with --rtl-folding: only that folding, "
+                    "written to results/hw_efficiency_rtl.{md,json}")
     ap.add_argument("--models", nargs="*", default=list(MODELS))
     ap.add_argument("--boards", nargs="*", default=list(BOARDS))
     args = ap.parse_args()
@@ -226,6 +228,11 @@ def main() -> None:
 
     WORK.mkdir(parents=True, exist_ok=True)
     finn_compat.prepare_finn(WORK / "finn")
+    if args.rtl_only and args.rtl_folding:
+        from hw_efficiency_report import write_rtl
+
+        write_rtl(rtl_measure(args.rtl_folding, args.yosys, args.reuse), RESULTS, BNN_PYNQ)
+        return
     rows = []
     for name in args.models:
         for board in args.boards:

@@ -169,3 +169,20 @@ def write_all(rows: list[dict], par: list[dict], results: Path, bnn: dict, goal:
     if par:
         plot(par, rows, bnn, results / "hw_efficiency.png")
     print("\n".join(md))
+
+
+def write_rtl(rtl: dict, results: Path, bnn: dict) -> None:
+    """results/hw_efficiency_rtl.{md,json}: the --rtl-folding point alone (``--rtl-only``)."""
+    (results / "hw_efficiency_rtl.json").write_text(json.dumps(rtl, indent=1, sort_keys=True) + "\n")
+    md = ["# cnv on pynq-z2: model vs Yosys vs Verilator (issue #12)", "",
+          "`benchmarks/hw_efficiency.py --rtl-folding FILE --yosys [--reuse] --rtl-only` (one run; the "
+          "machine was loaded: 2 cores shared by ~7 sessions, load 7-9). RTL: main fdc1ea9 (mvau1st's MVAU "
+          "rewrite) merged into branch effic (39190c7). The folding is the optimizer's at 55 % LUT with the "
+          "style choice before width converters were charged (with them it costs ~800 LUT more and the 55 % "
+          "budget gives 10,851 FPS).", "", *rtl_table(rtl, bnn), "",
+          "Known gap: the walk's slowest instance is ConvolutionInputGenerator_rtl_1 (CF = 1, 64-bit beats) at "
+          "109.3 MHz, under 125 MHz; resources/fmax.py estimated 135.4 MHz (it models the buffer-address "
+          "chain as a compare, 2 carries; Yosys made a 6-carry add). The optimizer's fmax limit therefore "
+          "did not reject this folding; the sliding-window stage of fmax.py needs recalibrating on it.", ""]
+    (results / "hw_efficiency_rtl.md").write_text("\n".join(md))
+    print("\n".join(md))
