@@ -180,7 +180,8 @@ def write_rtl(rtl: dict, results: Path, bnn: dict) -> None:
           "rewrite) merged into branch effic (39190c7). The folding is the optimizer's at 55 % LUT with the "
           "style choice before width converters were charged (with them it costs ~800 LUT more and the 55 % "
           "budget gives 10,851 FPS).", "", *rtl_table(rtl, bnn), "",
-          "Known gap: the walk's slowest instance is ConvolutionInputGenerator_rtl_1 (CF = 1, 64-bit beats) at "
+          "Known gap: the walk's slowest instance is ConvolutionInputGenerator_rtl_1 (CF = 1, 64-bit beats) "
+          "at "
           "109.3 MHz, under 125 MHz; resources/fmax.py estimated 135.4 MHz (it models the buffer-address "
           "chain as a compare, 2 carries; Yosys made a 6-carry add). The optimizer's fmax limit therefore "
           "did not reject this folding; the sliding-window stage of fmax.py needs recalibrating on it.", ""]
