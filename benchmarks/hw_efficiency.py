@@ -1,25 +1,26 @@
 """Hardware efficiency of our folding on our resource model (issue #12, deliverable 5).
 
-    XDG_CACHE_HOME=/work/cache nice -n 15 .venv/bin/python benchmarks/hw_efficiency.py [--yosys]
+    XDG_CACHE_HOME=/work/cache nice -n 15 .venv/bin/python benchmarks/hw_efficiency.py \
+        [--rtl-folding FILE [--yosys] [--reuse]]
 
 For the Brevitas BNN-PYNQ topologies cnv / sfc / lfc (1w1a, random weights) on pynq-z2 and kv260:
 FPS at the board clock (FINN's cycle model, which our RTL meets: results/rtl_cnv.md), LUT / FF /
 BRAM36 / DSP by our model (pcnn_hw/resources: the layers plus FIFOs and width converters at the
 stitcher's default depths), FPS per LUT, against BNN-PYNQ's published CNV numbers and against FINN's
 SetFolding at the same budget (the fastest SetFolding target whose result fits the budget by the
-same model) and the old auto folding on FINN's estimates. Pareto plot FPS vs LUT for cnv on pynq-z2:
-our optimizer at LUT budgets 25-85 % beside every SetFolding point.
+same model), the old auto folding on FINN's estimates and our optimizer without the weight-memory
+style choice. Pareto plot FPS vs LUT for cnv on pynq-z2: our optimizer at LUT budgets 25-85 % beside
+every SetFolding point.
 
-The LUT numbers are model estimates (whole-design Yosys of flattened cnv is too slow on this machine);
-``--yosys`` builds each of our foldings with the RTL backend (Verilator FPS, Yosys per instance,
-timing estimate) for the real numbers. Writes results/hw_efficiency.{md,json,png}.
+``--rtl-folding FILE`` builds cnv on pynq-z2 at that folding with the RTL backend: Verilator FPS
+(bit-exact run) and, with ``--yosys``, the per-instance Yosys sum and timing walk, beside our model's
+numbers of the same instances (benchmarks/hw_efficiency_rtl.py). Writes results/hw_efficiency.{md,json,png}.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import json
 import math
 import sys
 import time
@@ -106,15 +107,17 @@ def _load(path: Path) -> Any:
     return load_model(path, check=False)
 
 
-def ours(path: Path, board: Any, lut_frac: float, bram_frac: float, style: bool = False) -> tuple[Any, float]:
-    """Our optimizer on our model at the budget (``style``: weight-memory style as a decision variable):
-    (folded model, optimizer seconds)."""
+def ours(path: Path, board: Any, lut_frac: float, bram_frac: float, style: bool = True) -> tuple[Any, float]:
+    """Our optimizer on our model at the budget, fmax >= 1.25 x the board clock, DWCs charged
+    (``style``: weight-memory style as a decision variable, the default): (folded model, seconds)."""
     from pcnn_hw.compile import fold_opt
 
     m = _load(path)
     t0 = time.perf_counter()
-    lim = fold_opt.Limits(board.lut * lut_frac, board.bram36 * bram_frac, board.dsp)
-    fold_opt.fold(m, board.part, lim, style_choice=style)
+    lim = fold_opt.Limits(board.lut * lut_frac, board.bram36 * bram_frac, board.dsp,
+                          fold_opt.FMAX_MARGIN * board.clock_mhz)
+    picks, _ = fold_opt.fold(m, board.part, lim, style_choice=style)
+    m.fmax_mhz = min(getattr(o, "fmax", math.inf) for o in picks)
     return m, time.perf_counter() - t0
 
 
@@ -144,23 +147,7 @@ def finn_auto(path: Path, board: Any, ctx_dir: Path) -> Any:
     return folding.apply_folding(_load(path), ctx)
 
 
-def rtl_numbers(name: str, board: str, model: Any) -> dict:
-    """--yosys: build our folding with the RTL backend; Verilator FPS, Yosys totals, timing estimate."""
-    from pcnn_hw.compile import folding
-    from pcnn_hw.compile.build import build
-    from pcnn_hw.compile.rtl_step import RTL_STEPS
-    from pcnn_hw.compile.steps import DEFAULT_STEPS
-
-    cfg = WORK / f"{name}-{board}.folding.json"
-    cfg.write_text(json.dumps(folding.folding_config(model), indent=2) + "\n")
-    res = build(WORK / f"{name}.onnx", WORK / f"{name}-{board}-rtl", board, folding=cfg,
-                steps=(*DEFAULT_STEPS, RTL_STEPS[-1]), stream=io.StringIO(), force=True)
-    rtl = res.report.get("rtl", {})
-    return {"fps": rtl.get("fps"), "yosys": rtl.get("yosys", {}).get("total"),
-            "fmax_mhz": res.report.get("timing", {}).get("fmax_mhz")}
-
-
-def measure(name: str, board_name: str, yosys: bool) -> dict:
+def measure(name: str, board_name: str) -> dict:
     """Every number of one (model, board) row."""
     from pcnn_hw.core.boards import get_board
 
@@ -172,23 +159,34 @@ def measure(name: str, board_name: str, yosys: bool) -> dict:
     row = {"model": name, "board": board_name, "clock_mhz": b.clock_mhz, "cycles": cycles(m),
            "fps": hz / cycles(m), "opt_seconds": round(secs, 2), "layers_lut": lay.lut,
            "lut": des.lut, "ff": des.ff, "bram36": des.bram36, "dsp": des.dsp,
-           "lut_frac": des.lut / b.lut, "bram_frac": des.bram36 / b.bram36}
+           "lut_frac": des.lut / b.lut, "bram_frac": des.bram36 / b.bram36, "fmax_mhz": m.fmax_mhz}
     row["fps_per_lut"] = row["fps"] / max(row["lut"], 1)
     sf = setfolding_points(path, b)
     fit = [p for p in sf if p["lut"] <= b.lut * LUT_FRAC and p["bram36"] <= b.bram36 * BRAM_FRAC]
     best = min(fit, key=lambda p: p["cycles"]) if fit else None
     row["setfolding"] = sf
     row["setfolding_best"] = best and {**best, "fps": hz / best["cycles"]}
-    ms, secs_s = ours(path, b, LUT_FRAC, BRAM_FRAC, style=True)
+    ms, secs_s = ours(path, b, LUT_FRAC, BRAM_FRAC, style=False)
     ds = design_totals(ms)
-    row["style_choice"] = {"cycles": cycles(ms), "fps": hz / cycles(ms), "lut": ds.lut, "bram36": ds.bram36,
+    row["depth_rule"] = {"cycles": cycles(ms), "fps": hz / cycles(ms), "lut": ds.lut, "bram36": ds.bram36,
                            "opt_seconds": round(secs_s, 2)}
     fa = finn_auto(path, b, WORK / "ctx")
     fr = design_totals(fa)
     row["finn_auto"] = {"cycles": cycles(fa), "fps": hz / cycles(fa), "lut": fr.lut, "bram36": fr.bram36}
-    if yosys:
-        row["rtl"] = rtl_numbers(name, board_name, m)
     return row
+
+
+def rtl_measure(cfg: Path, yosys: bool, reuse: bool) -> dict:
+    """--rtl-folding: cnv on pynq-z2 at the folding file ``cfg`` (hw_efficiency_rtl.rtl_point)."""
+    from hw_efficiency_rtl import rtl_point
+
+    from pcnn_hw.compile import folding
+    from pcnn_hw.core.boards import get_board
+
+    b = get_board("pynq-z2")
+    m = folding.apply_config_file(_load(specialized("cnv", "pynq-z2")), cfg)
+    return {"model": "cnv", "board": "pynq-z2", "clock_mhz": b.clock_mhz,
+            **rtl_point(WORK, "cnv", b, m, cfg, cycles(m), yosys, reuse)}
 
 
 def pareto_cnv() -> list[dict]:
@@ -198,7 +196,7 @@ def pareto_cnv() -> list[dict]:
     b = get_board("pynq-z2")
     path = specialized("cnv", "pynq-z2")
     out = []
-    for style in (False, True):
+    for style in (True, False):
         for frac in PARETO:
             m, secs = ours(path, b, frac, BRAM_FRAC, style)
             r = design_totals(m)
@@ -215,8 +213,14 @@ def main() -> None:
     from hw_efficiency_report import write_all
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--yosys", action="store_true", help="also build each folding with the RTL backend "
-                    "(Verilator FPS, Yosys LUT, timing estimate; slow: tens of minutes for cnv)")
+    ap.add_argument("--rtl-folding", type=Path, help="also build cnv on pynq-z2 at this folding file "
+                    "with the RTL backend (Verilator FPS)")
+    ap.add_argument("--yosys", action="store_true", help="with --rtl-folding: per-instance Yosys too "
+                    "(one job; slow: about an hour for cnv on the shared machine)")
+    ap.add_argument("--reuse", action="store_true", help="with --rtl-folding: reuse the JSON of an "
+                    "earlier Verilator / Yosys run of that folding")
+    ap.add_argument("--rtl-only", action="store_true", help="with --rtl-folding: only that folding, "
+                    "written to results/hw_efficiency_rtl.{md,json}")
     ap.add_argument("--models", nargs="*", default=list(MODELS))
     ap.add_argument("--boards", nargs="*", default=list(BOARDS))
     args = ap.parse_args()
@@ -224,15 +228,21 @@ def main() -> None:
 
     WORK.mkdir(parents=True, exist_ok=True)
     finn_compat.prepare_finn(WORK / "finn")
+    if args.rtl_only and args.rtl_folding:
+        from hw_efficiency_report import write_rtl
+
+        write_rtl(rtl_measure(args.rtl_folding, args.yosys, args.reuse), RESULTS, BNN_PYNQ)
+        return
     rows = []
     for name in args.models:
         for board in args.boards:
-            rows.append(measure(name, board, args.yosys))
+            rows.append(measure(name, board))
             r = rows[-1]
             print(f"{name}/{board}: {r['fps']:,.0f} FPS, {r['lut']:,.0f} LUT, {r['bram36']:g} BRAM36, "
                   f"optimizer {r['opt_seconds']} s", flush=True)
     par = pareto_cnv() if "cnv" in args.models and "pynq-z2" in args.boards else []
-    write_all(rows, par, RESULTS, BNN_PYNQ, GOAL)
+    rtl = rtl_measure(args.rtl_folding, args.yosys, args.reuse) if args.rtl_folding else None
+    write_all(rows, par, RESULTS, BNN_PYNQ, GOAL, rtl)
 
 
 if __name__ == "__main__":

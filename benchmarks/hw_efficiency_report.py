@@ -16,12 +16,12 @@ def table(rows: list[dict], bnn: dict) -> list[str]:
     out = ["| model / board | clock | FPS (ours) | LUT | FF | BRAM36 | DSP | LUT / BRAM of board "
            "| FPS per LUT | SetFolding at same budget: FPS / LUT | auto on FINN est.: FPS / LUT (our model) "
            "| BNN-PYNQ FPS / LUT / BRAM36 (FPS per LUT) | optimizer "
-           "| with memory-style choice: FPS / LUT / BRAM36 |",
-           "|---|---:|---:|---:|---:|---:|---:|---|---:|---|---|---|---:|---|"]
+           "| est. fmax (model) | without memory-style choice: FPS / LUT / BRAM36 |",
+           "|---|---:|---:|---:|---:|---:|---:|---|---:|---|---|---|---:|---:|---|"]
     for r in rows:
         sf = r["setfolding_best"]
         sft = f"{_f(sf['fps'])} / {_f(sf['lut'])}" if sf else "none fits"
-        fa, sc = r["finn_auto"], r["style_choice"]
+        fa, sc = r["finn_auto"], r["depth_rule"]
         ref = bnn.get(r["model"]) if r["board"] == "pynq-z2" else None
         reft = (f"{ref['fps']:,} / {ref['lut']:,} / {ref['bram36']} ({ref['fps'] / ref['lut']:.2f})" if ref
                 else "-")
@@ -29,22 +29,54 @@ def table(rows: list[dict], bnn: dict) -> list[str]:
                    f"{_f(r['lut'])} | {_f(r['ff'])} | {r['bram36']:g} | {_f(r['dsp'])} | "
                    f"{r['lut_frac']:.0%} / "
                    f"{r['bram_frac']:.0%} | {r['fps_per_lut']:.3f} | {sft} | {_f(fa['fps'])} / "
-                   f"{_f(fa['lut'])} | {reft} | {r['opt_seconds']:.1f} s | {_f(sc['fps'])} / "
+                   f"{_f(fa['lut'])} | {reft} | {r['opt_seconds']:.1f} s | {r['fmax_mhz']:.1f} MHz | "
+                   f"{_f(sc['fps'])} / "
                    f"{_f(sc['lut'])} / {sc['bram36']:g} |")
     return out
 
 
-def rtl_table(rows: list[dict]) -> list[str]:
-    """--yosys numbers (when measured)."""
-    rs = [r for r in rows if r.get("rtl")]
-    if not rs:
-        return ["Not measured in this run (`--yosys` builds each folding with the RTL backend)."]
-    out = ["| model / board | Verilator FPS | Yosys LUT | Yosys BRAM36 | est. fmax |",
-           "|---|---:|---:|---:|---:|"]
-    for r in rs:
-        t, y = r["rtl"], r["rtl"].get("yosys") or {}
-        out.append(f"| {r['model']} / {r['board']} | {_f(t.get('fps'))} | {_f(y.get('LUT'))} | "
-                   f"{_f(y.get('BRAM36'), 'g')} | {_f(t.get('fmax_mhz'), 'g')} |")
+def rtl_table(rtl: dict | None, bnn: dict) -> list[str]:
+    """--rtl-folding: model vs Yosys vs Verilator of one cnv folding (when measured)."""
+    if not rtl:
+        return ["Not measured in this run (`--rtl-folding FILE [--yosys]`)."]
+    v, y = rtl["verilator"], rtl.get("yosys") or {}
+    md, ms = rtl["model_depth2"], rtl["model_sized"]
+    yt, ref = y.get("total") or {}, bnn["cnv"]
+    yw = y.get("worst") or {}
+    fps_v = v.get("fps")
+    out = [f"cnv on pynq-z2 at `{rtl['folding']}` (100 MHz). Yosys: per-instance `synth_xilinx -family xc7` "
+           "sum, one job at a time (the resource model's reference; no place-and-route). Verilator: the RTL "
+           f"step's bit-exact run ({v.get('bit_exact_frames')} frames).", "",
+           "| | model (FIFOs depth 2, as the optimizer sees it) | model (the sized design Yosys ran) | "
+           "Yosys / Verilator | BNN-PYNQ CNV-W1A1 |", "|---|---:|---:|---:|---:|",
+           f"| FPS | {_f(rtl['fps'])} | {_f(rtl['fps'])} | {_f(fps_v)} (Verilator, "
+           f"{_f(v.get('cycles_per_frame'))} cycles/frame) | {ref['fps']:,} |",
+           f"| LUT | {_f(md['lut'])} | {_f(ms['lut'])} | {_f(yt.get('LUT'))} | {ref['lut']:,} |",
+           f"| FF | {_f(md['ff'])} | {_f(ms['ff'])} | {_f(yt.get('FF'))} | - |",
+           f"| BRAM36 | {md['bram36']:g} | {ms['bram36']:g} | {_f(yt.get('BRAM36'), 'g')} | "
+           f"{ref['bram36']} |",
+           f"| FPS per LUT | {rtl['fps'] / md['lut']:.3f} | {rtl['fps'] / ms['lut']:.3f} | "
+           f"{_f(fps_v / yt['LUT'] if fps_v and yt.get('LUT') else None, '.3f')} | "
+           f"{ref['fps'] / ref['lut']:.3f} |",
+           f"| est. fmax (slowest instance) | {md['fmax_mhz']:.1f} MHz ({md['fmax_instance']}) | "
+           f"{ms['fmax_mhz']:.1f} MHz ({ms['fmax_instance']}) | "
+           f"{_f(yw.get('fmax_mhz'), 'g')} MHz ({yw.get('instance', '-')}; {yw.get('lut_levels', '-')} LUT + "
+           f"{yw.get('carry_cells', '-')} carry) | - |"]
+    if y.get("missing"):
+        out += ["", "Yosys did not finish (left out of the total): "
+                + ", ".join(f"{m['name']} ({m['reason']})" for m in y["missing"])]
+    if y:
+        out += ["", f"Yosys wall time {y.get('seconds', 0):,.0f} s. Per layer (LUT model on the sized "
+                "design / Yosys; est. fmax model / walk, MHz):", "",
+                "| instance | LUT model | LUT Yosys | model / Yosys | fmax model | fmax walk |",
+                "|---|---:|---:|---:|---:|---:|"]
+        for name, r in y.get("instances", {}).items():
+            mr = ms["instances"].get(name)
+            if mr is None or (r.get("LUT") or 0) < 200:
+                continue
+            out.append(f"| {name} | {_f(mr['LUT'])} | {_f(r['LUT'])} | {mr['LUT'] / max(r['LUT'], 1):.2f} | "
+                       f"{mr['fmax_mhz']:.1f} | {_f(r.get('fmax_mhz'), 'g')} |")
+        out += ["", "(instances under 200 Yosys LUTs left out of the per-layer table, not of the totals)"]
     return out
 
 
@@ -59,9 +91,10 @@ def goal_lines(rows: list[dict], goal: dict) -> list[str]:
             f"{'yes' if ok_fps else 'no'} ({r['fps']:,.0f}); within {goal['lut']:.0%} LUT / "
             f"{goal['bram']:.0%} BRAM36: {'yes' if ok_res else 'no'} "
             f"({r['lut_frac']:.0%} / {r['bram_frac']:.0%}); "
-            f">= {goal['fps_per_lut']} FPS per LUT: {'yes' if ok_eff else 'no'} ({r['fps_per_lut']:.3f}). "
-            "Estimated fmax >= 125 MHz: not evaluated (the resource model has no timing hook; "
-            "`--yosys` runs the RTL step's timing estimate)."]
+            f">= {goal['fps_per_lut']} FPS per LUT: {'yes' if ok_eff else 'no'} ({r['fps_per_lut']:.3f}); "
+            f"estimated fmax >= {1.25 * r['clock_mhz']:g} MHz (resources/fmax.py, a constraint of the "
+            f"optimizer): {'yes' if r['fmax_mhz'] >= 1.25 * r['clock_mhz'] else 'no'} "
+            f"({r['fmax_mhz']:.1f} MHz)."]
 
 
 def plot(par: list[dict], rows: list[dict], bnn: dict, path: Path) -> None:
@@ -76,11 +109,11 @@ def plot(par: list[dict], rows: list[dict], bnn: dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4.5))
     rule = [p for p in par if not p["style_choice"]]
     choice = [p for p in par if p["style_choice"]]
-    ax.plot([p["lut"] for p in rule], [p["fps"] for p in rule], "o-",
-            label="our optimizer, LUT budget 25-85 %")
-    ax.plot([p["lut"] for p in choice], [p["fps"] for p in choice], "^-", color="tab:purple",
-            label="... with weight-memory style choice (needs the RTL hookup)")
-    for p in rule[:: max(1, len(rule) // 6)]:
+    ax.plot([p["lut"] for p in choice], [p["fps"] for p in choice], "o-",
+            label="our optimizer (memory-style choice), LUT budget 25-85 %")
+    ax.plot([p["lut"] for p in rule], [p["fps"] for p in rule], "^-", color="tab:purple",
+            label="... without the style choice (RTL depth rule)")
+    for p in choice[:: max(1, len(choice) // 6)]:
         ax.annotate(f"{p['budget']:.0%}", (p["lut"], p["fps"]), fontsize=7, textcoords="offset points",
                     xytext=(4, -10))
     sf = sorted(r["setfolding"], key=lambda p: p["lut"])
@@ -100,17 +133,19 @@ def plot(par: list[dict], rows: list[dict], bnn: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def write_all(rows: list[dict], par: list[dict], results: Path, bnn: dict, goal: dict) -> None:
+def write_all(rows: list[dict], par: list[dict], results: Path, bnn: dict, goal: dict,
+              rtl: dict | None = None) -> None:
     """results/hw_efficiency.{json,md,png}."""
     from pcnn_hw.resources.stale import fit_status
 
-    (results / "hw_efficiency.json").write_text(json.dumps({"rows": rows, "pareto_cnv_pynq_z2": par},
-                                                           indent=1, sort_keys=True) + "\n")
+    data = {"rows": rows, "pareto_cnv_pynq_z2": par, "rtl": rtl}
+    (results / "hw_efficiency.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     st = fit_status()
     md = ["# Hardware efficiency: our folding on our resource model (issue #12)", "",
           "`XDG_CACHE_HOME=/work/cache nice -n 15 .venv/bin/python benchmarks/hw_efficiency.py` (one run; "
           "the machine was loaded: 2 cores shared by ~7 sessions). Brevitas BNN-PYNQ topologies, 1w1a, "
-          "random weights; our optimizer (compile/fold_opt.py) at 85 % LUT / 90 % BRAM36.", "",
+          "random weights; our optimizer (compile/fold_opt.py) at 85 % LUT / 90 % BRAM36, weight-memory "
+          "style choice on, estimated fmax >= 1.25 x the board clock, width converters charged.", "",
           "**LUT / FF / BRAM36 / DSP are model estimates** (pcnn_hw/resources, fitted to per-instance Yosys "
           "synth_xilinx xc7 runs; kv260 is UltraScale+ and uses the same xc7 fit): layers plus FIFOs "
           "(stitcher default depth 2, before the RTL step sizes them) and width converters. Whole-design "
@@ -124,7 +159,8 @@ def write_all(rows: list[dict], par: list[dict], results: Path, bnn: dict, goal:
           "published CNV-W1A1 numbers as quoted in issue #12 (Vivado post-implementation, Pynq-Z1); "
           "no published sfc/lfc numbers are quoted here.", "",
           *table(rows, bnn), "", *goal_lines(rows, goal), "",
-          "## RTL numbers (`--yosys`)", "", *rtl_table(rows), "",
+          "## RTL numbers: model vs Yosys vs Verilator (`--rtl-folding FILE --yosys`)", "",
+          *rtl_table(rtl, bnn), "",
           "## Pareto: cnv on pynq-z2 (our model, whole design)", "", "![pareto](hw_efficiency.png)", "",
           "| LUT budget | memory style | FPS | LUT | BRAM36 | optimizer |", "|---:|---|---:|---:|---:|---:|",
           *[f"| {p['budget']:.0%} | {'choice' if p['style_choice'] else 'depth rule'} | {p['fps']:,.0f} | "
@@ -132,4 +168,22 @@ def write_all(rows: list[dict], par: list[dict], results: Path, bnn: dict, goal:
     (results / "hw_efficiency.md").write_text("\n".join(md))
     if par:
         plot(par, rows, bnn, results / "hw_efficiency.png")
+    print("\n".join(md))
+
+
+def write_rtl(rtl: dict, results: Path, bnn: dict) -> None:
+    """results/hw_efficiency_rtl.{md,json}: the --rtl-folding point alone (``--rtl-only``)."""
+    (results / "hw_efficiency_rtl.json").write_text(json.dumps(rtl, indent=1, sort_keys=True) + "\n")
+    md = ["# cnv on pynq-z2: model vs Yosys vs Verilator (issue #12)", "",
+          "`benchmarks/hw_efficiency.py --rtl-folding FILE --yosys [--reuse] --rtl-only` (one run; the "
+          "machine was loaded: 2 cores shared by ~7 sessions, load 7-9). RTL: main fdc1ea9 (mvau1st's MVAU "
+          "rewrite) merged into branch effic (39190c7). The folding is the optimizer's at 55 % LUT with the "
+          "style choice before width converters were charged (with them it costs ~800 LUT more and the 55 % "
+          "budget gives 10,851 FPS).", "", *rtl_table(rtl, bnn), "",
+          "Known gap: the walk's slowest instance is ConvolutionInputGenerator_rtl_1 (CF = 1, 64-bit beats) "
+          "at "
+          "109.3 MHz, under 125 MHz; resources/fmax.py estimated 135.4 MHz (it models the buffer-address "
+          "chain as a compare, 2 carries; Yosys made a 6-carry add). The optimizer's fmax limit therefore "
+          "did not reject this folding; the sliding-window stage of fmax.py needs recalibrating on it.", ""]
+    (results / "hw_efficiency_rtl.md").write_text("\n".join(md))
     print("\n".join(md))

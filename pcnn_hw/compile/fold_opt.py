@@ -1,76 +1,60 @@
 """Folding optimizer on our resource model (issue #12, deliverable 2; the default of ``auto`` folding,
 ``--resource-model finn`` keeps :mod:`pcnn_hw.compile.folding`'s search on FINN's estimates).
 
-Maximises FPS (minimises the bottleneck cycles) subject to LUT <= fraction, BRAM36 <= fraction and
-DSP <= fraction of the board, over the fold units and divisibility rules of
-:func:`pcnn_hw.compile.folding._candidate_settings` (PE | MH, SIMD | MW, window SIMD == pool PE, the
-parallel window only at SIMD == channels, ...). Per MVAU the weight-memory style can be a decision variable
-(``style_choice`` / :data:`MEMORY_STYLE_CHOICE`; ``ram_style`` = ``block`` or ``distributed``, recorded
-in folding_config.json): distributed is offered where the model was fitted on LUT ROMs (fewer than
-BLOCK_MIN_DEPTH words), block from :data:`BLOCK_STYLE_MIN_DEPTH` words (the RAMB18 read costs ~2 LUTs
-per lane against 3-10 for a LUT ROM). Off by default until the RTL honours ``ram_style``: then the
-style follows the RTL's depth rule and is still written as ``ram_style``. Each option's LUT / BRAM /
-DSP come from :mod:`pcnn_hw.resources` (fitted to Yosys on our RTL),
-cycles from FINN's ``get_exp_cycles`` (our RTL meets them, benchmarks/results/rtl_cnv.md).
+Maximises FPS (minimises the bottleneck cycles) subject to LUT / BRAM36 / DSP <= fractions of the board
+and estimated fmax >= :data:`FMAX_MARGIN` x the build clock, over the fold units and divisibility rules
+of :func:`pcnn_hw.compile.folding._candidate_settings`. Per MVAU the weight-memory style is a decision
+variable (:data:`MEMORY_STYLE_CHOICE`; ``ram_style`` = ``block`` or ``distributed`` in
+folding_config.json, which the RTL builds: core.hwspec.Rom.style_override): distributed below
+BLOCK_MIN_DEPTH words (where the model was fitted on LUT ROMs), block from :data:`BLOCK_STYLE_MIN_DEPTH`.
+Each option's LUT / BRAM / DSP come from :mod:`pcnn_hw.resources` (fitted to Yosys on our RTL), its fmax
+from :mod:`pcnn_hw.resources.fmax` (the slowest stage of its nodes and FIFOs), cycles from FINN's
+``get_exp_cycles`` (our RTL meets them, benchmarks/results/rtl_cnv.md).
 
-The model has no timing hook (an fmax per option), so the fmax >= clock constraint is not applied
-here; the RTL step's Yosys timing estimate checks the result. FIFOs and width converters are not part
-of any unit, but each node is charged the FIFO the stitcher puts in front of it at the node's input
-width (depth 2; wide fully-unrolled inputs cost thousands of LUTs of LUTRAM); width converters
-(mostly flip-flops) and the RTL step's deeper FIFOs are outside the budget.
+Besides the layers, each node is charged the FIFO the stitcher puts in front of it (depth 2, at the
+node's input width), and every edge whose producer writes another width than its consumer reads the
+width converter(s) the stitcher inserts there (rtl/stitch.py ``_dwc_chain``: one ``pcnn_dwc``, or up to
+the LCM and down when neither width divides the other). A DWC depends on two units' foldings, so it is
+charged where the sum is checked (:meth:`Limits.fits`), not in the per-unit cost; the RTL step's deeper
+FIFOs stay outside the budget.
 
-Search: Pareto options per unit in (cycles, LUT, BRAM, DSP, parallelism); binary search on the
-bottleneck cycle target; per target the cheapest option per unit under a weighted cost LUT/L + w
-BRAM/B + v DSP/D, over a ladder of weights, until the sum fits.
+Search: Pareto options per unit in (cycles, LUT, BRAM, DSP, parallelism, fmax); options below the fmax
+limit dropped (a unit with none keeps its fastest-clocking ones, and the build warns); then
+:func:`pcnn_hw.compile.folding.smallest_fitting` on the bottleneck cycle target, per target the
+cheapest option per unit under a weighted cost LUT/L + w BRAM/B + v DSP/D over a ladder of weights.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
 from typing import Any
 
 from pcnn_hw.compile import folding
+from pcnn_hw.compile.fold_limits import Choice, Limits, links
 from pcnn_hw.compile.folding import Option, Unit, _apply_settings, _candidate_settings, _inst
 from pcnn_hw.core.hwspec import BLOCK_MIN_DEPTH, RtlLayer
 from pcnn_hw.resources import Resources, estimate_parts
 from pcnn_hw.resources.columns import rtl_bases
+from pcnn_hw.resources.fmax import fmax_mhz
 from pcnn_hw.resources.shapes import Shape, in_width, mvau_shape, simple_shape, swg_shape, thresholding_shape
 
 RESOURCE_MODELS = ("ours", "finn")
 DEFAULT_RESOURCE_MODEL = "ours"
 BLOCK_STYLE_MIN_DEPTH = 16  # shallower weight ROMs stay logic (1 LUT6 per lane holds 32 words)
-# Offer both weight-memory styles per MVAU (True) or only the RTL's depth rule (False). The RTL
-# (rtl/spec.py, core/hwspec.Rom.style) does not yet read the MVAU's ram_style: until it does (branch
-# rom's per-memory override), a choice against the rule would be built by the rule and cost other LUTs
-# than the optimizer counted, so the default follows the rule and records it as ram_style.
-MEMORY_STYLE_CHOICE = False
+# Offer both weight-memory styles per MVAU (True) or only the RTL's depth rule (False); the RTL builds
+# the MVAU's ram_style (core/hwspec.Rom.style_override), so the choice is on.
+MEMORY_STYLE_CHOICE = True
+FMAX_MARGIN = 1.25  # estimated fmax >= 1.25 x the board clock (issue #10's timing goal)
 _WEIGHTS = (0.0, *(10 ** (k / 4) for k in range(-8, 13)), 1e6)
 
 
-class Limits:
-    """Resource limits of the optimizer: LUT, BRAM36 and DSP (absolute counts)."""
-
-    def __init__(self, lut: float, bram36: float, dsp: float = math.inf) -> None:
-        self.lut, self.bram36, self.dsp = float(lut), float(bram36), float(dsp)
-
-    def fits(self, picks: list[Option]) -> bool:
-        """Whether the sum of ``picks`` is within every limit."""
-        return (sum(o.lut for o in picks) <= self.lut and sum(o.bram for o in picks) <= self.bram36
-                and sum(o.dsp for o in picks) <= self.dsp)
-
-    def over(self, picks: list[Option]) -> float:
-        """Largest used/limit ratio of ``picks``."""
-        used = ((sum(o.lut for o in picks), self.lut), (sum(o.bram for o in picks), self.bram36),
-                (sum(o.dsp for o in picks), self.dsp))
-        return max(u / max(lim, 1e-9) if u else 0.0 for u, lim in used)
-
-
 def limits_for(ctx: Any) -> Limits:
-    """The board's LUT / BRAM36 / DSP times the build's fractions (DSP fraction 1 unless given)."""
+    """The board's LUT / BRAM36 / DSP times the build's fractions (DSP fraction 1 unless given); fmax at
+    least :data:`FMAX_MARGIN` x the build clock."""
     b, f = ctx.board, ctx.folding
-    return Limits(b.lut * f.lut_fraction, b.bram36 * f.bram_fraction, b.dsp * getattr(f, "dsp_fraction", 1.0))
+    return Limits(b.lut * f.lut_fraction, b.bram36 * f.bram_fraction, b.dsp * getattr(f, "dsp_fraction", 1.0),
+                  FMAX_MARGIN * ctx.clock_mhz)
 
 
 def _swg_geo(base: RtlLayer) -> dict[str, Any]:
@@ -134,37 +118,61 @@ def candidates(unit: Unit, style_choice: bool = MEMORY_STYLE_CHOICE) -> list[dic
     return out
 
 
+def _ends(node: Any, base: RtlLayer | None, shape: Shape | None) -> tuple[int, int, int]:
+    """(input elements per beat, output elements per beat, output element bits) of ``node`` as our RTL
+    streams it: FINN's folded shapes, our RTL's element width (an MVAU without activation writes its
+    accumulator, whose width follows SIMD)."""
+    inst = _inst(node)
+    try:
+        ie, oe = int(inst.get_folded_input_shape()[-1]), int(inst.get_folded_output_shape()[-1])
+    except (AttributeError, NotImplementedError, KeyError, IndexError):  # not a streaming HW node
+        return 0, 0, 0
+    bits = base.out.fmt.bits if base is not None else int(inst.get_output_datatype().bitwidth())
+    if shape is not None and shape[0] == "pcnn_mvau":
+        bits = int(shape[1]["OUT_BITS"])
+    return ie, oe, bits
+
+
 def _evaluate(model: Any, unit: Unit, settings: dict[str, dict[str, Any]], bases: dict[str, RtlLayer],
-              part: str) -> Option:
+              part: str) -> Choice:
     _apply_settings(model, settings)
-    cyc = 0
+    cyc, fmax = 0, math.inf
     res = Resources()
+    ends = {}
     for node in unit.nodes:
         cyc = max(cyc, int(_inst(node).get_exp_cycles()))
         base = bases.get(node.name)
         shape = shape_at(base, node) if base is not None else None
+        ends[node.name] = _ends(node, base, shape)
         if shape is None:  # no RTL of ours for this node: FINN's estimate
             est = folding.node_estimate(node, part)
             res = res + Resources(est["LUT"], 0.0, int(est["BRAM_18K"]), 0, est["DSP"])
             continue
         res = res + estimate_parts(*shape)
+        fmax = min(fmax, fmax_mhz(*shape, part))
         w = in_width(shape[0], shape[1])
         if w:  # the stitcher's FIFO in front of the node (depth 2 before the RTL step sizes it)
-            res = res + estimate_parts("pcnn_fifo", {"WIDTH": w, "DEPTH": 2}, [])
+            fifo = ("pcnn_fifo", {"WIDTH": w, "DEPTH": 2}, [])
+            res = res + estimate_parts(*fifo)
+            fmax = min(fmax, fmax_mhz(*fifo, part))
     par = math.prod(int(v) for a in settings.values() for k, v in a.items() if k in ("PE", "SIMD"))
-    return Option(settings, cyc, res.lut, res.bram36, 0.0, res.dsp, max(par, 1))
+    return Choice(settings, cyc, res.lut, res.bram36, 0.0, res.dsp, max(par, 1), fmax, ends)
 
 
 def pareto(options: list[Option]) -> list[Option]:
-    """Options not dominated in (cycles, LUT, BRAM36, DSP, parallelism); deterministic order."""
+    """Options not dominated in (cycles, LUT, BRAM36, DSP, parallelism, fmax); deterministic order."""
     opts = sorted(options, key=lambda o: (o.cycles, o.lut, o.bram, o.dsp, o.par,
                                           json.dumps(o.settings, sort_keys=True)))
     keep: list[Option] = []
     for o in opts:
         if not any(k.cycles <= o.cycles and k.lut <= o.lut and k.bram <= o.bram and k.dsp <= o.dsp
-                   and k.par <= o.par for k in keep):
+                   and k.par <= o.par and _fmax(k) >= _fmax(o) for k in keep):
             keep.append(o)
     return keep
+
+
+def _fmax(o: Option) -> float:
+    return getattr(o, "fmax", math.inf)
 
 
 def enumerate_units(model: Any, part: str, style_choice: bool = MEMORY_STYLE_CHOICE) -> list[Unit]:
@@ -203,20 +211,27 @@ def _pick(units: list[Unit], target: int, lim: Limits,
     return None
 
 
+def timing_filter(units: list[Unit], min_fmax: float) -> tuple[list[Unit], list[str]]:
+    """Units with only their options of estimated fmax >= ``min_fmax``; a unit with none keeps the
+    options of its highest fmax and is named in the second value (the first node's name)."""
+    out, slow = [], []
+    for u in units:
+        ok = [o for o in u.options if _fmax(o) >= min_fmax]
+        if not ok:
+            top = max(_fmax(o) for o in u.options)
+            ok = [o for o in u.options if _fmax(o) == top]
+            slow.append(u.nodes[0].name if u.nodes else "?")
+        out.append(Unit(u.nodes, ok))
+    return out, slow
+
+
 def optimize(units: list[Unit], lim: Limits) -> tuple[list[Option], bool]:
-    """Smallest bottleneck cycle count whose cheapest folding fits ``lim``: (picks, fits); when nothing
-    fits, the weighting that overshoots the limits least (fits=False)."""
+    """Smallest bottleneck cycle count whose cheapest folding fits ``lim`` (resources including the
+    DWCs, options below ``lim.min_fmax`` dropped as in :func:`timing_filter`): (picks, fits); when
+    nothing fits, the weighting that overshoots the limits least (fits=False)."""
+    units = timing_filter(units, lim.min_fmax)[0] if lim.min_fmax > 0 else units
     ladder = _ladder(units)
-    targets = sorted({o.cycles for u in units for o in u.options})
-    targets = targets[bisect.bisect_left(targets, max(min(o.cycles for o in u.options) for u in units)):]
-    best, lo, hi = None, 0, len(targets) - 1
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        picks = _pick(units, targets[mid], lim, ladder)
-        if picks is not None:
-            best, hi = picks, mid - 1
-        else:
-            lo = mid + 1
+    best = folding.smallest_fitting(units, lambda target: _pick(units, target, lim, ladder))
     if best is not None:
         return best, True
     tries = [[_cheapest(u.options, lim, w, v) for u in units] for w, v in ladder]
@@ -225,9 +240,12 @@ def optimize(units: list[Unit], lim: Limits) -> tuple[list[Option], bool]:
 
 def fold(model: Any, part: str, lim: Limits | folding.Budget,
          style_choice: bool = MEMORY_STYLE_CHOICE) -> tuple[list[Option], bool]:
-    """Reset the folding, enumerate with our model and apply the fastest folding within ``lim``."""
+    """Reset the folding, enumerate with our model and apply the fastest folding within ``lim`` (its
+    DWC edges taken from ``model`` unless given)."""
     if isinstance(lim, folding.Budget):
         lim = Limits(lim.lut, lim.bram36)
+    if not lim.links:
+        lim = Limits(lim.lut, lim.bram36, lim.dsp, lim.min_fmax, links(model))
     folding._reset(model)
     units = enumerate_units(model, part, style_choice)
     picks, fits = optimize(units, lim)
@@ -245,9 +263,15 @@ def step_folding(model: Any, ctx: Any) -> Any:
     status = fit_status()
     if not status.fresh:
         ctx.warn(status.message())
-    _picks, fits = fold(model, ctx.fpga_part, limits_for(ctx))
+    lim = limits_for(ctx)
+    picks, fits = fold(model, ctx.fpga_part, lim)
     if not fits:
         ctx.warn("no folding fits the budget by our resource model; using the cheapest folding")
+    for p in picks:
+        if _fmax(p) < lim.min_fmax:
+            ctx.warn(f"no folding of {', '.join(p.settings) or 'a unit'} reaches the estimated fmax "
+                     f"{lim.min_fmax:g} MHz ({FMAX_MARGIN:g} x {ctx.clock_mhz:g} MHz); best "
+                     f"{_fmax(p):.1f} MHz (resources/fmax.py)")
     folding.check_folding(model)
     text = json.dumps(folding.folding_config(model), indent=2) + "\n"
     (ctx.work_dir / "folding_config.json").write_text(text)

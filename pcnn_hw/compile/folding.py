@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,12 +242,11 @@ def _fits(picks: list[Option], budget: Budget) -> bool:
     return sum(o.lut for o in picks) <= budget.lut and sum(o.bram for o in picks) <= budget.bram36
 
 
-def optimize(units: list[Unit], budget: Budget) -> tuple[list[Option], bool]:
-    """Smallest achievable bottleneck cycle count whose cheapest folding fits ``budget``.
-
-    Binary search over the achievable cycle counts; returns (picks, fits). When nothing fits, the
-    cheapest (slowest) folding is returned with fits=False.
-    """
+def smallest_fitting(units: list[Unit], pick_at: Callable[[int], list[Option] | None]) -> list[Option] | None:
+    """Binary search for the smallest achievable bottleneck cycle count whose picks fit: the targets are
+    the units' option cycle counts from the largest per-unit minimum up, ``pick_at(target)`` returns
+    the picks meeting ``target`` within the limits or None (assumed monotone in the target); None when
+    no target fits. Shared by this module's and :mod:`pcnn_hw.compile.fold_opt`'s optimizers."""
     targets = sorted({o.cycles for u in units for o in u.options})
     lo_bound = max(min(o.cycles for o in u.options) for u in units)
     targets = targets[bisect.bisect_left(targets, lo_bound) :]
@@ -254,11 +254,21 @@ def optimize(units: list[Unit], budget: Budget) -> tuple[list[Option], bool]:
     lo, hi = 0, len(targets) - 1
     while lo <= hi:
         mid = (lo + hi) // 2
-        picks = _pick_fitting(units, targets[mid], budget)
+        picks = pick_at(targets[mid])
         if picks is not None:
             best, hi = picks, mid - 1
         else:
             lo = mid + 1
+    return best
+
+
+def optimize(units: list[Unit], budget: Budget) -> tuple[list[Option], bool]:
+    """Smallest achievable bottleneck cycle count whose cheapest folding fits ``budget``.
+
+    Binary search over the achievable cycle counts (:func:`smallest_fitting`); returns (picks, fits).
+    When nothing fits, the cheapest (slowest) folding is returned with fits=False.
+    """
+    best = smallest_fitting(units, lambda target: _pick_fitting(units, target, budget))
     if best is not None:
         return best, True
     return _least_over(units, budget), False

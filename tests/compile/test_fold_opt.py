@@ -101,7 +101,8 @@ def test_mini_cnn_respects_budget_and_rules(cnn_specialized, tmp_path, lut: floa
     """For any LUT / BRAM share the folding of the mini CNN obeys every rule and fits (or warns)."""
     finn_compat.prepare_finn(tmp_path / "finn")
     ctx = _ctx(tmp_path, lut, bram)
-    _check_folded(fold_opt.step_folding(load_model(cnn_specialized, check=False), ctx), ctx)
+    _check_folded(fold_opt.step_folding(load_model(cnn_specialized, check=False), ctx), ctx,
+                  choice=fold_opt.MEMORY_STYLE_CHOICE)
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -164,4 +165,5 @@ def test_random_chains_respect_budget_and_rules(tmp_path_factory, seed: int, lut
     res = build(onnx, work / "b", "pynq-z2", steps=upto, stream=io.StringIO())
     ctx = _ctx(work, lut)
     finn_compat.prepare_finn(work / "finn")
-    _check_folded(fold_opt.step_folding(load_model(res.model_path, check=False), ctx), ctx)
+    _check_folded(fold_opt.step_folding(load_model(res.model_path, check=False), ctx), ctx,
+                  choice=fold_opt.MEMORY_STYLE_CHOICE)
