@@ -155,9 +155,10 @@ def build_model_dir(name: str, work: Path, resource_model: str = "finn") -> Path
 
 
 def stage_heldout(models: list[str], jobs: int, timeout_s: float, retry: bool = False,
-                  skip_slow: bool = False) -> None:
+                  skip_slow: bool = False, kinds: list[str] | None = None) -> None:
     """Compile the held-out models and synthesize every instance of their stitched designs (without the
-    8-bit-input first MVAUs with ``skip_slow``)."""
+    8-bit-input first MVAUs with ``skip_slow``; only the model kinds ``kinds`` when given)."""
+    from pcnn_hw.resources.features import kind_of
     from pcnn_hw.rtl.flow import load_design
 
     work = ROOT / "build" / "bench" / "resource_fit"
@@ -165,10 +166,11 @@ def stage_heldout(models: list[str], jobs: int, timeout_s: float, retry: bool = 
     for name in models:
         rd = load_design(build_model_dir(name, work))
         d = rd.stitch()
-        keep = [i for i in d.instances if not (skip_slow and _known_slow(i))]
+        keep = [i for i in d.instances if not (skip_slow and _known_slow(i))
+                and (kinds is None or kind_of(i.module, dict(i.params)) in kinds)]
         items += [(f"{name}/{i.name}", i, d) for i in keep]
         skipped = [i.name for i in d.instances if i not in keep]
-        print(f"heldout {name}: {len(keep)} instances (skipped, known-slow in Yosys: {skipped})", flush=True)
+        print(f"heldout {name}: {len(keep)} instances (skipped: {skipped})", flush=True)
     # layers first (the per-layer goal), cheap ones first; FIFOs / width converters (the totals) after
     items.sort(key=lambda it: (it[1].kind != "layer", _inst_cost(it[1])))  # type: ignore[attr-defined]
     synth_all(items, HELDOUT, jobs, timeout_s, retry)
@@ -224,10 +226,10 @@ def _cache_only() -> None:
     orig = ys._run_cached
 
     def cached(what: str, files: dict[str, str], top: str, family: str, cache_dir: object,
-               timeout_s: float) -> object:
+               timeout_s: float, *rest: object) -> object:
         if not ys.is_cached(files, top, family, cache_dir):  # type: ignore[arg-type]
             raise SimulationError(f"{what}: not in the Yosys cache (--cache-only)")
-        return orig(what, files, top, family, cache_dir, timeout_s)  # type: ignore[arg-type]
+        return orig(what, files, top, family, cache_dir, timeout_s, *rest)  # type: ignore[arg-type]
 
     ys._run_cached = cached  # type: ignore[assignment]
 
@@ -244,6 +246,8 @@ def main() -> None:
                     help=f"heldout: designs to compile and synthesize (default {' '.join(HELDOUT_MODELS)})")
     ap.add_argument("--skip-slow", action="store_true",
                     help="heldout: leave out the 8-bit-input first MVAUs with >= 256 lanes")
+    ap.add_argument("--kinds", nargs="*", default=None,
+                    help="heldout: only instances of these model kinds (e.g. fifo dwc swg)")
     ap.add_argument("--retry", action="store_true", help="redo runs that failed or timed out")
     ap.add_argument("--only", nargs="*", default=None, help="grid: only labels starting with these")
     ap.add_argument("--timeout", type=float, default=900.0, help="per-instance Yosys timeout (s)")
@@ -258,7 +262,7 @@ def main() -> None:
     if args.stage in ("heldout", "all"):
         models = args.models if args.models is not None else list(HELDOUT_MODELS)
         stage_heldout([*models, *(["cnv"] if args.cnv else [])], args.jobs, args.timeout, args.retry,
-                      args.skip_slow)
+                      args.skip_slow, args.kinds)
     if args.stage in ("fit", "all"):
         from resource_report import fit_and_report
 

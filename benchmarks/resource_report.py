@@ -55,11 +55,16 @@ def _load(path: Path, fresh_only: bool = True) -> list[_Row]:
 
 
 def missing(path: Path) -> list[str]:
-    """Labels of ``path`` without a result on the current RTL of their kind (failed, timed out, stale)."""
+    """Per design, the instances of ``path`` without a result on the current RTL of their kind (failed,
+    timed out, stale): ['design: n (name, ...)']."""
     if not path.is_file():
         return []
-    return sorted(r["label"] for r in json.loads(path.read_text())["runs"]
-                  if r["yosys"] is None or not current(r))
+    by: dict[str, list[str]] = defaultdict(list)
+    for r in json.loads(path.read_text())["runs"]:
+        if r["yosys"] is None or not current(r):
+            design, name = r["label"].split("/", 1)
+            by[design].append(f"{name} ({'failed / timed out' if r['yosys'] is None else 'other RTL'})")
+    return [f"{d}: {len(v)} ({', '.join(sorted(v))})" for d, v in sorted(by.items())]
 
 
 def fit_all(rows: list[_Row], yosys: str, previous: dict | None = None) -> dict:
@@ -229,7 +234,7 @@ def fit_and_report(runs: Path, heldout: Path, yosys: str) -> dict:
         f"{LAYER_GOAL:.0%}: LUT {stats['lut_ok']}/{n}, FF {stats['ff_ok']}/{n}.", "",
         "Layers over the LUT goal: " + ("; ".join(stats.get("misses", [])) or "none") + ".", "",
         "Not synthesized on the current RTL of their kind (failed, timed out or not run; not in the "
-        "totals): " + (", ".join(gaps) or "none") + ".", "",
+        "totals): " + ("; ".join(gaps) or "none") + ".", "",
         "### Design totals (layers + FIFOs + width converters)", "",
         "Over the instances synthesized on the current RTL (column instances): a run stopped early "
         "(`--stage heldout` is resumable) leaves the rest out of both sides.", "", *tot, "",
