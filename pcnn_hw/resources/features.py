@@ -205,7 +205,7 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
     if module == "pcnn_fifo":
         w, d = _p(p, "WIDTH"), _p(p, "DEPTH")
         block = ram_is_block(w, d)
-        regs = d <= 2 and w * d <= 32  # a small 2-deep memory stays in flip-flops (wider: LUTRAM)
+        regs = d <= 2  # a 2-deep memory stays in flip-flops at any width (Yosys: LUT_mem 0, 2 FF per bit)
         return {"one": 1.0, "width": float(w), "ffmem": float(w * d) if regs else 0.0,
                 "lutram": 0.0 if block or regs else lutram_cost(w, d),
                 "mux": 0.0 if block else lutram_mux(w, d), "addr": float(clog2(d))}

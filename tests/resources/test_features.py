@@ -1,0 +1,18 @@
+"""Feature regimes of pcnn_hw/resources/features.py that Yosys' mapping of our RTL decides."""
+
+from __future__ import annotations
+
+from pcnn_hw.resources.features import brams, features
+
+
+def test_two_deep_fifo_is_flip_flops_at_any_width():
+    """pcnn_fifo with DEPTH 2 stays in flip-flops however wide (Yosys on the ram_style RTL: 135 FF and no
+    LUTRAM for 64 x 2), deeper ones are LUTRAM (16 x 32) or block RAM (24 x 100)."""
+    for w in (1, 8, 72, 256):
+        f = features("pcnn_fifo", {"WIDTH": w, "DEPTH": 2}, [])
+        assert f["ffmem"] == 2 * w and f["lutram"] == 0.0, w
+    f = features("pcnn_fifo", {"WIDTH": 16, "DEPTH": 32}, [])
+    assert f["ffmem"] == 0.0 and f["lutram"] == 12.0  # RAM32M: 6 bits x 32 in 4 LUTs -> 3 x 4
+    f = features("pcnn_fifo", {"WIDTH": 24, "DEPTH": 100}, [])
+    assert f["ffmem"] == 0.0 and f["lutram"] == 0.0
+    assert brams("pcnn_fifo", {"WIDTH": 24, "DEPTH": 100}, []) == (1, 0)
