@@ -47,10 +47,16 @@ CONFIGS: dict[str, tuple] = {
     "xnor_s64_p4_a2": ("xnor", 256, 64, 4, 64, 3, "UINT2"),
     "int8_s32_p1": ("int", 256, 64, 1, 32, 1, "BINARY"),
     "int8_s32_p4_a2": ("int", 256, 64, 4, 32, 3, "UINT2"),
+    # 8-bit first layers at the auto folding of our tfc / sfc (random 1w1a, benchmarks/yosys_speed.py)
+    "tfc1_pynq": ("int", 784, 64, 64, 28, 1, "BINARY"),  # pynq-z2
+    "tfc1_kv260": ("int", 784, 64, 64, 56, 1, "BINARY"),  # kv260
+    "sfc1_pynq": ("int", 784, 256, 256, 16, 1, "BINARY"),  # pynq-z2 (kv260: the same folding)
     "thr_u8_p4_a2": ("thr", 64, 0, 4, 0, 3, "UINT2"),
     "thr_u8_p1_a4": ("thr", 128, 0, 1, 0, 15, "UINT4"),
     "thr_u8_p16_a1": ("thr", 256, 0, 16, 0, 1, "BINARY"),
 }
+
+FIRST_LAYERS = ("tfc1_pynq", "tfc1_kv260", "sfc1_pynq")  # big: only with --only (yosys_speed.py --layers)
 
 
 def layer(name: str):
@@ -193,7 +199,7 @@ def main() -> None:
     data = json.loads(out.read_text()) if out.is_file() else {}
     labels = [label(r) for r in revs]
     for rev, lab in zip(revs, labels, strict=True):
-        for name in a.only or list(CONFIGS):
+        for name in a.only or [n for n in CONFIGS if n not in FIRST_LAYERS]:
             for fam in a.family or list(FAMILIES):
                 try:
                     row = run(name, rev, fam, a.timeout)

@@ -11,6 +11,12 @@ yosys_speed.md is rewritten from it.
 
     .venv/bin/python benchmarks/yosys_speed.py [--only MODEL]... [--label NAME] [--repo DIR]
         [--no-flat] [--timeout S]
+
+``--layers [--rev REV]... [--layer NAME]...``: instead, single layer instances (benchmarks/rtl_lean.py's
+configurations: the 8-bit first layers of tfc at pynq-z2 / kv260 folding, sfc's, an XNOR SIMD 32 x PE 16)
+with the datapath templates of each git revision (WORKTREE = this checkout), each one cold Yosys run
+(fresh result cache) timed; a run over ``--timeout`` is recorded as such. Results in the "layers" part
+of yosys_speed.json and a table in yosys_speed.md.
 """
 
 from __future__ import annotations
@@ -112,6 +118,77 @@ and flattened top together; before: instances, then 464 s flattened), FIFO sizin
 """
 
 
+LAYERS = {  # rtl_lean configuration -> synthesis family (pynq-z2: xc7, kv260: xcup)
+    "tfc1_pynq": "xc7",
+    "tfc1_kv260": "xcup",
+    "sfc1_pynq": "xc7",
+    "xnor_s32_p16": "xc7",
+}
+FAMILY_MODEL = {"xc7": "xc7-1", "xcup": "usplus-1"}
+
+
+def run_layer(name: str, rev: str, timeout: float) -> dict:
+    """One cold Yosys run of rtl_lean configuration ``name`` with the templates of ``rev``; its row."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import rtl_lean
+
+    from pcnn_hw.errors import SimulationError
+    from pcnn_hw.rtl import yosys
+
+    family = LAYERS[name]
+    files, _ = rtl_lean.instance_files(name, rev)
+    with tempfile.TemporaryDirectory(prefix="pcnn_ys_") as tmp:
+        shared = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pcnn-hw" / "YoWASP"
+        if shared.is_dir():
+            (Path(tmp) / "YoWASP").symlink_to(shared)  # compiled WebAssembly only
+        t0 = time.perf_counter()
+        try:
+            res, timing, _ = yosys._run_cached(  # noqa: SLF001 - the per-instance runner, own sources
+                f"yosys {name}", files, "synth_top", family, Path(tmp), timeout)
+        except SimulationError as exc:
+            first = str(exc).splitlines()[0]
+            tail = [ln for ln in str(exc).splitlines()[1:] if ln.strip()][-2:]
+            return {"seconds": round(time.perf_counter() - t0, 1), "error": " / ".join([first, *tail])[:300],
+                    "timeout": "did not finish" in first, "load": os.getloadavg()[0]}
+        path = timing[FAMILY_MODEL[family]]
+        return {"seconds": round(time.perf_counter() - t0, 1), "LUT": res.lut, "FF": res.ff,
+                "CARRY4": res.carry4, "lut_levels": path["lut_levels"], "carry_cells": path["carry_cells"],
+                "fmax_mhz": round(1000.0 / path["ns"], 1), "load": os.getloadavg()[0]}
+
+
+def layers_markdown(layers: dict) -> list[str]:
+    """The single-instance table (one row per configuration and revision)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import rtl_lean
+
+    out = ["", "## Single layer instances: cold Yosys `synth_xilinx` wall time, LUT / FF / depth", "",
+           "`python benchmarks/yosys_speed.py --layers --rev 4530e33 --rev WORKTREE` (one Yosys at a time, "
+           "`nice -n 10`, fresh result cache; wall s on the shared 2-core machine, 1-min load given).", "",
+           "| layer | family | RTL | Yosys wall s | LUT | FF | CARRY4 | LUT levels + carry | est. fmax MHz "
+           "| load |",
+           "|---|---|---|---:|---:|---:|---:|---|---:|---:|"]
+    for name in LAYERS:
+        kind, mw, mh, pe, simd, _, _ = rtl_lean.CONFIGS[name]
+        cfg = f"{name} ({mw}x{mh}, PE {pe}, SIMD {simd}, {'UINT8 x bipolar' if kind == 'int' else 'XNOR'})"
+        for rev, rows in layers.items():
+            r = rows.get(name)
+            if r is None:
+                continue
+            if "error" in r:
+                sec = r["seconds"]
+                what = f"> {sec / 60:.0f} min (timeout)" if r["timeout"] else f"failed after {sec:.0f} s"
+                out.append(f"| {cfg} | {LAYERS[name]} | {rev} | {what} | - | - | - | - | - | "
+                           f"{r['load']:.1f} |")
+                continue
+            out.append(f"| {cfg} | {LAYERS[name]} | {rev} | {r['seconds']:.0f} | {r['LUT']:,} | "
+                       f"{r['FF']:,} | {r['CARRY4']:,} | {r['lut_levels']} + {r['carry_cells']} | "
+                       f"{r['fmax_mhz']} | {r['load']:.1f} |")
+    errs = [(rev, n, r["error"]) for rev, rows in layers.items() for n, r in rows.items()
+            if "error" in r and not r["timeout"]]
+    out += [f"- {rev} {n}: {e}" for rev, n, e in errs]
+    return out
+
+
 def to_markdown(results: dict) -> str:
     """yosys_speed.md: per model, one row per label; then per-instance Yosys seconds and resources."""
     out = [
@@ -125,7 +202,9 @@ def to_markdown(results: dict) -> str:
         "| load |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    results = {k: results[k] for k in sorted(results, key=lambda lab: (not lab.startswith("before"), lab))}
+    layers = results.get("layers", {})
+    results = {k: results[k] for k in sorted(results, key=lambda lab: (not lab.startswith("before"), lab))
+               if k != "layers"}
     for name in MODELS:
         for label, runs in results.items():
             r = runs.get(name)
@@ -149,6 +228,8 @@ def to_markdown(results: dict) -> str:
                 s = r["yosys_s"].get(layer, "cached")
                 cells.append(f"{s} s; {x['LUT']:,} / {x['FF']:,} / {x['BRAM36']:g}" if x else "-")
             out.append(f"| {layer} | " + " | ".join(cells) + " |")
+    if layers:
+        out += layers_markdown(layers)
     return "\n".join(out) + "\n" + NOTES
 
 
@@ -160,9 +241,25 @@ def main() -> None:
     ap.add_argument("--repo", type=Path, default=ROOT, help="source tree whose pcnn_hw runs the build")
     ap.add_argument("--no-flat", action="store_true", help="build --no-flat-timing")
     ap.add_argument("--timeout", type=float, default=3600.0)
+    ap.add_argument("--layers", action="store_true", help="single layer instances instead of builds")
+    ap.add_argument("--rev", action="append", help="--layers: git revision of the templates or WORKTREE")
+    ap.add_argument("--layer", action="append", choices=sorted(LAYERS))
     args = ap.parse_args()
     path = RESULTS / "yosys_speed.json"
     results = json.loads(path.read_text()) if path.is_file() else {}
+    if args.layers:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import rtl_lean
+
+        for rev in args.rev or ["4530e33", rtl_lean.WORKTREE]:
+            lab = rtl_lean.label(rev)
+            for name in args.layer or list(LAYERS):
+                row = run_layer(name, rev, args.timeout)
+                print(lab, name, json.dumps(row), flush=True)
+                results.setdefault("layers", {}).setdefault(lab, {})[name] = row
+                path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+                (RESULTS / "yosys_speed.md").write_text(to_markdown(results))
+        return
     for name in args.only or ("tfc", "sfc"):
         row = run_one(name, args.repo.resolve(), not args.no_flat, args.timeout)
         print(json.dumps(row), flush=True)

@@ -244,6 +244,37 @@ def _run_cached(
     return Resources(**result["resources"]), result["timing"], cached
 
 
+def _instance_files(inst: Instance, d: Design) -> dict[str, str]:
+    """The sources of ``inst``'s one-instance synthesis (templates, its ROMs, the wrapper)."""
+    files = {n: d.files[n] if n in d.files else template_text(n) for n in inst.sources()}
+    files["synth_top.v"] = wrapper(inst)
+    return files
+
+
+def instance_signature(inst: Instance, d: Design) -> str:
+    """What makes two instances synthesize alike: their sources with the instance's own name replaced
+    by a placeholder (module, parameters, port widths, ROM contents). Equal signatures = the same netlist
+    up to that renaming (same resources, same worst path with renamed ends); a name that also occurs
+    inside a template only makes signatures differ (never equal when the designs are not)."""
+    files = _instance_files(inst, d)
+    canon = sorted((n.replace(inst.name, "\0"), t.replace(inst.name, "\0")) for n, t in files.items())
+    return entry_name(["instance-signature", *(f"{n}\0\0{t}" for n, t in canon)])
+
+
+def rename_timing(timing: dict, old: str, new: str) -> dict:
+    """``timing`` ({model: worst path}) of instance ``old`` with its path ends renamed to instance ``new``
+    (the flattened one-instance netlist names cells ``<instance>.x`` and ``<instance>_<rom port>_rom.x``)."""
+    pat = re.compile(rf"^{re.escape(old)}(?=[._\[ ]|$)")
+    out = {}
+    for model, path in timing.items():
+        path = dict(path)
+        for end in ("from", "to"):
+            if isinstance(path.get(end), str):
+                path[end] = pat.sub(new, path[end])
+        out[model] = path
+    return out
+
+
 def synth_instance_timed(
     inst: Instance,
     d: Design,
@@ -254,8 +285,7 @@ def synth_instance_timed(
     on_start: Callable[[], None] | None = None,
 ) -> tuple[Resources, dict, bool]:
     """Synthesize one instance (cached); returns (resources, {delay model: worst path}, cache_hit)."""
-    files = {n: d.files[n] if n in d.files else template_text(n) for n in inst.sources()}
-    files["synth_top.v"] = wrapper(inst)
+    files = _instance_files(inst, d)
     return _run_cached(f"yosys {inst.name}", files, "synth_top", family, cache_dir, timeout_s, on_start)
 
 
@@ -315,6 +345,7 @@ def synth_design(
     ``executor``: a ThreadPoolExecutor to share (:func:`synth_all`); default one of ``jobs`` workers.
 
     Every instance row carries ``timing``: {delay model: worst path} (see :mod:`pcnn_hw.rtl.timing`).
+    Identical instances (:func:`instance_signature`) run once; the copies' rows say ``same_as``.
 
     An instance whose synthesis fails or exceeds ``timeout_s`` (WebAssembly Yosys is slow on wide
     8-bit-input MVAUs) is listed in ``missing`` with the reason and left out of the total, so a slow
@@ -341,37 +372,45 @@ def synth_design(
             say(f"{tag} failed after {time.perf_counter() - t0:.0f} s: {str(exc).splitlines()[0]}")
             return None, {}, False, str(exc).splitlines()[0]
 
-    order = sorted(range(n), key=lambda k: (-synth_cost(d.instances[k]), k))
+    # identical instances (same module, parameters, widths and ROM contents; typically FIFOs and width
+    # converters) are synthesized once: the first in design order runs, the others reuse its result
+    rep: dict[int, int] = {}
+    first: dict[str, int] = {}
+    for k, inst in enumerate(d.instances):
+        rep[k] = first.setdefault(instance_signature(inst, d), k)
+    uniq = sorted({rep[k] for k in range(n)}, key=lambda k: (-synth_cost(d.instances[k]), k))
     own = executor is None
     ex = ThreadPoolExecutor(max_workers=jobs) if own else executor  # one Yosys process per instance
     try:
-        futs = {k: ex.submit(one, k, d.instances[k]) for k in order}
-        done = [futs[k].result() for k in range(n)]
+        futs = {k: ex.submit(one, k, d.instances[k]) for k in uniq}
+        done = []
+        for k in range(n):
+            res, timing, hit, err = futs[rep[k]].result()
+            if rep[k] != k:  # a copy: no Yosys run of its own
+                timing = rename_timing(timing, d.instances[rep[k]].name, d.instances[k].name)
+            done.append((res, timing, hit, err))
     finally:
         if own:
             ex.shutdown()
+    if len(uniq) < n:
+        say(f"yosys: {n - len(uniq)} of {n} instances identical to another one (synthesized once)")
     rows = []
     missing = []
     total = Resources()
     per_layer: dict[str, Resources] = {}
-    for inst, (res, timing, hit, err) in zip(d.instances, done, strict=True):
+    for k, (inst, (res, timing, hit, err)) in enumerate(zip(d.instances, done, strict=True)):
         if res is None:
             missing.append({"name": inst.name, "reason": err})
             continue
-        rows.append(
-            {
-                "name": inst.name,
-                "kind": inst.kind,
-                "layer": inst.layer,
-                "cached": hit,
-                **res.to_dict(),
-                "timing": timing,
-            }
-        )
+        row = {"name": inst.name, "kind": inst.kind, "layer": inst.layer, "cached": hit, **res.to_dict(),
+               "timing": timing}
+        if rep[k] != k:
+            row["same_as"] = d.instances[rep[k]].name  # synthesized once, as that instance
+        rows.append(row)
         total = total.add(res)
         if inst.kind == "layer":
             per_layer[inst.name] = res
-    hits = sum(1 for r in rows if r["cached"])
+    hits = sum(1 for r in rows if r["cached"] and "same_as" not in r)
     if hits:
         say(f"yosys: {hits} of {n} instances from the cache ({yosys_cache_dir(cache_dir)})")
     return {

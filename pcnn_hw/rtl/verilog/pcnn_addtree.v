@@ -105,10 +105,12 @@ module pcnn_addtree #(
   assign cq = cl[NL*CW-1 -: CW];
 
   // ---- the M trees
-  genvar m, l, i;
+  genvar m, l, i, j;
   generate
     for (m = 0; m < M; m = m + 1) begin : g_t
       wire [NT*W-1:0] t;
+      // each node reads its terms' low B bits only; the zero padding above (LMAX) stays unread
+      wire unused_t = ^t;  // (Verilator: *unused* not linted)
       for (i = 0; i < N; i = i + 1) begin : g_in
         localparam integer B = nw(1);
         reg [B-1:0] r0;
@@ -128,14 +130,14 @@ module pcnn_addtree #(
         for (i = 0; i < NO; i = i + 1) begin : g_n
           localparam integer NC = (NI - i * R < R) ? NI - i * R : R;
           localparam integer B = nw(under(N, R, l, i));
-          reg [B-1:0] s;
+          // running sums sm[k] of the node's first k terms: continuous assigns, no process
+          wire [(NC+1)*B-1:0] sm;
           reg [B-1:0] r;
-          integer j;
-          always @* begin
-            s = {B{1'b0}};
-            for (j = 0; j < NC; j = j + 1) s = s + t[(OI + i * R + j) * W +: B];
+          assign sm[0 +: B] = {B{1'b0}};
+          for (j = 0; j < NC; j = j + 1) begin : g_j
+            assign sm[(j+1)*B +: B] = sm[j*B +: B] + t[(OI + i * R + j) * W +: B];
           end
-          always @(posedge ap_clk) if (en) r <= s;
+          always @(posedge ap_clk) if (en) r <= sm[NC*B +: B];
           if (B < W) begin : g_z
             assign t[(OO + i) * W +: W] = {{(W-B){1'b0}}, r};
           end else begin : g_w

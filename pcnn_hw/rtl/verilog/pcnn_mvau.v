@@ -74,6 +74,7 @@ module pcnn_mvau #(
   localparam integer TW = (XNOR != 0) ? PCW : ACC_BITS;
   localparam integer BIP = (XNOR == 0 && W_BITS == 1) ? 1 : 0;
   localparam integer NTREE = PE + BIP;  // tree PE = the shared element sum of bipolar weights
+  localparam [31:0] AV = ACT_VAL;  // y = count + ACT_VAL, its low OUT_BITS
   // one threshold (1-bit activations): no comparator, the accumulator starts at -T (one bit wider, so
   // P - T never overflows) and y is its sign; the threshold ROM is then read two stages earlier
   localparam integer FOLD = (NO_ACT == 0 && N_STEPS == 1) ? 1 : 0;
@@ -173,18 +174,21 @@ module pcnn_mvau #(
 
   // ---- shared tree of the beat's element sum (bipolar weights: part = 2 * sum_{w=+1} x - sum x)
   wire [ACC_BITS-1:0] xsum_t;
-  genvar p, gi;
+  genvar p, gi, j;
   generate
     if (BIP != 0) begin : g_xsum
       for (gi = 0; gi < NG; gi = gi + 1) begin : g_leaf
-        reg [TW-1:0] s;
-        integer j;
-        always @* begin
-          s = {TW{1'b0}};
-          for (j = 0; j < G; j = j + 1)
-            if (gi * G + j < SIMD) s = s + xext(xr, gi * G + j);
+        // running sums ls[j] of the leaf's first j lanes: continuous assigns (no process, no proc_mux)
+        wire [(G+1)*TW-1:0] ls;
+        assign ls[0 +: TW] = {TW{1'b0}};
+        for (j = 0; j < G; j = j + 1) begin : g_j
+          if (gi * G + j < SIMD) begin : g_t
+            assign ls[(j+1)*TW +: TW] = ls[j*TW +: TW] + xext(xr, gi * G + j);
+          end else begin : g_z
+            assign ls[(j+1)*TW +: TW] = ls[j*TW +: TW];
+          end
         end
-        assign leaves[(PE*NG + gi)*TW +: TW] = s;
+        assign leaves[(PE*NG + gi)*TW +: TW] = ls[G*TW +: TW];
       end
       assign xsum_t = roots[PE*TW +: TW];
     end else begin : g_noxsum
@@ -225,14 +229,18 @@ module pcnn_mvau #(
         assign part = {{(ACC_BITS-TW){1'b0}}, root};
       end else if (W_BITS == 1) begin : g_bip
         for (gi = 0; gi < NG; gi = gi + 1) begin : g_leaf
-          reg [TW-1:0] s;
-          integer j;
-          always @* begin
-            s = {TW{1'b0}};
-            for (j = 0; j < G; j = j + 1)
-              if (gi * G + j < SIMD && w[gi * G + j]) s = s + xext(xr, gi * G + j);
+          // sum of the lanes with weight +1: each lane masked by its weight bit (an AND, not a mux of a
+          // process: Yosys' proc then has nothing to do here), running sums ls[j] as continuous assigns
+          wire [(G+1)*TW-1:0] ls;
+          assign ls[0 +: TW] = {TW{1'b0}};
+          for (j = 0; j < G; j = j + 1) begin : g_j
+            if (gi * G + j < SIMD) begin : g_t
+              assign ls[(j+1)*TW +: TW] = ls[j*TW +: TW] + ({TW{w[gi * G + j]}} & xext(xr, gi * G + j));
+            end else begin : g_z
+              assign ls[(j+1)*TW +: TW] = ls[j*TW +: TW];
+            end
           end
-          assign leaf[gi*TW +: TW] = s;
+          assign leaf[gi*TW +: TW] = ls[G*TW +: TW];
         end
         assign part = (root << 1) - xsum_t;
       end else begin : g_mul
@@ -261,26 +269,29 @@ module pcnn_mvau #(
         assign y[p*OUT_BITS +: OUT_BITS] = a2;
       end else begin : g_act
         reg [N_STEPS-1:0] cmp;
-        integer i;
         if (FOLD != 0) begin : g_sign
           always @(posedge ap_clk) if (en) cmp <= !acc[AW-1];  // P - T >= 0
         end else begin : g_cmp
+          integer i;
           always @(posedge ap_clk)
             if (en)
               for (i = 0; i < N_STEPS; i = i + 1)
                 cmp[i] <= $signed(acc) >= $signed(t_q[(p*N_STEPS + i)*ACC_BITS +: ACC_BITS]);
         end
         wire [N_STEPS+1:0] tx = {1'b0, cmp, 1'b1};  // tx[i+1] = cmp[i]
-        reg [31:0] cnt;
-        always @* begin
-          // thermometer -> binary: the thresholds are sorted per channel (rtl/spec.py), so cmp is 1..10..0
-          // and the count c is the one edge tx[c] & ~tx[c+1]; an OR of 2-input terms per output bit, a few
-          // LUT levels for any N_STEPS (a chain of N_STEPS increments was 14 levels at N_STEPS = 15)
-          cnt = 0;
-          for (i = 0; i <= N_STEPS; i = i + 1) if (tx[i] && !tx[i + 1]) cnt = cnt | i;
-          cnt = cnt + ACT_VAL;
+        // thermometer -> binary: the thresholds are sorted per channel (rtl/spec.py), so cmp is 1..10..0
+        // and the count c is the one edge tx[c] & ~tx[c+1]; an OR of 2-input terms per output bit, a few
+        // LUT levels for any N_STEPS (a chain of N_STEPS increments was 14 levels at N_STEPS = 15);
+        // continuous assigns (ct[k] = OR of the first k edge terms), no process
+        // (all OUT_BITS wide: y is the count + ACT_VAL modulo 2**OUT_BITS)
+        wire [(N_STEPS+2)*OUT_BITS-1:0] ct;
+        assign ct[0 +: OUT_BITS] = {OUT_BITS{1'b0}};
+        for (j = 0; j <= N_STEPS; j = j + 1) begin : g_e
+          localparam [31:0] JV = j;
+          assign ct[(j+1)*OUT_BITS +: OUT_BITS] =
+            ct[j*OUT_BITS +: OUT_BITS] | ({OUT_BITS{tx[j] & ~tx[j + 1]}} & JV[OUT_BITS-1:0]);
         end
-        assign y[p*OUT_BITS +: OUT_BITS] = cnt[OUT_BITS-1:0];
+        assign y[p*OUT_BITS +: OUT_BITS] = ct[(N_STEPS+1)*OUT_BITS +: OUT_BITS] + AV[OUT_BITS-1:0];
       end
     end
   endgenerate

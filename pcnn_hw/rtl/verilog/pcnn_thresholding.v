@@ -33,6 +33,7 @@ module pcnn_thresholding #(
 );
   localparam integer TMEM = C / PE;
   localparam integer NB = (TMEM <= 1) ? 1 : $clog2(TMEM);
+  localparam [31:0] AV = ACT_VAL;  // y = count + ACT_VAL, its low OUT_BITS
   localparam integer TMEM_M1 = TMEM - 1;
   reg [NB-1:0] nf;
   reg [PE*IN_BITS-1:0] x1, x2;
@@ -46,7 +47,7 @@ module pcnn_thresholding #(
   assign t_en = en;
   assign t_addr = nf;
   wire [PE*OUT_BITS-1:0] y;
-  genvar p;
+  genvar p, j;
   generate
     for (p = 0; p < PE; p = p + 1) begin : g_pe
       wire [IN_BITS-1:0] xr = x2[p*IN_BITS +: IN_BITS];
@@ -67,16 +68,19 @@ module pcnn_thresholding #(
               cmp[i] <= $signed(x) >= $signed(t_q[(p*N_STEPS + i)*CW +: CW]);
       end
       wire [N_STEPS+1:0] tx = {1'b0, cmp, 1'b1};  // tx[i+1] = cmp[i]
-      reg [31:0] cnt;
-      always @* begin
-        // thermometer -> binary: the thresholds are sorted per channel (rtl/spec.py), so cmp is 1..10..0
-        // and the count c is the one edge tx[c] & ~tx[c+1]; an OR of 2-input terms per output bit, a few
-        // LUT levels for any N_STEPS (a chain of N_STEPS increments was 14 levels at N_STEPS = 15)
-        cnt = 0;
-        for (i = 0; i <= N_STEPS; i = i + 1) if (tx[i] && !tx[i + 1]) cnt = cnt | i;
-        cnt = cnt + ACT_VAL;
+      // thermometer -> binary: the thresholds are sorted per channel (rtl/spec.py), so cmp is 1..10..0
+      // and the count c is the one edge tx[c] & ~tx[c+1]; an OR of 2-input terms per output bit, a few
+      // LUT levels for any N_STEPS (a chain of N_STEPS increments was 14 levels at N_STEPS = 15);
+      // continuous assigns (ct[k] = OR of the first k edge terms), no process
+      // (all OUT_BITS wide: y is the count + ACT_VAL modulo 2**OUT_BITS)
+      wire [(N_STEPS+2)*OUT_BITS-1:0] ct;
+      assign ct[0 +: OUT_BITS] = {OUT_BITS{1'b0}};
+      for (j = 0; j <= N_STEPS; j = j + 1) begin : g_e
+        localparam [31:0] JV = j;
+        assign ct[(j+1)*OUT_BITS +: OUT_BITS] =
+          ct[j*OUT_BITS +: OUT_BITS] | ({OUT_BITS{tx[j] & ~tx[j + 1]}} & JV[OUT_BITS-1:0]);
       end
-      assign y[p*OUT_BITS +: OUT_BITS] = cnt[OUT_BITS-1:0];
+      assign y[p*OUT_BITS +: OUT_BITS] = ct[(N_STEPS+1)*OUT_BITS +: OUT_BITS] + AV[OUT_BITS-1:0];
     end
   endgenerate
   always @(posedge ap_clk) begin

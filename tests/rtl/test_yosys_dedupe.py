@@ -1,0 +1,68 @@
+"""Identical instances are synthesized once per build (#12 item 4): the signature that groups them, and
+synth_design running Yosys once per group with the copies' worst paths renamed to their own instance.
+Yosys itself is replaced by a recorder here (no tool run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import chain_a
+
+from pcnn_hw.rtl import yosys
+from pcnn_hw.rtl.spec import Fmt, rtl_layers
+from pcnn_hw.rtl.stitch import stitch
+
+
+@pytest.fixture(scope="module")
+def design():
+    """chain_a: its FIFOs of 16 x 2, 4 x 2 and 1 x 2 and its 1 -> 4 width converter occur twice or more."""
+    return stitch(rtl_layers(chain_a(seed=3), Fmt(8)), 72)
+
+
+def test_signature_groups_only_identical_instances(design) -> None:
+    """Same module + parameters (+ ROMs) -> same signature; any parameter differing -> different."""
+    by = {i.name: i for i in design.instances}
+    sig = {n: yosys.instance_signature(i, design) for n, i in by.items()}
+    assert sig["fifo_0"] == sig["fifo_1"] == sig["fifo_3"]  # WIDTH 16, DEPTH 2 each
+    assert sig["dwc_2"] == sig["dwc_7"]  # 1 -> 4 bits
+    assert sig["fifo_0"] != sig["fifo_2"]  # WIDTH 16 vs 4
+    layers = [i.name for i in design.instances if i.kind == "layer"]
+    assert len({sig[n] for n in layers}) == len(layers)  # every layer differs (params or ROM contents)
+
+
+def test_synth_design_runs_each_group_once(design, monkeypatch, tmp_path: Path) -> None:
+    """One (fake) Yosys run per distinct instance; every instance still gets its row, the copies with
+    their own names in the worst path and ``same_as`` naming the instance that was synthesized."""
+    runs: list[str] = []
+
+    def fake_run(what, files, top, family, cache_dir, timeout_s, on_start=None):
+        name = what.split()[-1]
+        runs.append(name)
+        path = {"from": f"{name}.r[0] (FDRE.Q)", "to": f"{name}_w_rom.q[1] (FDRE.D)", "ns": 2.0,
+                "lut_levels": 1, "carry_cells": 0}
+        return yosys.Resources(lut=len(files["synth_top.v"]) % 97, ff=3), {"xc7-1": path}, False
+
+    monkeypatch.setattr(yosys, "_run_cached", fake_run)
+    lines: list[str] = []
+    ys = yosys.synth_design(design, tmp_path, tmp_path / "cache", jobs=2, log=lines.append)
+    names = [i.name for i in design.instances]
+    distinct = {yosys.instance_signature(i, design) for i in design.instances}
+    assert sorted(runs) == sorted(set(runs)) and len(runs) == len(distinct) < len(names)
+    rows = {r["name"]: r for r in ys["instances"]}
+    assert list(rows) == names
+    for n in ("fifo_1", "fifo_3"):  # copies of fifo_0
+        assert rows[n]["same_as"] == "fifo_0" and rows[n]["LUT"] == rows["fifo_0"]["LUT"]
+        assert rows[n]["timing"]["xc7-1"]["from"] == f"{n}.r[0] (FDRE.Q)"
+        assert rows[n]["timing"]["xc7-1"]["to"] == f"{n}_w_rom.q[1] (FDRE.D)"
+    assert "same_as" not in rows["fifo_0"] and "fifo_1" not in runs
+    assert ys["total"]["LUT"] == sum(r["LUT"] for r in rows.values())  # copies still count
+    assert any("identical to another one" in m for m in lines)
+
+
+def test_rename_timing_only_renames_the_instance_prefix() -> None:
+    """``fifo_1`` -> ``fifo_3`` renames ``fifo_1.x`` and ``fifo_1_w_rom.x`` but not ``fifo_10.x``."""
+    t = {"m": {"from": "fifo_1.a", "to": "fifo_10.b"}, "n": {"from": "fifo_1_w_rom.q", "to": "in_tdata"}}
+    out = yosys.rename_timing(t, "fifo_1", "fifo_3")
+    assert out["m"] == {"from": "fifo_3.a", "to": "fifo_10.b"}
+    assert out["n"] == {"from": "fifo_3_w_rom.q", "to": "in_tdata"}
