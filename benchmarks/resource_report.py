@@ -223,6 +223,8 @@ def fit_and_report(runs: Path, heldout: Path, yosys: str) -> dict:
         "Each kind is fitted on, and hashed over, exactly the RTL files its module is synthesized from "
         "(pcnn_hw/resources/stale.py); an RTL change stales only the kinds using the changed file.", "",
         stale_line, "", *kinds_table(fit), "",
+        "Yosys runs: one instance at a time, nice 10, on a loaded machine (2 cores shared by ~7 "
+        "sessions); the run tables keep each run's seconds.", "",
         "Model: per kind, LUT / FF / DSP linear in physically motivated features "
         "(pcnn_hw/resources/features.py), non-negative least squares on relative residuals over a grid "
         "of random single-layer configurations (benchmarks/resource_grid.py); BRAM from the cheapest "
