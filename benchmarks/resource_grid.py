@@ -151,4 +151,10 @@ def grid(seed: int = 0) -> list[Config]:
     for mw, mh, pe, simd in [(64, 16, 2, 64), (128, 2, 1, 1), (64, 32, 1, 32), (96, 64, 2, 48)]:
         out.append(_one(f"mvau_xnor {mw}x{mh} pe{pe} simd{simd}", [mvau(rng2, mw, mh, pe, simd)],
                         Fmt(1, False), mw * 2))
+    # XNOR: SF = 1 with a wide popcount (SIMD 128..256) and deep weights: the popcount tree's cost apart
+    # from the replay buffer's (every earlier wide-SIMD point had SF > 1)
+    rng3 = np.random.default_rng(seed + 2)
+    for mw, mh, pe, simd in [(256, 128, 1, 256), (128, 256, 2, 128), (192, 128, 1, 192)]:
+        out.append(_one(f"mvau_xnor {mw}x{mh} pe{pe} simd{simd}", [mvau(rng3, mw, mh, pe, simd)],
+                        Fmt(1, False), mw * 2))
     return out

@@ -119,6 +119,7 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
     steps = 0 if _p(p, "NO_ACT") else _p(p, "N_STEPS", 1)
     xnor = bool(_p(p, "XNOR"))
     block = any(s == "block" for (_w, d, s) in roms[:1])
+    tblock = any(s == "block" for (_w, d, s) in roms[1:2])  # thresholds in BRAM: no LUT ROM for them
     g = 6 if xnor else (4 if wbits == 1 else 1)
     ng = math.ceil(simd / g)
     tw = max(4, clog2(simd + 1)) if xnor else acc
@@ -140,7 +141,7 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         "tree": float(pe * ng * tw),
         "acc": float(pe * acc),
         "cmp": float(pe * steps * acc),
-        "trom": pe * steps * acc * lut_rom_cost(nf),
+        "trom": 0.0 if tblock else pe * steps * acc * lut_rom_cost(nf),
         # replay buffer: LUTRAM bits / 48 (RAM32M: 6 x 32 bits in 4 LUTs; RAM64M: 3 x 64), smooth in
         # SIMD so the model stays monotone; address counters are in "one" (a few LUTs either way)
         "ibuf": simd * inb * max(sf, 32) / 48 if nf > 1 and sf > 1 else 0.0,
@@ -164,10 +165,11 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
     if module == "pcnn_thresholding":
         pe, c, steps, cw = _p(p, "PE"), _p(p, "C"), _p(p, "N_STEPS"), _p(p, "CW")
         tm = c // pe
+        tblock = any(s == "block" for (_w, _d, s) in roms[:1])
         return {
             "one": 1.0,
             "cmp": float(pe * steps * cw),
-            "trom": pe * steps * cw * lut_rom_cost(tm),
+            "trom": 0.0 if tblock else pe * steps * cw * lut_rom_cost(tm),
             "io": float(pe * (_p(p, "IN_BITS") + _p(p, "OUT_BITS"))),
             "ctrl": float(clog2(tm)),
         }
