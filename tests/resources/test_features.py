@@ -16,3 +16,16 @@ def test_two_deep_fifo_is_flip_flops_at_any_width():
     f = features("pcnn_fifo", {"WIDTH": 24, "DEPTH": 100}, [])
     assert f["ffmem"] == 0.0 and f["lutram"] == 0.0
     assert brams("pcnn_fifo", {"WIDTH": 24, "DEPTH": 100}, []) == (1, 0)
+
+
+def test_thresholds_in_bram_cost_no_lut_rom():
+    """An MVAU (or thresholding layer) whose threshold ROM is block RAM has no LUT-ROM term; the same
+    thresholds as a 256-word logic ROM have 4 LUT6 per bit (256 words / 64)."""
+    p = {"PE": 1, "SIMD": 256, "MW": 256, "MH": 256, "XNOR": 1, "NO_ACT": 0, "IN_BITS": 1, "W_BITS": 1,
+         "ACC_BITS": 10, "N_STEPS": 1}
+    w = (256, 256, "block")
+    assert features("pcnn_mvau", p, [w, (10, 256, "block")])["trom"] == 0.0
+    assert features("pcnn_mvau", p, [w, (10, 256, "distributed")])["trom"] == 10 * 4
+    t = {"PE": 1, "C": 256, "N_STEPS": 1, "CW": 10, "IN_BITS": 9, "OUT_BITS": 1}
+    assert features("pcnn_thresholding", t, [(10, 256, "block")])["trom"] == 0.0
+    assert features("pcnn_thresholding", t, [(10, 256, "distributed")])["trom"] == 10 * 4
