@@ -37,11 +37,13 @@ RAMB36_MODES = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024,
 # Flip-flops are counted by the registers the Verilog declares; per kind the features that hold them
 # (the fit of FF uses only these; LUT and DSP use every feature of the kind)
 FF_FEATURES = {
-    "mvau_xnor": ("one", "xw", "xr", "wword", "tree", "acc", "cmp", "ibuf_reg", "lanes_const"),
-    "mvau_int": ("one", "xw", "xr", "wword", "tree", "acc", "cmp", "ibuf_reg", "xsum", "lanes_const"),
+    "mvau_xnor": ("one", "xw", "xr", "wword", "wbank", "tree", "acc", "cmp", "ibuf_reg", "lanes_const"),
+    "mvau_int": ("one", "xw", "xr", "wword", "wbank", "tree", "acc", "cmp", "ibuf_reg", "xsum",
+                 "lanes_const"),
 }
 # registers whose count the Verilog fixes exactly (one FF per bit): not fitted, subtracted before the fit
-FF_FIXED = {"mvau_xnor": {"xw": 1.0, "ibuf_reg": 1.0}, "mvau_int": {"xw": 1.0, "ibuf_reg": 1.0}}
+FF_FIXED = {"mvau_xnor": {"xw": 1.0, "ibuf_reg": 1.0, "wbank": 1.0},
+            "mvau_int": {"xw": 1.0, "ibuf_reg": 1.0, "wbank": 1.0}}
 # LUTs: every feature of the kind except these (registers without logic; too few runs to separate them)
 LUT_EXCLUDE = {"mvau_xnor": ("xw", "xr", "wword", "acc", "ibuf_reg"),
                "mvau_int": ("xw", "xr", "wword", "ibuf_reg")}
@@ -129,7 +131,9 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
     # one LUT6 up to 32 words (5 address bits + the input bit), more at 64 and 128; block ROM: the
     # weight comes from BRAM; depth 1: constants folded into the popcount.
     a = clog2(wmem)
-    lw = float(lanes * inb * wbits)
+    # XNOR lanes have 1-bit inputs; an integer lane's weight bits come from the ROM once per lane
+    # (lw: weight-source bits) and feed an IN_BITS-wide add/select (dp: datapath bits, integer only)
+    lw = float(lanes * inb * wbits) if xnor else float(lanes * wbits)
     f = {
         "one": 1.0,
         "lanes_const": lw if wmem == 1 else 0.0,
@@ -151,9 +155,13 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         # output word in flip-flops (Yosys keeps it outside the RAMB / LUT ROM); none for constants
         "xr": float(simd * inb) if wmem > 1 else 0.0,
         "wword": lw if wmem > 1 else 0.0,
+        # a distributed weight ROM deeper than 64 words is banked (pcnn_hw/rtl/rom.py): stage 1 registers
+        # one row per 64-word bank, i.e. width * (banks - 1) flip-flops more than one ROM word
+        "wbank": lw * (math.ceil(wmem / 64) - 1) if not block and wmem > 64 else 0.0,
     }
     if not xnor:
         f["xsum"] = float(ng * acc) if wbits == 1 else 0.0
+        f["dp"] = float(lanes * inb * wbits)
     return f
 
 
