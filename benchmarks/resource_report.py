@@ -191,15 +191,18 @@ def heldout_tables(rows: list[_Row], fit: dict) -> tuple[list[str], list[str], d
 
 
 def rtl_commit() -> str:
-    """The git commit the RTL was measured on (+ '-dirty' with uncommitted RTL changes)."""
+    """The git commit of the RTL measured: the last commit changing an RTL source, and HEAD."""
     import subprocess
 
     def git(*a: str) -> str:
         return subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True,
                               timeout=60).stdout.strip()
 
-    dirty = git("status", "--porcelain", "--", "pcnn_hw/rtl", "pcnn_hw/layers")
-    return git("rev-parse", "--short=12", "HEAD") + ("-dirty" if dirty else "")
+    paths = ("pcnn_hw/rtl/verilog", "pcnn_hw/rtl/rom.py", ":(glob)pcnn_hw/layers/*/*.v")
+    dirty = git("status", "--porcelain", "--", *paths)
+    last = git("log", "-1", "--format=%h", "--", *paths)
+    head = git("rev-parse", "--short", "HEAD")
+    return f"{last} (last RTL change; tree at {head}{', RTL modified' if dirty else ''})"
 
 
 def fit_and_report(runs: Path, heldout: Path, yosys: str) -> dict:
