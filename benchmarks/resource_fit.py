@@ -4,11 +4,13 @@ One command re-creates everything after an RTL change (the Yosys cache answers u
 
     XDG_CACHE_HOME=/work/cache nice -n 15 .venv/bin/python benchmarks/resource_fit.py
 
-Resumable: every finished Yosys run is stored at once (run tables below, tagged with the RTL sources hash
-of :mod:`pcnn_hw.resources.stale`, and the Yosys cache keyed by the instance's sources); an interrupted
-refit re-run skips what is done, a run from other RTL is redone, the fit uses only rows of the current
-RTL. ``--max-cost N`` keeps the grid to small configurations (a reduced refit on a loaded machine;
-``--jobs 1`` runs one Yosys at a time); ``--models`` picks the held-out designs.
+Resumable: every finished Yosys run is stored at once (run tables below, each row tagged with the hash of
+exactly its kind's RTL files, :func:`pcnn_hw.resources.stale.kind_sha256`, and the Yosys cache keyed by the
+instance's sources); an interrupted refit re-run skips what is done, a run from other RTL of its kind is
+redone, the fit uses only rows of the current RTL of their kind (a kind without any keeps its old
+coefficients in fit.json, reported stale). ``--max-cost N`` keeps the grid to small configurations (a
+reduced refit on a loaded machine; ``--jobs 1`` runs one Yosys at a time); ``--models`` picks the held-out
+designs.
 
 Stages (``--stage``, default all in order):
   grid     synthesize the calibration grid (benchmarks/resource_grid.py) -> results/resource_fit_runs.json
@@ -49,12 +51,20 @@ def yosys_version() -> str:
     return out.stdout.strip()
 
 
-def row_of(label: str, inst: object, res: object, seconds: float, rtl: str = "") -> dict:
+def row_tag(inst: object) -> str:
+    """The RTL hash a run of ``inst`` is tagged with: that of its model kind's files."""
+    from pcnn_hw.resources.features import kind_of
+    from pcnn_hw.resources.stale import kind_sha256
+
+    return kind_sha256(kind_of(inst.module, dict(inst.params)))  # type: ignore[attr-defined]
+
+
+def row_of(label: str, inst: object, res: object, seconds: float) -> dict:
     """One stored run: what the model sees (module, params, ROM shapes), what Yosys counted (None: it
-    failed or timed out) and the RTL sources hash it ran on."""
+    failed or timed out) and the hash of its kind's RTL files it ran on."""
     return {
         "label": label,
-        "rtl_sha256": rtl,
+        "kind_rtl_sha256": row_tag(inst),
         "module": inst.module,  # type: ignore[attr-defined]
         "params": dict(inst.params),  # type: ignore[attr-defined]
         "roms": [{"width": r.width, "depth": r.depth, "style": r.style} for r in inst.roms],  # type: ignore[attr-defined]
@@ -68,14 +78,14 @@ def synth_all(items: list[tuple[str, object, object]], out: Path, jobs: int, tim
     """Synthesize (label, instance, design) items (cached), writing ``out`` after every finished run.
     Items already in ``out`` on the current RTL are skipped (failed / timed-out ones too unless ``retry``)."""
     from pcnn_hw.errors import SimulationError
-    from pcnn_hw.resources.stale import rtl_sha256
     from pcnn_hw.rtl.yosys import synth_instance
 
-    rtl = rtl_sha256()
     old = {r["label"]: r for r in json.loads(out.read_text())["runs"]} if out.is_file() else {}
-    done = {k for k, r in old.items() if r.get("rtl_sha256") == rtl and (r["yosys"] is not None or not retry)}
+    tags = {it[0]: row_tag(it[1]) for it in items}
+    done = {k for k, r in old.items() if k in tags and r.get("kind_rtl_sha256") == tags[k]
+            and (r["yosys"] is not None or not retry)}
     todo = [it for it in items if it[0] not in done]
-    print(f"  {len(items) - len(todo)} of {len(items)} already done on RTL {rtl}", flush=True)
+    print(f"  {len(items) - len(todo)} of {len(items)} already done on their kind's current RTL", flush=True)
     rows: dict[str, dict] = {k: old[k] for k in done if k in {it[0] for it in items}}
     items = todo
 
@@ -87,7 +97,7 @@ def synth_all(items: list[tuple[str, object, object]], out: Path, jobs: int, tim
         except SimulationError as exc:
             print(f"  {label}: {str(exc).splitlines()[0]}", flush=True)
             res = None
-        r = row_of(label, inst, res, time.perf_counter() - t0, rtl)
+        r = row_of(label, inst, res, time.perf_counter() - t0)
         print(f"  {label}: {r['yosys'] and r['yosys']['LUT']} LUT  {r['seconds']} s", flush=True)
         return r
 
@@ -144,8 +154,11 @@ def build_model_dir(name: str, work: Path, resource_model: str = "finn") -> Path
                  resource_model=resource_model).out_dir
 
 
-def stage_heldout(models: list[str], jobs: int, timeout_s: float, retry: bool = False) -> None:
-    """Compile the held-out models and synthesize every instance of their stitched designs."""
+def stage_heldout(models: list[str], jobs: int, timeout_s: float, retry: bool = False,
+                  skip_slow: bool = False, kinds: list[str] | None = None) -> None:
+    """Compile the held-out models and synthesize every instance of their stitched designs (without the
+    8-bit-input first MVAUs with ``skip_slow``; only the model kinds ``kinds`` when given)."""
+    from pcnn_hw.resources.features import kind_of
     from pcnn_hw.rtl.flow import load_design
 
     work = ROOT / "build" / "bench" / "resource_fit"
@@ -153,17 +166,19 @@ def stage_heldout(models: list[str], jobs: int, timeout_s: float, retry: bool = 
     for name in models:
         rd = load_design(build_model_dir(name, work))
         d = rd.stitch()
-        keep = [i for i in d.instances if not _known_slow(i)]
+        keep = [i for i in d.instances if not (skip_slow and _known_slow(i))
+                and (kinds is None or kind_of(i.module, dict(i.params)) in kinds)]
         items += [(f"{name}/{i.name}", i, d) for i in keep]
-        skipped = [i.name for i in d.instances if _known_slow(i)]
-        print(f"heldout {name}: {len(keep)} instances (skipped, known-slow in Yosys: {skipped})", flush=True)
+        skipped = [i.name for i in d.instances if i not in keep]
+        print(f"heldout {name}: {len(keep)} instances (skipped: {skipped})", flush=True)
     # layers first (the per-layer goal), cheap ones first; FIFOs / width converters (the totals) after
     items.sort(key=lambda it: (it[1].kind != "layer", _inst_cost(it[1])))  # type: ignore[attr-defined]
     synth_all(items, HELDOUT, jobs, timeout_s, retry)
 
 
 def _known_slow(inst: object) -> bool:
-    """8-bit-input MVAUs with >= 256 lanes: WebAssembly Yosys needs > 15 min on them (issue #12, item 4)."""
+    """8-bit-input MVAUs with >= 256 lanes: WebAssembly Yosys needed > 15 min on them before the lean
+    leaf sums (issue #12, item 4); ``--skip-slow`` leaves them out."""
     p = inst.params  # type: ignore[attr-defined]
     return inst.module == "pcnn_mvau" and int(p["IN_BITS"]) > 1 and int(p["PE"]) * int(p["SIMD"]) >= 256  # type: ignore[attr-defined]
 
@@ -211,10 +226,10 @@ def _cache_only() -> None:
     orig = ys._run_cached
 
     def cached(what: str, files: dict[str, str], top: str, family: str, cache_dir: object,
-               timeout_s: float) -> object:
+               timeout_s: float, *rest: object) -> object:
         if not ys.is_cached(files, top, family, cache_dir):  # type: ignore[arg-type]
             raise SimulationError(f"{what}: not in the Yosys cache (--cache-only)")
-        return orig(what, files, top, family, cache_dir, timeout_s)  # type: ignore[arg-type]
+        return orig(what, files, top, family, cache_dir, timeout_s, *rest)  # type: ignore[arg-type]
 
     ys._run_cached = cached  # type: ignore[assignment]
 
@@ -229,6 +244,10 @@ def main() -> None:
                     help="grid: only configurations of rough cost <= N (3000: drop the 7 largest)")
     ap.add_argument("--models", nargs="*", default=None,
                     help=f"heldout: designs to compile and synthesize (default {' '.join(HELDOUT_MODELS)})")
+    ap.add_argument("--skip-slow", action="store_true",
+                    help="heldout: leave out the 8-bit-input first MVAUs with >= 256 lanes")
+    ap.add_argument("--kinds", nargs="*", default=None,
+                    help="heldout: only instances of these model kinds (e.g. fifo dwc swg)")
     ap.add_argument("--retry", action="store_true", help="redo runs that failed or timed out")
     ap.add_argument("--only", nargs="*", default=None, help="grid: only labels starting with these")
     ap.add_argument("--timeout", type=float, default=900.0, help="per-instance Yosys timeout (s)")
@@ -242,7 +261,8 @@ def main() -> None:
         stage_grid(args.jobs, args.timeout, args.only, args.max_cost, args.retry)
     if args.stage in ("heldout", "all"):
         models = args.models if args.models is not None else list(HELDOUT_MODELS)
-        stage_heldout([*models, *(["cnv"] if args.cnv else [])], args.jobs, args.timeout, args.retry)
+        stage_heldout([*models, *(["cnv"] if args.cnv else [])], args.jobs, args.timeout, args.retry,
+                      args.skip_slow, args.kinds)
     if args.stage in ("fit", "all"):
         from resource_report import fit_and_report
 

@@ -151,4 +151,16 @@ def grid(seed: int = 0) -> list[Config]:
     for mw, mh, pe, simd in [(64, 16, 2, 64), (128, 2, 1, 1), (64, 32, 1, 32), (96, 64, 2, 48)]:
         out.append(_one(f"mvau_xnor {mw}x{mh} pe{pe} simd{simd}", [mvau(rng2, mw, mh, pe, simd)],
                         Fmt(1, False), mw * 2))
+    # XNOR: SF = 1 with a wide popcount (SIMD 128..256) and deep weights: the popcount tree's cost apart
+    # from the replay buffer's (every earlier wide-SIMD point had SF > 1)
+    rng3 = np.random.default_rng(seed + 2)
+    for mw, mh, pe, simd in [(256, 128, 1, 256), (128, 256, 2, 128), (192, 128, 1, 192)]:
+        out.append(_one(f"mvau_xnor {mw}x{mh} pe{pe} simd{simd}", [mvau(rng3, mw, mh, pe, simd)],
+                        Fmt(1, False), mw * 2))
+    # 8-bit-input MVAUs with deep weights (logic ROM of 64 / 128 words, block ROM): the first layers of
+    # MLPs (tfc / sfc) are of this kind; every earlier 8-bit point had weights of depth <= 24
+    rng4 = np.random.default_rng(seed + 3)
+    for mw, mh, pe, simd in [(128, 64, 8, 16), (288, 64, 8, 24), (256, 64, 8, 16), (512, 64, 4, 16)]:
+        out.append(_one(f"mvau_int8 {mw}x{mh} pe{pe} simd{simd}", [mvau(rng4, mw, mh, pe, simd, "int")],
+                        Fmt(8, False), mw * 2))
     return out

@@ -15,7 +15,7 @@ import numpy as np
 
 from pcnn_hw.resources.features import FF_FEATURES, FF_FIXED, LUT_EXCLUDE, brams, features, kind_of
 from pcnn_hw.resources.model import TARGETS, estimate_parts, fit_kind, rom_shapes
-from pcnn_hw.resources.stale import rtl_sha256, yosys_package_version
+from pcnn_hw.resources.stale import fit_status, kind_record, kind_sha256, yosys_package_version
 
 ROOT = Path(__file__).resolve().parents[1]
 FIT_PATH = ROOT / "pcnn_hw" / "resources" / "fit.json"
@@ -38,23 +38,43 @@ class _Row:
         return features(self.module, self.params, rom_shapes(self))
 
 
-def _load(path: Path, rtl: str | None = None) -> list[_Row]:
-    """The finished runs of ``path`` made on RTL hash ``rtl`` (rows from other RTL are skipped)."""
+def current(r: dict) -> bool:
+    """Whether stored run ``r`` ran on the current RTL files of its kind."""
+    return r.get("kind_rtl_sha256") == kind_sha256(kind_of(r["module"], r["params"]))
+
+
+def _load(path: Path, fresh_only: bool = True) -> list[_Row]:
+    """The finished runs of ``path`` made on the current RTL of their kind (others are skipped)."""
     if not path.is_file():
         return []
     runs = [r for r in json.loads(path.read_text())["runs"] if r["yosys"] is not None]
-    keep = [r for r in runs if rtl is None or r.get("rtl_sha256") == rtl]
+    keep = [r for r in runs if not fresh_only or current(r)]
     if len(keep) < len(runs):
-        print(f"{path.name}: {len(runs) - len(keep)} runs made on other RTL skipped", flush=True)
+        print(f"{path.name}: {len(runs) - len(keep)} runs on other RTL of their kind skipped", flush=True)
     return [_Row(r) for r in keep]
 
 
-def fit_all(rows: list[_Row], yosys: str) -> dict:
-    """Coefficients per kind and target."""
+def missing(path: Path) -> list[str]:
+    """Per design, the instances of ``path`` without a result on the current RTL of their kind (failed,
+    timed out, stale): ['design: n (name, ...)']."""
+    if not path.is_file():
+        return []
+    by: dict[str, list[str]] = defaultdict(list)
+    for r in json.loads(path.read_text())["runs"]:
+        if r["yosys"] is None or not current(r):
+            design, name = r["label"].split("/", 1)
+            by[design].append(f"{name} ({'failed / timed out' if r['yosys'] is None else 'other RTL'})")
+    return [f"{d}: {len(v)} ({', '.join(sorted(v))})" for d, v in sorted(by.items())]
+
+
+def fit_all(rows: list[_Row], yosys: str, previous: dict | None = None) -> dict:
+    """Coefficients per kind and target, each kind with its RTL files and their hash; a kind of
+    ``previous`` (the old fit.json) without current runs keeps its old coefficients (and old record, so
+    it reports stale)."""
     by: dict[str, list[_Row]] = defaultdict(list)
     for r in rows:
         by[r.kind].append(r)
-    kinds = {}
+    kinds = {k: v for k, v in (previous or {}).get("kinds", {}).items() if k not in by}
     for kind, rs in sorted(by.items()):
         data = [{"features": r.feats(), "yosys": r.y} for r in rs]
         names = sorted({k for d in data for k in d["features"]})
@@ -66,8 +86,21 @@ def fit_all(rows: list[_Row], yosys: str) -> dict:
         free = tuple(k for k in FF_FEATURES.get(kind, names) if k not in fixed)
         kinds[kind]["FF"] = {**fit_kind(ff_data, "FF", only=free), **fixed}
         kinds[kind]["runs"] = len(rs)
-    return {"format": "pcnn-hw resource model v1", "yosys": yosys, "yosys_package": yosys_package_version(),
-            "rtl_sha256": rtl_sha256(), "family": "xc7", "kinds": kinds}
+        kinds[kind]["rtl"] = kind_record(kind)
+    return {"format": "pcnn-hw resource model v2 (per-kind RTL hashes)", "yosys": yosys,
+            "yosys_package": yosys_package_version(), "family": "xc7", "kinds": dict(sorted(kinds.items()))}
+
+
+def kinds_table(fit: dict) -> list[str]:
+    """Per kind: the RTL files it was fitted on, their hash and whether they still match."""
+    st = fit_status(fit)
+    out = ["| kind | RTL files | sha256 | status |", "|---|---|---|---|"]
+    for kind, c in sorted(fit["kinds"].items()):
+        rec = c.get("rtl") or {}
+        files = ", ".join(Path(f).name for f in rec.get("rtl_files", []))
+        out.append(f"| {kind} | {files or '-'} | `{rec.get('rtl_sha256', '-')}` | "
+                   f"{'STALE: ' + st.stale[kind] if kind in st.stale else 'current'} |")
+    return out
 
 
 def _loo(rows: list[_Row], target: str) -> list[float]:
@@ -157,18 +190,44 @@ def heldout_tables(rows: list[_Row], fit: dict) -> tuple[list[str], list[str], d
     return layer, tot, stats
 
 
+def rtl_commit() -> str:
+    """The git commit of the RTL measured: the last commit changing an RTL source, and HEAD."""
+    import subprocess
+
+    def git(*a: str) -> str:
+        return subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True,
+                              timeout=60).stdout.strip()
+
+    paths = ("pcnn_hw/rtl/verilog", "pcnn_hw/rtl/rom.py", ":(glob)pcnn_hw/layers/*/*.v")
+    dirty = git("status", "--porcelain", "--", *paths)
+    last = git("log", "-1", "--format=%h", "--", *paths)
+    head = git("rev-parse", "--short", "HEAD")
+    return f"{last} (last RTL change; tree at {head}{', RTL modified' if dirty else ''})"
+
+
 def fit_and_report(runs: Path, heldout: Path, yosys: str) -> dict:
     """Fit on ``runs``, write fit.json, evaluate on ``heldout``, write the Markdown report."""
-    rows = _load(runs, rtl_sha256())
-    fit = fit_all(rows, yosys)
+    rows = _load(runs)
+    previous = json.loads(FIT_PATH.read_text()) if FIT_PATH.is_file() else None
+    fit = fit_all(rows, yosys, previous)
     FIT_PATH.write_text(json.dumps(fit, indent=1, sort_keys=True) + "\n")
-    held = _load(heldout, rtl_sha256())
+    held = _load(heldout)
     layer, tot, stats = heldout_tables(held, fit)
     n = stats["layers"]
+    st = fit_status(fit)
+    gaps = missing(heldout)
+    stale_line = (f"**WARNING: {st.message()}**" if not st.fresh else
+                  "Every kind's coefficients match the current RTL files of that kind.")
     md = [
         "# Resource model of our RTL vs Yosys synth_xilinx (xc7)", "",
-        f"Yosys: `{yosys}`; RTL templates sha256 `{fit['rtl_sha256']}`. Regenerate: "
+        f"Yosys: `{yosys}`; RTL commit `{rtl_commit()}`. Regenerate: "
         "`XDG_CACHE_HOME=/work/cache nice -n 15 .venv/bin/python benchmarks/resource_fit.py`.", "",
+        "## Staleness per kind", "",
+        "Each kind is fitted on, and hashed over, exactly the RTL files its module is synthesized from "
+        "(pcnn_hw/resources/stale.py); an RTL change stales only the kinds using the changed file.", "",
+        stale_line, "", *kinds_table(fit), "",
+        "Yosys runs: one instance at a time, nice 10, on a loaded machine (2 cores shared by ~7 "
+        "sessions); the run tables keep each run's seconds.", "",
         "Model: per kind, LUT / FF / DSP linear in physically motivated features "
         "(pcnn_hw/resources/features.py), non-negative least squares on relative residuals over a grid "
         "of random single-layer configurations (benchmarks/resource_grid.py); BRAM from the cheapest "
@@ -179,8 +238,8 @@ def fit_and_report(runs: Path, heldout: Path, yosys: str) -> dict:
         f"Goal: <= {LAYER_GOAL:.0%} per layer, <= {TOTAL_GOAL:.0%} on the design total. Layers within "
         f"{LAYER_GOAL:.0%}: LUT {stats['lut_ok']}/{n}, FF {stats['ff_ok']}/{n}.", "",
         "Layers over the LUT goal: " + ("; ".join(stats.get("misses", [])) or "none") + ".", "",
-        "Not synthesized (so not in the totals): the 8-bit-input first MVAUs of tfc and sfc (PE*SIMD = 512 "
-        "lanes; WebAssembly Yosys needs > 15 min on them, issue #12 item 4).", "",
+        "Not synthesized on the current RTL of their kind (failed, timed out or not run; not in the "
+        "totals): " + ("; ".join(gaps) or "none") + ".", "",
         "### Design totals (layers + FIFOs + width converters)", "",
         "Over the instances synthesized on the current RTL (column instances): a run stopped early "
         "(`--stage heldout` is resumable) leaves the rest out of both sides.", "", *tot, "",

@@ -1,5 +1,5 @@
 """Write tests/resources/data/yosys_heldout.json: the stored Yosys results of real-build layer instances
-(results/resource_heldout_runs.json, never in the fit grid; only runs on the current RTL sources)
+(results/resource_heldout_runs.json, never in the fit grid; only runs on the current RTL files of their kind)
 the tests check the model against.
 
 Each row keeps Yosys' counts and a per-row LUT tolerance: the 15 % goal, or for a layer the current fit
@@ -18,21 +18,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def main() -> None:
     """Select the rows and write the table."""
+    from resource_report import current
+
     from pcnn_hw.resources.model import estimate_parts, rom_shapes
-    from pcnn_hw.resources.stale import rtl_sha256
 
     class _R:
         def __init__(self, r: dict) -> None:
             self.roms = r["roms"]
 
     runs = json.loads((ROOT / "benchmarks" / "results" / "resource_heldout_runs.json").read_text())["runs"]
-    rows, seen, rtl = [], set(), rtl_sha256()
+    rows, seen = [], set()
     for r in runs:
-        if r["yosys"] is None or r.get("rtl_sha256") != rtl:  # failed, or run on other RTL
+        if r["yosys"] is None or not current(r):  # failed, or run on other RTL of its kind
             continue
         key = (r["module"], json.dumps(r["params"], sort_keys=True), json.dumps(r["roms"]))
         if key in seen or (r["module"] in ("pcnn_fifo", "pcnn_dwc") and len(seen) > 40):

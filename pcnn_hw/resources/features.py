@@ -37,11 +37,13 @@ RAMB36_MODES = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024,
 # Flip-flops are counted by the registers the Verilog declares; per kind the features that hold them
 # (the fit of FF uses only these; LUT and DSP use every feature of the kind)
 FF_FEATURES = {
-    "mvau_xnor": ("one", "xw", "xr", "wword", "tree", "acc", "cmp", "ibuf_reg", "lanes_const"),
-    "mvau_int": ("one", "xw", "xr", "wword", "tree", "acc", "cmp", "ibuf_reg", "xsum", "lanes_const"),
+    "mvau_xnor": ("one", "xw", "xr", "wword", "wbank", "tree", "acc", "cmp", "ibuf_reg", "lanes_const"),
+    "mvau_int": ("one", "xw", "xr", "wword", "wbank", "tree", "acc", "cmp", "ibuf_reg", "xsum",
+                 "lanes_const"),
 }
 # registers whose count the Verilog fixes exactly (one FF per bit): not fitted, subtracted before the fit
-FF_FIXED = {"mvau_xnor": {"xw": 1.0, "ibuf_reg": 1.0}, "mvau_int": {"xw": 1.0, "ibuf_reg": 1.0}}
+FF_FIXED = {"mvau_xnor": {"xw": 1.0, "ibuf_reg": 1.0, "wbank": 1.0},
+            "mvau_int": {"xw": 1.0, "ibuf_reg": 1.0, "wbank": 1.0}}
 # LUTs: every feature of the kind except these (registers without logic; too few runs to separate them)
 LUT_EXCLUDE = {"mvau_xnor": ("xw", "xr", "wword", "acc", "ibuf_reg"),
                "mvau_int": ("xw", "xr", "wword", "ibuf_reg")}
@@ -119,6 +121,7 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
     steps = 0 if _p(p, "NO_ACT") else _p(p, "N_STEPS", 1)
     xnor = bool(_p(p, "XNOR"))
     block = any(s == "block" for (_w, d, s) in roms[:1])
+    tblock = any(s == "block" for (_w, d, s) in roms[1:2])  # thresholds in BRAM: no LUT ROM for them
     g = 6 if xnor else (4 if wbits == 1 else 1)
     ng = math.ceil(simd / g)
     tw = max(4, clog2(simd + 1)) if xnor else acc
@@ -128,7 +131,9 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
     # one LUT6 up to 32 words (5 address bits + the input bit), more at 64 and 128; block ROM: the
     # weight comes from BRAM; depth 1: constants folded into the popcount.
     a = clog2(wmem)
-    lw = float(lanes * inb * wbits)
+    # XNOR lanes have 1-bit inputs; an integer lane's weight bits come from the ROM once per lane
+    # (lw: weight-source bits) and feed an IN_BITS-wide add/select (dp: datapath bits, integer only)
+    lw = float(lanes * inb * wbits) if xnor else float(lanes * wbits)
     f = {
         "one": 1.0,
         "lanes_const": lw if wmem == 1 else 0.0,
@@ -140,7 +145,7 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         "tree": float(pe * ng * tw),
         "acc": float(pe * acc),
         "cmp": float(pe * steps * acc),
-        "trom": pe * steps * acc * lut_rom_cost(nf),
+        "trom": 0.0 if tblock else pe * steps * acc * lut_rom_cost(nf),
         # replay buffer: LUTRAM bits / 48 (RAM32M: 6 x 32 bits in 4 LUTs; RAM64M: 3 x 64), smooth in
         # SIMD so the model stays monotone; address counters are in "one" (a few LUTs either way)
         "ibuf": simd * inb * max(sf, 32) / 48 if nf > 1 and sf > 1 else 0.0,
@@ -150,9 +155,13 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         # output word in flip-flops (Yosys keeps it outside the RAMB / LUT ROM); none for constants
         "xr": float(simd * inb) if wmem > 1 else 0.0,
         "wword": lw if wmem > 1 else 0.0,
+        # a distributed weight ROM deeper than 64 words is banked (pcnn_hw/rtl/rom.py): stage 1 registers
+        # one row per 64-word bank, i.e. width * (banks - 1) flip-flops more than one ROM word
+        "wbank": lw * (math.ceil(wmem / 64) - 1) if not block and wmem > 64 else 0.0,
     }
     if not xnor:
         f["xsum"] = float(ng * acc) if wbits == 1 else 0.0
+        f["dp"] = float(lanes * inb * wbits)
     return f
 
 
@@ -164,10 +173,11 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
     if module == "pcnn_thresholding":
         pe, c, steps, cw = _p(p, "PE"), _p(p, "C"), _p(p, "N_STEPS"), _p(p, "CW")
         tm = c // pe
+        tblock = any(s == "block" for (_w, _d, s) in roms[:1])
         return {
             "one": 1.0,
             "cmp": float(pe * steps * cw),
-            "trom": pe * steps * cw * lut_rom_cost(tm),
+            "trom": 0.0 if tblock else pe * steps * cw * lut_rom_cost(tm),
             "io": float(pe * (_p(p, "IN_BITS") + _p(p, "OUT_BITS"))),
             "ctrl": float(clog2(tm)),
         }
@@ -205,7 +215,7 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
     if module == "pcnn_fifo":
         w, d = _p(p, "WIDTH"), _p(p, "DEPTH")
         block = ram_is_block(w, d)
-        regs = d <= 2 and w * d <= 32  # a small 2-deep memory stays in flip-flops (wider: LUTRAM)
+        regs = d <= 2  # a 2-deep memory stays in flip-flops at any width (Yosys: LUT_mem 0, 2 FF per bit)
         return {"one": 1.0, "width": float(w), "ffmem": float(w * d) if regs else 0.0,
                 "lutram": 0.0 if block or regs else lutram_cost(w, d),
                 "mux": 0.0 if block else lutram_mux(w, d), "addr": float(clog2(d))}

