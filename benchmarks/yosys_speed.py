@@ -33,14 +33,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-MODELS = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "lfc": (1, 28, 28), "cnv": (3, 32, 32)}
+MODELS = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "lfc": (1, 28, 28), "cnv": (3, 32, 32),
+          "tfc_1w1a": (1, 28, 28), "tfc_1w2a": (1, 28, 28)}  # the last two: Brevitas' BNN-PYNQ zoo
 DONE = re.compile(r"yosys: (\S+) \(\d+/\d+\) done in (\d+) s")
 FLAT = re.compile(r"yosys: flattened top done in (\d+) s")
 
 
 def export(name: str, path: Path) -> None:
-    """Random-weight 1w1a model ``name`` (seed 0, random batch-norm) exported to ``path``."""
+    """Random-weight 1w1a model ``name`` (seed 0, random batch-norm) exported to ``path``; a zoo name
+    (``tfc_1w1a``) is Brevitas' own BNN-PYNQ model (random init, never downloaded)."""
     import torch
+
+    if "_" in name:
+        from pcnn_hw.compile.testmodels import export_bnn_pynq
+
+        export_bnn_pynq(name, path)
+        return
 
     from pcnn_hw.export import export_model
     from pcnn_hw.models import build_model, randomize_batchnorm
@@ -127,6 +135,20 @@ LAYERS = {  # rtl_lean configuration -> synthesis family (pynq-z2: xc7, kv260: x
 FAMILY_MODEL = {"xc7": "xc7-1", "xcup": "usplus-1"}
 
 
+def rtl_label(rev: str) -> str:
+    """``rev``, or for the working tree the last commit of its datapath templates (+dirty)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import rtl_lean
+
+    if rev != rtl_lean.WORKTREE:
+        return rev
+    paths = [f"pcnn_hw/rtl/verilog/{n}" for n in rtl_lean.TEMPLATES]
+    git = ["git", "-C", str(ROOT)]
+    last = subprocess.run([*git, "log", "-1", "--format=%h", "--", *paths], capture_output=True, text=True)
+    dirty = subprocess.run([*git, "status", "--porcelain", *paths], capture_output=True, text=True).stdout
+    return last.stdout.strip() + ("+dirty" if dirty.strip() else "")
+
+
 def run_layer(name: str, rev: str, timeout: float) -> dict:
     """One cold Yosys run of rtl_lean configuration ``name`` with the templates of ``rev``; its row."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -202,7 +224,7 @@ def to_markdown(results: dict) -> str:
         "| load |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    layers = results.get("layers", {})
+    layer_rows = results.get("layers", {})
     results = {k: results[k] for k in sorted(results, key=lambda lab: (not lab.startswith("before"), lab))
                if k != "layers"}
     for name in MODELS:
@@ -228,8 +250,8 @@ def to_markdown(results: dict) -> str:
                 s = r["yosys_s"].get(layer, "cached")
                 cells.append(f"{s} s; {x['LUT']:,} / {x['FF']:,} / {x['BRAM36']:g}" if x else "-")
             out.append(f"| {layer} | " + " | ".join(cells) + " |")
-    if layers:
-        out += layers_markdown(layers)
+    if layer_rows:
+        out += layers_markdown(layer_rows)
     return "\n".join(out) + "\n" + NOTES
 
 
@@ -252,7 +274,7 @@ def main() -> None:
         import rtl_lean
 
         for rev in args.rev or ["4530e33", rtl_lean.WORKTREE]:
-            lab = rtl_lean.label(rev)
+            lab = rtl_label(rev)
             for name in args.layer or list(LAYERS):
                 row = run_layer(name, rev, args.timeout)
                 print(lab, name, json.dumps(row), flush=True)
