@@ -123,9 +123,9 @@ Brevitas zoo tfc_1w1a (`--only tfc_1w1a`, pynq-z2, auto folding, cold cache, 14:
 ~6 with other sessions' Yosys runs): **1,600 s wall, far from the 5 min goal**. Its first MVAU is an XNOR
 784 x 64 at PE 64 x SIMD 196 (12,544 lanes, after a PE 196 input thresholding); that one instance did
 not finish within the build's 1,200 s per-instance timeout, nor the flattened top within 900 s (both
-reported missing by the build, not failed). Dedupe saved little here (2 FIFO / DWC copies of 17
-instances); the 12 other instance runs took 17-110 s each (a trivial module costs ~10 s of fixed Yosys
-cost). What would reach 5 min is not a Yosys setting: the big XNOR layer needs a representative slice
+reported missing by the build, not failed). Dedupe saved 4 of the 17 Yosys runs here (FIFO / DWC
+copies, ~20 s each); the 12 instance runs took 17-110 s each (a trivial module costs ~10 s of fixed
+Yosys cost). What would reach 5 min is not a Yosys setting: the big XNOR layer needs a representative slice
 (e.g. a few PEs synthesized, scaled by the resource model) or the flattened timing run has to reuse the
 per-instance netlists (cache them, stitch them in Python, walk the stitched netlist) -- not done in
 this session.
