@@ -112,7 +112,10 @@ LUT 33,015 -> 27,192 (-18 %), CARRY4 5,304 -> 2,616, worst path 5 LUT + 4 carry 
 (est. 129.7 -> 171.6 MHz xc7-1), FF unchanged; the Yosys wall time is about the same (513 s -> 480 s,
 both at load 5-6: the time is the datapath's size, ABC9 and opt, not `proc`). XNOR layers (no sums of
 this kind) are unchanged: xnor_s32_p16 1,713 LUT / 1,351 FF both. The "before" run of the first layer
-did not exceed 15 min on its own here; inside a whole build with two parallel Yosys runs and other
+did not exceed 15 min on its own here; at kv260 folding (PE 64 x SIMD 56 = 3,584 lanes, -family xcup)
+the new RTL synthesizes in 895 s (51,500 LUT, 18,559 FF, 4 LUT + 2 carry, est. 345.3 MHz usplus-1) with
+no proc_dlatch out-of-memory; main's RTL was not re-run at kv260 folding (out of session time), so the
+crash there is not re-measured here; inside a whole build with two parallel Yosys runs and other
 sessions' jobs it did (the 667 s / 900 s figures above).
 
 Identical instances (same module, parameters, widths and ROM contents; in practice FIFOs and width
