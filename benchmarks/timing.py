@@ -1,19 +1,29 @@
 """Timing benchmark: per-layer logic depth (Yosys synth_xilinx), estimated ns and fmax, LUT/FF per layer,
-for cnv and sfc (default; also tfc, lfc, mini-cnv and Brevitas' zoo tfc_1w2a with --only; random weights,
-auto folding) on pynq-z2 (xc7-1, 100 MHz) and kv260 (usplus-1, 200 MHz).
+for cnv and sfc (default; also tfc, lfc, mini-cnv and Brevitas' BNN-PYNQ zoo models with --only; random
+weights, auto folding) on pynq-z2 (xc7-1, 100 MHz) and kv260 (usplus-1, 200 MHz).
+
+The zoo models (``ZOO``: tfc/sfc/lfc 1w1a and 1w2a, cnv 1w1a and 1w2a) come from the installed
+brevitas_examples package with ``pretrained=False`` (random init, seeded, BatchNorm randomised by
+:func:`pcnn_hw.compile.testmodels.export_bnn_pynq`): nothing is downloaded.
+
+Yosys runs ``--jobs`` at a time (default 1: the machine is shared). Blocks of timing.md between
+``<!-- NAME: begin -->`` and ``<!-- NAME: end -->`` (hand-written notes, timing_modules.py's table) are
+kept when the file is rewritten; a run's optional ``note`` (timing.json) is printed under its heading.
 
 Each run is stored under a label (default: ``rtl@<git commit>``) in benchmarks/results/timing.json, so the
 same script run on the old and on the new RTL gives the before/after table in timing.md.
 
     .venv/bin/python benchmarks/timing.py [--only MODEL]... [--board pynq-z2|kv260] [--label NAME]
-        [--no-flat] [--flat-timeout S]
+        [--no-flat] [--flat-timeout S] [--jobs N]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -27,8 +37,9 @@ MODELS = {
     "lfc": (1, 28, 28),
     "cnv": (3, 32, 32),
     "mini-cnv": (3, 32, 32),
-    "tfc_1w2a": (1, 28, 28),  # Brevitas' own BNN-PYNQ zoo model (random init, never downloaded)
 }
+ZOO = ("tfc_1w1a", "tfc_1w2a", "sfc_1w1a", "sfc_1w2a", "lfc_1w1a", "lfc_1w2a", "cnv_1w1a", "cnv_1w2a")
+MODELS.update({z: (3, 32, 32) if z.startswith("cnv") else (1, 28, 28) for z in ZOO})
 DEFAULT_MODELS = ("sfc", "cnv")
 BOARDS = ("pynq-z2", "kv260")
 
@@ -46,33 +57,42 @@ def commit() -> str:
     return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
-def run_one(name: str, board: str, flat: bool, flat_timeout: float) -> dict:
-    """Export, build for ``board`` and run the RTL flow (2 frames); the timing rows of model ``name``."""
+def export(name: str, work: Path) -> Path:
+    """QONNX of model ``name`` (ours: sign quantisers; zoo: Brevitas' BNN-PYNQ example), random weights."""
     import torch
 
-    from pcnn_hw.compile.build import build
     from pcnn_hw.export import export_model
     from pcnn_hw.models import build_model, randomize_batchnorm
     from pcnn_hw.quant import QuantConfig
+
+    if name in ZOO:
+        from pcnn_hw.compile.testmodels import export_bnn_pynq
+
+        return export_bnn_pynq(name, work / "model.onnx", seed=0)
+    shape = MODELS[name]
+    torch.manual_seed(0)
+    model = randomize_batchnorm(build_model(name, QuantConfig(kind="sign"), in_shape=shape), 0).eval()
+    export_model(model, shape, work / "model.onnx", torch.rand(4, *shape))
+    return work / "model.onnx"
+
+
+def run_one(name: str, board: str, flat: bool, flat_timeout: float, jobs: int = 1) -> dict:
+    """Export, build for ``board`` and run the RTL flow (2 frames, ``jobs`` Yosys runs at a time); the
+    timing rows of model ``name``."""
+    from pcnn_hw.compile.build import build
+    from pcnn_hw.rtl import yosys
     from pcnn_hw.rtl.flow import run_rtl
 
-    shape = MODELS[name]
     work = ROOT / "build" / "bench" / f"timing_{name}_{board}"
-    torch.manual_seed(0)
-    if name == "tfc_1w2a":
-        from brevitas_examples.bnn_pynq import models
-
-        from pcnn_hw.compile import testmodels
-
-        model = models.tfc_1w2a(pretrained=False)
-        testmodels._randomize_bn(model, 0)  # noqa: SLF001 - the zoo test's own BN randomiser
-        testmodels._export(model.eval(), shape, work / "model.onnx")  # noqa: SLF001
-    else:
-        model = randomize_batchnorm(build_model(name, QuantConfig(kind="sign"), in_shape=shape), 0).eval()
-        export_model(model, shape, work / "model.onnx", torch.rand(4, *shape))
+    onnx = export(name, work)
     t0 = time.perf_counter()
-    build(work / "model.onnx", work / "b", board, stream=io.StringIO())
-    rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout, stream=sys.stdout)
+    build(onnx, work / "b", board, stream=io.StringIO())
+    synth_all = yosys.synth_all
+    yosys.synth_all = functools.partial(synth_all, jobs=jobs)  # run_rtl has no jobs knob
+    try:
+        rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout, stream=sys.stdout)
+    finally:
+        yosys.synth_all = synth_all
     t = json.loads((work / "b" / "report.json").read_text())["timing"]
     res = {r["name"]: r for r in rep["yosys"]["instances"]}
     layers = []
@@ -116,6 +136,7 @@ def to_markdown(results: dict) -> str:
             out += [
                 f"### {r['model']} on {r['board']} ({r['family']}, target {r['target_mhz']:g} MHz)",
                 "",
+                *([r["note"], ""] if r.get("note") else []),
                 f"Design fmax {r['fmax_mhz']} MHz ({'meets' if r['meets_target'] else 'BELOW'} target); "
                 f"worst {w.get('layer')} ({w.get('lut_levels')} LUT + {w.get('carry_cells')} carry, "
                 f"{w.get('ns')} ns, {w.get('from')} -> {w.get('to')}); flattened: "
@@ -190,6 +211,21 @@ def compare_markdown(results: dict) -> list[str]:
     return out
 
 
+BLOCK = re.compile(r"<!-- (?P<name>[\w.-]+): begin -->\n.*?<!-- (?P=name): end -->\n", re.S)
+
+
+def kept_blocks(text: str) -> list[str]:
+    """The ``<!-- NAME: begin --> ... <!-- NAME: end -->`` blocks of an existing timing.md, in order."""
+    return [m.group(0) for m in BLOCK.finditer(text)]
+
+
+def write_markdown(results: dict, path: Path) -> None:
+    """Rewrite ``path`` from ``results``, keeping its marked blocks (appended after the generated part)."""
+    old = path.read_text() if path.is_file() else ""
+    blocks = kept_blocks(old)
+    path.write_text(to_markdown(results) + "".join("\n" + b for b in blocks))
+
+
 def main() -> None:
     """Run the selected (model, board) pairs and merge them into results/timing.json under the label."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -198,20 +234,21 @@ def main() -> None:
     ap.add_argument("--label", default=None)
     ap.add_argument("--no-flat", action="store_true", help="skip the flattened-top synthesis")
     ap.add_argument("--flat-timeout", type=float, default=900.0)
+    ap.add_argument("--jobs", type=int, default=1, help="Yosys processes at a time")
     args = ap.parse_args()
     label = args.label or f"rtl@{commit()}"
     path = RESULTS / "timing.json"
     results = json.loads(path.read_text()) if path.is_file() else {}
     for name in args.only or DEFAULT_MODELS:
         for board in args.board or BOARDS:
-            r = run_one(name, board, not args.no_flat, args.flat_timeout)
+            r = run_one(name, board, not args.no_flat, args.flat_timeout, args.jobs)
             backup = ROOT / "build" / "bench" / f"timing_{name}_{board}" / "timing_result.json"
             backup.write_text(json.dumps({label: r}, indent=2, sort_keys=True) + "\n")
             results = json.loads(path.read_text()) if path.is_file() else {}  # other runs may have written
             results.setdefault(label, {})[f"{name}/{board}"] = r
             RESULTS.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-            (RESULTS / "timing.md").write_text(to_markdown(results))
+            write_markdown(results, RESULTS / "timing.md")
             print(f"{name} {board}: fmax {r['fmax_mhz']} MHz, worst {r['worst']}", flush=True)
 
 
