@@ -83,6 +83,15 @@ def entry_name(key_parts: Iterable[KeyPart], label: str = "") -> str:
     return f"{label}-{key}" if label else key
 
 
+def keep_failed_log(failed_dir: Path, key_parts: Iterable[KeyPart], log: str, label: str = "") -> Path:
+    """Keep the log of a failed build as ``failed_dir/<entry name>.log`` (the entry itself is never
+    created for a failure); its path, for the error message."""
+    kept = Path(failed_dir) / f"{entry_name(key_parts, label)}.log"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(log)
+    return kept
+
+
 def cache_entry(kind: str, key_parts: Iterable[KeyPart], roots: Sequence[Path] | None = None,
                 label: str = "") -> Path | None:
     """The complete cache directory for this key if one exists (in any root), else None."""

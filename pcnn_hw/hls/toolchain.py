@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pcnn_hw.core.proc import run_killing_group
 from pcnn_hw.errors import SimulationError, ToolMissingError
-from pcnn_hw.graph.cache import cache_entry, cached_build, entry_name
+from pcnn_hw.graph.cache import cache_entry, cached_build, keep_failed_log
 
 CXX_STD = "-std=c++14"
 # HLS pragmas are unknown to g++; everything else of our own code must be warning-free.
@@ -177,11 +177,11 @@ def compile_cached(
         try:
             res = run_killing_group(cmd, timeout, capture_output=True, text=True)
         except subprocess.TimeoutExpired as exc:
-            kept = _keep_failed(failed, parts, name, _text(exc.stderr))
+            kept = keep_failed_log(failed, parts, _text(exc.stderr), name)
             msg = f"C-sim compile of {name} timed out after {timeout:.0f} s (log: {kept})"
             raise SimulationError(msg) from exc
         if res.returncode != 0:
-            kept = _keep_failed(failed, parts, name, res.stderr)
+            kept = keep_failed_log(failed, parts, res.stderr, name)
             errs = [ln for ln in res.stderr.splitlines() if "error" in ln][:5] or res.stderr.splitlines()[-5:]
             msg = f"C-sim compile of {name} failed ({tc.cxx}; log: {kept}):\n" + "\n".join(errs)
             raise SimulationError(msg)
@@ -193,14 +193,6 @@ def compile_cached(
 
 def _text(out: str | bytes | None) -> str:
     return out.decode(errors="replace") if isinstance(out, bytes) else (out or "")
-
-
-def _keep_failed(failed_dir: Path, parts: list[str | bytes], name: str, log: str) -> Path:
-    """Write a failed compilation's output to ``failed_dir/<entry name>.log``; its path."""
-    kept = failed_dir / f"{entry_name(parts, name)}.log"
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    kept.write_text(log)
-    return kept
 
 
 def run_exe(exe: Path, args: list[str], cwd: Path, timeout: float = RUN_TIMEOUT_S) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pcnn_hw.errors import SimulationError
-from pcnn_hw.graph.cache import cache_entry, cached_build, entry_name
+from pcnn_hw.graph.cache import cache_entry, cached_build, entry_name, keep_failed_log
 from pcnn_hw.rtl.stitch import Design, Instance, instance_verilog, template_text
 from pcnn_hw.rtl.timing import MODELS_FILE, WALK_VERSION, load_models, worst_path
 from pcnn_hw.rtl.tools import find_yosys, repo_cache_dir, run_tool
@@ -151,9 +150,7 @@ def _run_cached(
                 log = work / "yosys.log"
                 run_tool(find_yosys(cache_dir), ["-q", "-p", script], work, log, timeout_s, what)
             except SimulationError as exc:
-                kept = ydir / "failed" / f"{entry_name(parts)}.log"
-                kept.parent.mkdir(exist_ok=True)
-                shutil.copyfile(log, kept)
+                kept = keep_failed_log(ydir / "failed", parts, log.read_text(errors="replace"))
                 raise SimulationError(str(exc).replace(str(log), str(kept))) from None
             res = parse_stat((work / "stat.txt").read_text())
             netlist = json.loads((work / "netlist.json").read_text())
