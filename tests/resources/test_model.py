@@ -10,7 +10,7 @@ import pytest
 
 from pcnn_hw.errors import ModelFileError
 from pcnn_hw.resources import estimate, estimate_parts, load_fit
-from pcnn_hw.resources.features import bram_tiles, clog2, kind_of
+from pcnn_hw.resources.features import bram_tiles, brams, clog2, kind_of
 from pcnn_hw.resources.model import rom_shapes
 from pcnn_hw.resources.shapes import mvau_shape, swg_shape
 
@@ -84,6 +84,29 @@ def test_bram_tiling():
     assert bram_tiles(8, 2048) == (1, 0)
     assert bram_tiles(32, 160) == (1, 0)
     assert bram_tiles(24, 100) == (1, 0)
+
+
+def test_bram_tiling_packs_depth_slices_like_yosys():
+    """Yosys lays a memory's depth slices side by side in the cells' width, parity bits included (held-out
+    cnv / sfc weight ROMs, counts from their stored Yosys runs): 192 x 1536 -> 8 RAMB36 (not 3 x 3),
+    48 x 12288 -> 16 RAMB36 (not 6 x 3), 32 x 8192 -> 15 RAMB18 (cheaper than 8 RAMB36 at libmap's
+    cell costs); 1152 x 128 -> 16 RAMB36, 512 x 392 -> 15 RAMB18, 256 x 256 -> 4 RAMB36, 16 x 8192 -> 4."""
+    assert bram_tiles(192, 1536) == (0, 8)
+    assert bram_tiles(48, 12288) == (0, 16)
+    assert bram_tiles(32, 8192) == (15, 0)
+    assert bram_tiles(1152, 128) == (0, 16)
+    assert bram_tiles(512, 392) == (15, 0)
+    assert bram_tiles(256, 256) == (0, 4)
+    assert bram_tiles(16, 8192) == (0, 4)
+    assert bram_tiles(1, 5120) == (1, 0)
+
+
+def test_no_bram_for_constants_and_two_deep_fifos():
+    """A one-word ROM is a constant (any style) and a 2-deep FIFO's one memory entry is flip-flops: Yosys
+    used no BRAM for cnv's 1152-bit 2-deep FIFO (the model said 16 RAMB36)."""
+    assert brams("pcnn_fifo", {"WIDTH": 1152, "DEPTH": 2}, []) == (0, 0)
+    assert brams("pcnn_fifo", {"WIDTH": 24, "DEPTH": 100}, []) == (1, 0)
+    assert brams("pcnn_mvau", {}, [(1152, 1, "block"), (12, 128, "block")]) == (1, 0)
 
 
 def _heldout() -> list[dict]:
