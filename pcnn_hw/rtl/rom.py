@@ -50,7 +50,7 @@ __all__ = ["BANK_WORDS", "BLOCK_MIN_DEPTH", "CHOICES", "STYLES", "STYLE_ATTR", "
 
 STYLES, CHOICES, STYLE_ATTR = ROM_STYLES, ROM_STYLE_CHOICES, ROM_STYLE_ATTR  # the style data lives in core
 BANK_WORDS = 64  # words per bank of a distributed ROM: one LUT6 per bit
-CONST_MARK = "localparam integer KIND = 3;"  # the line only pcnn_rom_const.vt has
+CONST_MARK = "from pcnn_hw/rtl/verilog/pcnn_rom_const.vt)"  # in the header line only that template writes
 
 
 def rom_module_name(layer: str, port: str) -> str:
