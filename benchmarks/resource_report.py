@@ -230,8 +230,10 @@ def fit_and_report(runs: Path, heldout: Path, yosys: str) -> dict:
         "sessions); the run tables keep each run's seconds.", "",
         "Model: per kind, LUT / FF / DSP linear in physically motivated features "
         "(pcnn_hw/resources/features.py), non-negative least squares on relative residuals over a grid "
-        "of random single-layer configurations (benchmarks/resource_grid.py); BRAM from the cheapest "
-        "RAMB18/RAMB36 tiling of each block memory (not fitted).", "",
+        "of random single-layer configurations (benchmarks/resource_grid.py); BRAM (not fitted) from "
+        "Yosys' memory_libmap tiling of each block memory (features.bram_tiles: depth slices side by "
+        "side in the RAMB18/RAMB36 width, parity bits included, libmap's cell costs); one-word ROMs are "
+        "constants, 2-deep FIFOs flip-flops.", "",
         "## Fit on the calibration grid", "", *fit_table(rows, fit), "",
         "## Held-out: every instance of real builds (random weights, pynq-z2, folding on FINN's "
         "estimates)", "",
