@@ -72,7 +72,8 @@ def test_one_word_rom_is_a_constant_the_yosys_runner_flattens():
     word = int(re.search(r"assign q = 32'h([0-9a-f]+);", text).group(1), 16)
     wm = np.asarray(layer.weight_mem)  # (PE, 1, SIMD), lane SIMD-1-s holds column s
     pe, _, simd = wm.shape
-    assert word == sum(int(wm[p, 0, simd - 1 - s] > 0) << (p * simd + s) for p in range(pe) for s in range(simd))
+    bits = [(int(wm[p, 0, simd - 1 - s] > 0), p * simd + s) for p in range(pe) for s in range(simd)]
+    assert word == sum(b << k for b, k in bits)
     assert is_constant_rom(text) and is_constant_rom(rl.files["rom_flat_t.v"])
     deep = rtl_layers([mvau(rng, 64, 4, 2, 1, name="deep")], Fmt(1))[0]
     assert not is_constant_rom(deep.files["rom_deep_w.v"])
