@@ -46,6 +46,8 @@ FF_FEATURES = {
 # registers whose count the Verilog fixes exactly (one FF per bit): not fitted, subtracted before the fit
 FF_FIXED = {"mvau_xnor": {"xw": 1.0, "ibuf_reg": 1.0, "wbank": 1.0},
             "mvau_int": {"xw": 1.0, "ibuf_reg": 1.0, "wbank": 1.0}}
+# LUTs the Verilog fixes exactly (not fitted, subtracted before the fit): the block ROMs' slice muxes
+LUT_FIXED = {"mvau_xnor": {"bram_mux": 1.0}, "mvau_int": {"bram_mux": 1.0}, "thresholding": {"bram_mux": 1.0}}
 # LUTs: every feature of the kind except these (registers without logic; too few runs to separate them)
 LUT_EXCLUDE = {"mvau_xnor": ("xw", "xr", "wword", "acc", "ibuf_reg"),
                "mvau_int": ("xw", "xr", "wword", "ibuf_reg")}
@@ -70,23 +72,41 @@ def lutram_cost(width: int, depth: int) -> float:
     return 4 * math.ceil(width / 3) * math.ceil(depth / 64)
 
 
-def bram_tiles(width: int, depth: int) -> tuple[int, int]:
-    """(RAMB18, RAMB36) of a ``width`` x ``depth`` block memory, as Yosys' memory_libmap tiles it (xc7 and
-    xcup alike, techlibs/xilinx/brams_xc4v.txt): for every aspect ratio (d, w) of one cell type the memory's
-    ceil(depth / d) depth slices lie side by side in the cells' width (the read selects the slice), i.e.
-    ceil(ceil(depth / d) * width / w) cells, parity bits included; the cheapest at libmap's cell costs wins
-    (RAMB18 129, RAMB36 257). So 192 x 1536 is 8 RAMB36 (3 slices of 512 x 192 in 512 x 72 cells: 576 bits
-    wide), not 3 x 3 = 9; 48 x 12288 is 16 RAMB36 (4096 x 9), 32 x 8192 is 15 RAMB18 (2048 x 9).
+def bram_tiling(width: int, depth: int) -> tuple[int, int, int]:
+    """(RAMB18, RAMB36, depth slices) of a ``width`` x ``depth`` block memory, as Yosys' memory_libmap
+    tiles it (xc7 and xcup alike, techlibs/xilinx/brams_xc4v.txt): for every aspect ratio (d, w) of one
+    cell type the memory's ceil(depth / d) depth slices lie side by side in the cells' width (the read
+    selects the slice: a slices:1 mux per bit in LUTs), i.e. ceil(ceil(depth / d) * width / w) cells,
+    parity bits included; the cheapest at libmap's cell costs wins (RAMB18 129, RAMB36 257). So 192 x 1536
+    is 8 RAMB36 (3 slices of 512 x 192 in 512 x 72 SDP cells: 576 bits wide; measured: 8 RAMB36E1 with
+    READ_WIDTH_A 72 and 192 LUT5), not 3 x 3 = 9; 48 x 12288 is 16 RAMB36 (4096 x 9), 32 x 8192 is 15
+    RAMB18 (2048 x 9).
     """
-    best: tuple[int, int, int] | None = None
+    best: tuple[int, int, int, int] | None = None
     for modes, cost, is36 in ((RAMB36_MODES, RAMB36_COST, 1), (RAMB18_MODES, RAMB18_COST, 0)):
         for d, w in modes:
             slices = -(-depth // d)
             n = -(-(slices * width) // w)
-            cand = (n * cost, 0 if is36 else n, n if is36 else 0)
+            cand = (n * cost, 0 if is36 else n, n if is36 else 0, slices)
             best = cand if best is None or cand[0] < best[0] else best
     assert best is not None
-    return best[1], best[2]
+    return best[1], best[2], best[3]
+
+
+def bram_tiles(width: int, depth: int) -> tuple[int, int]:
+    """(RAMB18, RAMB36) of a ``width`` x ``depth`` block memory (:func:`bram_tiling`)."""
+    return bram_tiling(width, depth)[:2]
+
+
+def bram_mux(roms: list[tuple[int, int, str]]) -> float:
+    """LUTs of the slice-select muxes of the block ROMs (:func:`bram_tiling`): per output bit one LUT up to
+    4 slices (LUT3 / LUT5 / LUT6), ceil(slices / 4) beyond (LUT6 + MUXF7/F8)."""
+    total = 0.0
+    for w, d, s in roms:
+        if s == "block" and d > 1:
+            slices = bram_tiling(w, d)[2]
+            total += w * math.ceil(slices / 4) if slices > 1 else 0.0
+    return total
 
 
 def _p(params: dict[str, Any], k: str, default: int = 0) -> int:
@@ -149,6 +169,7 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         "lanes_a6": lw if not block and a == 6 else 0.0,
         "lanes_a7": lw if not block and a >= 7 else 0.0,
         "lanes_block": lw if block else 0.0,
+        "bram_mux": bram_mux(roms),  # LUT_FIXED
         "tree": float(pe * ng * tw),
         "acc": float(pe * acc),
         "cmp": float(pe * steps * acc),
@@ -187,6 +208,7 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
             "trom": 0.0 if tblock else pe * steps * cw * lut_rom_cost(tm),
             "io": float(pe * (_p(p, "IN_BITS") + _p(p, "OUT_BITS"))),
             "ctrl": float(clog2(tm)),
+            "bram_mux": bram_mux(roms),  # LUT_FIXED
         }
     if module == "pcnn_swg":
         w, d = swg_buffer(p)

@@ -10,7 +10,7 @@ import pytest
 
 from pcnn_hw.errors import ModelFileError
 from pcnn_hw.resources import estimate, estimate_parts, load_fit
-from pcnn_hw.resources.features import bram_tiles, brams, clog2, kind_of
+from pcnn_hw.resources.features import bram_mux, bram_tiles, bram_tiling, brams, clog2, kind_of
 from pcnn_hw.resources.model import rom_shapes
 from pcnn_hw.resources.shapes import mvau_shape, swg_shape
 
@@ -99,6 +99,15 @@ def test_bram_tiling_packs_depth_slices_like_yosys():
     assert bram_tiles(256, 256) == (0, 4)
     assert bram_tiles(16, 8192) == (0, 4)
     assert bram_tiles(1, 5120) == (1, 0)
+
+
+def test_bram_slice_mux_luts():
+    """A block ROM tiled in several depth slices reads through a slices:1 mux per bit: a lone 192 x 1536
+    ROM synthesized to 8 RAMB36E1 (READ_WIDTH_A 72) and 192 LUT5 (Yosys, xc7); 1 slice: no mux."""
+    assert bram_tiling(192, 1536) == (0, 8, 3)
+    assert bram_mux([(192, 1536, "block")]) == 192
+    assert bram_mux([(32, 8192, "block"), (11, 512, "block")]) == 32  # 4 slices of 2048 x 9; 1 slice
+    assert bram_mux([(1152, 128, "block"), (192, 1536, "distributed"), (8, 1, "block")]) == 0
 
 
 def test_no_bram_for_constants_and_two_deep_fifos():
