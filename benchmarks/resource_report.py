@@ -13,7 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
-from pcnn_hw.resources.features import FF_FEATURES, FF_FIXED, LUT_EXCLUDE, brams, features, kind_of
+from pcnn_hw.resources.features import (
+    FF_FEATURES,
+    FF_FIXED,
+    LUT_EXCLUDE,
+    LUT_FIXED,
+    brams,
+    features,
+    kind_of,
+)
 from pcnn_hw.resources.model import TARGETS, estimate_parts, fit_kind, rom_shapes
 from pcnn_hw.resources.stale import fit_status, kind_record, kind_sha256, yosys_package_version
 
@@ -78,8 +86,12 @@ def fit_all(rows: list[_Row], yosys: str, previous: dict | None = None) -> dict:
     for kind, rs in sorted(by.items()):
         data = [{"features": r.feats(), "yosys": r.y} for r in rs]
         names = sorted({k for d in data for k in d["features"]})
-        lut_names = tuple(k for k in names if k not in LUT_EXCLUDE.get(kind, ()))
-        kinds[kind] = {t: fit_kind(data, t, only=lut_names) for t in TARGETS if t != "FF"}
+        lfix = LUT_FIXED.get(kind, {})
+        lut_names = tuple(k for k in names if k not in LUT_EXCLUDE.get(kind, ()) and k not in lfix)
+        kinds[kind] = {t: fit_kind(data, t, only=lut_names) for t in TARGETS if t not in ("FF", "LUT")}
+        lut_data = [{"features": d["features"], "yosys": {"LUT": d["yosys"]["LUT"] - sum(
+            c * d["features"].get(k, 0.0) for k, c in lfix.items())}} for d in data]
+        kinds[kind]["LUT"] = {**fit_kind(lut_data, "LUT", only=lut_names), **lfix}
         fixed = FF_FIXED.get(kind, {})
         ff_data = [{"features": d["features"], "yosys": {"FF": d["yosys"]["FF"] - sum(
             c * d["features"].get(k, 0.0) for k, c in fixed.items())}} for d in data]
@@ -230,8 +242,10 @@ def fit_and_report(runs: Path, heldout: Path, yosys: str) -> dict:
         "sessions); the run tables keep each run's seconds.", "",
         "Model: per kind, LUT / FF / DSP linear in physically motivated features "
         "(pcnn_hw/resources/features.py), non-negative least squares on relative residuals over a grid "
-        "of random single-layer configurations (benchmarks/resource_grid.py); BRAM from the cheapest "
-        "RAMB18/RAMB36 tiling of each block memory (not fitted).", "",
+        "of random single-layer configurations (benchmarks/resource_grid.py); BRAM (not fitted) from "
+        "Yosys' memory_libmap tiling of each block memory (features.bram_tiles: depth slices side by "
+        "side in the RAMB18/RAMB36 width, parity bits included, libmap's cell costs); one-word ROMs are "
+        "constants, 2-deep FIFOs flip-flops.", "",
         "## Fit on the calibration grid", "", *fit_table(rows, fit), "",
         "## Held-out: every instance of real builds (random weights, pynq-z2, folding on FINN's "
         "estimates)", "",

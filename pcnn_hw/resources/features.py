@@ -16,7 +16,8 @@ Monotone in PE and SIMD within a memory regime; the regime changes are real step
 depth-1 weights (constants folded into the XNORs), NF = 1 (no replay buffer), block vs logic ROM.
 
 Block memories (``rom_style = "block"`` ROMs, sliding-window buffers and FIFOs over BLOCK_RAM_BITS) are in
-RAMB18/RAMB36 by :func:`bram_tiles`, the cheapest tiling over the 7-series aspect ratios.
+RAMB18/RAMB36 by :func:`bram_tiles`, Yosys' tiling over the 7-series aspect ratios; a one-word ROM is a
+constant (pcnn_hw/rtl/rom.py), never a memory; a 2-deep FIFO keeps its one memory entry in flip-flops.
 Why our own and not FINN's estimate functions: FINN models its HLS/finn-rtllib implementations (weights
 always in memory); ours keeps shallow ROMs as logic that Yosys folds into the XNORs.
 """
@@ -32,6 +33,7 @@ BLOCK_RAM_BITS = 2048
 # (depth, width) aspect ratios of RAMB18E1 / RAMB36E1 (widths incl. parity; SDP for the widest)
 RAMB18_MODES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
 RAMB36_MODES = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024, 36), (512, 72))
+RAMB18_COST, RAMB36_COST = 129, 257  # memory_libmap's costs of one cell (brams_xc4v.txt)
 
 
 # Flip-flops are counted by the registers the Verilog declares; per kind the features that hold them
@@ -44,6 +46,8 @@ FF_FEATURES = {
 # registers whose count the Verilog fixes exactly (one FF per bit): not fitted, subtracted before the fit
 FF_FIXED = {"mvau_xnor": {"xw": 1.0, "ibuf_reg": 1.0, "wbank": 1.0},
             "mvau_int": {"xw": 1.0, "ibuf_reg": 1.0, "wbank": 1.0}}
+# LUTs the Verilog fixes exactly (not fitted, subtracted before the fit): the block ROMs' slice muxes
+LUT_FIXED = {"mvau_xnor": {"bram_mux": 1.0}, "mvau_int": {"bram_mux": 1.0}, "thresholding": {"bram_mux": 1.0}}
 # LUTs: every feature of the kind except these (registers without logic; too few runs to separate them)
 LUT_EXCLUDE = {"mvau_xnor": ("xw", "xr", "wword", "acc", "ibuf_reg"),
                "mvau_int": ("xw", "xr", "wword", "ibuf_reg")}
@@ -68,19 +72,41 @@ def lutram_cost(width: int, depth: int) -> float:
     return 4 * math.ceil(width / 3) * math.ceil(depth / 64)
 
 
-def bram_tiles(width: int, depth: int) -> tuple[int, int]:
-    """(RAMB18, RAMB36) of a ``width`` x ``depth`` block memory: cheapest tiling (RAMB18 = half)."""
-    best: tuple[float, int, int] | None = None
-    for d, w in RAMB36_MODES:  # first: on a tie Yosys takes RAMB36 (128 x 144 -> 2 RAMB36, not 4 RAMB18)
-        n = math.ceil(width / w) * math.ceil(depth / d)
-        cand = (float(n), 0, n)
-        best = cand if best is None or cand[0] < best[0] else best
-    for d, w in RAMB18_MODES:
-        n = math.ceil(width / w) * math.ceil(depth / d)
-        cand = (n / 2, n, 0)
-        best = cand if best is None or cand[0] < best[0] else best
+def bram_tiling(width: int, depth: int) -> tuple[int, int, int]:
+    """(RAMB18, RAMB36, depth slices) of a ``width`` x ``depth`` block memory, as Yosys' memory_libmap
+    tiles it (xc7 and xcup alike, techlibs/xilinx/brams_xc4v.txt): for every aspect ratio (d, w) of one
+    cell type the memory's ceil(depth / d) depth slices lie side by side in the cells' width (the read
+    selects the slice: a slices:1 mux per bit in LUTs), i.e. ceil(ceil(depth / d) * width / w) cells,
+    parity bits included; the cheapest at libmap's cell costs wins (RAMB18 129, RAMB36 257). So 192 x 1536
+    is 8 RAMB36 (3 slices of 512 x 192 in 512 x 72 SDP cells: 576 bits wide; measured: 8 RAMB36E1 with
+    READ_WIDTH_A 72 and 192 LUT5), not 3 x 3 = 9; 48 x 12288 is 16 RAMB36 (4096 x 9), 32 x 8192 is 15
+    RAMB18 (2048 x 9).
+    """
+    best: tuple[int, int, int, int] | None = None
+    for modes, cost, is36 in ((RAMB36_MODES, RAMB36_COST, 1), (RAMB18_MODES, RAMB18_COST, 0)):
+        for d, w in modes:
+            slices = -(-depth // d)
+            n = -(-(slices * width) // w)
+            cand = (n * cost, 0 if is36 else n, n if is36 else 0, slices)
+            best = cand if best is None or cand[0] < best[0] else best
     assert best is not None
-    return best[1], best[2]
+    return best[1], best[2], best[3]
+
+
+def bram_tiles(width: int, depth: int) -> tuple[int, int]:
+    """(RAMB18, RAMB36) of a ``width`` x ``depth`` block memory (:func:`bram_tiling`)."""
+    return bram_tiling(width, depth)[:2]
+
+
+def bram_mux(roms: list[tuple[int, int, str]]) -> float:
+    """LUTs of the slice-select muxes of the block ROMs (:func:`bram_tiling`): per output bit one LUT up to
+    4 slices (LUT3 / LUT5 / LUT6), ceil(slices / 4) beyond (LUT6 + MUXF7/F8)."""
+    total = 0.0
+    for w, d, s in roms:
+        if s == "block" and d > 1:
+            slices = bram_tiling(w, d)[2]
+            total += w * math.ceil(slices / 4) if slices > 1 else 0.0
+    return total
 
 
 def _p(params: dict[str, Any], k: str, default: int = 0) -> int:
@@ -120,8 +146,9 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
     wmem, wbits, inb, acc = sf * nf, _p(p, "W_BITS", 1), _p(p, "IN_BITS", 1), _p(p, "ACC_BITS")
     steps = 0 if _p(p, "NO_ACT") else _p(p, "N_STEPS", 1)
     xnor = bool(_p(p, "XNOR"))
-    block = any(s == "block" for (_w, d, s) in roms[:1])
-    tblock = any(s == "block" for (_w, d, s) in roms[1:2])  # thresholds in BRAM: no LUT ROM for them
+    # a one-word ROM is a constant whatever its style (pcnn_hw/rtl/rom.py)
+    block = any(s == "block" and d > 1 for (_w, d, s) in roms[:1])
+    tblock = any(s == "block" and d > 1 for (_w, d, s) in roms[1:2])  # thresholds in BRAM: no LUT ROM
     g = 6 if xnor else (4 if wbits == 1 else 1)
     ng = math.ceil(simd / g)
     tw = max(4, clog2(simd + 1)) if xnor else acc
@@ -142,6 +169,7 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         "lanes_a6": lw if not block and a == 6 else 0.0,
         "lanes_a7": lw if not block and a >= 7 else 0.0,
         "lanes_block": lw if block else 0.0,
+        "bram_mux": bram_mux(roms),  # LUT_FIXED
         "tree": float(pe * ng * tw),
         "acc": float(pe * acc),
         "cmp": float(pe * steps * acc),
@@ -173,13 +201,14 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
     if module == "pcnn_thresholding":
         pe, c, steps, cw = _p(p, "PE"), _p(p, "C"), _p(p, "N_STEPS"), _p(p, "CW")
         tm = c // pe
-        tblock = any(s == "block" for (_w, _d, s) in roms[:1])
+        tblock = any(s == "block" and d > 1 for (_w, d, s) in roms[:1])
         return {
             "one": 1.0,
             "cmp": float(pe * steps * cw),
             "trom": 0.0 if tblock else pe * steps * cw * lut_rom_cost(tm),
             "io": float(pe * (_p(p, "IN_BITS") + _p(p, "OUT_BITS"))),
             "ctrl": float(clog2(tm)),
+            "bram_mux": bram_mux(roms),  # LUT_FIXED
         }
     if module == "pcnn_swg":
         w, d = swg_buffer(p)
@@ -231,13 +260,14 @@ def brams(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]])
     """(RAMB18, RAMB36) of an instance: its block ROMs and a block-mapped sliding-window buffer."""
     r18 = r36 = 0
     for w, d, s in roms:
-        if s == "block":
+        if s == "block" and d > 1:
             a, b = bram_tiles(w, d)
             r18, r36 = r18 + a, r36 + b
     if module == "pcnn_swg" and swg_buffer_is_block(params):
         a, b = bram_tiles(*swg_buffer(params))
         r18, r36 = r18 + a, r36 + b
-    if module == "pcnn_fifo" and ram_is_block(_p(params, "WIDTH"), _p(params, "DEPTH")):
-        a, b = bram_tiles(_p(params, "WIDTH"), _p(params, "DEPTH"))
+    fw, fd = _p(params, "WIDTH"), _p(params, "DEPTH")
+    if module == "pcnn_fifo" and fd > 2 and ram_is_block(fw, fd):
+        a, b = bram_tiles(fw, fd)
         r18, r36 = r18 + a, r36 + b
     return r18, r36

@@ -7,7 +7,8 @@ A kind's files (:func:`kind_source_files`) are the ones the RTL backend ships wi
 module (:meth:`pcnn_hw.rtl.stitch.Instance.sources`): the module's own Verilog (a template of
 ``pcnn_hw/rtl/verilog`` or a layer folder's ``pcnn_hw/layers/<kind>/*.v``), the modules it instantiates
 (``pcnn_hw.rtl.stitch.DEPENDS``) and, for the layer kinds whose registry entry has a ``weights`` backend
-(their instances carry generated ROMs), the ROM template ``pcnn_rom.vt`` and its generator ``rom.py``.
+(their instances carry generated ROMs), the ROM templates ``pcnn_rom.vt`` / ``pcnn_rom_const.vt`` (one-word
+ROMs) and their generator ``rom.py``.
 Comments or whitespace count as changes too: a false "stale" costs a refit, a false "fresh" a wrong
 folding.
 """
@@ -21,7 +22,7 @@ from typing import Any
 
 PKG = Path(__file__).resolve().parents[1]  # pcnn_hw/
 REFIT_HINT = "refit: python benchmarks/resource_fit.py"
-ROM_SOURCES = ("rtl/verilog/pcnn_rom.vt", "rtl/rom.py")
+ROM_SOURCES = ("rtl/verilog/pcnn_rom.vt", "rtl/verilog/pcnn_rom_const.vt", "rtl/rom.py")
 # model kinds whose module is not ``pcnn_<kind>`` (pcnn_hw.resources.features.kind_of splits pcnn_mvau)
 KIND_MODULE = {"mvau_xnor": "pcnn_mvau", "mvau_int": "pcnn_mvau"}
 

@@ -18,6 +18,11 @@ Memory style (:data:`STYLES`), all with read latency 2 and the same ports:
   ``width * (banks - 1)`` more flip-flops than ``logic``; a ROM of <= 64 words is exactly ``logic``.
 - ``logic``: an address register, then the whole LUT read into q (fewest flip-flops, deep read mux).
 
+A one-word memory (an MVAU with SF = NF = 1, a thresholding layer with PE = C) is a constant whatever
+the style (``pcnn_hw/rtl/verilog/pcnn_rom_const.vt``: ``assign q = word``), so synthesis folds it into
+the XNORs / comparators it feeds; :func:`is_constant_rom` tells the Yosys runner not to keep such a
+module as a hierarchy of its own (that hid the constant: a 36 x 32 XNOR MVAU at PE 32 cost 2,375 LUT, #12).
+
 The style of a memory is data: the layer node's FINN attribute ``ram_style`` (weights; thresholds of a
 standalone Thresholding layer) or ``ram_style_thresholds`` (an MVAU's thresholds) picks one of
 :data:`STYLES`; ``auto`` (the default) is today's policy — ``block`` from :data:`BLOCK_MIN_DEPTH` words,
@@ -40,11 +45,12 @@ from pcnn_hw.core.hwspec import (
 )
 from pcnn_hw.errors import ConfigError
 
-__all__ = ["BANK_WORDS", "CHOICES", "STYLES", "STYLE_ATTR", "auto_style", "banks", "rom_module_name",
-           "rom_verilog", "style_override"]
+__all__ = ["BANK_WORDS", "BLOCK_MIN_DEPTH", "CHOICES", "STYLES", "STYLE_ATTR", "Rom", "auto_style", "banks",
+           "is_constant_rom", "rom_module_name", "rom_verilog", "style_override"]
 
 STYLES, CHOICES, STYLE_ATTR = ROM_STYLES, ROM_STYLE_CHOICES, ROM_STYLE_ATTR  # the style data lives in core
 BANK_WORDS = 64  # words per bank of a distributed ROM: one LUT6 per bit
+CONST_MARK = "from pcnn_hw/rtl/verilog/pcnn_rom_const.vt)"  # in the header line only that template writes
 
 
 def rom_module_name(layer: str, port: str) -> str:
@@ -64,6 +70,15 @@ def banks(rom: Rom) -> int:
     return -(-rom.depth // BANK_WORDS)
 
 
+def is_constant_rom(text: str) -> bool:
+    """Whether a generated ROM module's ``text`` is a one-word constant (pcnn_rom_const.vt)."""
+    return CONST_MARK in text
+
+
+def _template(name: str) -> Template:
+    return Template(resources.files("pcnn_hw.rtl").joinpath("verilog", name).read_text())
+
+
 def rom_verilog(rom: Rom, layer: str, what: str, hex_words: str) -> str:
     """The ROM module text; ``hex_words`` is one hex word per line (spec.memh_words), word k = address k."""
     words = hex_words.split()
@@ -71,8 +86,13 @@ def rom_verilog(rom: Rom, layer: str, what: str, hex_words: str) -> str:
         raise ValueError(f"ROM {rom.module}: {len(words)} words for depth {rom.depth}")
     if rom.style not in STYLES:
         raise ConfigError(f"ROM {rom.module}: style {rom.style!r} is not one of {', '.join(STYLES)}")
-    nb = banks(rom)
     w = rom.width
+    if rom.depth == 1:
+        return _template("pcnn_rom_const.vt").substitute(
+            module=rom.module, what=what, layer=layer, width=w, width_m1=w - 1,
+            abits_m1=rom.addr_bits - 1, word=words[0],
+        )
+    nb = banks(rom)
     if nb == 1:
         rows = rom.depth
         init = "\n".join(f"    mem[{k}] = {w}'h{x};" for k, x in enumerate(words))
@@ -87,8 +107,7 @@ def rom_verilog(rom: Rom, layer: str, what: str, hex_words: str) -> str:
         init = "\n".join(lines)
     kind = 0 if rom.style == "block" else (1 if nb == 1 else 2)
     why = "node attribute" if rom.style_override != "auto" else f"auto: block from {BLOCK_MIN_DEPTH} words"
-    tmpl = Template(resources.files("pcnn_hw.rtl").joinpath("verilog", "pcnn_rom.vt").read_text())
-    return tmpl.substitute(
+    return _template("pcnn_rom.vt").substitute(
         module=rom.module,
         what=what,
         layer=layer,
@@ -111,16 +130,3 @@ def rom_verilog(rom: Rom, layer: str, what: str, hex_words: str) -> str:
         init=init,
     )
 
-
-__all__ = [
-    "BANK_WORDS",
-    "BLOCK_MIN_DEPTH",
-    "CHOICES",
-    "STYLES",
-    "Rom",
-    "auto_style",
-    "banks",
-    "rom_module_name",
-    "rom_verilog",
-    "style_override",
-]

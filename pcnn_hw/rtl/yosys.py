@@ -32,6 +32,7 @@ from typing import Any
 
 from pcnn_hw.errors import SimulationError
 from pcnn_hw.graph.cache import cache_entry, cached_build, entry_name, keep_failed_log
+from pcnn_hw.rtl.rom import is_constant_rom
 from pcnn_hw.rtl.stitch import Design, Instance, instance_verilog, template_text
 from pcnn_hw.rtl.timing import MODELS_FILE, WALK_VERSION, load_models, worst_path
 from pcnn_hw.rtl.tools import find_yosys, repo_cache_dir, run_tool
@@ -105,7 +106,8 @@ def yosys_package() -> str:
 def _script_and_key(files: dict[str, str], top: str, family: str) -> tuple[str, list[str]]:
     """The Yosys script for ``files`` and the cache key parts of its result."""
     vfiles = sorted(n for n in files if n.endswith(".v"))
-    keep = [n[:-2] for n in vfiles if re.fullmatch(r"rom_\w+_w\.v", n)]  # weight ROM modules
+    # weight ROM modules, except one-word constants (kept apart, their constant would not fold, #12)
+    keep = [n[:-2] for n in vfiles if re.fullmatch(r"rom_\w+_w\.v", n) and not is_constant_rom(files[n])]
     script = (SCRIPT_KEEP if keep else SCRIPT).format(
         files=" ".join(vfiles), top=top, family=family, keep=" ".join(keep)
     )

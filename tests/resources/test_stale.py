@@ -22,7 +22,7 @@ def _names(kind: str) -> set[str]:
 def test_kind_files_are_the_modules_sources():
     """MVAU kinds: pcnn_mvau.v + the adder tree it instantiates + the ROM template and generator; FIFO:
     pcnn_fifo.v only; thresholding has ROMs; a layer folder's module resolves to its own .v file."""
-    rom = {"rtl/rom.py", "rtl/verilog/pcnn_rom.vt"}
+    rom = {"rtl/rom.py", "rtl/verilog/pcnn_rom.vt", "rtl/verilog/pcnn_rom_const.vt"}
     mvau = {"rtl/verilog/pcnn_mvau.v", "rtl/verilog/pcnn_addtree.v"} | rom
     assert _names("mvau_xnor") == _names("mvau_int") == mvau
     assert _names("thresholding") == {"rtl/verilog/pcnn_thresholding.v"} | rom

@@ -51,10 +51,35 @@ def test_rom_style_block_for_deep_memories():
     """rom_style/ram_style: block for a deep weight memory, distributed for a shallow one."""
     rng = np.random.default_rng(0)
     deep = rtl_layers([mvau(rng, 64, 4, 2, 1, name="deep")], Fmt(1))[0]  # WMEM = 64 * 2
-    shallow = rtl_layers([mvau(rng, 8, 4, 4, 8, name="flat")], Fmt(1))[0]  # WMEM = 1
+    shallow = rtl_layers([mvau(rng, 8, 4, 2, 8, name="flat")], Fmt(1))[0]  # WMEM = 2
     assert '(* rom_style = "block", ram_style = "block" *)' in deep.files["rom_deep_w.v"]
     assert 'rom_style = "distributed"' in shallow.files["rom_flat_w.v"]
     assert 'rom_style = "distributed"' in deep.files["rom_deep_t.v"]  # NF = 2 words
+
+
+def test_one_word_rom_is_a_constant_the_yosys_runner_flattens():
+    """WMEM = 1 (and NF = 1 thresholds): the ROM module is `assign q = <the word>` (no memory, no register,
+    whatever the style), and the Yosys script keeps only the other weight ROMs as hierarchies of their own."""
+    from pcnn_hw.rtl.rom import is_constant_rom
+    from pcnn_hw.rtl.yosys import _script_and_key
+
+    rng = np.random.default_rng(0)
+    layer = mvau(rng, 8, 4, 4, 8, name="flat")  # WMEM = 1, NF = 1
+    rl = rtl_layers([layer], Fmt(1))[0]
+    text = rl.files["rom_flat_w.v"]
+    code = "\n".join(ln.split("//")[0] for ln in text.splitlines())  # without the comments
+    assert "mem" not in code and "always" not in code and "initial" not in code and "reg" not in code
+    word = int(re.search(r"assign q = 32'h([0-9a-f]+);", text).group(1), 16)
+    wm = np.asarray(layer.weight_mem)  # (PE, 1, SIMD), lane SIMD-1-s holds column s
+    pe, _, simd = wm.shape
+    bits = [(int(wm[p, 0, simd - 1 - s] > 0), p * simd + s) for p in range(pe) for s in range(simd)]
+    assert word == sum(b << k for b, k in bits)
+    assert is_constant_rom(text) and is_constant_rom(rl.files["rom_flat_t.v"])
+    deep = rtl_layers([mvau(rng, 64, 4, 2, 1, name="deep")], Fmt(1))[0]
+    assert not is_constant_rom(deep.files["rom_deep_w.v"])
+    files = {**rl.files, **deep.files, "synth_top.v": ""}
+    script = _script_and_key(files, "synth_top", "xc7")[0]
+    assert "-set keep_hierarchy 1 rom_deep_w;" in script  # the one weight ROM kept apart, not rom_flat_w
 
 
 def test_corrupted_rtl_dir_names_the_file(tmp_path):
