@@ -57,7 +57,8 @@ def swg_instances(work: Path, design: tuple) -> list[dict]:
     folding: str | Path = "auto"
     if fold == "55":
         folding = work / "cnv-pynq-z2-55.folding.json"
-        folding.write_text(json.dumps(json.loads(FOLD55.read_text())["settings"], indent=1))
+        cfg = json.loads(FOLD55.read_text())["settings"]  # its build had an input Thresholding layer
+        folding.write_text(json.dumps({k: v for k, v in cfg.items() if not k.startswith("Thresh")}, indent=1))
     out = build(work / f"{tag}.onnx", work / tag, board, folding=folding, stream=io.StringIO(), force=True)
     rows = []
     for lay in load_design(out.out_dir).layers:
