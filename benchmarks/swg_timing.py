@@ -31,8 +31,8 @@ DESIGNS = [
     ("cnv pynq-z2 default", "cnv", (3, 32, 32), "sign", "pynq-z2", "auto"),
     ("cnv kv260 default", "cnv", (3, 32, 32), "sign", "kv260", "auto"),
     ("mini-cnv pynq-z2 default", "mini-cnv", (1, 28, 28), "sign", "pynq-z2", "auto"),
-    ("mini-cnv kv260 default", "mini-cnv", (1, 28, 28), "sign", "kv260", "auto"),
     ("resnet-mini pynq-z2 default", "resnet-mini", (1, 28, 28), "pcnn", "pynq-z2", "auto"),
+    ("mini-cnv kv260 default", "mini-cnv", (1, 28, 28), "sign", "kv260", "auto"),
     ("resnet-mini kv260 default", "resnet-mini", (1, 28, 28), "pcnn", "kv260", "auto"),
 ]
 FAMILY = {"pynq-z2": "xc7", "kv260": "xcup"}
