@@ -133,7 +133,7 @@ def stages(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]]
         return [Stage("step select", 6), Stage("buffer difference", 3, add_carries(_p(p, "AW", 2) + 2) + 2),
                 counter("channel fold", clog2(_p(p, "CF", 1)))]
     if module == "pcnn_swg_par":
-        return [Stage("window shift", 3, 1)]
+        return [Stage("window shift", 4, 1)]  # shift enable: 2-4 LUT + 1 carry measured (swg_timing.md)
     if module == "pcnn_fifo":
         depth = _p(p, "DEPTH", 2)
         return [Stage("read pointer", 3, add_carries(clog2(depth))) if depth > 2 else Stage("two entries", 2)]
