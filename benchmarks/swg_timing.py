@@ -93,6 +93,28 @@ def _fmt(t: dict | None) -> str:
     return "-" if not t else f"{t['fmax_mhz']:.1f} ({t['lut_levels']} LUT + {t['carry_cells']} carry)"
 
 
+def summary(res: dict) -> list[str]:
+    """Slowest instance per delay model before / after, and the pcnn_swg LUT / FF totals."""
+    out = []
+    for m in sorted(GOAL):
+        worst = {}
+        for side in ("before", "after"):
+            ts = [(t["fmax_mhz"], r["design"], r["instance"]) for r in res["rows"] if side in r
+                  for k, t in r[side]["timing"].items() if k == m]
+            worst[side] = min(ts) if ts else None
+        if worst["after"]:
+            b, a = worst["before"], worst["after"]
+            out.append(f"- {m} (goal {GOAL[m]:g} MHz): slowest before {b[0]:.1f} MHz ({b[1]} {b[2]}), "
+                       f"after {a[0]:.1f} MHz ({a[1]} {a[2]})")
+    sw = [r for r in res["rows"] if r["module"] == "pcnn_swg" and "after" in r and "before" in r]
+    lut = [sum(r[s]["LUT"] for r in sw) for s in ("before", "after")]
+    ff = [sum(r[s]["FF"] for r in sw) for s in ("before", "after")]
+    out.append(f"- pcnn_swg instances ({len(sw)}, with repeats): LUT {lut[0]:,} -> {lut[1]:,}, "
+               f"FF {ff[0]:,} -> {ff[1]:,} (the four step registers); "
+               "pcnn_swg_par is unchanged (same numbers both sides)")
+    return out
+
+
 def to_markdown(res: dict) -> str:
     """The results table: one row per instance and delay model, before / after."""
     out = ["# Sliding-window generator timing (#10): registered read/base steps", "",
@@ -101,12 +123,14 @@ def to_markdown(res: dict) -> str:
            "(per-instance flow) and the logic-depth walk of pcnn_hw/rtl/timing.py (an estimate, no "
            "place-and-route). Goal: 1.25 x the board clock = 125 MHz on xc7-1 (pynq-z2, 100 MHz), "
            "250 MHz on UltraScale+ (kv260, 200 MHz; the KV260 is -2, usplus-1 shown as the bound).", "",
+           *summary(res), "",
            "| design | instance | module | key params | model | before MHz (path) | after MHz (path) | "
            "LUT before/after | FF before/after | goal |", "|---|---|---|---|---|---:|---:|---:|---:|---|"]
     for r in res["rows"]:
         p = r["params"]
-        key = (f"CF={p['CF']} BEAT={p['BEAT']} AW={p['AW']} DW={p['DEPTHWISE']}" if r["module"] == "pcnn_swg"
-               else f"PIX={p['PIX']} IW={p['IW']}")
+        key = f"PIX={p.get('PIX')} IW={p['IW']}"
+        if r["module"] == "pcnn_swg":
+            key = f"CF={p['CF']} BEAT={p['BEAT']} AW={p['AW']} DEPTHWISE={p['DEPTHWISE']}"
         b, a = r.get("before"), r.get("after")
         for m in sorted((a or b or {"timing": {}})["timing"]):
             tb, ta = (b or {}).get("timing", {}).get(m), (a or {}).get("timing", {}).get(m)
@@ -125,7 +149,12 @@ def main() -> None:
     ap.add_argument("--after", default=None, help="git revision of the new RTL (default: working tree)")
     ap.add_argument("--work", type=Path, default=ROOT / "build" / "swg_timing")
     ap.add_argument("--timeout", type=float, default=900.0)
+    ap.add_argument("--markdown", action="store_true", help="only rewrite the .md from the .json")
     args = ap.parse_args()
+    if args.markdown:
+        res = json.loads((RESULTS / "swg_timing.json").read_text())
+        (RESULTS / "swg_timing.md").write_text(to_markdown(res))
+        return
     args.work.mkdir(parents=True, exist_ok=True)
     inst_file = args.work / "instances.json"
     rows = json.loads(inst_file.read_text()) if inst_file.is_file() else []
