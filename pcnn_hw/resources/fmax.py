@@ -24,8 +24,11 @@ adds 4 bits, compares 8 bits, since a LUT6 in front of each carry bit compares 2
   measured); the accumulator (2 LUT + ACC_BITS / 4 carries); the threshold compare (ACC_BITS / 8
   carries, N_STEPS compares summed in a LUT tree); the weight ROM: ``block`` starts at the RAMB output,
   ``distributed`` (banked, 64 words per bank) has its bank mux, ``logic`` the whole read mux.
-* ``pcnn_thresholding``: the compare and its ROM; ``pcnn_swg``: the buffer address update (5 LUT levels
-  and a compare-sized chain over AW + 2 bits; measured 4-5 LUT + 1-3 carries); ``pcnn_fifo``: read
+* ``pcnn_thresholding``: the compare and its ROM; ``pcnn_swg`` (registered read/base steps, #10): the
+  next step from the counters' "last" flags into its register (6 LUT levels, no carry), and the buffer
+  difference update hm1/af from registered operands (3 LUT + a chain over AW + 2 bits and 2 cells more:
+  Yosys shares the three candidate adders behind one operand mux; measured 3 + 4..5 on xc7, see
+  benchmarks/results/swg_timing.md); ``pcnn_fifo``: read
   pointer -> registered read (3 LUT + clog2(DEPTH) / 4); ``pcnn_dwc``: its beat counter and (down)
   the IW/OW:1 mux;
   ``pcnn_pool`` / ``pcnn_labelselect``: a compare.
@@ -127,10 +130,10 @@ def stages(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]]
         cmp = Stage("compare", 1 + and_levels(steps) if steps > 1 else 2, cmp_carries(_p(p, "IN_BITS", 8)))
         return [cmp, *(rom_stage("ROM", d, s) for (_w, d, s) in roms)]
     if module == "pcnn_swg":
-        return [Stage("buffer address", 5, cmp_carries(_p(p, "AW", 2) + 2)),
+        return [Stage("step select", 6), Stage("buffer difference", 3, add_carries(_p(p, "AW", 2) + 2) + 2),
                 counter("channel fold", clog2(_p(p, "CF", 1)))]
     if module == "pcnn_swg_par":
-        return [Stage("window shift", 2, 1)]
+        return [Stage("window shift", 4, 1)]  # shift enable: 2-4 LUT + 1 carry measured (swg_timing.md)
     if module == "pcnn_fifo":
         depth = _p(p, "DEPTH", 2)
         return [Stage("read pointer", 3, add_carries(clog2(depth))) if depth > 2 else Stage("two entries", 2)]
