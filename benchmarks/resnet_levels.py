@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import subprocess
 import sys
 import time
 import traceback
@@ -189,7 +191,8 @@ def run(args: argparse.Namespace) -> dict:
                        "build_s": round(secs, 1), "sim_s": round(time.perf_counter() - t1, 2),
                        "params": sum(p.numel() for p in model.parameters()),
                        "sim_labels": ref[:, 0].tolist() if ref.shape[1] == 1 else ref.argmax(1).tolist(),
-                       "torch_labels": torch_labels.tolist(), **summarize(res.report), "levels": []}
+                       "torch_labels": torch_labels.tolist(), **summarize(res.report), "levels": [],
+                       "commit": git_commit(), "load_start": round(os.getloadavg()[0], 1)}
                 last = bd.graph.outputs[0].producer.name
                 for level in args.levels if board in args.level_boards else []:
                     print(f"{name} {inst} {board}: {level} ...", flush=True)
@@ -207,10 +210,23 @@ def run(args: argparse.Namespace) -> dict:
     return {"rows": rows, **meta(args)}
 
 
+def git_commit() -> str:
+    """Short commit of the checkout the benchmark runs from ('+dirty' with uncommitted changes)."""
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=30, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def meta(args: argparse.Namespace) -> dict:
-    """Arguments and machine of the run."""
+    """Arguments, machine, commit and load of the run (the load when this is called)."""
     return {"args": vars(args) | {"work": str(args.work), "results": str(args.results)},
-            "argv": getattr(args, "argv", sys.argv[1:]),
+            "argv": getattr(args, "argv", sys.argv[1:]), "commit": git_commit(),
+            "load": f"1-min load average {os.getloadavg()[0]:.1f}",
             "machine": f"{platform.machine()} {platform.python_version()}"}
 
 
@@ -241,7 +257,8 @@ def write_results(payload: dict, results: Path) -> None:
             + " | ".join(_cell(by.get(lv)) if r["levels"] else "-" for lv in LEVELS) + " |")
     tmpl = Template((Path(__file__).parent / "resnet_levels.md.tmpl").read_text())
     Path(f"{results}.md").write_text(tmpl.substitute(
-        argv=" ".join(payload.get("argv", [])), table="\n".join(table), machine=payload["machine"]))
+        argv=" ".join(payload.get("argv", [])), table="\n".join(table), machine=payload["machine"],
+        commit=payload.get("commit", "not recorded"), load=payload.get("load", "not recorded")))
 
 
 def main(argv: list[str] | None = None) -> int:
