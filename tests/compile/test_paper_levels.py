@@ -2,11 +2,13 @@
 
 Each level must reproduce, bit for bit, the raw outputs of the bit-exact simulator of the folded graph on
 the build's memory images (run here directly, `BuildDir.simulator`), on a few random images; a failure
-names the level, the layer, the image, the element and both values. C-sim and the simulated board run
-the paper's CIFAR-10 form (32×32×3). The RTL level (Verilator) runs a scaled-down instance of the same
-architecture — every kernel count / 8, 16×16×3 images (`models.resnet.scaled_plan`): same depth,
-strides, projection shortcuts and residual stream widths — to keep the test within minutes (the full
-WRN-22 verilates in ~4.5 min and is bit-exact too: benchmarks/results/resnet_levels.md).
+names the level, the layer, the image, the element and both values. C-sim, the simulated board and the
+RTL level (Verilator, one-frame FIFOs) run the paper's CIFAR-10 form (32×32×3; the full-size ResNet-18
+C-sim is skipped: its g++ compile needs more memory than the machine has, see CSIM_NETS). The RTL
+level and the Verilator-backed board also run a scaled-down instance of the same architecture — every
+kernel count / 8, 16×16×3 images (`models.resnet.scaled_plan`): same depth, strides, projection
+shortcuts and residual stream widths — which verilates in minutes (the full ResNet-18 took 770 s on the
+loaded machine: benchmarks/results/resnet_levels.md).
 Builds (zcu104, where both nets fit) are made once per module. Minutes per model: slow suite only (the
 comparison helper's own test is fast).
 """
@@ -23,7 +25,11 @@ import torch
 
 BOARD = "zcu104"
 N_IMAGES = 2
-FULL_RTL = ["wrn22"]  # full-size resnet18: see benchmarks/results/resnet_levels_notes.md
+FULL_RTL = ["wrn22", "resnet18"]
+# g++ of the full-size resnet18 C-sim top needs more memory than the machine has (benchmarks/results/
+# resnet_levels_notes.md: one layer's 786k `ap_uint<3>` weight initializers take 8.3 GB in the front end)
+CSIM_NETS = ["wrn22", pytest.param("resnet18", marks=pytest.mark.skip(
+    reason="g++ front end needs > 23 GB for the 2.8M ap_uint weight initializers (resnet_levels_notes.md)"))]
 Built = tuple[Path, np.ndarray, np.ndarray, np.ndarray, str]
 _BUILDS: dict[tuple[str, int, int], Built] = {}
 
@@ -87,7 +93,7 @@ def test_check_bit_exact_names_layer_image_and_values() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["wrn22", "resnet18"])
+@pytest.mark.parametrize("name", CSIM_NETS)
 def test_csim_bit_exact_on_paper_nets(name: str, paper_root: Path) -> None:
     """The HLS top compiled with g++ and ap_types (kernel testbench flow) equals the simulator; on a
     mismatch the C-sim's per-layer taps name the first differing layer."""
