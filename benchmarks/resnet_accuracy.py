@@ -147,6 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     runs = args.runs_dir / args.data
     root = None if args.data_root is None else str(args.data_root)
+    if not args.collect:
+        from pcnn_hw.data import load_dataset
+        from pcnn_hw.errors import PcnnHwError
+
+        try:  # before any worker starts: a missing --data-root is one clear line, not a pool traceback
+            load_dataset(args.data, root)
+        except PcnnHwError as exc:
+            print(f"resnet_accuracy: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 2
     jobs = [{"model": m, "variant": v, "seed": s, "epochs": args.epochs, "batch_size": args.batch_size,
              "lr": args.lr, "data": args.data, "data_root": root,
              "out": str(runs / f"{m}-{v}-s{s}")} for m, v in JOBS for s in range(args.seeds)]  # fmt: skip

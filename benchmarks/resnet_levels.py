@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import subprocess
 import sys
 import time
 import traceback
@@ -57,7 +59,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--budget", type=float, default=1800.0, help="seconds per level (tool timeouts)")
     p.add_argument("--rtl-budget", type=float, default=None, help="seconds of the RTL levels (or --budget)")
     p.add_argument("--skip", nargs="*", default=[], help="MODEL:INSTANCE:LEVEL not to run (recorded)")
-    p.add_argument("--append", action="store_true", help="keep the rows of an earlier run's results json")
+    p.add_argument("--append", action="store_true",
+                   help="keep the rows of an earlier run's results json (a row of the same model, instance "
+                        "and board gets the new levels)")
+    p.add_argument("--reuse", action="store_true",
+                   help="take finished builds of the same model (and its export) from --work as they are")
     p.add_argument("--work", type=Path, default=ROOT / "build" / "bench" / "resnet_levels")
     p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "resnet_levels")
     return p.parse_args(argv)
@@ -173,9 +179,11 @@ def run(args: argparse.Namespace) -> dict:
             work = args.work / f"{name}-{inst}"
             model = make_model(name, inst, args.seed)
             t0 = time.perf_counter()
-            export_model(model, shape, work / "model.onnx", images)
+            if not (args.reuse and (work / "model.onnx").is_file()):
+                export_model(model, shape, work / "model.onnx", images)
             export_s = time.perf_counter() - t0
-            for board, (res, secs) in build_boards(work / "model.onnx", work, args.boards, prefix="").items():
+            built = build_boards(work / "model.onnx", work, args.boards, prefix="", reuse=args.reuse)
+            for board, (res, secs) in built.items():
                 bd = BuildDir(res.out_dir)
                 sim = bd.simulator()
                 from pcnn_hw.core.levels import graph_input_adapter
@@ -186,10 +194,12 @@ def run(args: argparse.Namespace) -> dict:
                 with torch.no_grad():
                     torch_labels = model(images).argmax(1).numpy()
                 row = {"model": name, "instance": inst, "board": board, "export_s": round(export_s, 1),
-                       "build_s": round(secs, 1), "sim_s": round(time.perf_counter() - t1, 2),
+                       "build_s": None if secs is None else round(secs, 1),
+                       "sim_s": round(time.perf_counter() - t1, 2),
                        "params": sum(p.numel() for p in model.parameters()),
                        "sim_labels": ref[:, 0].tolist() if ref.shape[1] == 1 else ref.argmax(1).tolist(),
-                       "torch_labels": torch_labels.tolist(), **summarize(res.report), "levels": []}
+                       "torch_labels": torch_labels.tolist(), **summarize(res.report), "levels": [],
+                       "commit": git_commit(), "load_start": round(os.getloadavg()[0], 1)}
                 last = bd.graph.outputs[0].producer.name
                 for level in args.levels if board in args.level_boards else []:
                     print(f"{name} {inst} {board}: {level} ...", flush=True)
@@ -202,15 +212,45 @@ def run(args: argparse.Namespace) -> dict:
                     row["levels"].append(lv)
                     print(f"    {lv.get('error') or lv.get('mismatch') or 'bit-exact'} ({lv['seconds']} s)",
                           flush=True)
-                rows.append(row)
+                rows = merge_row(rows, row)
                 write_results({"rows": rows, **meta(args)}, args.results)  # partial results survive
     return {"rows": rows, **meta(args)}
 
 
+def git_commit() -> str:
+    """Short commit of the checkout the benchmark runs from ('+dirty' with uncommitted changes)."""
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=30, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def merge_row(rows: list[dict], row: dict) -> list[dict]:
+    """``rows`` with ``row`` appended, or merged into an earlier row of the same model, instance and
+    board: its levels replaced by the new ones of the same name, the others kept; its build time kept
+    when the new row reused the build."""
+    key = (row["model"], row["instance"], row["board"])
+    old = next((r for r in rows if (r["model"], r["instance"], r["board"]) == key), None)
+    if old is None:
+        return [*rows, row]
+    new_levels = {lv["level"] for lv in row["levels"]}
+    levels = [lv for lv in old["levels"] if lv["level"] not in new_levels] + row["levels"]
+    levels.sort(key=lambda lv: LEVELS.index(lv["level"]))
+    merged = row | {"levels": levels}
+    if row["build_s"] is None:
+        merged["build_s"] = old["build_s"]
+    return [merged if r is old else r for r in rows]
+
+
 def meta(args: argparse.Namespace) -> dict:
-    """Arguments and machine of the run."""
+    """Arguments, machine, commit and load of the run (the load when this is called)."""
     return {"args": vars(args) | {"work": str(args.work), "results": str(args.results)},
-            "argv": getattr(args, "argv", sys.argv[1:]),
+            "argv": getattr(args, "argv", sys.argv[1:]), "commit": git_commit(),
+            "load": f"1-min load average {os.getloadavg()[0]:.1f}",
             "machine": f"{platform.machine()} {platform.python_version()}"}
 
 
@@ -235,13 +275,14 @@ def write_results(payload: dict, results: Path) -> None:
         by = {lv["level"]: lv for lv in r["levels"]}
         n = len(r["sim_labels"])
         table.append(
-            f"| {r['model']} | {r['instance']} | {r['board']} | {r['params']:,} | {r['build_s']:g} | "
+            f"| {r['model']} | {r['instance']} | {r['board']} | {r['params']:,} | {r['build_s'] or 0:g} | "
             f"{r['bottleneck_cycles']:,} | {r['fps']:,.0f} | {r['finn']['LUT']:,.0f} "
             f"({r['utilization']['LUT']:.0%}) | {r['finn']['BRAM36']:g} | {n} | {r['sim_s']:g} | "
             + " | ".join(_cell(by.get(lv)) if r["levels"] else "-" for lv in LEVELS) + " |")
     tmpl = Template((Path(__file__).parent / "resnet_levels.md.tmpl").read_text())
     Path(f"{results}.md").write_text(tmpl.substitute(
-        argv=" ".join(payload.get("argv", [])), table="\n".join(table), machine=payload["machine"]))
+        argv=" ".join(payload.get("argv", [])), table="\n".join(table), machine=payload["machine"],
+        commit=payload.get("commit", "not recorded"), load=payload.get("load", "not recorded")))
 
 
 def main(argv: list[str] | None = None) -> int:

