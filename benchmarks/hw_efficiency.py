@@ -187,7 +187,8 @@ def rtl_measure(cfg: Path, yosys: bool, reuse: bool, flat: bool = False) -> dict
 
     b = get_board("pynq-z2")
     m = folding.apply_config_file(_load(specialized("cnv", "pynq-z2")), cfg)
-    return {"model": "cnv", "board": "pynq-z2", "clock_mhz": b.clock_mhz,
+    return {"model": "cnv", "board": "pynq-z2", "clock_mhz": b.clock_mhz, "board_lut": b.lut,
+            "board_bram36": b.bram36,
             **rtl_point(WORK, "cnv", b, m, cfg, cycles(m), yosys, reuse, flat)}
 
 

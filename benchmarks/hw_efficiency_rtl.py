@@ -20,6 +20,21 @@ from pathlib import Path
 from typing import Any
 
 
+def run_meta() -> dict:
+    """The RTL commit a measurement ran on (this checkout's HEAD, "+dirty" when pcnn_hw/ has
+    uncommitted changes) and the 1-minute load average when it started."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    git = ["git", "-C", str(root)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          timeout=30).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "pcnn_hw"], capture_output=True, text=True,
+                           timeout=30).stdout.strip()
+    return {"rtl_commit": head + ("+dirty" if dirty else ""), "load": round(os.getloadavg()[0], 1)}
+
+
 def rtl_build(work: Path, name: str, board: str, cfg: Path) -> tuple[Path, dict]:
     """Build ``name`` for ``board`` at the folding file ``cfg``, then the RTL step without Yosys
     (FIFO sizing, Verilator bit-exact run): (build dir, run_rtl's report)."""
@@ -122,21 +137,22 @@ def rtl_point(work: Path, name: str, board: Any, folded: Any, cfg: Path, cycles:
     if reuse and vfile.is_file():
         ver = json.loads(vfile.read_text())
     else:
+        meta = run_meta()
         out, rep = rtl_build(work, name, board.name, cfg)
-        ver = {k: rep.get(k) for k in ("fps", "cycles_per_frame", "estimate_cycles_per_frame",
+        ver = meta | {k: rep.get(k) for k in ("fps", "cycles_per_frame", "estimate_cycles_per_frame",
                                         "cycles_vs_estimate", "bit_exact_frames", "fifo_depths", "seconds")}
         vfile.write_text(json.dumps(ver, indent=1) + "\n")
     ys = None
     if yosys and reuse and yfile.is_file():
         ys = json.loads(yfile.read_text())
     elif yosys:
-        ys = yosys_numbers(work / f"{tag}-rtl", ver["fifo_depths"])
+        ys = run_meta() | yosys_numbers(work / f"{tag}-rtl", ver["fifo_depths"])
         yfile.write_text(json.dumps(ys, indent=1) + "\n")
     fl = None
     if flat and reuse and ffile.is_file():
         fl = json.loads(ffile.read_text())
     elif flat:
-        fl = flat_numbers(work / f"{tag}-rtl", ver["fifo_depths"])
+        fl = run_meta() | flat_numbers(work / f"{tag}-rtl", ver["fifo_depths"])
         ffile.write_text(json.dumps(fl, indent=1) + "\n")
     return {"folding": cfg.name, "settings": json.loads(cfg.read_text()), "cycles": cycles,
             "fps": board.clock_mhz * 1e6 / cycles, "verilator": ver, "yosys": ys, "flat": fl,
