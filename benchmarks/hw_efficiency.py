@@ -163,6 +163,7 @@ def measure(name: str, board_name: str) -> dict:
            "lut": des.lut, "ff": des.ff, "bram36": des.bram36, "dsp": des.dsp,
            "lut_frac": des.lut / b.lut, "bram_frac": des.bram36 / b.bram36, "fmax_mhz": m.fmax_mhz}
     row["fps_per_lut"] = row["fps"] / max(row["lut"], 1)
+    row["load"] = round(__import__("os").getloadavg()[0], 1)
     sf = setfolding_points(path, b)
     fit = [p for p in sf if p["lut"] <= b.lut * LUT_FRAC and p["bram36"] <= b.bram36 * BRAM_FRAC]
     best = min(fit, key=lambda p: p["cycles"]) if fit else None
@@ -238,6 +239,8 @@ def main() -> None:
                     "synthesis of the whole design too (totals, worst path; 30-40 min for cnv here)")
     ap.add_argument("--rtl-only", action="store_true", help="with --rtl-folding: only that folding, "
                     "written to results/hw_efficiency_rtl.{md,json}")
+    ap.add_argument("--from-json", action="store_true", help="re-use the model rows and Pareto sweep of "
+                    "results/hw_efficiency.json (re-report, e.g. with a new --rtl-folding measurement)")
     ap.add_argument("--models", nargs="*", default=list(MODELS))
     ap.add_argument("--boards", nargs="*", default=list(BOARDS))
     args = ap.parse_args()
@@ -250,6 +253,13 @@ def main() -> None:
         from hw_efficiency_report import write_rtl
 
         write_rtl(rtl_measure(args.rtl_folding, args.yosys, args.reuse, args.flat), RESULTS, BNN_PYNQ)
+        return
+    if args.from_json:
+        import json
+
+        old = json.loads((RESULTS / "hw_efficiency.json").read_text())
+        rtl = rtl_measure(args.rtl_folding, args.yosys, args.reuse, args.flat) if args.rtl_folding else None
+        write_all(old["rows"], old["pareto_cnv_pynq_z2"], RESULTS, BNN_PYNQ, GOAL, rtl)
         return
     rows = []
     for name in args.models:

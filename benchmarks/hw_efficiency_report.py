@@ -179,6 +179,31 @@ def plot(par: list[dict], rows: list[dict], bnn: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def _load_text(rows: list[dict]) -> str:
+    loads = [r["load"] for r in rows if "load" in r]
+    return f"{min(loads):g}-{max(loads):g} (1-min load average per row)" if loads else "not recorded"
+
+
+def pareto_lines(par: list[dict], rows: list[dict]) -> list[str]:
+    """The Pareto sweep's table and cnv / pynq-z2's SetFolding ladder (all model estimates)."""
+    out = ["| LUT budget | memory style | FPS | LUT | BRAM36 | optimizer |", "|---:|---|---:|---:|---:|---:|"]
+    for p in par:
+        style = "choice" if p["style_choice"] else "depth rule"
+        out.append(f"| {p['budget']:.0%} | {style} | {p['fps']:,.0f} | {p['lut']:,.0f} | {p['bram36']:g} | "
+                   f"{p['seconds']:.1f} s |")
+    r = next((r for r in rows if r["model"] == "cnv" and r["board"] == "pynq-z2"), None)
+    if r is None:
+        return out
+    hz = r["clock_mhz"] * 1e6
+    out += ["", "SetFolding (cnv, pynq-z2, costed by the same model):", "",
+            "| target cycles | cycles | FPS | LUT | BRAM36 | FINN's own LUT estimate |",
+            "|---:|---:|---:|---:|---:|---:|"]
+    for p in r["setfolding"]:
+        out.append(f"| {p['target']:,} | {p['cycles']:,} | {hz / p['cycles']:,.0f} | {p['lut']:,.0f} | "
+                   f"{p['bram36']:g} | {p['finn_lut']:,.0f} |")
+    return out
+
+
 def write_all(rows: list[dict], par: list[dict], results: Path, bnn: dict, goal: dict,
               rtl: dict | None = None) -> None:
     """results/hw_efficiency.{json,md,png}."""
@@ -187,34 +212,15 @@ def write_all(rows: list[dict], par: list[dict], results: Path, bnn: dict, goal:
     data = {"rows": rows, "pareto_cnv_pynq_z2": par, "rtl": rtl}
     (results / "hw_efficiency.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     st = fit_status()
-    md = ["# Hardware efficiency: our folding on our resource model (issue #12)", "",
-          "`XDG_CACHE_HOME=/work/cache nice -n 15 .venv/bin/python benchmarks/hw_efficiency.py` (one run; "
-          "the machine was loaded: 2 cores shared by ~7 sessions). Brevitas BNN-PYNQ topologies, 1w1a, "
-          "random weights; our optimizer (compile/fold_opt.py) at 85 % LUT / 90 % BRAM36, weight-memory "
-          "style choice on, estimated fmax >= 1.25 x the board clock, width converters charged.", "",
-          "**LUT / FF / BRAM36 / DSP are model estimates** (pcnn_hw/resources, fitted to per-instance Yosys "
-          "synth_xilinx xc7 runs; kv260 is UltraScale+ and uses the same xc7 fit): layers plus FIFOs "
-          "(stitcher default depth 2, before the RTL step sizes them) and width converters. Whole-design "
-          "Yosys of flattened cnv is too slow on this machine; `--yosys` builds every folding with the RTL "
-          "backend for the real numbers. FPS = clock / FINN's bottleneck cycles (our RTL meets them, "
-          "results/rtl_cnv.md). Resource fit " + ("matches the current RTL." if st.fresh else
-                                                   f"is STALE: {st.message()}"), "",
-          "SetFolding at the same budget: the fastest of FINN's SetFolding results over a ladder of "
-          "target cycles (2^6 .. 2^19) whose resources by the same model fit 85 % LUT / 90 % BRAM36. "
-          "BNN-PYNQ: "
-          "published CNV-W1A1 numbers as quoted in issue #12 (Vivado post-implementation, Pynq-Z1); "
-          "no published sfc/lfc numbers are quoted here.", "",
-          *table(rows, bnn), "", *goal_lines(rows, goal), "",
-          "## RTL numbers: model vs Yosys vs Verilator (`--rtl-folding FILE --yosys`)", "",
-          *rtl_table(rtl, bnn), "",
-          "## Pareto: cnv on pynq-z2 (our model, whole design)", "", "![pareto](hw_efficiency.png)", "",
-          "| LUT budget | memory style | FPS | LUT | BRAM36 | optimizer |", "|---:|---|---:|---:|---:|---:|",
-          *[f"| {p['budget']:.0%} | {'choice' if p['style_choice'] else 'depth rule'} | {p['fps']:,.0f} | "
-            f"{p['lut']:,.0f} | {p['bram36']:g} | {p['seconds']:.1f} s |" for p in par], ""]
-    (results / "hw_efficiency.md").write_text("\n".join(md))
+    pareto = pareto_lines(par, rows)
+    fit = "matches the current RTL." if st.fresh else f"is STALE: {st.message()}"
+    md = Template((Path(__file__).with_name("hw_efficiency.md.tmpl")).read_text()).substitute(
+        load=_load_text(rows), fit=fit, table="\n".join(table(rows, bnn)),
+        goal="\n".join(goal_lines(rows, goal)), rtl="\n".join(rtl_table(rtl, bnn)), pareto="\n".join(pareto))
+    (results / "hw_efficiency.md").write_text(md)
     if par:
         plot(par, rows, bnn, results / "hw_efficiency.png")
-    print("\n".join(md))
+    print(md)
 
 
 def write_rtl(rtl: dict, results: Path, bnn: dict) -> None:
