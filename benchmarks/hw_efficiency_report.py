@@ -143,8 +143,9 @@ def goal_lines(rows: list[dict], goal: dict) -> list[str]:
             f"({r['fmax_mhz']:.1f} MHz)."]
 
 
-def plot(par: list[dict], rows: list[dict], bnn: dict, path: Path) -> None:
-    """FPS vs LUT for cnv on pynq-z2: our budgets, SetFolding points, BNN-PYNQ, the goal."""
+def plot(par: list[dict], rows: list[dict], bnn: dict, path: Path, rtl: dict | None = None) -> None:
+    """FPS vs LUT for cnv on pynq-z2: our budgets, SetFolding points, BNN-PYNQ, the goal, and the measured
+    folding (Verilator FPS vs Yosys LUT, flattened where run) when ``rtl`` has it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -167,9 +168,14 @@ def plot(par: list[dict], rows: list[dict], bnn: dict, path: Path) -> None:
             label="FINN SetFolding (target-cycle ladder)")
     ref = bnn["cnv"]
     ax.plot([ref["lut"]], [ref["fps"]], "*", ms=14, color="tab:green", label="BNN-PYNQ CNV-W1A1 (published)")
+    tot = rtl and ((rtl.get("flat") or {}) or (rtl.get("yosys") or {}).get("total") or {})
+    if tot and rtl["verilator"].get("fps"):
+        how = "flattened" if rtl.get("flat") else "per-instance"
+        ax.plot([tot["LUT"]], [rtl["verilator"]["fps"]], "X", ms=10, color="tab:red",
+                label=f"measured: Verilator FPS vs {how} Yosys LUT")
     ax.axhline(12000, color="grey", lw=0.8, ls=":")
     ax.axvline(53200 * 0.85, color="grey", lw=0.8, ls=":")
-    ax.set_xlabel("LUT (our resource model; layers + FIFOs + width converters)")
+    ax.set_xlabel("LUT (our resource model: layers + FIFOs + width converters; X: Yosys)")
     ax.set_ylabel("FPS at 100 MHz (FINN cycle model = RTL)")
     ax.set_yscale("log")
     ax.set_title("cnv on pynq-z2: FPS vs LUT (goal 12,000 FPS dotted; 85 % LUT dotted)", fontsize=10)
@@ -219,7 +225,7 @@ def write_all(rows: list[dict], par: list[dict], results: Path, bnn: dict, goal:
         goal="\n".join(goal_lines(rows, goal)), rtl="\n".join(rtl_table(rtl, bnn)), pareto="\n".join(pareto))
     (results / "hw_efficiency.md").write_text(md)
     if par:
-        plot(par, rows, bnn, results / "hw_efficiency.png")
+        plot(par, rows, bnn, results / "hw_efficiency.png", rtl)
     print(md)
 
 
