@@ -71,16 +71,21 @@ def render(data: dict) -> str:
 
 def main() -> None:
     """Time every case under the label given on the command line, then rewrite the results."""
-    import hw_efficiency as he
+    import importlib
 
+    pcnn_hw = importlib.import_module("pcnn_hw")  # first: from PYTHONPATH, before hw_efficiency puts
+    he = importlib.import_module("hw_efficiency")  # this checkout on sys.path
     from pcnn_hw.compile import finn_compat
+
+    print(f"pcnn_hw from {Path(pcnn_hw.__file__).parent}", flush=True)
 
     label = sys.argv[1]
     finn_compat.prepare_finn(he.WORK / "finn")
     he.warm_up()
     jpath = RESULTS / "fold_opt.json"
     data = json.loads(jpath.read_text()) if jpath.is_file() else {}
-    data[label] = [time_case(n, b, f) for n, b in CASES for f in BUDGETS]
+    data[label] = [time_case(n, b, f) | {"code": str(Path(pcnn_hw.__file__).parent)} for n, b in CASES
+                   for f in BUDGETS]
     jpath.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     (RESULTS / "fold_opt.md").write_text(render(data))
     print(render(data))
