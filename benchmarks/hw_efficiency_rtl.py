@@ -81,7 +81,7 @@ def yosys_numbers(out: Path, depths: list[int], timeout_s: float = 1800.0) -> di
                           for r in ys["instances"]}}
 
 
-def flat_numbers(out: Path, depths: list[int], timeout_s: float = 4800.0) -> dict:
+def flat_numbers(out: Path, depths: list[int], timeout_s: float = 3300.0) -> dict:
     """One flattened Yosys synthesis (synth_xilinx -flatten, cached like an instance) of the whole built
     design at its sized FIFO depths: LUT / FF / BRAM36 / DSP totals and the flattened worst path."""
     from pcnn_hw.rtl.flow import load_design
