@@ -111,19 +111,31 @@ def test_shared_cache_gives_the_same_folding(cnn_specialized, tmp_path) -> None:
     assert cache.misses == misses and cache.hits > 0
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("key", sorted(EXPECTED["bnn_pynq"]))
-def test_bnn_pynq_same_folding_as_before_the_cache(tmp_path_factory, key: str) -> None:
-    """cnv / sfc (BNN-PYNQ, seed 0) on pynq-z2: the pre-cache optimizer's folding and cycles."""
-    name, board, frac = key.split("/")
-    work = tmp_path_factory.mktemp(name)
-    finn_compat.prepare_finn(work / "finn")
-    onnx = testmodels.export_bnn_pynq(f"{name}_1w1a", work / f"{name}.onnx")
+@pytest.fixture(scope="module")
+def bnn_graphs(tmp_path_factory) -> dict:
+    """{(model, board): the graph before folding}, each built once (BNN-PYNQ 1w1a, seed 0)."""
     from pcnn_hw.compile.steps import DEFAULT_STEPS
 
+    work, made = tmp_path_factory.mktemp("bnn"), {}
+    finn_compat.prepare_finn(work / "finn")
     upto = DEFAULT_STEPS[: [s.name for s in DEFAULT_STEPS].index("folding")]
-    build(onnx, work / "b", board, steps=upto, stream=io.StringIO(), force=True)
-    m = load_model(step_path(work / "b", "specialize_layers", upto), check=False)
+
+    def get(name: str, board: str) -> Path:
+        if (name, board) not in made:
+            onnx = testmodels.export_bnn_pynq(f"{name}_1w1a", work / f"{name}.onnx")
+            build(onnx, work / f"{name}-{board}", board, steps=upto, stream=io.StringIO(), force=True)
+            made[name, board] = step_path(work / f"{name}-{board}", "specialize_layers", upto)
+        return made[name, board]
+
+    return get  # type: ignore[return-value]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", sorted(EXPECTED["bnn_pynq"]))
+def test_bnn_pynq_same_folding_as_before_the_cache(bnn_graphs, key: str) -> None:
+    """cnv / sfc (BNN-PYNQ, seed 0) on pynq-z2: the pre-cache optimizer's folding and cycles."""
+    name, board, frac = key.split("/")
+    m = load_model(bnn_graphs(name, board), check=False)
     b = get_board(board)
     lim = fold_opt.Limits(b.lut * float(frac), b.bram36 * 0.9, b.dsp, fold_opt.FMAX_MARGIN * b.clock_mhz)
     assert fold_opt.fold(m, b.part, lim)[1]
