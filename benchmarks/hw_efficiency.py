@@ -239,6 +239,8 @@ def main() -> None:
                     "synthesis of the whole design too (totals, worst path; 30-40 min for cnv here)")
     ap.add_argument("--rtl-only", action="store_true", help="with --rtl-folding: only that folding, "
                     "written to results/hw_efficiency_rtl.{md,json}")
+    ap.add_argument("--post-verilator", type=Path, help="with --rtl-folding: a Verilator JSON of the same "
+                    "folding on later RTL (hw_efficiency_rtl.rtl_build's report fields), reported beside")
     ap.add_argument("--from-json", action="store_true", help="re-use the model rows and Pareto sweep of "
                     "results/hw_efficiency.json (re-report, e.g. with a new --rtl-folding measurement)")
     ap.add_argument("--models", nargs="*", default=list(MODELS))
@@ -252,7 +254,12 @@ def main() -> None:
     if args.rtl_only and args.rtl_folding:
         from hw_efficiency_report import write_rtl
 
-        write_rtl(rtl_measure(args.rtl_folding, args.yosys, args.reuse, args.flat), RESULTS, BNN_PYNQ)
+        rtl = rtl_measure(args.rtl_folding, args.yosys, args.reuse, args.flat)
+        if args.post_verilator:
+            import json
+
+            rtl["post_verilator"] = json.loads(args.post_verilator.read_text())
+        write_rtl(rtl, RESULTS, BNN_PYNQ)
         return
     if args.from_json:
         import json

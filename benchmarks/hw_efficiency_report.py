@@ -234,6 +234,10 @@ def write_rtl(rtl: dict, results: Path, bnn: dict) -> None:
     benchmarks/hw_efficiency_rtl.md.tmpl)."""
     (results / "hw_efficiency_rtl.json").write_text(json.dumps(rtl, indent=1, sort_keys=True) + "\n")
     tmpl = Template((Path(__file__).with_name("hw_efficiency_rtl.md.tmpl")).read_text())
-    md = tmpl.substitute(table="\n".join(rtl_table(rtl, bnn)), folding=rtl["folding"])
+    post = rtl.get("post_verilator")
+    pv = (f"Verilator on the fixed RTL: {post['fps']:,.0f} FPS ({post['cycles_per_frame']:,} cycles/frame, "
+          f"bit-exact on {post['bit_exact_frames']} frames, RTL {post['rtl_commit']})." if post else
+          "Verilator was not re-run on the fixed RTL.")
+    md = tmpl.substitute(table="\n".join(rtl_table(rtl, bnn)), folding=rtl["folding"], post_verilator=pv)
     (results / "hw_efficiency_rtl.md").write_text(md)
     print(md)
