@@ -83,7 +83,7 @@ def layer_totals(model: Any, part: str) -> Any:
 def design_totals(model: Any) -> Any:
     """Our model's resources of the stitched design (layers, FIFOs at depth 2, width converters); the
     layers as the optimizer costs them (fold_opt.shape_at: an MVAU's ram_style overrides the depth rule)."""
-    from pcnn_hw.compile import fold_opt
+    from pcnn_hw.compile import fold_eval, fold_opt
     from pcnn_hw.core.streams import fmt_of_datatype
     from pcnn_hw.resources import Resources, estimate, estimate_parts
     from pcnn_hw.rtl.spec import rtl_layers
@@ -91,7 +91,7 @@ def design_totals(model: Any) -> Any:
     from pcnn_hw.sim.executor import Simulator
 
     sim = Simulator(model.model)
-    rl = rtl_layers(sim.layers, fmt_of_datatype(sim.input_dtype))
+    rl = rtl_layers(sim.layers, fmt_of_datatype(sim.input_dtype), rom_maker=fold_eval.shape_rom)
     by = {r.name: r for r in rl}
     shape = model.get_tensor_shape(model.graph.input[0].name)
     tot = Resources()
@@ -107,16 +107,18 @@ def _load(path: Path) -> Any:
     return load_model(path, check=False)
 
 
-def ours(path: Path, board: Any, lut_frac: float, bram_frac: float, style: bool = True) -> tuple[Any, float]:
+def ours(path: Path, board: Any, lut_frac: float, bram_frac: float, style: bool = True,
+         cache: Any = None) -> tuple[Any, float]:
     """Our optimizer on our model at the budget, fmax >= 1.25 x the board clock, DWCs charged
-    (``style``: weight-memory style as a decision variable, the default): (folded model, seconds)."""
+    (``style``: weight-memory style as a decision variable, the default; ``cache``: an EvalCache shared
+    by runs on the same graph, default a fresh one = a cold run): (folded model, seconds)."""
     from pcnn_hw.compile import fold_opt
 
     m = _load(path)
     t0 = time.perf_counter()
     lim = fold_opt.Limits(board.lut * lut_frac, board.bram36 * bram_frac, board.dsp,
                           fold_opt.FMAX_MARGIN * board.clock_mhz)
-    picks, _ = fold_opt.fold(m, board.part, lim, style_choice=style)
+    picks, _ = fold_opt.fold(m, board.part, lim, style_choice=style, cache=cache)
     m.fmax_mhz = min(getattr(o, "fmax", math.inf) for o in picks)
     return m, time.perf_counter() - t0
 
@@ -161,6 +163,7 @@ def measure(name: str, board_name: str) -> dict:
            "lut": des.lut, "ff": des.ff, "bram36": des.bram36, "dsp": des.dsp,
            "lut_frac": des.lut / b.lut, "bram_frac": des.bram36 / b.bram36, "fmax_mhz": m.fmax_mhz}
     row["fps_per_lut"] = row["fps"] / max(row["lut"], 1)
+    row["load"] = round(__import__("os").getloadavg()[0], 1)
     sf = setfolding_points(path, b)
     fit = [p for p in sf if p["lut"] <= b.lut * LUT_FRAC and p["bram36"] <= b.bram36 * BRAM_FRAC]
     best = min(fit, key=lambda p: p["cycles"]) if fit else None
@@ -176,7 +179,7 @@ def measure(name: str, board_name: str) -> dict:
     return row
 
 
-def rtl_measure(cfg: Path, yosys: bool, reuse: bool) -> dict:
+def rtl_measure(cfg: Path, yosys: bool, reuse: bool, flat: bool = False) -> dict:
     """--rtl-folding: cnv on pynq-z2 at the folding file ``cfg`` (hw_efficiency_rtl.rtl_point)."""
     from hw_efficiency_rtl import rtl_point
 
@@ -185,20 +188,24 @@ def rtl_measure(cfg: Path, yosys: bool, reuse: bool) -> dict:
 
     b = get_board("pynq-z2")
     m = folding.apply_config_file(_load(specialized("cnv", "pynq-z2")), cfg)
-    return {"model": "cnv", "board": "pynq-z2", "clock_mhz": b.clock_mhz,
-            **rtl_point(WORK, "cnv", b, m, cfg, cycles(m), yosys, reuse)}
+    return {"model": "cnv", "board": "pynq-z2", "clock_mhz": b.clock_mhz, "board_lut": b.lut,
+            "board_bram36": b.bram36,
+            **rtl_point(WORK, "cnv", b, m, cfg, cycles(m), yosys, reuse, flat)}
 
 
 def pareto_cnv() -> list[dict]:
-    """Our optimizer on cnv / pynq-z2 at LUT budgets 25-85 % (BRAM 90 %)."""
+    """Our optimizer on cnv / pynq-z2 at LUT budgets 25-85 % (BRAM 90 %), one evaluation cache per
+    style setting (the first budget's run is cold, the others re-use its node evaluations)."""
+    from pcnn_hw.compile.fold_eval import EvalCache
     from pcnn_hw.core.boards import get_board
 
     b = get_board("pynq-z2")
     path = specialized("cnv", "pynq-z2")
     out = []
     for style in (True, False):
+        cache = EvalCache()
         for frac in PARETO:
-            m, secs = ours(path, b, frac, BRAM_FRAC, style)
+            m, secs = ours(path, b, frac, BRAM_FRAC, style, cache)
             r = design_totals(m)
             out.append({"budget": frac, "style_choice": style, "cycles": cycles(m),
                         "fps": b.clock_mhz * 1e6 / cycles(m), "lut": r.lut, "bram36": r.bram36,
@@ -206,6 +213,15 @@ def pareto_cnv() -> list[dict]:
             print(f"pareto {frac:.0%} style={style}: {out[-1]['fps']:,.0f} FPS {r.lut:,.0f} LUT "
                   f"({secs:.1f} s)", flush=True)
     return out
+
+
+def warm_up() -> None:
+    """Import FINN's custom ops (qonnx discovers them on the first wrapper, ~10 s of imports) before any
+    optimizer run is timed; makes no wrapper the optimizer would re-use."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    for node in _load(specialized("sfc", "pynq-z2")).graph.node:
+        getCustomOp(node)
 
 
 def main() -> None:
@@ -219,8 +235,14 @@ def main() -> None:
                     "(one job; slow: about an hour for cnv on the shared machine)")
     ap.add_argument("--reuse", action="store_true", help="with --rtl-folding: reuse the JSON of an "
                     "earlier Verilator / Yosys run of that folding")
+    ap.add_argument("--flat", action="store_true", help="with --rtl-folding: one flattened Yosys "
+                    "synthesis of the whole design too (totals, worst path; 30-40 min for cnv here)")
     ap.add_argument("--rtl-only", action="store_true", help="with --rtl-folding: only that folding, "
                     "written to results/hw_efficiency_rtl.{md,json}")
+    ap.add_argument("--post-verilator", type=Path, help="with --rtl-folding: a Verilator JSON of the same "
+                    "folding on later RTL (hw_efficiency_rtl.rtl_build's report fields), reported beside")
+    ap.add_argument("--from-json", action="store_true", help="re-use the model rows and Pareto sweep of "
+                    "results/hw_efficiency.json (re-report, e.g. with a new --rtl-folding measurement)")
     ap.add_argument("--models", nargs="*", default=list(MODELS))
     ap.add_argument("--boards", nargs="*", default=list(BOARDS))
     args = ap.parse_args()
@@ -228,10 +250,23 @@ def main() -> None:
 
     WORK.mkdir(parents=True, exist_ok=True)
     finn_compat.prepare_finn(WORK / "finn")
+    warm_up()
     if args.rtl_only and args.rtl_folding:
         from hw_efficiency_report import write_rtl
 
-        write_rtl(rtl_measure(args.rtl_folding, args.yosys, args.reuse), RESULTS, BNN_PYNQ)
+        rtl = rtl_measure(args.rtl_folding, args.yosys, args.reuse, args.flat)
+        if args.post_verilator:
+            import json
+
+            rtl["post_verilator"] = json.loads(args.post_verilator.read_text())
+        write_rtl(rtl, RESULTS, BNN_PYNQ)
+        return
+    if args.from_json:
+        import json
+
+        old = json.loads((RESULTS / "hw_efficiency.json").read_text())
+        rtl = rtl_measure(args.rtl_folding, args.yosys, args.reuse, args.flat) if args.rtl_folding else None
+        write_all(old["rows"], old["pareto_cnv_pynq_z2"], RESULTS, BNN_PYNQ, GOAL, rtl)
         return
     rows = []
     for name in args.models:
@@ -241,7 +276,7 @@ def main() -> None:
             print(f"{name}/{board}: {r['fps']:,.0f} FPS, {r['lut']:,.0f} LUT, {r['bram36']:g} BRAM36, "
                   f"optimizer {r['opt_seconds']} s", flush=True)
     par = pareto_cnv() if "cnv" in args.models and "pynq-z2" in args.boards else []
-    rtl = rtl_measure(args.rtl_folding, args.yosys, args.reuse) if args.rtl_folding else None
+    rtl = rtl_measure(args.rtl_folding, args.yosys, args.reuse, args.flat) if args.rtl_folding else None
     write_all(rows, par, RESULTS, BNN_PYNQ, GOAL, rtl)
 
 

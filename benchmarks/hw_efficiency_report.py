@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from string import Template
 from typing import Any
 
 
@@ -35,40 +36,62 @@ def table(rows: list[dict], bnn: dict) -> list[str]:
     return out
 
 
+def _worst(w: dict | None, where: str | None = None) -> str:
+    if not w:
+        return "-"
+    at = where or f"{w.get('from', '?')} -> {w.get('to', '?')}"
+    return (f"{_f(w.get('fmax_mhz'), 'g')} MHz ({at}; {w.get('lut_levels', '-')} LUT + "
+            f"{w.get('carry_cells', '-')} carry)")
+
+
 def rtl_table(rtl: dict | None, bnn: dict) -> list[str]:
-    """--rtl-folding: model vs Yosys vs Verilator of one cnv folding (when measured)."""
+    """--rtl-folding: model vs Yosys (per instance, flattened) vs Verilator of one cnv folding."""
     if not rtl:
-        return ["Not measured in this run (`--rtl-folding FILE [--yosys]`)."]
-    v, y = rtl["verilator"], rtl.get("yosys") or {}
+        return ["Not measured in this run (`--rtl-folding FILE [--yosys] [--flat]`)."]
+    v, y, fl = rtl["verilator"], rtl.get("yosys") or {}, rtl.get("flat") or {}
     md, ms = rtl["model_depth2"], rtl["model_sized"]
     yt, ref = y.get("total") or {}, bnn["cnv"]
     yw = y.get("worst") or {}
     fps_v = v.get("fps")
-    out = [f"cnv on pynq-z2 at `{rtl['folding']}` (100 MHz). Yosys: per-instance `synth_xilinx -family xc7` "
-           "sum, one job at a time (the resource model's reference; no place-and-route). Verilator: the RTL "
-           f"step's bit-exact run ({v.get('bit_exact_frames')} frames).", "",
+
+    def eff(lut: float | None) -> str:
+        return _f(fps_v / lut if fps_v and lut else None, ".3f")
+
+    out = [f"cnv on pynq-z2 at `{rtl['folding']}` ({rtl['clock_mhz']:g} MHz). Columns 1-2: **model "
+           "estimates** (pcnn_hw/resources, resources/fmax.py). Column 3: **measured** — Verilator's "
+           f"bit-exact run ({v.get('bit_exact_frames')} frames) for FPS, the per-instance Yosys "
+           "`synth_xilinx -family xc7` sum for resources (the resource model's reference) and the slowest "
+           "instance of the netlist walk (rtl/timing.py) for fmax. Column 4: **measured** — one Yosys "
+           "synthesis of the whole design flattened (`synth_xilinx -flatten`), its worst path by the same "
+           "walk: the number issue #12's goal is judged on. No place-and-route anywhere.", "",
            "| | model (FIFOs depth 2, as the optimizer sees it) | model (the sized design Yosys ran) | "
-           "Yosys / Verilator | BNN-PYNQ CNV-W1A1 |", "|---|---:|---:|---:|---:|",
+           "Yosys per instance / Verilator | Yosys flattened (whole design) | BNN-PYNQ CNV-W1A1 |",
+           "|---|---:|---:|---:|---:|---:|",
            f"| FPS | {_f(rtl['fps'])} | {_f(rtl['fps'])} | {_f(fps_v)} (Verilator, "
-           f"{_f(v.get('cycles_per_frame'))} cycles/frame) | {ref['fps']:,} |",
-           f"| LUT | {_f(md['lut'])} | {_f(ms['lut'])} | {_f(yt.get('LUT'))} | {ref['lut']:,} |",
-           f"| FF | {_f(md['ff'])} | {_f(ms['ff'])} | {_f(yt.get('FF'))} | - |",
+           f"{_f(v.get('cycles_per_frame'))} cycles/frame) | {_f(fps_v)} (Verilator) | {ref['fps']:,} |",
+           f"| LUT | {_f(md['lut'])} | {_f(ms['lut'])} | {_f(yt.get('LUT'))} | {_f(fl.get('LUT'))} | "
+           f"{ref['lut']:,} |",
+           f"| FF | {_f(md['ff'])} | {_f(ms['ff'])} | {_f(yt.get('FF'))} | {_f(fl.get('FF'))} | - |",
            f"| BRAM36 | {md['bram36']:g} | {ms['bram36']:g} | {_f(yt.get('BRAM36'), 'g')} | "
-           f"{ref['bram36']} |",
+           f"{_f(fl.get('BRAM36'), 'g')} | {ref['bram36']} |",
+           f"| DSP | {_f(md['dsp'])} | {_f(ms['dsp'])} | {_f(yt.get('DSP'))} | {_f(fl.get('DSP'))} | - |",
            f"| FPS per LUT | {rtl['fps'] / md['lut']:.3f} | {rtl['fps'] / ms['lut']:.3f} | "
-           f"{_f(fps_v / yt['LUT'] if fps_v and yt.get('LUT') else None, '.3f')} | "
-           f"{ref['fps'] / ref['lut']:.3f} |",
-           f"| est. fmax (slowest instance) | {md['fmax_mhz']:.1f} MHz ({md['fmax_instance']}) | "
-           f"{ms['fmax_mhz']:.1f} MHz ({ms['fmax_instance']}) | "
-           f"{_f(yw.get('fmax_mhz'), 'g')} MHz ({yw.get('instance', '-')}; {yw.get('lut_levels', '-')} LUT + "
-           f"{yw.get('carry_cells', '-')} carry) | - |"]
+           f"{eff(yt.get('LUT'))} | {eff(fl.get('LUT'))} | {ref['fps'] / ref['lut']:.3f} |",
+           f"| est. fmax | {md['fmax_mhz']:.1f} MHz ({md['fmax_instance']}) | "
+           f"{ms['fmax_mhz']:.1f} MHz ({ms['fmax_instance']}) | {_worst(yw, yw.get('instance'))} | "
+           f"{_worst(fl.get('worst'))} | - |"]
+    out += ["", *rtl_goal(rtl)]
     if y.get("missing"):
         out += ["", "Yosys did not finish (left out of the total): "
                 + ", ".join(f"{m['name']} ({m['reason']})" for m in y["missing"])]
+    runs = [("Verilator", v), ("per-instance Yosys", y), ("flattened Yosys", fl)]
+    out += ["", "Runs: " + "; ".join(f"{what} on RTL {r.get('rtl_commit', '?')}, load {r.get('load', '?')}"
+                                     + (f", {r['seconds']:,.0f} s" if isinstance(r.get("seconds"), float)
+                                        else "") for what, r in runs if r) + "."]
     if y:
-        out += ["", f"Yosys wall time {y.get('seconds', 0):,.0f} s. Per layer (LUT model on the sized "
-                "design / Yosys; est. fmax model / walk, MHz):", "",
-                "| instance | LUT model | LUT Yosys | model / Yosys | fmax model | fmax walk |",
+        out += ["", "Per layer (LUT model on the sized design / per-instance Yosys; est. fmax model / walk, "
+                "MHz):",
+                "", "| instance | LUT model | LUT Yosys | model / Yosys | fmax model | fmax walk |",
                 "|---|---:|---:|---:|---:|---:|"]
         for name, r in y.get("instances", {}).items():
             mr = ms["instances"].get(name)
@@ -78,6 +101,29 @@ def rtl_table(rtl: dict | None, bnn: dict) -> list[str]:
                        f"{mr['fmax_mhz']:.1f} | {_f(r.get('fmax_mhz'), 'g')} |")
         out += ["", "(instances under 200 Yosys LUTs left out of the per-layer table, not of the totals)"]
     return out
+
+
+def rtl_goal(rtl: dict) -> list[str]:
+    """Issue #12's goal on the measured numbers (Verilator FPS, flattened Yosys; per-instance Yosys
+    where the flattened run is missing)."""
+    v, fl, y = rtl["verilator"], rtl.get("flat") or {}, (rtl.get("yosys") or {})
+    src = "flattened Yosys" if fl else "per-instance Yosys (no flattened run)"
+    tot = fl or (y.get("total") or {})
+    worst = (fl.get("worst") if fl else y.get("worst")) or {}
+    if not tot or not v.get("fps"):
+        return []
+    lut, bram, fps, fmax = tot.get("LUT", 0), tot.get("BRAM36", 0), v["fps"], worst.get("fmax_mhz") or 0
+    lf, bf = lut / rtl["board_lut"], bram / rtl["board_bram36"]
+    clock = rtl["clock_mhz"]
+
+    def ok(c: bool) -> str:
+        return "**yes**" if c else "**no**"
+
+    return [f"Goal (issue #12, measured: Verilator FPS, {src}): >= 12,000 FPS at {clock:g} MHz: "
+            f"{ok(fps >= 12000)} ({fps:,.0f}); LUT <= 85 %: {ok(lf <= 0.85)} ({lf:.0%}); BRAM36 <= 90 %: "
+            f"{ok(bf <= 0.90)} ({bf:.0%}); est. fmax >= {1.25 * clock:g} MHz: {ok(fmax >= 1.25 * clock)} "
+            f"({fmax:g} MHz); >= 0.45 FPS per LUT: {ok(fps / max(lut, 1) >= 0.45)} "
+            f"({fps / max(lut, 1):.3f})."]
 
 
 def goal_lines(rows: list[dict], goal: dict) -> list[str]:
@@ -97,8 +143,9 @@ def goal_lines(rows: list[dict], goal: dict) -> list[str]:
             f"({r['fmax_mhz']:.1f} MHz)."]
 
 
-def plot(par: list[dict], rows: list[dict], bnn: dict, path: Path) -> None:
-    """FPS vs LUT for cnv on pynq-z2: our budgets, SetFolding points, BNN-PYNQ, the goal."""
+def plot(par: list[dict], rows: list[dict], bnn: dict, path: Path, rtl: dict | None = None) -> None:
+    """FPS vs LUT for cnv on pynq-z2: our budgets, SetFolding points, BNN-PYNQ, the goal, and the measured
+    folding (Verilator FPS vs Yosys LUT, flattened where run) when ``rtl`` has it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -121,9 +168,14 @@ def plot(par: list[dict], rows: list[dict], bnn: dict, path: Path) -> None:
             label="FINN SetFolding (target-cycle ladder)")
     ref = bnn["cnv"]
     ax.plot([ref["lut"]], [ref["fps"]], "*", ms=14, color="tab:green", label="BNN-PYNQ CNV-W1A1 (published)")
+    tot = rtl and ((rtl.get("flat") or {}) or (rtl.get("yosys") or {}).get("total") or {})
+    if tot and rtl["verilator"].get("fps"):
+        how = "flattened" if rtl.get("flat") else "per-instance"
+        ax.plot([tot["LUT"]], [rtl["verilator"]["fps"]], "X", ms=10, color="tab:red",
+                label=f"measured: Verilator FPS vs {how} Yosys LUT")
     ax.axhline(12000, color="grey", lw=0.8, ls=":")
     ax.axvline(53200 * 0.85, color="grey", lw=0.8, ls=":")
-    ax.set_xlabel("LUT (our resource model; layers + FIFOs + width converters)")
+    ax.set_xlabel("LUT (our resource model: layers + FIFOs + width converters; X: Yosys)")
     ax.set_ylabel("FPS at 100 MHz (FINN cycle model = RTL)")
     ax.set_yscale("log")
     ax.set_title("cnv on pynq-z2: FPS vs LUT (goal 12,000 FPS dotted; 85 % LUT dotted)", fontsize=10)
@@ -131,6 +183,31 @@ def plot(par: list[dict], rows: list[dict], bnn: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120, metadata={"Software": None})
     plt.close(fig)
+
+
+def _load_text(rows: list[dict]) -> str:
+    loads = [r["load"] for r in rows if "load" in r]
+    return f"{min(loads):g}-{max(loads):g} (1-min load average per row)" if loads else "not recorded"
+
+
+def pareto_lines(par: list[dict], rows: list[dict]) -> list[str]:
+    """The Pareto sweep's table and cnv / pynq-z2's SetFolding ladder (all model estimates)."""
+    out = ["| LUT budget | memory style | FPS | LUT | BRAM36 | optimizer |", "|---:|---|---:|---:|---:|---:|"]
+    for p in par:
+        style = "choice" if p["style_choice"] else "depth rule"
+        out.append(f"| {p['budget']:.0%} | {style} | {p['fps']:,.0f} | {p['lut']:,.0f} | {p['bram36']:g} | "
+                   f"{p['seconds']:.1f} s |")
+    r = next((r for r in rows if r["model"] == "cnv" and r["board"] == "pynq-z2"), None)
+    if r is None:
+        return out
+    hz = r["clock_mhz"] * 1e6
+    out += ["", "SetFolding (cnv, pynq-z2, costed by the same model):", "",
+            "| target cycles | cycles | FPS | LUT | BRAM36 | FINN's own LUT estimate |",
+            "|---:|---:|---:|---:|---:|---:|"]
+    for p in r["setfolding"]:
+        out.append(f"| {p['target']:,} | {p['cycles']:,} | {hz / p['cycles']:,.0f} | {p['lut']:,.0f} | "
+                   f"{p['bram36']:g} | {p['finn_lut']:,.0f} |")
+    return out
 
 
 def write_all(rows: list[dict], par: list[dict], results: Path, bnn: dict, goal: dict,
@@ -141,49 +218,26 @@ def write_all(rows: list[dict], par: list[dict], results: Path, bnn: dict, goal:
     data = {"rows": rows, "pareto_cnv_pynq_z2": par, "rtl": rtl}
     (results / "hw_efficiency.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     st = fit_status()
-    md = ["# Hardware efficiency: our folding on our resource model (issue #12)", "",
-          "`XDG_CACHE_HOME=/work/cache nice -n 15 .venv/bin/python benchmarks/hw_efficiency.py` (one run; "
-          "the machine was loaded: 2 cores shared by ~7 sessions). Brevitas BNN-PYNQ topologies, 1w1a, "
-          "random weights; our optimizer (compile/fold_opt.py) at 85 % LUT / 90 % BRAM36, weight-memory "
-          "style choice on, estimated fmax >= 1.25 x the board clock, width converters charged.", "",
-          "**LUT / FF / BRAM36 / DSP are model estimates** (pcnn_hw/resources, fitted to per-instance Yosys "
-          "synth_xilinx xc7 runs; kv260 is UltraScale+ and uses the same xc7 fit): layers plus FIFOs "
-          "(stitcher default depth 2, before the RTL step sizes them) and width converters. Whole-design "
-          "Yosys of flattened cnv is too slow on this machine; `--yosys` builds every folding with the RTL "
-          "backend for the real numbers. FPS = clock / FINN's bottleneck cycles (our RTL meets them, "
-          "results/rtl_cnv.md). Resource fit " + ("matches the current RTL." if st.fresh else
-                                                   f"is STALE: {st.message()}"), "",
-          "SetFolding at the same budget: the fastest of FINN's SetFolding results over a ladder of "
-          "target cycles (2^6 .. 2^19) whose resources by the same model fit 85 % LUT / 90 % BRAM36. "
-          "BNN-PYNQ: "
-          "published CNV-W1A1 numbers as quoted in issue #12 (Vivado post-implementation, Pynq-Z1); "
-          "no published sfc/lfc numbers are quoted here.", "",
-          *table(rows, bnn), "", *goal_lines(rows, goal), "",
-          "## RTL numbers: model vs Yosys vs Verilator (`--rtl-folding FILE --yosys`)", "",
-          *rtl_table(rtl, bnn), "",
-          "## Pareto: cnv on pynq-z2 (our model, whole design)", "", "![pareto](hw_efficiency.png)", "",
-          "| LUT budget | memory style | FPS | LUT | BRAM36 | optimizer |", "|---:|---|---:|---:|---:|---:|",
-          *[f"| {p['budget']:.0%} | {'choice' if p['style_choice'] else 'depth rule'} | {p['fps']:,.0f} | "
-            f"{p['lut']:,.0f} | {p['bram36']:g} | {p['seconds']:.1f} s |" for p in par], ""]
-    (results / "hw_efficiency.md").write_text("\n".join(md))
+    pareto = pareto_lines(par, rows)
+    fit = "matches the current RTL." if st.fresh else f"is STALE: {st.message()}"
+    md = Template((Path(__file__).with_name("hw_efficiency.md.tmpl")).read_text()).substitute(
+        load=_load_text(rows), fit=fit, table="\n".join(table(rows, bnn)),
+        goal="\n".join(goal_lines(rows, goal)), rtl="\n".join(rtl_table(rtl, bnn)), pareto="\n".join(pareto))
+    (results / "hw_efficiency.md").write_text(md)
     if par:
-        plot(par, rows, bnn, results / "hw_efficiency.png")
-    print("\n".join(md))
+        plot(par, rows, bnn, results / "hw_efficiency.png", rtl)
+    print(md)
 
 
 def write_rtl(rtl: dict, results: Path, bnn: dict) -> None:
-    """results/hw_efficiency_rtl.{md,json}: the --rtl-folding point alone (``--rtl-only``)."""
+    """results/hw_efficiency_rtl.{md,json}: the --rtl-folding point alone (``--rtl-only``; prose from
+    benchmarks/hw_efficiency_rtl.md.tmpl)."""
     (results / "hw_efficiency_rtl.json").write_text(json.dumps(rtl, indent=1, sort_keys=True) + "\n")
-    md = ["# cnv on pynq-z2: model vs Yosys vs Verilator (issue #12)", "",
-          "`benchmarks/hw_efficiency.py --rtl-folding FILE --yosys [--reuse] --rtl-only` (one run; the "
-          "machine was loaded: 2 cores shared by ~7 sessions, load 7-9). RTL: main fdc1ea9 (mvau1st's MVAU "
-          "rewrite) merged into branch effic (39190c7). The folding is the optimizer's at 55 % LUT with the "
-          "style choice before width converters were charged (with them it costs ~800 LUT more and the 55 % "
-          "budget gives 10,851 FPS).", "", *rtl_table(rtl, bnn), "",
-          "Known gap: the walk's slowest instance is ConvolutionInputGenerator_rtl_1 (CF = 1, 64-bit beats) "
-          "at "
-          "109.3 MHz, under 125 MHz; resources/fmax.py estimated 135.4 MHz (it models the buffer-address "
-          "chain as a compare, 2 carries; Yosys made a 6-carry add). The optimizer's fmax limit therefore "
-          "did not reject this folding; the sliding-window stage of fmax.py needs recalibrating on it.", ""]
-    (results / "hw_efficiency_rtl.md").write_text("\n".join(md))
-    print("\n".join(md))
+    tmpl = Template((Path(__file__).with_name("hw_efficiency_rtl.md.tmpl")).read_text())
+    post = rtl.get("post_verilator")
+    pv = (f"Verilator on the fixed RTL: {post['fps']:,.0f} FPS ({post['cycles_per_frame']:,} cycles/frame, "
+          f"bit-exact on {post['bit_exact_frames']} frames, RTL {post['rtl_commit']})." if post else
+          "Verilator was not re-run on the fixed RTL.")
+    md = tmpl.substitute(table="\n".join(rtl_table(rtl, bnn)), folding=rtl["folding"], post_verilator=pv)
+    (results / "hw_efficiency_rtl.md").write_text(md)
+    print(md)

@@ -20,6 +20,21 @@ from pathlib import Path
 from typing import Any
 
 
+def run_meta() -> dict:
+    """The RTL commit a measurement ran on (this checkout's HEAD, "+dirty" when pcnn_hw/ has
+    uncommitted changes) and the 1-minute load average when it started."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    git = ["git", "-C", str(root)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          timeout=30).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "pcnn_hw"], capture_output=True, text=True,
+                           timeout=30).stdout.strip()
+    return {"rtl_commit": head + ("+dirty" if dirty else ""), "load": round(os.getloadavg()[0], 1)}
+
+
 def rtl_build(work: Path, name: str, board: str, cfg: Path) -> tuple[Path, dict]:
     """Build ``name`` for ``board`` at the folding file ``cfg``, then the RTL step without Yosys
     (FIFO sizing, Verilator bit-exact run): (build dir, run_rtl's report)."""
@@ -66,6 +81,24 @@ def yosys_numbers(out: Path, depths: list[int], timeout_s: float = 1800.0) -> di
                           for r in ys["instances"]}}
 
 
+def flat_numbers(out: Path, depths: list[int], timeout_s: float = 3300.0) -> dict:
+    """One flattened Yosys synthesis (synth_xilinx -flatten, cached like an instance) of the whole built
+    design at its sized FIFO depths: LUT / FF / BRAM36 / DSP totals and the flattened worst path."""
+    from pcnn_hw.rtl.flow import load_design
+    from pcnn_hw.rtl.timing import model_for_part
+    from pcnn_hw.rtl.yosys import synth_flat
+
+    rep = json.loads((out / "report.json").read_text())
+    model = model_for_part(rep.get("board", {}).get("part", "xc7z020clg400-1"))
+    d = load_design(out).stitch(depths)
+    t0 = time.perf_counter()
+    res, timing, hit = synth_flat(d, timeout_s=timeout_s, family=model.synth_family,
+                                  log=lambda m: print(f"  {m}", flush=True))
+    return {"LUT": res.lut, "FF": res.ff, "BRAM36": res.bram36, "DSP": res.dsp, "cache_hit": hit,
+            "worst": timing.get(model.name), "delay_model": model.name,
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
 def model_numbers(model: Any, part: str, depths: list[int] | None) -> dict:
     """Our model on the stitched design of the folded ``model`` (FIFO ``depths``, default 2 each):
     totals, per instance (LUT, FF, BRAM36, est. fmax) and the slowest instance's fmax."""
@@ -95,24 +128,33 @@ def model_numbers(model: Any, part: str, depths: list[int] | None) -> dict:
 
 
 def rtl_point(work: Path, name: str, board: Any, folded: Any, cfg: Path, cycles: int, yosys: bool,
-              reuse: bool) -> dict:
-    """Model vs Verilator vs Yosys of the folding ``cfg`` (``folded``: the graph folded by it)."""
+              reuse: bool, flat: bool = False) -> dict:
+    """Model vs Verilator vs Yosys of the folding ``cfg`` (``folded``: the graph folded by it); ``flat``:
+    also the flattened whole-design synthesis (:func:`flat_numbers`)."""
     tag = cfg.name.split(".")[0]
     vfile, yfile = work / f"{tag}-verilator.json", work / f"{tag}-yosys.json"
+    ffile = work / f"{tag}-flat.json"
     if reuse and vfile.is_file():
         ver = json.loads(vfile.read_text())
     else:
+        meta = run_meta()
         out, rep = rtl_build(work, name, board.name, cfg)
-        ver = {k: rep.get(k) for k in ("fps", "cycles_per_frame", "estimate_cycles_per_frame",
+        ver = meta | {k: rep.get(k) for k in ("fps", "cycles_per_frame", "estimate_cycles_per_frame",
                                         "cycles_vs_estimate", "bit_exact_frames", "fifo_depths", "seconds")}
         vfile.write_text(json.dumps(ver, indent=1) + "\n")
     ys = None
     if yosys and reuse and yfile.is_file():
         ys = json.loads(yfile.read_text())
     elif yosys:
-        ys = yosys_numbers(work / f"{tag}-rtl", ver["fifo_depths"])
+        ys = run_meta() | yosys_numbers(work / f"{tag}-rtl", ver["fifo_depths"])
         yfile.write_text(json.dumps(ys, indent=1) + "\n")
+    fl = None
+    if flat and reuse and ffile.is_file():
+        fl = json.loads(ffile.read_text())
+    elif flat:
+        fl = run_meta() | flat_numbers(work / f"{tag}-rtl", ver["fifo_depths"])
+        ffile.write_text(json.dumps(fl, indent=1) + "\n")
     return {"folding": cfg.name, "settings": json.loads(cfg.read_text()), "cycles": cycles,
-            "fps": board.clock_mhz * 1e6 / cycles, "verilator": ver, "yosys": ys,
+            "fps": board.clock_mhz * 1e6 / cycles, "verilator": ver, "yosys": ys, "flat": fl,
             "model_depth2": model_numbers(folded, board.part, None),
             "model_sized": model_numbers(folded, board.part, ver["fifo_depths"])}

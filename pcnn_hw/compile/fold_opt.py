@@ -31,13 +31,13 @@ import math
 from typing import Any
 
 from pcnn_hw.compile import folding
-from pcnn_hw.compile.fold_limits import Choice, Limits, links
+from pcnn_hw.compile.fold_eval import EvalCache, evaluate, shape_at, shape_bases
+from pcnn_hw.compile.fold_limits import Limits, links
 from pcnn_hw.compile.folding import Option, Unit, _apply_settings, _candidate_settings, _inst
-from pcnn_hw.core.hwspec import BLOCK_MIN_DEPTH, RtlLayer
-from pcnn_hw.resources import Resources, estimate_parts
-from pcnn_hw.resources.columns import rtl_bases
-from pcnn_hw.resources.fmax import fmax_mhz
-from pcnn_hw.resources.shapes import Shape, in_width, mvau_shape, simple_shape, swg_shape, thresholding_shape
+from pcnn_hw.core.hwspec import BLOCK_MIN_DEPTH
+
+__all__ = ["EvalCache", "Limits", "candidates", "enumerate_units", "fold", "limits_for", "optimize", "pareto",
+           "shape_at", "step_folding", "timing_filter", "with_resource_model"]
 
 RESOURCE_MODELS = ("ours", "finn")
 DEFAULT_RESOURCE_MODEL = "ours"
@@ -55,38 +55,6 @@ def limits_for(ctx: Any) -> Limits:
     b, f = ctx.board, ctx.folding
     return Limits(b.lut * f.lut_fraction, b.bram36 * f.bram_fraction, b.dsp * getattr(f, "dsp_fraction", 1.0),
                   FMAX_MARGIN * ctx.clock_mhz)
-
-
-def _swg_geo(base: RtlLayer) -> dict[str, Any]:
-    return {k: base.params[k] for k in ("IH", "IW", "KH", "KW", "SH", "SW", "DH", "DW")}
-
-
-def shape_at(base: RtlLayer, node: Any) -> Shape | None:
-    """Module, parameters and ROM shapes of ``node`` at its current attributes (None: not modelled);
-    an MVAU's ``ram_style`` block/distributed overrides the depth rule of its weight ROM."""
-    inst = _inst(node)
-    types = inst.get_nodeattr_types()
-    attr = {a: int(inst.get_nodeattr(a)) for a in ("PE", "SIMD", "parallel_window") if a in types}
-    m = base.module
-    if m == "pcnn_mvau":
-        m, p, roms = mvau_shape(base.params, attr["PE"], attr["SIMD"])
-        style = inst.get_nodeattr("ram_style") if "ram_style" in types else "auto"
-        if style in ("block", "distributed"):
-            roms[0] = (roms[0][0], roms[0][1], style)
-        return m, p, roms
-    if m == "pcnn_thresholding":
-        return thresholding_shape(base.params, attr["PE"])
-    if m in ("pcnn_swg", "pcnn_swg_par"):
-        chans = int(inst.get_nodeattr("IFMChannels"))
-        if attr.get("parallel_window", 0) and not int(inst.get_nodeattr("depthwise")):
-            return "pcnn_swg_par", {"PIX": chans * base.inp.fmt.bits, **_swg_geo(base)}, []
-        oh, ow = (int(v) for v in inst.get_nodeattr("OFMDim"))
-        p = {"OH": oh, "OW": ow, "DEPTHWISE": int(inst.get_nodeattr("depthwise")), "BEAT": 1, "CF": 1,
-             "AW": 2, **_swg_geo(base)}
-        return swg_shape(p, base.inp.fmt.bits, chans, attr["SIMD"])
-    if m in ("pcnn_pool", "pcnn_labelselect"):
-        return simple_shape(m, base.params, attr["PE"])
-    return None
 
 
 def _styles(node: Any, settings: dict[str, Any], choice: bool) -> list[str]:
@@ -118,47 +86,6 @@ def candidates(unit: Unit, style_choice: bool = MEMORY_STYLE_CHOICE) -> list[dic
     return out
 
 
-def _ends(node: Any, base: RtlLayer | None, shape: Shape | None) -> tuple[int, int, int]:
-    """(input elements per beat, output elements per beat, output element bits) of ``node`` as our RTL
-    streams it: FINN's folded shapes, our RTL's element width (an MVAU without activation writes its
-    accumulator, whose width follows SIMD)."""
-    inst = _inst(node)
-    try:
-        ie, oe = int(inst.get_folded_input_shape()[-1]), int(inst.get_folded_output_shape()[-1])
-    except (AttributeError, NotImplementedError, KeyError, IndexError):  # not a streaming HW node
-        return 0, 0, 0
-    bits = base.out.fmt.bits if base is not None else int(inst.get_output_datatype().bitwidth())
-    if shape is not None and shape[0] == "pcnn_mvau":
-        bits = int(shape[1]["OUT_BITS"])
-    return ie, oe, bits
-
-
-def _evaluate(model: Any, unit: Unit, settings: dict[str, dict[str, Any]], bases: dict[str, RtlLayer],
-              part: str) -> Choice:
-    _apply_settings(model, settings)
-    cyc, fmax = 0, math.inf
-    res = Resources()
-    ends = {}
-    for node in unit.nodes:
-        cyc = max(cyc, int(_inst(node).get_exp_cycles()))
-        base = bases.get(node.name)
-        shape = shape_at(base, node) if base is not None else None
-        ends[node.name] = _ends(node, base, shape)
-        if shape is None:  # no RTL of ours for this node: FINN's estimate
-            est = folding.node_estimate(node, part)
-            res = res + Resources(est["LUT"], 0.0, int(est["BRAM_18K"]), 0, est["DSP"])
-            continue
-        res = res + estimate_parts(*shape)
-        fmax = min(fmax, fmax_mhz(*shape, part))
-        w = in_width(shape[0], shape[1])
-        if w:  # the stitcher's FIFO in front of the node (depth 2 before the RTL step sizes it)
-            fifo = ("pcnn_fifo", {"WIDTH": w, "DEPTH": 2}, [])
-            res = res + estimate_parts(*fifo)
-            fmax = min(fmax, fmax_mhz(*fifo, part))
-    par = math.prod(int(v) for a in settings.values() for k, v in a.items() if k in ("PE", "SIMD"))
-    return Choice(settings, cyc, res.lut, res.bram36, 0.0, res.dsp, max(par, 1), fmax, ends)
-
-
 def pareto(options: list[Option]) -> list[Option]:
     """Options not dominated in (cycles, LUT, BRAM36, DSP, parallelism, fmax); deterministic order."""
     opts = sorted(options, key=lambda o: (o.cycles, o.lut, o.bram, o.dsp, o.par,
@@ -175,14 +102,17 @@ def _fmax(o: Option) -> float:
     return getattr(o, "fmax", math.inf)
 
 
-def enumerate_units(model: Any, part: str, style_choice: bool = MEMORY_STYLE_CHOICE) -> list[Unit]:
-    """Fold units with their Pareto-optimal options, resources by our model."""
+def enumerate_units(model: Any, part: str, style_choice: bool = MEMORY_STYLE_CHOICE,
+                    cache: EvalCache | None = None) -> list[Unit]:
+    """Fold units with their Pareto-optimal options, resources by our model (node evaluations memoised
+    in ``cache``, a fresh :class:`~pcnn_hw.compile.fold_eval.EvalCache` unless given)."""
+    cache = cache if cache is not None else EvalCache()
     units = folding._units(model)
-    bases = rtl_bases(model)
+    bases = shape_bases(model)
     for unit in units:
         saved = {n.name: {a: _inst(n).get_nodeattr(a) for a in folding.FOLD_ATTRS
                           if a in _inst(n).get_nodeattr_types()} for n in unit.nodes}
-        opts = [_evaluate(model, unit, s, bases, part) for s in candidates(unit, style_choice)]
+        opts = [evaluate(model, unit, s, bases, part, cache) for s in candidates(unit, style_choice)]
         unit.options = pareto(opts)
         _apply_settings(model, saved)
     return units
@@ -238,16 +168,16 @@ def optimize(units: list[Unit], lim: Limits) -> tuple[list[Option], bool]:
     return min(tries, key=lim.over), False
 
 
-def fold(model: Any, part: str, lim: Limits | folding.Budget,
-         style_choice: bool = MEMORY_STYLE_CHOICE) -> tuple[list[Option], bool]:
+def fold(model: Any, part: str, lim: Limits | folding.Budget, style_choice: bool = MEMORY_STYLE_CHOICE,
+         cache: EvalCache | None = None) -> tuple[list[Option], bool]:
     """Reset the folding, enumerate with our model and apply the fastest folding within ``lim`` (its
-    DWC edges taken from ``model`` unless given)."""
+    DWC edges taken from ``model`` unless given); ``cache`` may be shared by runs on the same graph."""
     if isinstance(lim, folding.Budget):
         lim = Limits(lim.lut, lim.bram36)
     if not lim.links:
         lim = Limits(lim.lut, lim.bram36, lim.dsp, lim.min_fmax, links(model))
     folding._reset(model)
-    units = enumerate_units(model, part, style_choice)
+    units = enumerate_units(model, part, style_choice, cache)
     picks, fits = optimize(units, lim)
     for p in picks:
         _apply_settings(model, p.settings)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from pcnn_hw.compile.context import BuildContext
@@ -36,10 +38,30 @@ def kind_fold(node: Any) -> FoldRules:
     return find_backend(node.op_type, "fold") or _NO_RULES
 
 
+_WRAPPERS: OrderedDict[int, tuple[Any, tuple[str, str], Any]] = OrderedDict()
+_WRAPPERS_MAX = 4096
+
+
 def _inst(node: Any) -> Any:
+    """qonnx's custom-op wrapper of ``node``, made once per node object (an LRU of the last
+    :data:`_WRAPPERS_MAX`; a node whose op type or domain changed gets a new one). The wrapper's
+    ``get_nodeattr_types`` (a static dict that FINN rebuilds through its class chain on every
+    ``get_nodeattr``) is computed once and served read-only: the folding search reads attributes tens of
+    thousands of times (benchmarks/results/fold_opt.md)."""
     from qonnx.custom_op.registry import getCustomOp
 
-    return getCustomOp(node)
+    kind = (node.op_type, node.domain)
+    hit = _WRAPPERS.get(id(node))
+    if hit is not None and hit[0] is node and hit[1] == kind:
+        _WRAPPERS.move_to_end(id(node))
+        return hit[2]
+    inst = getCustomOp(node)
+    types = MappingProxyType(inst.get_nodeattr_types())
+    inst.get_nodeattr_types = lambda: types
+    _WRAPPERS[id(node)] = (node, kind, inst)
+    if len(_WRAPPERS) > _WRAPPERS_MAX:
+        _WRAPPERS.popitem(last=False)
+    return inst
 
 
 def fold_rules(node: Any) -> dict[str, tuple[str, int]]:

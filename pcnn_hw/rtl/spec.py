@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pcnn_hw.core.hwspec import Rom, RtlLayer
+from pcnn_hw.core.hwspec import Rom, RomMaker, RtlLayer
 from pcnn_hw.core.streams import Fmt, Stream, fmt_of_datatype
 from pcnn_hw.errors import FoldingError, UnsupportedOpError
 from pcnn_hw.layers import HwLayer
@@ -61,24 +61,28 @@ def memh_words(fields: np.ndarray, field_bits: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rtl_layer(layer: HwLayer, fin: Fmt | tuple[Fmt, ...]) -> RtlLayer | None:
+def rtl_layer(
+    layer: HwLayer, fin: Fmt | tuple[Fmt, ...], rom_maker: RomMaker | None = None
+) -> RtlLayer | None:
     """The RTL view of ``layer`` given its input element format(s) (one ``Fmt``, or one per input port in
     port order); None for FIFO/DWC nodes (re-made). The kind's ``rtl`` backend
     (``pcnn_hw/layers/<kind>/rtl.py``, found through the layer registry) computes it; ``exp_cycles`` is
-    the layer object's estimate."""
+    the layer object's estimate. ``rom_maker`` replaces :func:`make_rom` (e.g. the folding optimizer's
+    shapes-only maker, compile/fold_eval.shape_rom)."""
     fins = fin if isinstance(fin, tuple) else (fin,)
     spec = find_backend(layer.op_type, "rtl")
     if spec is None:
         raise UnsupportedOpError(f"layer {layer.name}: op {layer.op_type} has no RTL template")
-    return spec(layer, fins, make_rom)
+    return spec(layer, fins, rom_maker or make_rom)
 
 
-def rtl_layers(layers: list[HwLayer], input_fmt: Fmt) -> list[RtlLayer]:
-    """RTL views of a chain of layers; checks that a depthwise window feeds a pool of the same PE."""
+def rtl_layers(layers: list[HwLayer], input_fmt: Fmt, rom_maker: RomMaker | None = None) -> list[RtlLayer]:
+    """RTL views of a chain of layers (ROMs by ``rom_maker``, default :func:`make_rom`); checks that a
+    depthwise window feeds a pool of the same PE."""
     out: list[RtlLayer] = []
     fmt = input_fmt
     for layer in layers:
-        r = rtl_layer(layer, fmt)
+        r = rtl_layer(layer, fmt, rom_maker)
         if r is None:
             continue
         if r.module == "pcnn_pool" and (not out or not out[-1].depthwise or out[-1].out.elems != r.inp.elems):
