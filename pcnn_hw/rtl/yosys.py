@@ -326,7 +326,7 @@ def synth_design(
     family: str = "xc7",
     log: Callable[[str], None] | None = None,
     executor: Any = None,
-    slicing: bool = True,
+    slicing: bool = False,
 ) -> dict:
     """Per-instance and total resources: {'family', 'instances', 'layers', 'total', 'missing'}.
 
@@ -342,7 +342,8 @@ def synth_design(
 
     ``slicing``: a wide MVAU (:func:`pcnn_hw.rtl.yosys_slice.slice_plan`) is synthesized as two PE
     slices plus its weight ROM and scaled; its row carries ``slice`` ({"estimate": "scaled from a
-    P-PE slice", ...}). Off: every instance is synthesized whole.
+    P-PE slice", ...}). Off (the default here; :func:`synth_all`, the build's synthesis, turns it on):
+    every instance is synthesized whole.
 
     An instance whose synthesis fails or exceeds ``timeout_s`` (WebAssembly Yosys is slow on wide
     8-bit-input MVAUs) is listed in ``missing`` with the reason and left out of the total, so a slow

@@ -111,7 +111,7 @@ def test_synth_design_slices_wide_mvaus(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr(yosys, "_run_cached", lambda *a, **k: (Resources(lut=1), {}, False))
     d = _design(256, 64, 64, 16)
     inst = _mvau(d)
-    ys = yosys.synth_design(d, tmp_path, tmp_path / "cache", jobs=1)
+    ys = yosys.synth_design(d, tmp_path, tmp_path / "cache", jobs=1, slicing=True)
     assert [(w.split("(")[1], h) for w, _, h in runs] == [("2-PE slice)", True), ("4-PE slice)", True),
                                                           ("weight ROM)", False)]  # fmt: skip
     assert f"rom_{inst.name}_w {inst.name}_w_rom" in runs[2][1]  # the ROM alone, named as in the layer
@@ -121,7 +121,7 @@ def test_synth_design_slices_wide_mvaus(monkeypatch, tmp_path: Path) -> None:
     assert row["FF"] == (4 * 2 - 2) + 62 * (12 - 6) // 2 + 9  # D = 3 p: 6 at 2, 12 at 4 -> 192, + 9
     assert row["slice"]["estimate"] == "scaled from a 4-PE slice"
     assert row["timing"]["xc7-1"]["ns"] == 6.0  # the 4-PE slice's path (6 ns) beats the ROM's (3 ns)
-    ys2 = yosys.synth_design(d, tmp_path, tmp_path / "cache", jobs=1, slicing=False)
+    ys2 = yosys.synth_design(d, tmp_path, tmp_path / "cache", jobs=1)  # default: whole
     assert "slice" not in next(r for r in ys2["instances"] if r["name"] == inst.name)
 
 
