@@ -16,7 +16,9 @@ reported missing when it runs out).
 
 Resource counting (``stat`` -> LUT / FF / BRAM36 as Vivado's utilization report counts them):
 :mod:`pcnn_hw.rtl.yosys_stat`. Identical instances of a design are synthesized once
-(:func:`instance_signature`).
+(:func:`instance_signature`). In the build (:func:`synth_all`) a wide MVAU is synthesized as two PE
+slices plus its real weight ROM and scaled (:mod:`pcnn_hw.rtl.yosys_slice`; rows say ``slice``), and
+the flattened top is then skipped (it would synthesize those layers whole).
 """
 
 from __future__ import annotations
