@@ -191,9 +191,10 @@ def write_markdown(allr: dict) -> str:
                 for k in ("whole", "sliced"):
                     r = c[k]
                     err = "" if k == "whole" else f" ({_pct(r['LUT'], c['whole']['LUT'])})"
+                    ferr = "" if k == "whole" else f" ({_pct(r['FF'], c['whole']['FF'])})"
                     lines.append(
                         f"| {spec} | {p['PE']} x {p['SIMD']} | {k} | {r['seconds']:.0f} | {r['LUT']:,}{err} "
-                        f"| {r['FF']:,} ({_pct(r['FF'], c['whole']['FF'])}) | {r['BRAM36']:g} "
+                        f"| {r['FF']:,}{ferr} | {r['BRAM36']:g} "
                         f"| {r['CARRY4']:,} "
                         f"| {r['lut_levels']} + {r['carry_cells']} | {r['fmax_mhz']} |"
                     )
