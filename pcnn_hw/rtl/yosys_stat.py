@@ -79,3 +79,11 @@ def parse_stat(text: str) -> Resources:
     r.dsp = sum(v for k, v in cells.items() if k.startswith("DSP48"))
     r.carry4 = cells.get("CARRY4", 0)
     return r
+
+
+def parse_stat_modules(text: str) -> dict[str, Resources]:
+    """Per-module cells of a hierarchical ``stat`` (one ``=== NAME ===`` section per module; the
+    ``design hierarchy`` summary is left out)."""
+    parts = re.split(r"^=== (.+?) ===\s*$", text, flags=re.M)
+    return {name: parse_stat(body) for name, body in zip(parts[1::2], parts[2::2], strict=True)
+            if name != "design hierarchy"}  # fmt: skip
