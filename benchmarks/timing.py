@@ -14,20 +14,27 @@ Each run is stored under a label (default: ``rtl@<git commit>``) in benchmarks/r
 same script run on the old and on the new RTL gives the before/after table in timing.md.
 
     .venv/bin/python benchmarks/timing.py [--only MODEL]... [--board pynq-z2|kv260] [--label NAME]
-        [--no-flat] [--flat-timeout S] [--jobs N]
+        [--no-flat] [--flat-timeout S] [--jobs N] [--inst-timeout S] [--cached-only] [--note TEXT] [--md-only]
+
+timing.md opens with a summary: per (model, board) the latest run's slowest instance, est. fmax and
+whether the goal (1.25 x the board's default clock) is met, or unverified (an instance without estimate).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import io
 import json
-import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing_md import to_markdown, write_markdown  # noqa: E402, F401  (to_markdown: tests use it)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -76,23 +83,67 @@ def export(name: str, work: Path) -> Path:
     return work / "model.onnx"
 
 
-def run_one(name: str, board: str, flat: bool, flat_timeout: float, jobs: int = 1) -> dict:
-    """Export, build for ``board`` and run the RTL flow (2 frames, ``jobs`` Yosys runs at a time); the
+@contextlib.contextmanager
+def yosys_knobs(jobs: int, inst_timeout: float, cached_only: bool) -> Iterator[None]:
+    """run_rtl has no knobs for these: ``jobs`` Yosys runs at a time, ``inst_timeout`` s per instance;
+    ``cached_only``: answer from the shared Yosys cache only (an instance or flattened top not in it is
+    reported missing, as a timeout is; nothing runs Yosys)."""
+    from pcnn_hw.errors import SimulationError
+    from pcnn_hw.rtl import yosys
+
+    saved = {
+        k: getattr(yosys, k) for k in ("synth_all", "synth_design", "synth_instance_timed", "synth_flat")
+    }
+    yosys.synth_all = functools.partial(saved["synth_all"], jobs=jobs)
+    yosys.synth_design = functools.partial(saved["synth_design"], timeout_s=inst_timeout)
+
+    def need(files: dict, top: str, family: str, cache_dir: Path | None, what: str) -> None:
+        if not yosys.is_cached(files, top, family, cache_dir):
+            raise SimulationError(f"{what}: not in the Yosys cache (--cached-only)")
+
+    def inst_cached(inst, d, rtl_dir, cache_dir=None, timeout_s=3600.0, family="xc7", on_start=None):
+        need(yosys._instance_files(inst, d), "synth_top", family, cache_dir, f"yosys {inst.name}")
+        return saved["synth_instance_timed"](inst, d, rtl_dir, cache_dir, timeout_s, family, on_start)
+
+    def flat_cached(d, cache_dir=None, timeout_s=1800.0, family="xc7", log=None):
+        need(
+            {n: t for n, t in d.files.items() if n.endswith(".v")},
+            "top",
+            family,
+            cache_dir,
+            "yosys flattened top",
+        )
+        return saved["synth_flat"](d, cache_dir, timeout_s, family, log)
+
+    if cached_only:
+        yosys.synth_instance_timed, yosys.synth_flat = inst_cached, flat_cached
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            setattr(yosys, k, v)
+
+
+def run_one(
+    name: str,
+    board: str,
+    flat: bool,
+    flat_timeout: float,
+    jobs: int = 1,
+    inst_timeout: float = 1200.0,
+    cached_only: bool = False,
+) -> dict:
+    """Export, build for ``board`` and run the RTL flow (2 frames; Yosys as :func:`yosys_knobs`); the
     timing rows of model ``name``."""
     from pcnn_hw.compile.build import build
-    from pcnn_hw.rtl import yosys
     from pcnn_hw.rtl.flow import run_rtl
 
     work = ROOT / "build" / "bench" / f"timing_{name}_{board}"
     onnx = export(name, work)
     t0 = time.perf_counter()
     build(onnx, work / "b", board, stream=io.StringIO())
-    synth_all = yosys.synth_all
-    yosys.synth_all = functools.partial(synth_all, jobs=jobs)  # run_rtl has no jobs knob
-    try:
+    with yosys_knobs(jobs, inst_timeout, cached_only):
         rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout, stream=sys.stdout)
-    finally:
-        yosys.synth_all = synth_all
     t = json.loads((work / "b" / "report.json").read_text())["timing"]
     res = {r["name"]: r for r in rep["yosys"]["instances"]}
     layers = []
@@ -111,119 +162,12 @@ def run_one(name: str, board: str, flat: bool, flat_timeout: float, jobs: int = 
         "flattened": t["flattened"],
         "flattened_note": t["flattened_note"],
         "missing": t["missing"],
+        "unverified": t.get("unverified", []),
         "total_LUT": rep["yosys"]["total"]["LUT"],
         "total_FF": rep["yosys"]["total"]["FF"],
         "layers": layers,
         "seconds": round(time.perf_counter() - t0, 1),
     }
-
-
-def to_markdown(results: dict) -> str:
-    """timing.md: one section per label, one table per (model, board)."""
-    out = [
-        "# Timing estimate per layer (Yosys synth_xilinx logic depth -> ns, rtl/delay_models.json)",
-        "",
-        "Random-weight models, auto folding. Estimates only: Vivado place-and-route is the judge. "
-        "`python benchmarks/timing.py` (label = RTL git commit).",
-    ]
-    out += compare_markdown(results)
-    for label, runs in results.items():
-        out += ["", f"## {label}", ""]
-        for key in sorted(runs):
-            r = runs[key]
-            w = r["worst"] or {}
-            fl = r["flattened"]
-            out += [
-                f"### {r['model']} on {r['board']} ({r['family']}, target {r['target_mhz']:g} MHz)",
-                "",
-                *([r["note"], ""] if r.get("note") else []),
-                f"Design fmax {r['fmax_mhz']} MHz ({'meets' if r['meets_target'] else 'BELOW'} target); "
-                f"worst {w.get('layer')} ({w.get('lut_levels')} LUT + {w.get('carry_cells')} carry, "
-                f"{w.get('ns')} ns, {w.get('from')} -> {w.get('to')}); flattened: "
-                + (
-                    f"{fl['lut_levels']} LUT + {fl['carry_cells']} carry, {fl['ns']} ns"
-                    if fl
-                    else str(r["flattened_note"])
-                )
-                + f"; LUT {r['total_LUT']:,}, FF {r['total_FF']:,}; {r['seconds']} s",
-                "",
-                *(
-                    [
-                        f"Per-instance Yosys run missing (timeout; in the flattened run): {r['missing']}",
-                        "",
-                    ]
-                    if r["missing"]
-                    else []
-                ),
-                "| layer | LUT levels | carry cells | est. ns | est. fmax MHz | LUT | FF | worst path |",
-                "|---|---:|---:|---:|---:|---:|---:|---|",
-            ]
-            for x in r["layers"]:
-                out.append(
-                    f"| {x['layer']} | {x['lut_levels']} | {x['carry_cells']} | {x['ns']:.2f} | "
-                    f"{x['fmax_mhz']:g} | {x['LUT']:,} | {x['FF']:,} | {x['from']} -> {x['to']} |"
-                )
-            out.append("")
-    return "\n".join(out) + "\n"
-
-
-def compare_markdown(results: dict) -> list[str]:
-    """Per-layer est. fmax side by side for every (model, board) measured under more than one label."""
-    out = ["", "## Before / after: est. fmax (MHz) per layer and of the design", ""]
-    keys = sorted({k for runs in results.values() for k in runs})
-    for key in keys:
-        labels = [lab for lab in results if key in results[lab]]
-        if len(labels) < 2:
-            continue
-        runs = [results[lab][key] for lab in labels]
-        out += [
-            f"### {key} (target {runs[0]['target_mhz']:g} MHz; goal {1.25 * runs[0]['target_mhz']:g} MHz)",
-            "",
-            "| layer | " + " | ".join(labels) + " |",
-            "|---|" + "---:|" * len(labels),
-        ]
-        layers = sorted(
-            {x["layer"] for r in runs for x in r["layers"]} | {m for r in runs for m in r["missing"] or []}
-        )
-        for layer in layers:
-            cells = []
-            for r in runs:
-                x = next((x for x in r["layers"] if x["layer"] == layer), None)
-                missing = layer in (r["missing"] or [])
-                cells.append(
-                    f"{x['fmax_mhz']:g} ({x['lut_levels']} LUT + {x['carry_cells']} c)"
-                    if x
-                    else ("Yosys timeout" if missing else "-")
-                )
-            out.append(f"| {layer} | " + " | ".join(cells) + " |")
-        flat = [
-            f"{r['flattened']['fmax_mhz']:g}" if r["flattened"] else str(r["flattened_note"] or "-")[:40]
-            for r in runs
-        ]
-        out.append("| flattened top | " + " | ".join(flat) + " |")
-        out.append("| **design** | " + " | ".join(f"**{r['fmax_mhz']}**" for r in runs) + " |")
-        out.append(
-            "| LUT / FF (sum of instances) | "
-            + " | ".join(f"{r['total_LUT']:,} / {r['total_FF']:,}" for r in runs)
-            + " |"
-        )
-        out.append("")
-    return out
-
-
-BLOCK = re.compile(r"<!-- (?P<name>[\w.-]+): begin -->\n.*?<!-- (?P=name): end -->\n", re.S)
-
-
-def kept_blocks(text: str) -> list[str]:
-    """The ``<!-- NAME: begin --> ... <!-- NAME: end -->`` blocks of an existing timing.md, in order."""
-    return [m.group(0) for m in BLOCK.finditer(text)]
-
-
-def write_markdown(results: dict, path: Path) -> None:
-    """Rewrite ``path`` from ``results``, keeping its marked blocks (appended after the generated part)."""
-    old = path.read_text() if path.is_file() else ""
-    blocks = kept_blocks(old)
-    path.write_text(to_markdown(results) + "".join("\n" + b for b in blocks))
 
 
 def main() -> None:
@@ -235,13 +179,23 @@ def main() -> None:
     ap.add_argument("--no-flat", action="store_true", help="skip the flattened-top synthesis")
     ap.add_argument("--flat-timeout", type=float, default=900.0)
     ap.add_argument("--jobs", type=int, default=1, help="Yosys processes at a time")
+    ap.add_argument("--inst-timeout", type=float, default=1200.0, help="Yosys s per instance")
+    ap.add_argument("--cached-only", action="store_true", help="read the Yosys cache, run no Yosys")
+    ap.add_argument("--note", default=None, help="text printed under the run's heading")
+    ap.add_argument("--md-only", action="store_true", help="only rewrite timing.md from timing.json")
     args = ap.parse_args()
     label = args.label or f"rtl@{commit()}"
     path = RESULTS / "timing.json"
     results = json.loads(path.read_text()) if path.is_file() else {}
+    if args.md_only:
+        write_markdown(results, RESULTS / "timing.md")
+        return
     for name in args.only or DEFAULT_MODELS:
         for board in args.board or BOARDS:
-            r = run_one(name, board, not args.no_flat, args.flat_timeout, args.jobs)
+            r = run_one(name, board, not args.no_flat, args.flat_timeout, args.jobs, args.inst_timeout,
+                        args.cached_only)  # fmt: skip
+            if args.note:
+                r["note"] = args.note
             backup = ROOT / "build" / "bench" / f"timing_{name}_{board}" / "timing_result.json"
             backup.write_text(json.dumps({label: r}, indent=2, sort_keys=True) + "\n")
             results = json.loads(path.read_text()) if path.is_file() else {}  # other runs may have written
