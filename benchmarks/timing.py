@@ -14,7 +14,8 @@ Each run is stored under a label (default: ``rtl@<git commit>``) in benchmarks/r
 same script run on the old and on the new RTL gives the before/after table in timing.md.
 
     .venv/bin/python benchmarks/timing.py [--only MODEL]... [--board pynq-z2|kv260] [--label NAME]
-        [--no-flat] [--flat-timeout S] [--jobs N] [--inst-timeout S] [--cached-only] [--note TEXT] [--md-only]
+        [--no-flat] [--flat-timeout S] [--jobs N] [--inst-timeout S] [--small-first] [--cached-only]
+        [--note TEXT] [--md-only]
 
 timing.md opens with a summary: per (model, board) the latest run's slowest instance, est. fmax and
 whether the goal (1.25 x the board's default clock) is met, or unverified (an instance without estimate).
@@ -84,15 +85,19 @@ def export(name: str, work: Path) -> Path:
 
 
 @contextlib.contextmanager
-def yosys_knobs(jobs: int, inst_timeout: float, cached_only: bool) -> Iterator[None]:
+def yosys_knobs(
+    jobs: int, inst_timeout: float, cached_only: bool, small_first: bool = False
+) -> Iterator[None]:
     """run_rtl has no knobs for these: ``jobs`` Yosys runs at a time, ``inst_timeout`` s per instance;
     ``cached_only``: answer from the shared Yosys cache only (an instance or flattened top not in it is
-    reported missing, as a timeout is; nothing runs Yosys)."""
+    reported missing, as a timeout is; nothing runs Yosys); ``small_first``: the cheapest instances
+    first (a run cut by a deadline leaves the most instances in the cache, for a ``cached_only`` rerun)."""
     from pcnn_hw.errors import SimulationError
     from pcnn_hw.rtl import yosys
 
     saved = {
-        k: getattr(yosys, k) for k in ("synth_all", "synth_design", "synth_instance_timed", "synth_flat")
+        k: getattr(yosys, k)
+        for k in ("synth_all", "synth_design", "synth_instance_timed", "synth_flat", "synth_cost")
     }
     yosys.synth_all = functools.partial(saved["synth_all"], jobs=jobs)
     yosys.synth_design = functools.partial(saved["synth_design"], timeout_s=inst_timeout)
@@ -115,6 +120,8 @@ def yosys_knobs(jobs: int, inst_timeout: float, cached_only: bool) -> Iterator[N
         )
         return saved["synth_flat"](d, cache_dir, timeout_s, family, log)
 
+    if small_first:
+        yosys.synth_cost = lambda inst: -saved["synth_cost"](inst)
     if cached_only:
         yosys.synth_instance_timed, yosys.synth_flat = inst_cached, flat_cached
     try:
@@ -132,6 +139,7 @@ def run_one(
     jobs: int = 1,
     inst_timeout: float = 1200.0,
     cached_only: bool = False,
+    small_first: bool = False,
 ) -> dict:
     """Export, build for ``board`` and run the RTL flow (2 frames; Yosys as :func:`yosys_knobs`); the
     timing rows of model ``name``."""
@@ -142,7 +150,7 @@ def run_one(
     onnx = export(name, work)
     t0 = time.perf_counter()
     build(onnx, work / "b", board, stream=io.StringIO())
-    with yosys_knobs(jobs, inst_timeout, cached_only):
+    with yosys_knobs(jobs, inst_timeout, cached_only, small_first):
         rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout, stream=sys.stdout)
     t = json.loads((work / "b" / "report.json").read_text())["timing"]
     res = {r["name"]: r for r in rep["yosys"]["instances"]}
@@ -154,6 +162,7 @@ def run_one(
     return {
         "model": name,
         "board": board,
+        "rtl": commit(),
         "family": t["family"],
         "target_mhz": t["target_mhz"],
         "fmax_mhz": t["fmax_mhz"],
@@ -181,6 +190,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=1, help="Yosys processes at a time")
     ap.add_argument("--inst-timeout", type=float, default=1200.0, help="Yosys s per instance")
     ap.add_argument("--cached-only", action="store_true", help="read the Yosys cache, run no Yosys")
+    ap.add_argument("--small-first", action="store_true", help="cheapest Yosys instances first")
     ap.add_argument("--note", default=None, help="text printed under the run's heading")
     ap.add_argument("--md-only", action="store_true", help="only rewrite timing.md from timing.json")
     args = ap.parse_args()
@@ -193,7 +203,7 @@ def main() -> None:
     for name in args.only or DEFAULT_MODELS:
         for board in args.board or BOARDS:
             r = run_one(name, board, not args.no_flat, args.flat_timeout, args.jobs, args.inst_timeout,
-                        args.cached_only)  # fmt: skip
+                        args.cached_only, args.small_first)  # fmt: skip
             if args.note:
                 r["note"] = args.note
             backup = ROOT / "build" / "bench" / f"timing_{name}_{board}" / "timing_result.json"

@@ -34,7 +34,8 @@ def to_markdown(results: dict) -> str:
             w = r["worst"] or {}
             fl = r["flattened"]
             out += [
-                f"### {r['model']} on {r['board']} ({r['family']}, target {r['target_mhz']:g} MHz)",
+                f"### {r['model']} on {r['board']} ({r['family']}, target {r['target_mhz']:g} MHz"
+                + (f", RTL {r['rtl']})" if r.get("rtl") else ")"),
                 "",
                 *([r["note"], ""] if r.get("note") else []),
                 f"Design fmax {r['fmax_mhz']} MHz ({VERDICT[r['meets_target']]} target); "
@@ -103,7 +104,8 @@ def summary_markdown(results: dict) -> list[str]:
             where += f" ({w['layer']})"
         fmax = "-" if r["fmax_mhz"] is None else f"{r['fmax_mhz']:g}"
         goal = f"{1.25 * r['target_mhz']:g}"
-        out.append(f"| {r['model']} | {r['board']} | {label} | {where} | {fmax} | {goal} | {verdict(r)} |")
+        run = label if r.get("rtl", label) in label else f"{label}, rtl@{r['rtl']}"
+        out.append(f"| {r['model']} | {r['board']} | {run} | {where} | {fmax} | {goal} | {verdict(r)} |")
     return out
 
 
