@@ -15,7 +15,7 @@ same script run on the old and on the new RTL gives the before/after table in ti
 
     .venv/bin/python benchmarks/timing.py [--only MODEL]... [--board pynq-z2|kv260] [--label NAME]
         [--no-flat] [--flat-timeout S] [--jobs N] [--inst-timeout S] [--small-first] [--cached-only]
-        [--note TEXT] [--md-only]
+        [--deadline HH:MM] [--note TEXT] [--md-only]
 
 timing.md opens with a summary: per (model, board) the latest run's slowest instance, est. fmax and
 whether the goal (1.25 x the board's default clock) is met, or unverified (an instance without estimate).
@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import functools
 import io
 import json
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing_md import to_markdown, write_markdown  # noqa: E402, F401  (to_markdown: tests use it)
@@ -84,65 +87,84 @@ def export(name: str, work: Path) -> Path:
     return work / "model.onnx"
 
 
+class Knobs(NamedTuple):
+    """How run_rtl's Yosys runs (it has no knobs for these): ``jobs`` at a time, ``inst_timeout`` s per
+    instance; ``cached_only``: answer from the shared Yosys cache only (an instance or flattened top
+    not in it is reported missing, as a timeout is; nothing runs Yosys); ``small_first``: the cheapest
+    instances first; ``deadline`` (epoch s): no Yosys run starts after it and none runs past it (the
+    instances left are reported missing, so a run cut by a session deadline still records the rest)."""
+
+    jobs: int = 1
+    inst_timeout: float = 1200.0
+    cached_only: bool = False
+    small_first: bool = False
+    deadline: float | None = None
+
+
 @contextlib.contextmanager
-def yosys_knobs(
-    jobs: int, inst_timeout: float, cached_only: bool, small_first: bool = False
-) -> Iterator[None]:
-    """run_rtl has no knobs for these: ``jobs`` Yosys runs at a time, ``inst_timeout`` s per instance;
-    ``cached_only``: answer from the shared Yosys cache only (an instance or flattened top not in it is
-    reported missing, as a timeout is; nothing runs Yosys); ``small_first``: the cheapest instances
-    first (a run cut by a deadline leaves the most instances in the cache, for a ``cached_only`` rerun)."""
+def yosys_knobs(k: Knobs) -> Iterator[None]:
+    """Patch :mod:`pcnn_hw.rtl.yosys` for the duration of one run_rtl call as ``k`` says."""
     from pcnn_hw.errors import SimulationError
     from pcnn_hw.rtl import yosys
 
-    saved = {
-        k: getattr(yosys, k)
-        for k in ("synth_all", "synth_design", "synth_instance_timed", "synth_flat", "synth_cost")
-    }
-    yosys.synth_all = functools.partial(saved["synth_all"], jobs=jobs)
-    yosys.synth_design = functools.partial(saved["synth_design"], timeout_s=inst_timeout)
+    names = ("synth_all", "synth_design", "synth_instance_timed", "synth_flat", "synth_cost")
+    saved = {n: getattr(yosys, n) for n in names}
+    yosys.synth_all = functools.partial(saved["synth_all"], jobs=k.jobs)
+    yosys.synth_design = functools.partial(saved["synth_design"], timeout_s=k.inst_timeout)
 
-    def need(files: dict, top: str, family: str, cache_dir: Path | None, what: str) -> None:
-        if not yosys.is_cached(files, top, family, cache_dir):
+    def gate(
+        files: dict, top: str, family: str, cache_dir: Path | None, what: str, timeout_s: float
+    ) -> float:
+        """The timeout to run ``what`` with, or SimulationError when it may not run (-> missing)."""
+        if yosys.is_cached(files, top, family, cache_dir):
+            return timeout_s
+        if k.cached_only:
             raise SimulationError(f"{what}: not in the Yosys cache (--cached-only)")
+        left = float("inf") if k.deadline is None else k.deadline - time.time()
+        if left < 60:
+            raise SimulationError(f"{what}: not started (--deadline)")
+        return min(timeout_s, left)
 
-    def inst_cached(inst, d, rtl_dir, cache_dir=None, timeout_s=3600.0, family="xc7", on_start=None):
-        need(yosys._instance_files(inst, d), "synth_top", family, cache_dir, f"yosys {inst.name}")
-        return saved["synth_instance_timed"](inst, d, rtl_dir, cache_dir, timeout_s, family, on_start)
+    def inst(inst, d, rtl_dir, cache_dir=None, timeout_s=3600.0, family="xc7", on_start=None):
+        files = yosys._instance_files(inst, d)
+        t = gate(files, "synth_top", family, cache_dir, f"yosys {inst.name}", timeout_s)
+        return saved["synth_instance_timed"](inst, d, rtl_dir, cache_dir, t, family, on_start)
 
-    def flat_cached(d, cache_dir=None, timeout_s=1800.0, family="xc7", log=None):
-        need(
-            {n: t for n, t in d.files.items() if n.endswith(".v")},
-            "top",
-            family,
-            cache_dir,
-            "yosys flattened top",
-        )
-        return saved["synth_flat"](d, cache_dir, timeout_s, family, log)
+    def flat(d, cache_dir=None, timeout_s=1800.0, family="xc7", log=None):
+        files = {n: t for n, t in d.files.items() if n.endswith(".v")}
+        t = gate(files, "top", family, cache_dir, "yosys flattened top", timeout_s)
+        return saved["synth_flat"](d, cache_dir, t, family, log)
 
-    if small_first:
+    if k.small_first:
         yosys.synth_cost = lambda inst: -saved["synth_cost"](inst)
-    if cached_only:
-        yosys.synth_instance_timed, yosys.synth_flat = inst_cached, flat_cached
+    yosys.synth_instance_timed, yosys.synth_flat = inst, flat
     try:
         yield
     finally:
-        for k, v in saved.items():
-            setattr(yosys, k, v)
+        for n, v in saved.items():
+            setattr(yosys, n, v)
 
 
-def run_one(
-    name: str,
-    board: str,
-    flat: bool,
-    flat_timeout: float,
-    jobs: int = 1,
-    inst_timeout: float = 1200.0,
-    cached_only: bool = False,
-    small_first: bool = False,
-) -> dict:
-    """Export, build for ``board`` and run the RTL flow (2 frames; Yosys as :func:`yosys_knobs`); the
-    timing rows of model ``name``."""
+WHY = (
+    ("did not finish within", "Yosys timeout"),
+    ("--cached-only", "not in the Yosys cache"),
+    ("--deadline", "not started: deadline"),
+    ("Trap", "Yosys crashed"),
+)
+
+
+def why(reason: str) -> str:
+    """A missing instance's reason (synth_design's error line) in a few words."""
+    for key, short in WHY:
+        if key in reason:
+            secs = re.search(r"within (\d+ s)", reason)
+            return f"{short} {secs.group(1)}" if secs else short
+    return "Yosys failed"
+
+
+def run_one(name: str, board: str, flat: bool, flat_timeout: float, knobs: Knobs | None = None) -> dict:
+    """Export, build for ``board`` and run the RTL flow (2 frames; Yosys as ``knobs`` say); the timing
+    rows of model ``name``."""
     from pcnn_hw.compile.build import build
     from pcnn_hw.rtl.flow import run_rtl
 
@@ -150,7 +172,7 @@ def run_one(
     onnx = export(name, work)
     t0 = time.perf_counter()
     build(onnx, work / "b", board, stream=io.StringIO())
-    with yosys_knobs(jobs, inst_timeout, cached_only, small_first):
+    with yosys_knobs(knobs or Knobs()):
         rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout, stream=sys.stdout)
     t = json.loads((work / "b" / "report.json").read_text())["timing"]
     res = {r["name"]: r for r in rep["yosys"]["instances"]}
@@ -172,6 +194,7 @@ def run_one(
         "flattened_note": t["flattened_note"],
         "missing": t["missing"],
         "unverified": t.get("unverified", []),
+        "missing_why": {m["name"]: why(m["reason"]) for m in rep["yosys"]["missing"]},
         "total_LUT": rep["yosys"]["total"]["LUT"],
         "total_FF": rep["yosys"]["total"]["FF"],
         "layers": layers,
@@ -191,9 +214,15 @@ def main() -> None:
     ap.add_argument("--inst-timeout", type=float, default=1200.0, help="Yosys s per instance")
     ap.add_argument("--cached-only", action="store_true", help="read the Yosys cache, run no Yosys")
     ap.add_argument("--small-first", action="store_true", help="cheapest Yosys instances first")
+    ap.add_argument("--deadline", default=None, help="HH:MM UTC: no Yosys run starts after or runs past it")
     ap.add_argument("--note", default=None, help="text printed under the run's heading")
     ap.add_argument("--md-only", action="store_true", help="only rewrite timing.md from timing.json")
     args = ap.parse_args()
+    deadline = None
+    if args.deadline:
+        day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+        deadline = datetime.datetime.fromisoformat(f"{day}T{args.deadline}:00+00:00").timestamp()
+    knobs = Knobs(args.jobs, args.inst_timeout, args.cached_only, args.small_first, deadline)
     label = args.label or f"rtl@{commit()}"
     path = RESULTS / "timing.json"
     results = json.loads(path.read_text()) if path.is_file() else {}
@@ -202,8 +231,7 @@ def main() -> None:
         return
     for name in args.only or DEFAULT_MODELS:
         for board in args.board or BOARDS:
-            r = run_one(name, board, not args.no_flat, args.flat_timeout, args.jobs, args.inst_timeout,
-                        args.cached_only, args.small_first)  # fmt: skip
+            r = run_one(name, board, not args.no_flat, args.flat_timeout, knobs)
             if args.note:
                 r["note"] = args.note
             backup = ROOT / "build" / "bench" / f"timing_{name}_{board}" / "timing_result.json"

@@ -48,16 +48,7 @@ def to_markdown(results: dict) -> str:
                 )
                 + f"; LUT {r['total_LUT']:,}, FF {r['total_FF']:,}; {r['seconds']} s",
                 "",
-                *(
-                    [
-                        f"Per-instance Yosys run missing (timeout or failure; "
-                        f"{'in the flattened run' if fl else 'no flattened run: unverified'}): "
-                        f"{r['missing']}",
-                        "",
-                    ]
-                    if r["missing"]
-                    else []
-                ),
+                *([missing_line(r), ""] if r["missing"] else []),
                 "| layer | LUT levels | carry cells | est. ns | est. fmax MHz | LUT | FF | worst path |",
                 "|---|---:|---:|---:|---:|---:|---:|---|",
             ]
@@ -68,6 +59,14 @@ def to_markdown(results: dict) -> str:
                 )
             out.append("")
     return "\n".join(out) + "\n"
+
+
+def missing_line(r: dict) -> str:
+    """The instances of run ``r`` without a per-instance estimate, each with why (older runs: timeout)."""
+    why = r.get("missing_why", {})
+    names = ", ".join(f"{n} ({why.get(n, 'Yosys timeout')})" for n in r["missing"])
+    cover = "inside the flattened run" if r["flattened"] else "no flattened run: unverified"
+    return f"Per-instance Yosys run missing ({cover}): {names}"
 
 
 def verdict(r: dict) -> str:
