@@ -15,7 +15,7 @@ same script run on the old and on the new RTL gives the before/after table in ti
 
     .venv/bin/python benchmarks/timing.py [--only MODEL]... [--board pynq-z2|kv260] [--label NAME]
         [--no-flat] [--flat-timeout S] [--jobs N] [--inst-timeout S] [--small-first] [--cached-only]
-        [--deadline HH:MM] [--note TEXT] [--md-only]
+        [--deadline HH:MM] [--skip-failed] [--note TEXT] [--md-only]
 
 timing.md opens with a summary: per (model, board) the latest run's slowest instance, est. fmax and
 whether the goal (1.25 x the board's default clock) is met, or unverified (an instance without estimate).
@@ -92,19 +92,23 @@ class Knobs(NamedTuple):
     instance; ``cached_only``: answer from the shared Yosys cache only (an instance or flattened top
     not in it is reported missing, as a timeout is; nothing runs Yosys); ``small_first``: the cheapest
     instances first; ``deadline`` (epoch s): no Yosys run starts after it and none runs past it (the
-    instances left are reported missing, so a run cut by a session deadline still records the rest)."""
+    instances left are reported missing, so a run cut by a session deadline still records the rest);
+    ``skip_failed``: an instance whose run on these exact sources failed before (its log is kept in the
+    cache's ``failed/``) is reported missing, not run again."""
 
     jobs: int = 1
     inst_timeout: float = 1200.0
     cached_only: bool = False
     small_first: bool = False
     deadline: float | None = None
+    skip_failed: bool = False
 
 
 @contextlib.contextmanager
 def yosys_knobs(k: Knobs) -> Iterator[None]:
     """Patch :mod:`pcnn_hw.rtl.yosys` for the duration of one run_rtl call as ``k`` says."""
     from pcnn_hw.errors import SimulationError
+    from pcnn_hw.graph.cache import entry_name
     from pcnn_hw.rtl import yosys
 
     names = ("synth_all", "synth_design", "synth_instance_timed", "synth_flat", "synth_cost")
@@ -120,6 +124,10 @@ def yosys_knobs(k: Knobs) -> Iterator[None]:
             return timeout_s
         if k.cached_only:
             raise SimulationError(f"{what}: not in the Yosys cache (--cached-only)")
+        failed = yosys.yosys_cache_dir(cache_dir) / "failed"
+        log = failed / f"{entry_name(yosys._script_and_key(files, top, family)[1])}.log"
+        if k.skip_failed and log.is_file():
+            raise SimulationError(f"{what}: failed before, not run again (--skip-failed; log {log})")
         left = float("inf") if k.deadline is None else k.deadline - time.time()
         if left < 60:
             raise SimulationError(f"{what}: not started (--deadline)")
@@ -150,6 +158,7 @@ WHY = (
     ("--cached-only", "not in the Yosys cache"),
     ("--deadline", "not started: deadline"),
     ("Trap", "Yosys crashed"),
+    ("--skip-failed", "failed in an earlier run, not re-run"),
 )
 
 
@@ -215,6 +224,7 @@ def main() -> None:
     ap.add_argument("--cached-only", action="store_true", help="read the Yosys cache, run no Yosys")
     ap.add_argument("--small-first", action="store_true", help="cheapest Yosys instances first")
     ap.add_argument("--deadline", default=None, help="HH:MM UTC: no Yosys run starts after or runs past it")
+    ap.add_argument("--skip-failed", action="store_true", help="do not re-run an instance that failed before")
     ap.add_argument("--note", default=None, help="text printed under the run's heading")
     ap.add_argument("--md-only", action="store_true", help="only rewrite timing.md from timing.json")
     args = ap.parse_args()
@@ -222,7 +232,9 @@ def main() -> None:
     if args.deadline:
         day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
         deadline = datetime.datetime.fromisoformat(f"{day}T{args.deadline}:00+00:00").timestamp()
-    knobs = Knobs(args.jobs, args.inst_timeout, args.cached_only, args.small_first, deadline)
+    knobs = Knobs(
+        args.jobs, args.inst_timeout, args.cached_only, args.small_first, deadline, args.skip_failed
+    )
     label = args.label or f"rtl@{commit()}"
     path = RESULTS / "timing.json"
     results = json.loads(path.read_text()) if path.is_file() else {}
