@@ -15,7 +15,7 @@ not pull in the layers.
 
 from __future__ import annotations
 
-from typing import Any
+from pcnn_hw.core.lazy import lazy_getattr
 
 _EXPORTS = {
     "DataflowGraph": "pcnn_hw.graph.dataflow",
@@ -28,11 +28,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    """Import the public names on first use."""
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'pcnn_hw.graph' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

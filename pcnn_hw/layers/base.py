@@ -7,7 +7,7 @@ bit-exact execution on batched (packed) data and its cycle model.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -33,6 +33,20 @@ def check_divisible(layer: str, what: str, total: int, fold_name: str, fold: int
     """Raise FoldingError unless `fold` >= 1 divides `total` (names the layer and the values)."""
     if fold < 1 or total % fold != 0:
         raise FoldingError(f"layer {layer}: {what} ({total}) must be divisible by {fold_name} ({fold})")
+
+
+FoldDims = dict[str, tuple[str, int]]  # folding attribute -> (dimension name, dimension value)
+
+
+def table_dims(table: Mapping[str, str], get: Callable[[str], Any]) -> FoldDims:
+    """{attr: (dim, get(dim))} for a rule table {folding attribute: dimension attribute it divides}."""
+    return {attr: (dim, int(get(dim))) for attr, dim in table.items()}
+
+
+def check_fold_dims(layer: str, dims: FoldDims, folds: Mapping[str, Any]) -> None:
+    """FoldingError for the first folding attribute (in `folds`, 1 if absent) not dividing its dimension."""
+    for attr, (dim, total) in dims.items():
+        check_divisible(layer, dim, total, attr, int(folds.get(attr, 1)))
 
 
 _L = TypeVar("_L", bound="HwLayer")
@@ -74,8 +88,20 @@ class HwLayer:
         """Elements per beat written on output stream `port` (FINN's get_outstream_width / element bits)."""
         raise NotImplementedError(f"layer {self.name}: {self.op_type} declares no stream widths")
 
+    FOLD_RULES: ClassVar[Mapping[str, str]] = {}  # folding attribute -> the dimension attribute it divides
+
+    @classmethod
+    def fold_dims(cls, op_type: str, get: Callable[[str], Any]) -> FoldDims:
+        """The kind's divisibility rules, {folding attribute: (dimension name, value)}: each folding
+        attribute must divide its dimension. `get(name)` reads a node attribute (the layer's ``attrs``
+        here, a FINN custom op's ``get_nodeattr`` in the kind's ``fold.py``): the one statement of the
+        rules, used by `check_folding` and by the compile stage's checks and candidates
+        (`pcnn_hw.layers.fold.DivisorRules.of`). Default: the table `FOLD_RULES`."""
+        return table_dims(cls.FOLD_RULES, get)
+
     def check_folding(self) -> None:
-        """Raise FoldingError if the folding attributes break a divisibility rule."""
+        """Raise FoldingError if the folding attributes break a divisibility rule (`fold_dims`)."""
+        check_fold_dims(self.name, self.fold_dims(self.op_type, self.attrs.__getitem__), self.attrs)
 
     @classmethod
     def from_node(cls: type[_L], node: NodeProto, get_init: Callable[[str], np.ndarray | None],
@@ -117,13 +143,19 @@ class ChannelFoldLayer(HwLayer):
     """A layer streaming FOLD_ATTR (PE or SIMD) channels per beat on every port, folded by
     channels % FOLD_ATTR == 0: the stream widths and the fold rule written once for both twins."""
 
-    CHANNELS_ATTR: ClassVar[str] = "NumChannels"  # the channel count's name in the folding error
+    CHANNELS_ATTR: ClassVar[str] = "NumChannels"  # the channel count's attribute (and name in errors)
     FOLD_ATTR: ClassVar[str] = "PE"  # the folding attribute: "PE" or "SIMD"
+
+    @classmethod
+    def fold_dims(cls, op_type: str, get: Callable[[str], Any]) -> FoldDims:
+        """{FOLD_ATTR: (CHANNELS_ATTR, channels)}: FOLD_ATTR divides the channels (a kind whose channel
+        count is not one attribute overrides this)."""
+        return {cls.FOLD_ATTR: (cls.CHANNELS_ATTR, int(get(cls.CHANNELS_ATTR)))}
 
     @property
     def channels(self) -> int:
-        """The channel count (node attribute CHANNELS_ATTR unless a kind says otherwise)."""
-        return int(self.attrs[self.CHANNELS_ATTR])
+        """The channel count: the dimension FOLD_ATTR divides (`fold_dims`)."""
+        return self.fold_dims(self.op_type, self.attrs.__getitem__)[self.FOLD_ATTR][1]
 
     @property
     def parallelism(self) -> int:
@@ -139,10 +171,6 @@ class ChannelFoldLayer(HwLayer):
         """FOLD_ATTR elements per beat on every output."""
         self.check_port("out", port)
         return self.parallelism
-
-    def check_folding(self) -> None:
-        """channels % FOLD_ATTR == 0."""
-        check_divisible(self.name, self.CHANNELS_ATTR, self.channels, self.FOLD_ATTR, self.parallelism)
 
 
 @dataclass

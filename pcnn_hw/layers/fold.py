@@ -4,15 +4,21 @@ Each kind's ``fold.py`` holds one `FoldRules` object (``FOLD``) that :mod:`pcnn_
 (checks, the budget optimizer, folding configs) and :func:`pcnn_hw.sim.testing.randomize_folding` look up
 through :func:`pcnn_hw.layers.registry.backend`; they work on the node's FINN custom-op instance
 ``inst`` (``get_nodeattr`` / ``set_nodeattr``), so this module needs neither FINN nor the compiler.
-The layer objects check the same divisibility again when they are built (``check_folding``).
+A kind's divisibility rules are stated once, by its layer class (``HwLayer.fold_dims``): the layer
+objects check them when they are built (``check_folding``), and `DivisorRules.of` hands the same rules
+to the compile stage's checks and candidate generator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Self
 
 from pcnn_hw.core.datatypes import base_op_type
+from pcnn_hw.layers.base import table_dims
+
+if TYPE_CHECKING:
+    from pcnn_hw.layers.base import HwLayer
 
 Settings = dict[str, dict[str, Any]]  # node name -> {attribute: value}
 
@@ -54,23 +60,34 @@ class FoldRules:
 
 
 class DivisorRules(FoldRules):
-    """Each of `attrs` (attribute -> dimension attribute) divides its dimension; `random` lists the
-    attributes (in order) :meth:`randomize` sets."""
+    """Each folding attribute divides its dimension; `random` lists the attributes (in order)
+    :meth:`randomize` sets. The rules come from the kind's layer class (:meth:`of`, the one statement of
+    them, `pcnn_hw.layers.base.HwLayer.fold_dims`) or, for a kind without one, from a table `attrs`
+    (folding attribute -> dimension attribute); `ops`: the base op types they apply to (default all)."""
 
     def __init__(
-        self, attrs: dict[str, str], random: tuple[str, ...] = (), ops: tuple[str, ...] = ()
+        self, attrs: Mapping[str, str] | None = None, random: tuple[str, ...] = (), ops: tuple[str, ...] = ()
     ) -> None:
-        self.attrs, self.random, self.ops = attrs, random, ops
+        self.attrs, self.random, self.ops = dict(attrs or {}), random, ops
+        self.layer: type[HwLayer] | None = None
+
+    @classmethod
+    def of(cls, layer: type[HwLayer], random: tuple[str, ...] = ()) -> Self:
+        """The rules `layer.fold_dims` states, read from the FINN node (``inst.get_nodeattr``)."""
+        rules = cls(random=random)
+        rules.layer = layer
+        return rules
 
     def rules(self, node: Any, inst: Any) -> dict[str, tuple[str, int]]:
-        """{attr: (dimension attribute, its value)} (for the base op types `ops`, or every one)."""
+        """{attr: (dimension name, its value)} (for the base op types `ops`, or every one)."""
         if self.ops and base_op_type(node.op_type) not in self.ops:
             return {}
-        return {a: (dim, inst.get_nodeattr(dim)) for a, dim in self.attrs.items()}
+        if self.layer is not None:
+            return self.layer.fold_dims(node.op_type, inst.get_nodeattr)
+        return table_dims(self.attrs, inst.get_nodeattr)
 
     def randomize(self, node: Any, inst: Any, pick: Callable[[int], int]) -> None:
         """Each attribute of `random` set to a random divisor of its dimension."""
-        if self.ops and base_op_type(node.op_type) not in self.ops:
-            return
+        dims = self.rules(node, inst)
         for a in self.random:
-            inst.set_nodeattr(a, pick(inst.get_nodeattr(self.attrs[a])))
+            inst.set_nodeattr(a, pick(dims[a][1]))

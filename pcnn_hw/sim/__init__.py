@@ -17,7 +17,7 @@ semantics live in `pcnn_hw.layers`.
 
 from __future__ import annotations
 
-from typing import Any
+from pcnn_hw.core.lazy import lazy_getattr
 
 # Lazy: importing a submodule (e.g. pcnn_hw.sim.native) should not load the executor and the layers.
 _EXPORTS = {
@@ -30,11 +30,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    """Import the public names on first use."""
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'pcnn_hw.sim' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

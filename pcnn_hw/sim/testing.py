@@ -12,13 +12,13 @@ def randomize_folding(model: Any, seed: int) -> Any:
     randomize: MVAU, Thresholding, dense sliding window, Pool and LabelSelect."""
     from qonnx.custom_op.registry import getCustomOp
 
+    from pcnn_hw.layers.fold import divisors
     from pcnn_hw.layers.registry import find_backend
 
     rng = np.random.default_rng(seed)
 
     def pick(n: int) -> int:
-        divs = [d for d in range(1, n + 1) if n % d == 0]
-        return int(rng.choice(divs))
+        return int(rng.choice(divisors(n)))
 
     for node in model.graph.node:
         rules = find_backend(node.op_type, "fold")

@@ -8,7 +8,7 @@ import pytest
 
 from pcnn_hw.sim.executor import Simulator
 from pcnn_hw.sim.finn_reference import FinnReference
-from tests.sim.conftest import images
+from tests.folded import images
 
 SHAPES = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "mini": (1, 12, 12), "cnv": (3, 32, 32)}
 

@@ -11,6 +11,7 @@ Constant operands (lhs_style/rhs_style "const") are not supported here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -19,7 +20,7 @@ from onnx import NodeProto
 
 from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.errors import UnsupportedOpError
-from pcnn_hw.layers.base import PeChannelLayer, datatype_range
+from pcnn_hw.layers.base import FoldDims, PeChannelLayer, datatype_range
 
 OP_TYPES = ("ElementwiseAdd", "ElementwiseAdd_hls")
 
@@ -32,7 +33,12 @@ def _plain(x: np.ndarray | PackedBits) -> np.ndarray:
 class AddStreams(PeChannelLayer):
     """One ElementwiseAdd node with two stream inputs."""
 
-    CHANNELS_ATTR: ClassVar[str] = "channels"  # name in the folding error
+    CHANNELS_ATTR: ClassVar[str] = "channels"  # name in the folding error (the last axis of out_shape)
+
+    @classmethod
+    def fold_dims(cls, op_type: str, get: Callable[[str], Any]) -> FoldDims:
+        """{"PE": ("channels", C)}: PE divides C, the last axis of ``out_shape`` (FINN's output shape)."""
+        return {"PE": (cls.CHANNELS_ATTR, int(list(get("out_shape"))[-1]))}
 
     def check_supported(self) -> None:
         """UnsupportedOpError for a constant or broadcast operand (only the join of two equal streams)."""
@@ -50,11 +56,6 @@ class AddStreams(PeChannelLayer):
             raise UnsupportedOpError(
                 f"node {node.name!r}: out_dtype {self.attrs['out_dtype']} cannot hold every sum of "
                 f"{self.attrs['lhs_dtype']} + {self.attrs['rhs_dtype']}")
-
-    @property
-    def channels(self) -> int:
-        """Elements of the last axis."""
-        return int(list(self.attrs["out_shape"])[-1])
 
     n_inputs = 2  # lhs, rhs
 

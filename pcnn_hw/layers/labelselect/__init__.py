@@ -8,13 +8,16 @@ Folding: Labels % PE == 0; cycles per frame = Labels / PE.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import ClassVar
 
 import numpy as np
 
 from pcnn_hw.core.bits import PackedBits
 from pcnn_hw.core.datatypes import datatype_bits
-from pcnn_hw.layers.base import HwLayer, check_divisible
+from pcnn_hw.layers.base import HwLayer
 
 OP_TYPES = ("LabelSelect", "LabelSelect_hls")
 
@@ -37,6 +40,8 @@ def topk_indices(scores: np.ndarray, k: int) -> np.ndarray:
 class LabelSelect(HwLayer):
     """One LabelSelect node."""
 
+    FOLD_RULES: ClassVar[Mapping[str, str]] = MappingProxyType({"PE": "Labels"})  # Labels % PE == 0
+
     @property
     def labels(self) -> int:
         """Number of input scores."""
@@ -51,10 +56,6 @@ class LabelSelect(HwLayer):
         """One label index per beat (K beats per frame)."""
         self.check_port("out", port)
         return 1
-
-    def check_folding(self) -> None:
-        """Labels % PE == 0."""
-        check_divisible(self.name, "Labels", self.labels, "PE", self.pe)
 
     def execute(self, x: np.ndarray | PackedBits) -> np.ndarray:
         """Top-K indices (N, K) int64."""

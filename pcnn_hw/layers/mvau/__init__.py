@@ -36,9 +36,10 @@ output in one call.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from onnx import NodeProto
@@ -47,7 +48,7 @@ from pcnn_hw.core.bits import PackedBits, unpack_bits, xnor_popcount_matmul
 from pcnn_hw.errors import QuantizationError
 from pcnn_hw.layers.base import HwLayer, datatype_range
 from pcnn_hw.layers.mvau.compute import exact_int_matmul, reference_mvau, unpack_output
-from pcnn_hw.layers.mvau.memory import check_mvau_folding, weight_memory, weights_from_memory
+from pcnn_hw.layers.mvau.memory import MVAU_FOLD_RULES, check_mvau_folding, weight_memory, weights_from_memory
 from pcnn_hw.layers.mvau.native import NativeMvauMixin
 from pcnn_hw.layers.thresholds import (
     apply_thresholds,
@@ -63,6 +64,8 @@ OP_TYPES = ("MVAU", "MVAU_hls", "MVAU_rtl")
 @dataclass
 class MVAU(NativeMvauMixin, HwLayer):
     """One MVAU node: folding, memory images, bit-exact batched execution and cycle model."""
+
+    FOLD_RULES: ClassVar[Mapping[str, str]] = MVAU_FOLD_RULES  # MW % SIMD == 0, MH % PE == 0
 
     weight_mem: np.ndarray = field(default_factory=lambda: np.zeros((1, 1, 1)))
     thresh_mem: np.ndarray | None = None
@@ -159,10 +162,6 @@ class MVAU(NativeMvauMixin, HwLayer):
         """PE outputs per beat."""
         self.check_port("out", port)
         return self.pe
-
-    def check_folding(self) -> None:
-        """MW % SIMD == 0 and MH % PE == 0, else FoldingError naming the layer."""
-        check_mvau_folding(self.name, self.mw, self.mh, self.simd, self.pe)
 
     def memory_images(self) -> dict[str, np.ndarray]:
         """{'weights': (PE, WMEM, SIMD)} and, with thresholds, {'thresholds': (PE, TMEM, n_steps)}."""

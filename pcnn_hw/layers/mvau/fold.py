@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from pcnn_hw.layers.fold import DivisorRules, Settings
+from pcnn_hw.layers.mvau import MVAU
 
 # Weight-memory styles the optimizer chooses between (FINN default "auto" is costed as BRAM).
 MVAU_RAM_STYLES = ("auto", "distributed")
 
 
 class MvauRules(DivisorRules):
-    """SIMD | MW, PE | MH, and ``ram_style`` among `MVAU_RAM_STYLES`."""
+    """SIMD | MW, PE | MH (`MVAU.FOLD_RULES`), and ``ram_style`` among `MVAU_RAM_STYLES`."""
 
     extra_attrs = ("ram_style",)
 
@@ -27,4 +28,4 @@ class MvauRules(DivisorRules):
             inst.set_nodeattr("ram_style", "auto")
 
 
-FOLD = MvauRules({"SIMD": "MW", "PE": "MH"}, random=("PE", "SIMD"))
+FOLD = MvauRules.of(MVAU, random=("PE", "SIMD"))

@@ -8,15 +8,20 @@ nf; input column c = sf * SIMD + s goes to address nf * SF + sf, lane SIMD - 1 -
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 
-from pcnn_hw.layers.base import check_divisible
+from pcnn_hw.layers.base import check_fold_dims, table_dims
+
+# The MVAU's divisibility rules (folding attribute -> the dimension it divides), `MVAU.FOLD_RULES`.
+MVAU_FOLD_RULES = MappingProxyType({"SIMD": "MW", "PE": "MH"})
 
 
 def check_mvau_folding(layer: str, mw: int, mh: int, simd: int, pe: int) -> None:
-    """Raise FoldingError unless MW % SIMD == 0 and MH % PE == 0."""
-    check_divisible(layer, "MW", mw, "SIMD", simd)
-    check_divisible(layer, "MH", mh, "PE", pe)
+    """Raise FoldingError unless MW % SIMD == 0 and MH % PE == 0 (`MVAU_FOLD_RULES`)."""
+    dims = table_dims(MVAU_FOLD_RULES, {"MW": mw, "MH": mh}.__getitem__)
+    check_fold_dims(layer, dims, {"SIMD": simd, "PE": pe})
 
 
 def weight_memory(w: np.ndarray, pe: int, simd: int, bipolar: bool = False) -> np.ndarray:

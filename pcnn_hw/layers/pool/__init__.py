@@ -11,14 +11,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from pcnn_hw.core.bits import PackedBits
+from pcnn_hw.core.datatypes import base_op_type
 from pcnn_hw.errors import UnsupportedOpError
-from pcnn_hw.layers.base import PeChannelLayer
+from pcnn_hw.layers.base import FoldDims, PeChannelLayer
 
 OP_TYPES = ("Pool", "Pool_hls", "StreamingMaxPool", "StreamingMaxPool_hls")
 
@@ -27,17 +29,18 @@ OP_TYPES = ("Pool", "Pool_hls", "StreamingMaxPool", "StreamingMaxPool_hls")
 class MaxPool(PeChannelLayer):
     """One Pool (MaxPool) or StreamingMaxPool node."""
 
-    CHANNELS_ATTR: ClassVar[str] = "Channels"  # name in the folding error
+    CHANNELS_ATTR: ClassVar[str] = "Channels"  # Pool's channel count (StreamingMaxPool: NumChannels)
+
+    @classmethod
+    def fold_dims(cls, op_type: str, get: Callable[[str], Any]) -> FoldDims:
+        """{"PE": (Channels, value)} for Pool, {"PE": (NumChannels, value)} for StreamingMaxPool."""
+        dim = cls.CHANNELS_ATTR if base_op_type(op_type) == "Pool" else "NumChannels"
+        return {"PE": (dim, int(get(dim)))}
 
     @property
     def streaming(self) -> bool:
         """True for StreamingMaxPool (window generation inside the layer)."""
         return self.op_type.startswith("StreamingMaxPool")
-
-    @property
-    def channels(self) -> int:
-        """Channels."""
-        return int(self.attrs.get("Channels", self.attrs.get("NumChannels", 0)))
 
     @property
     def k(self) -> tuple[int, int]:

@@ -8,18 +8,15 @@ from typing import Any
 
 from pcnn_hw.core.datatypes import base_op_type
 from pcnn_hw.errors import FoldingError
-from pcnn_hw.layers.fold import FoldRules, Settings, divisors
+from pcnn_hw.layers.fold import DivisorRules, Settings, divisors
+from pcnn_hw.layers.pool import MaxPool
 
 SWG = "ConvolutionInputGenerator"
 
 
-class PoolRules(FoldRules):
-    """PE | Channels (Pool) or NumChannels (StreamingMaxPool); Pool PE == SIMD of its window."""
-
-    def rules(self, node: Any, inst: Any) -> dict[str, tuple[str, int]]:
-        """{"PE": (Channels or NumChannels, value)}."""
-        dim = "Channels" if base_op_type(node.op_type) == "Pool" else "NumChannels"
-        return {"PE": (dim, inst.get_nodeattr(dim))}
+class PoolRules(DivisorRules):
+    """PE | Channels (Pool) or NumChannels (StreamingMaxPool), as `MaxPool.fold_dims` states; Pool PE ==
+    SIMD of its window."""
 
     def coupled_producer(self, node: Any, model: Any) -> Any | None:
         """A Pool's sliding window (its producer), folded together with it."""
@@ -48,7 +45,7 @@ class PoolRules(FoldRules):
     def randomize(self, node: Any, inst: Any, pick: Callable[[int], int]) -> None:
         """Random PE of a Pool (StreamingMaxPool keeps its folding)."""
         if base_op_type(node.op_type) == "Pool":
-            inst.set_nodeattr("PE", pick(inst.get_nodeattr("Channels")))
+            super().randomize(node, inst, pick)
 
 
-FOLD = PoolRules()
+FOLD = PoolRules.of(MaxPool, random=("PE",))

@@ -9,10 +9,11 @@ from typing import Any
 
 from pcnn_hw.errors import FoldingError
 from pcnn_hw.layers.fold import DivisorRules, Settings
+from pcnn_hw.layers.swg import SlidingWindow
 
 
 class SwgRules(DivisorRules):
-    """SIMD | IFMChannels; parallel_window only with SIMD == IFMChannels."""
+    """SIMD | IFMChannels (`SlidingWindow.fold_dims`); parallel_window only with SIMD == IFMChannels."""
 
     def check(self, node: Any, inst: Any, model: Any, inst_of: Callable[[Any], Any]) -> None:
         """FoldingError for parallel_window=1 with SIMD != IFMChannels."""
@@ -46,7 +47,7 @@ class SwgRules(DivisorRules):
     def randomize(self, node: Any, inst: Any, pick: Callable[[int], int]) -> None:
         """Random SIMD unless depthwise (a depthwise window's SIMD is its pool's PE)."""
         if not inst.get_nodeattr("depthwise"):
-            inst.set_nodeattr("SIMD", pick(inst.get_nodeattr("IFMChannels")))
+            super().randomize(node, inst, pick)
 
 
-FOLD = SwgRules({"SIMD": "IFMChannels"})
+FOLD = SwgRules.of(SlidingWindow, random=("SIMD",))

@@ -84,33 +84,63 @@ module pcnn_swg #(
   always @(posedge ap_clk) if (wr) mem[wa] <= in_tdata;
   always @(posedge ap_clk) if (rd) o <= mem[ra];
   wire last_win = last_kw && last_kh && last_cf;
-  // which counter wraps decides the step (inner = cf for DEPTHWISE=0, kw for DEPTHWISE=1)
-  wire w1 = (DEPTHWISE != 0) ? last_kw : last_cf;
-  wire w2 = (DEPTHWISE != 0) ? last_kh : last_kw;
-  // step = read-address step of this element, stepm1 = step - 1 (a write in the same cycle adds 1);
-  // each bit is one LUT of the five registered last_* flags
-  reg [CB-1:0] step, stepm1;
-  reg [HB-1:0] bstep, bstepm1;
-  always @* begin
-    if (!w1) begin step = I1[CB-1:0]; stepm1 = I1[CB-1:0] - 1'b1; end
-    else if (!w2) begin step = I2[CB-1:0]; stepm1 = I2[CB-1:0] - 1'b1; end
-    else if (!last_win) begin step = I3[CB-1:0]; stepm1 = I3[CB-1:0] - 1'b1; end
-    else if (!last_ow) begin step = E1[CB-1:0]; stepm1 = E1[CB-1:0] - 1'b1; end
-    else if (!last_oh) begin step = E2[CB-1:0]; stepm1 = E2[CB-1:0] - 1'b1; end
-    else begin step = E3[CB-1:0]; stepm1 = E3[CB-1:0] - 1'b1; end
-    if (!last_win) begin bstep = {HB{1'b0}}; bstepm1 = {HB{1'b1}}; end
-    else if (!last_ow) begin bstep = B1[HB-1:0]; bstepm1 = B1[HB-1:0] - 1'b1; end
-    else if (!last_oh) begin bstep = B2[HB-1:0]; bstepm1 = B2[HB-1:0] - 1'b1; end
-    else begin bstep = B3[HB-1:0]; bstepm1 = B3[HB-1:0] - 1'b1; end
-  end
-  wire [CB-1:0] hm1_w = hm1 + 1'b1, hm1_r = hm1 - step, hm1_wr = hm1 - stepm1;
-  wire [HB-1:0] af_w = af + 1'b1, af_r = af - bstep, af_wr = af - bstepm1;
   // a counter's next "last" flag from its current value (reset value when it wraps)
   wire nl_kw = last_kw ? (KW == 1) : (kw == KW_M2[KWB-1:0]);
   wire nl_kh = last_kh ? (KH == 1) : (kh == KH_M2[KHB-1:0]);
   wire nl_cf = last_cf ? (CF == 1) : (cf == CF_M2[CFB-1:0]);
   wire nl_ow = last_ow ? (OW == 1) : (ow == OW_M2[OWB-1:0]);
   wire nl_oh = last_oh ? (OH == 1) : (oh == OH_M2[OHB-1:0]);
+  // the last_* flags after a read (rd): the innermost counter always steps, an outer one when all
+  // counters inside it wrap
+  wire rl_kw = (DEPTHWISE != 0 || last_cf) ? nl_kw : last_kw;
+  wire rl_kh = (DEPTHWISE != 0 ? last_kw : last_cf && last_kw) ? nl_kh : last_kh;
+  wire rl_cf = (DEPTHWISE == 0 || (last_kw && last_kh)) ? nl_cf : last_cf;
+  wire rl_ow = last_win ? nl_ow : last_ow;
+  wire rl_oh = (last_win && last_ow) ? nl_oh : last_oh;
+  // step = read-address step of the current element, stepm1 = step - 1 (a write in the same cycle adds
+  // 1), bstep/bstepm1 the same for the base. Timing (#10): they are registers, loaded one element ahead
+  // from the flags the element after this read will have (rl_*), so the adders below see registered
+  // operands and the 6-way select by which window counters wrap is off the hm1/af/ra paths.
+  function [CB-1:0] f_step(input l_kw, input l_kh, input l_cf, input l_ow, input l_oh, input m1);
+    reg l1, l2, lw;
+    begin
+      l1 = (DEPTHWISE != 0) ? l_kw : l_cf;
+      l2 = (DEPTHWISE != 0) ? l_kh : l_kw;
+      lw = l_kw && l_kh && l_cf;
+      if (!l1) f_step = I1[CB-1:0] - m1;
+      else if (!l2) f_step = I2[CB-1:0] - m1;
+      else if (!lw) f_step = I3[CB-1:0] - m1;
+      else if (!l_ow) f_step = E1[CB-1:0] - m1;
+      else if (!l_oh) f_step = E2[CB-1:0] - m1;
+      else f_step = E3[CB-1:0] - m1;
+    end
+  endfunction
+  function [HB-1:0] f_bstep(input l_kw, input l_kh, input l_cf, input l_ow, input l_oh, input m1);
+    begin
+      if (!(l_kw && l_kh && l_cf)) f_bstep = {HB{1'b0}} - m1;
+      else if (!l_ow) f_bstep = B1[HB-1:0] - m1;
+      else if (!l_oh) f_bstep = B2[HB-1:0] - m1;
+      else f_bstep = B3[HB-1:0] - m1;
+    end
+  endfunction
+  localparam R_KW = (KW == 1), R_KH = (KH == 1), R_CF = (CF == 1), R_OW = (OW == 1), R_OH = (OH == 1);
+  reg [CB-1:0] step, stepm1;
+  reg [HB-1:0] bstep, bstepm1;
+  always @(posedge ap_clk) begin
+    if (!ap_rst_n) begin
+      step <= f_step(R_KW, R_KH, R_CF, R_OW, R_OH, 1'b0);
+      stepm1 <= f_step(R_KW, R_KH, R_CF, R_OW, R_OH, 1'b1);
+      bstep <= f_bstep(R_KW, R_KH, R_CF, R_OW, R_OH, 1'b0);
+      bstepm1 <= f_bstep(R_KW, R_KH, R_CF, R_OW, R_OH, 1'b1);
+    end else if (rd) begin
+      step <= f_step(rl_kw, rl_kh, rl_cf, rl_ow, rl_oh, 1'b0);
+      stepm1 <= f_step(rl_kw, rl_kh, rl_cf, rl_ow, rl_oh, 1'b1);
+      bstep <= f_bstep(rl_kw, rl_kh, rl_cf, rl_ow, rl_oh, 1'b0);
+      bstepm1 <= f_bstep(rl_kw, rl_kh, rl_cf, rl_ow, rl_oh, 1'b1);
+    end
+  end
+  wire [CB-1:0] hm1_w = hm1 + 1'b1, hm1_r = hm1 - step, hm1_wr = hm1 - stepm1;
+  wire [HB-1:0] af_w = af + 1'b1, af_r = af - bstep, af_wr = af - bstepm1;
   always @(posedge ap_clk) begin
     if (!ap_rst_n) begin
       wa <= {AW{1'b0}};
@@ -122,8 +152,7 @@ module pcnn_swg #(
       kh <= {KHB{1'b0}};
       kw <= {KWB{1'b0}};
       cf <= {CFB{1'b0}};
-      last_kw <= (KW == 1); last_kh <= (KH == 1); last_cf <= (CF == 1);
-      last_ow <= (OW == 1); last_oh <= (OH == 1);
+      last_kw <= R_KW; last_kh <= R_KH; last_cf <= R_CF; last_ow <= R_OW; last_oh <= R_OH;
       ov <= 1'b0;
     end else begin
       if (wr) wa <= wa + 1'b1;
@@ -136,21 +165,19 @@ module pcnn_swg #(
       else if (rd) af <= af_r;
       if (rd) begin
         ra <= ra + step[AW-1:0];
+        last_kw <= rl_kw; last_kh <= rl_kh; last_cf <= rl_cf; last_ow <= rl_ow; last_oh <= rl_oh;
         if (DEPTHWISE != 0) begin
           kw <= last_kw ? {KWB{1'b0}} : kw + 1'b1;
-          last_kw <= nl_kw;
-          if (last_kw) begin kh <= last_kh ? {KHB{1'b0}} : kh + 1'b1; last_kh <= nl_kh; end
-          if (last_kw && last_kh) begin cf <= last_cf ? {CFB{1'b0}} : cf + 1'b1; last_cf <= nl_cf; end
+          if (last_kw) kh <= last_kh ? {KHB{1'b0}} : kh + 1'b1;
+          if (last_kw && last_kh) cf <= last_cf ? {CFB{1'b0}} : cf + 1'b1;
         end else begin
           cf <= last_cf ? {CFB{1'b0}} : cf + 1'b1;
-          last_cf <= nl_cf;
-          if (last_cf) begin kw <= last_kw ? {KWB{1'b0}} : kw + 1'b1; last_kw <= nl_kw; end
-          if (last_cf && last_kw) begin kh <= last_kh ? {KHB{1'b0}} : kh + 1'b1; last_kh <= nl_kh; end
+          if (last_cf) kw <= last_kw ? {KWB{1'b0}} : kw + 1'b1;
+          if (last_cf && last_kw) kh <= last_kh ? {KHB{1'b0}} : kh + 1'b1;
         end
         if (last_win) begin
           ow <= last_ow ? {OWB{1'b0}} : ow + 1'b1;
-          last_ow <= nl_ow;
-          if (last_ow) begin oh <= last_oh ? {OHB{1'b0}} : oh + 1'b1; last_oh <= nl_oh; end
+          if (last_ow) oh <= last_oh ? {OHB{1'b0}} : oh + 1'b1;
         end
       end
     end

@@ -1,4 +1,5 @@
-"""Session-scoped builds (random weights) for the simulator tests, made with `pcnn_hw.compile.build`."""
+"""Session-scoped builds (random weights) shared by the simulator and verify tests (tests/sim, tests/verify),
+made with `pcnn_hw.compile.build`; the `folded_cases` fixture is registered once in tests/conftest.py."""
 
 from __future__ import annotations
 
