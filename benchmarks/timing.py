@@ -180,7 +180,7 @@ def run_one(name: str, board: str, flat: bool, flat_timeout: float, knobs: Knobs
     work = ROOT / "build" / "bench" / f"timing_{name}_{board}"
     onnx = export(name, work)
     t0 = time.perf_counter()
-    build(onnx, work / "b", board, stream=io.StringIO())
+    build(onnx, work / "b", board, stream=io.StringIO(), force=True)  # our own build dir
     with yosys_knobs(knobs or Knobs()):
         rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout, stream=sys.stdout)
     t = json.loads((work / "b" / "report.json").read_text())["timing"]
