@@ -14,12 +14,18 @@ Each run is stored under a label (default: ``rtl@<git commit>``) in benchmarks/r
 same script run on the old and on the new RTL gives the before/after table in timing.md.
 
     .venv/bin/python benchmarks/timing.py [--only MODEL]... [--board pynq-z2|kv260] [--label NAME]
-        [--no-flat] [--flat-timeout S] [--jobs N]
+        [--no-flat] [--flat-timeout S] [--jobs N] [--inst-timeout S] [--small-first] [--cached-only]
+        [--deadline HH:MM] [--skip-failed] [--note TEXT] [--md-only]
+
+timing.md opens with a summary: per (model, board) the latest run's slowest instance, est. fmax and
+whether the goal (1.25 x the board's default clock) is met, or unverified (an instance without estimate).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime
 import functools
 import io
 import json
@@ -27,7 +33,12 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing_md import to_markdown, write_markdown  # noqa: E402, F401  (to_markdown: tests use it)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -76,23 +87,102 @@ def export(name: str, work: Path) -> Path:
     return work / "model.onnx"
 
 
-def run_one(name: str, board: str, flat: bool, flat_timeout: float, jobs: int = 1) -> dict:
-    """Export, build for ``board`` and run the RTL flow (2 frames, ``jobs`` Yosys runs at a time); the
-    timing rows of model ``name``."""
-    from pcnn_hw.compile.build import build
+class Knobs(NamedTuple):
+    """How run_rtl's Yosys runs (it has no knobs for these): ``jobs`` at a time, ``inst_timeout`` s per
+    instance; ``cached_only``: answer from the shared Yosys cache only (an instance or flattened top
+    not in it is reported missing, as a timeout is; nothing runs Yosys); ``small_first``: the cheapest
+    instances first; ``deadline`` (epoch s): no Yosys run starts after it and none runs past it (the
+    instances left are reported missing, so a run cut by a session deadline still records the rest);
+    ``skip_failed``: an instance whose run on these exact sources failed before (its log is kept in the
+    cache's ``failed/``) is reported missing, not run again."""
+
+    jobs: int = 1
+    inst_timeout: float = 1200.0
+    cached_only: bool = False
+    small_first: bool = False
+    deadline: float | None = None
+    skip_failed: bool = False
+
+
+@contextlib.contextmanager
+def yosys_knobs(k: Knobs) -> Iterator[None]:
+    """Patch :mod:`pcnn_hw.rtl.yosys` for the duration of one run_rtl call as ``k`` says."""
+    from pcnn_hw.errors import SimulationError
+    from pcnn_hw.graph.cache import entry_name
     from pcnn_hw.rtl import yosys
+
+    names = ("synth_all", "synth_design", "synth_instance_timed", "synth_flat", "synth_cost")
+    saved = {n: getattr(yosys, n) for n in names}
+    yosys.synth_all = functools.partial(saved["synth_all"], jobs=k.jobs)
+    yosys.synth_design = functools.partial(saved["synth_design"], timeout_s=k.inst_timeout)
+
+    def gate(
+        files: dict, top: str, family: str, cache_dir: Path | None, what: str, timeout_s: float
+    ) -> float:
+        """The timeout to run ``what`` with, or SimulationError when it may not run (-> missing)."""
+        if yosys.is_cached(files, top, family, cache_dir):
+            return timeout_s
+        if k.cached_only:
+            raise SimulationError(f"{what}: not in the Yosys cache (--cached-only)")
+        failed = yosys.yosys_cache_dir(cache_dir) / "failed"
+        log = failed / f"{entry_name(yosys._script_and_key(files, top, family)[1])}.log"
+        if k.skip_failed and log.is_file():
+            raise SimulationError(f"{what}: failed before, not run again (--skip-failed; log {log})")
+        left = float("inf") if k.deadline is None else k.deadline - time.time()
+        if left < 60:
+            raise SimulationError(f"{what}: not started (--deadline)")
+        return min(timeout_s, left)
+
+    def inst(inst, d, rtl_dir, cache_dir=None, timeout_s=3600.0, family="xc7", on_start=None):
+        files = yosys._instance_files(inst, d)
+        t = gate(files, "synth_top", family, cache_dir, f"yosys {inst.name}", timeout_s)
+        return saved["synth_instance_timed"](inst, d, rtl_dir, cache_dir, t, family, on_start)
+
+    def flat(d, cache_dir=None, timeout_s=1800.0, family="xc7", log=None):
+        files = {n: t for n, t in d.files.items() if n.endswith(".v")}
+        t = gate(files, "top", family, cache_dir, "yosys flattened top", timeout_s)
+        return saved["synth_flat"](d, cache_dir, t, family, log)
+
+    if k.small_first:
+        yosys.synth_cost = lambda inst: -saved["synth_cost"](inst)
+    yosys.synth_instance_timed, yosys.synth_flat = inst, flat
+    try:
+        yield
+    finally:
+        for n, v in saved.items():
+            setattr(yosys, n, v)
+
+
+WHY = (
+    ("did not finish within", "Yosys timeout"),
+    ("--cached-only", "not in the Yosys cache"),
+    ("--deadline", "not started: deadline"),
+    ("Trap", "Yosys crashed"),
+    ("--skip-failed", "failed in an earlier run, not re-run"),
+)
+
+
+def why(reason: str) -> str:
+    """A missing instance's reason (synth_design's error line) in a few words."""
+    for key, short in WHY:
+        if key in reason:
+            secs = re.search(r"within (\d+ s)", reason)
+            return f"{short} {secs.group(1)}" if secs else short
+    return "Yosys failed"
+
+
+def run_one(name: str, board: str, flat: bool, flat_timeout: float, knobs: Knobs | None = None) -> dict:
+    """Export, build for ``board`` and run the RTL flow (2 frames; Yosys as ``knobs`` say); the timing
+    rows of model ``name``."""
+    from pcnn_hw.compile.build import build
     from pcnn_hw.rtl.flow import run_rtl
 
     work = ROOT / "build" / "bench" / f"timing_{name}_{board}"
     onnx = export(name, work)
     t0 = time.perf_counter()
-    build(onnx, work / "b", board, stream=io.StringIO())
-    synth_all = yosys.synth_all
-    yosys.synth_all = functools.partial(synth_all, jobs=jobs)  # run_rtl has no jobs knob
-    try:
+    build(onnx, work / "b", board, stream=io.StringIO(), force=True)  # our own build dir
+    with yosys_knobs(knobs or Knobs()):
         rep = run_rtl(work / "b", frames=2, flat_timing=flat, flat_timeout_s=flat_timeout, stream=sys.stdout)
-    finally:
-        yosys.synth_all = synth_all
     t = json.loads((work / "b" / "report.json").read_text())["timing"]
     res = {r["name"]: r for r in rep["yosys"]["instances"]}
     layers = []
@@ -103,6 +193,7 @@ def run_one(name: str, board: str, flat: bool, flat_timeout: float, jobs: int = 
     return {
         "model": name,
         "board": board,
+        "rtl": commit(),
         "family": t["family"],
         "target_mhz": t["target_mhz"],
         "fmax_mhz": t["fmax_mhz"],
@@ -111,119 +202,13 @@ def run_one(name: str, board: str, flat: bool, flat_timeout: float, jobs: int = 
         "flattened": t["flattened"],
         "flattened_note": t["flattened_note"],
         "missing": t["missing"],
+        "unverified": t.get("unverified", []),
+        "missing_why": {m["name"]: why(m["reason"]) for m in rep["yosys"]["missing"]},
         "total_LUT": rep["yosys"]["total"]["LUT"],
         "total_FF": rep["yosys"]["total"]["FF"],
         "layers": layers,
         "seconds": round(time.perf_counter() - t0, 1),
     }
-
-
-def to_markdown(results: dict) -> str:
-    """timing.md: one section per label, one table per (model, board)."""
-    out = [
-        "# Timing estimate per layer (Yosys synth_xilinx logic depth -> ns, rtl/delay_models.json)",
-        "",
-        "Random-weight models, auto folding. Estimates only: Vivado place-and-route is the judge. "
-        "`python benchmarks/timing.py` (label = RTL git commit).",
-    ]
-    out += compare_markdown(results)
-    for label, runs in results.items():
-        out += ["", f"## {label}", ""]
-        for key in sorted(runs):
-            r = runs[key]
-            w = r["worst"] or {}
-            fl = r["flattened"]
-            out += [
-                f"### {r['model']} on {r['board']} ({r['family']}, target {r['target_mhz']:g} MHz)",
-                "",
-                *([r["note"], ""] if r.get("note") else []),
-                f"Design fmax {r['fmax_mhz']} MHz ({'meets' if r['meets_target'] else 'BELOW'} target); "
-                f"worst {w.get('layer')} ({w.get('lut_levels')} LUT + {w.get('carry_cells')} carry, "
-                f"{w.get('ns')} ns, {w.get('from')} -> {w.get('to')}); flattened: "
-                + (
-                    f"{fl['lut_levels']} LUT + {fl['carry_cells']} carry, {fl['ns']} ns"
-                    if fl
-                    else str(r["flattened_note"])
-                )
-                + f"; LUT {r['total_LUT']:,}, FF {r['total_FF']:,}; {r['seconds']} s",
-                "",
-                *(
-                    [
-                        f"Per-instance Yosys run missing (timeout; in the flattened run): {r['missing']}",
-                        "",
-                    ]
-                    if r["missing"]
-                    else []
-                ),
-                "| layer | LUT levels | carry cells | est. ns | est. fmax MHz | LUT | FF | worst path |",
-                "|---|---:|---:|---:|---:|---:|---:|---|",
-            ]
-            for x in r["layers"]:
-                out.append(
-                    f"| {x['layer']} | {x['lut_levels']} | {x['carry_cells']} | {x['ns']:.2f} | "
-                    f"{x['fmax_mhz']:g} | {x['LUT']:,} | {x['FF']:,} | {x['from']} -> {x['to']} |"
-                )
-            out.append("")
-    return "\n".join(out) + "\n"
-
-
-def compare_markdown(results: dict) -> list[str]:
-    """Per-layer est. fmax side by side for every (model, board) measured under more than one label."""
-    out = ["", "## Before / after: est. fmax (MHz) per layer and of the design", ""]
-    keys = sorted({k for runs in results.values() for k in runs})
-    for key in keys:
-        labels = [lab for lab in results if key in results[lab]]
-        if len(labels) < 2:
-            continue
-        runs = [results[lab][key] for lab in labels]
-        out += [
-            f"### {key} (target {runs[0]['target_mhz']:g} MHz; goal {1.25 * runs[0]['target_mhz']:g} MHz)",
-            "",
-            "| layer | " + " | ".join(labels) + " |",
-            "|---|" + "---:|" * len(labels),
-        ]
-        layers = sorted(
-            {x["layer"] for r in runs for x in r["layers"]} | {m for r in runs for m in r["missing"] or []}
-        )
-        for layer in layers:
-            cells = []
-            for r in runs:
-                x = next((x for x in r["layers"] if x["layer"] == layer), None)
-                missing = layer in (r["missing"] or [])
-                cells.append(
-                    f"{x['fmax_mhz']:g} ({x['lut_levels']} LUT + {x['carry_cells']} c)"
-                    if x
-                    else ("Yosys timeout" if missing else "-")
-                )
-            out.append(f"| {layer} | " + " | ".join(cells) + " |")
-        flat = [
-            f"{r['flattened']['fmax_mhz']:g}" if r["flattened"] else str(r["flattened_note"] or "-")[:40]
-            for r in runs
-        ]
-        out.append("| flattened top | " + " | ".join(flat) + " |")
-        out.append("| **design** | " + " | ".join(f"**{r['fmax_mhz']}**" for r in runs) + " |")
-        out.append(
-            "| LUT / FF (sum of instances) | "
-            + " | ".join(f"{r['total_LUT']:,} / {r['total_FF']:,}" for r in runs)
-            + " |"
-        )
-        out.append("")
-    return out
-
-
-BLOCK = re.compile(r"<!-- (?P<name>[\w.-]+): begin -->\n.*?<!-- (?P=name): end -->\n", re.S)
-
-
-def kept_blocks(text: str) -> list[str]:
-    """The ``<!-- NAME: begin --> ... <!-- NAME: end -->`` blocks of an existing timing.md, in order."""
-    return [m.group(0) for m in BLOCK.finditer(text)]
-
-
-def write_markdown(results: dict, path: Path) -> None:
-    """Rewrite ``path`` from ``results``, keeping its marked blocks (appended after the generated part)."""
-    old = path.read_text() if path.is_file() else ""
-    blocks = kept_blocks(old)
-    path.write_text(to_markdown(results) + "".join("\n" + b for b in blocks))
 
 
 def main() -> None:
@@ -235,13 +220,32 @@ def main() -> None:
     ap.add_argument("--no-flat", action="store_true", help="skip the flattened-top synthesis")
     ap.add_argument("--flat-timeout", type=float, default=900.0)
     ap.add_argument("--jobs", type=int, default=1, help="Yosys processes at a time")
+    ap.add_argument("--inst-timeout", type=float, default=1200.0, help="Yosys s per instance")
+    ap.add_argument("--cached-only", action="store_true", help="read the Yosys cache, run no Yosys")
+    ap.add_argument("--small-first", action="store_true", help="cheapest Yosys instances first")
+    ap.add_argument("--deadline", default=None, help="HH:MM UTC: no Yosys run starts after or runs past it")
+    ap.add_argument("--skip-failed", action="store_true", help="do not re-run an instance that failed before")
+    ap.add_argument("--note", default=None, help="text printed under the run's heading")
+    ap.add_argument("--md-only", action="store_true", help="only rewrite timing.md from timing.json")
     args = ap.parse_args()
+    deadline = None
+    if args.deadline:
+        day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+        deadline = datetime.datetime.fromisoformat(f"{day}T{args.deadline}:00+00:00").timestamp()
+    knobs = Knobs(
+        args.jobs, args.inst_timeout, args.cached_only, args.small_first, deadline, args.skip_failed
+    )
     label = args.label or f"rtl@{commit()}"
     path = RESULTS / "timing.json"
     results = json.loads(path.read_text()) if path.is_file() else {}
+    if args.md_only:
+        write_markdown(results, RESULTS / "timing.md")
+        return
     for name in args.only or DEFAULT_MODELS:
         for board in args.board or BOARDS:
-            r = run_one(name, board, not args.no_flat, args.flat_timeout, args.jobs)
+            r = run_one(name, board, not args.no_flat, args.flat_timeout, knobs)
+            if args.note:
+                r["note"] = args.note
             backup = ROOT / "build" / "bench" / f"timing_{name}_{board}" / "timing_result.json"
             backup.write_text(json.dumps({label: r}, indent=2, sort_keys=True) + "\n")
             results = json.loads(path.read_text()) if path.is_file() else {}  # other runs may have written

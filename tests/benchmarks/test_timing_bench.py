@@ -61,3 +61,25 @@ def test_note_is_printed_under_its_run():
     head = text.index("### tfc on kv260")
     assert head < text.index("**crashed in proc_dlatch**") < text.index("| MVAU_hls_0 |", head)
     assert "crashed" not in t.to_markdown(_run())
+
+
+def test_summary_takes_the_latest_run_and_says_whether_the_goal_is_met():
+    t = _timing()
+    old = _run()["lab"]["tfc/kv260"]
+    flat = {"lut_levels": 5, "carry_cells": 0, "ns": 3.2, "fmax_mhz": 310.0, "from": "x", "to": "y"}
+    fast = {**old, "fmax_mhz": 310.0, "flattened": flat, "missing": ["MVAU_hls_0"], "unverified": [],
+            "worst": {"instance": "top (flattened)", "layer": "dwc_2"}}
+    swg = "ConvolutionInputGenerator_rtl_3"
+    slow = {**old, "model": "cnv", "board": "pynq-z2", "target_mhz": 100.0, "fmax_mhz": 120.0,
+            "worst": {"instance": swg, "layer": swg}}
+    miss = ["MVAU_hls_0"]
+    unver = {**old, "model": "lfc", "fmax_mhz": 400.0, "missing": miss, "unverified": miss}
+    runs = {"tfc/kv260": fast, "cnv/pynq-z2": slow, "lfc/kv260": unver}
+    text = t.to_markdown({"old": {"tfc/kv260": old}, "new": runs})
+    summary = text[text.index("## Summary"):text.index("## Before / after")]
+    rows = [r for r in summary.splitlines() if r.startswith("| ") and "---" not in r][1:]
+    assert [r.split(" | ")[0] for r in rows] == ["| tfc", "| lfc", "| cnv"]  # model order, one row per key
+    assert rows[0] == "| tfc | kv260 | new | top (flattened) (dwc_2) | 310 | 250 | yes |"
+    assert rows[1].endswith("| 400 | 250 | unverified: no estimate for MVAU_hls_0 |")
+    assert rows[2] == f"| cnv | pynq-z2 | new | {swg} | 120 | 125 | **no** |"
+    assert "| yes (instances; flattened not run) |" in t.to_markdown({"old": {"tfc/kv260": old}})
