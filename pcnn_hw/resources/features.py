@@ -40,7 +40,8 @@ RAMB18_COST, RAMB36_COST = 129, 257  # memory_libmap's costs of one cell (brams_
 # Flip-flops are counted by the registers the Verilog declares; per kind the features that hold them
 # (the fit of FF uses only these; LUT and DSP use every feature of the kind)
 FF_FEATURES = {
-    "mvau_xnor": ("one", "xw", "xr", "wword", "wbank", "tree", "acc", "cmp", "ibuf_reg", "lanes_const", "out"),
+    "mvau_xnor": ("one", "xw", "xr", "wword", "wbank", "tree", "acc", "cmp", "ibuf_reg", "lanes_const",
+                  "out"),
     "mvau_int": ("one", "xw", "xr", "wword", "wbank", "tree", "acc", "cmp", "ibuf_reg", "xsum",
                  "lanes_const"),
 }
