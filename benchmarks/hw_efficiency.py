@@ -179,18 +179,36 @@ def measure(name: str, board_name: str) -> dict:
     return row
 
 
-def rtl_measure(cfg: Path, yosys: bool, reuse: bool, flat: bool = False) -> dict:
-    """--rtl-folding: cnv on pynq-z2 at the folding file ``cfg`` (hw_efficiency_rtl.rtl_point)."""
+def rtl_folding_file(cfg: Path | None, name: str, board: str) -> Path:
+    """``cfg``, or for ``auto`` our optimizer's folding of ``name`` on ``board`` at the main table's budget
+    (LUT_FRAC / BRAM_FRAC), written to results/hw_efficiency_<name>_<board>_folding.json."""
+    if str(cfg) != "auto":
+        return cfg
+    import json
+
+    from pcnn_hw.compile import folding
+    from pcnn_hw.core.boards import get_board
+
+    m, _ = ours(specialized(name, board), get_board(board), LUT_FRAC, BRAM_FRAC)
+    out = RESULTS / f"hw_efficiency_{name}_{board}_folding.json"
+    out.write_text(json.dumps(folding.folding_config(m), indent=2, sort_keys=True) + "\n")
+    return out
+
+
+def rtl_measure(cfg: Path, yosys: bool, reuse: bool, flat: bool = False, name: str = "cnv",
+                board: str = "pynq-z2") -> dict:
+    """--rtl-folding: ``name`` on ``board`` at the folding file ``cfg`` (hw_efficiency_rtl.rtl_point)."""
     from hw_efficiency_rtl import rtl_point
 
     from pcnn_hw.compile import folding
     from pcnn_hw.core.boards import get_board
 
-    b = get_board("pynq-z2")
-    m = folding.apply_config_file(_load(specialized("cnv", "pynq-z2")), cfg)
-    return {"model": "cnv", "board": "pynq-z2", "clock_mhz": b.clock_mhz, "board_lut": b.lut,
+    b = get_board(board)
+    cfg = rtl_folding_file(cfg, name, board)
+    m = folding.apply_config_file(_load(specialized(name, board)), cfg)
+    return {"model": name, "board": board, "clock_mhz": b.clock_mhz, "board_lut": b.lut,
             "board_bram36": b.bram36,
-            **rtl_point(WORK, "cnv", b, m, cfg, cycles(m), yosys, reuse, flat)}
+            **rtl_point(WORK, name, b, m, cfg, cycles(m), yosys, reuse, flat)}
 
 
 def pareto_cnv() -> list[dict]:
@@ -229,8 +247,11 @@ def main() -> None:
     from hw_efficiency_report import write_all
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rtl-folding", type=Path, help="also build cnv on pynq-z2 at this folding file "
-                    "with the RTL backend (Verilator FPS)")
+    ap.add_argument("--rtl-folding", type=Path, help="also build --rtl-model on --rtl-board at this folding "
+                    "file ('auto': our optimizer's at the main table's budget) with the RTL backend "
+                    "(Verilator FPS)")
+    ap.add_argument("--rtl-model", default="cnv", choices=list(MODELS), help="with --rtl-folding")
+    ap.add_argument("--rtl-board", default="pynq-z2", choices=list(BOARDS), help="with --rtl-folding")
     ap.add_argument("--yosys", action="store_true", help="with --rtl-folding: per-instance Yosys too "
                     "(one job; slow: about an hour for cnv on the shared machine)")
     ap.add_argument("--reuse", action="store_true", help="with --rtl-folding: reuse the JSON of an "
@@ -254,7 +275,8 @@ def main() -> None:
     if args.rtl_only and args.rtl_folding:
         from hw_efficiency_report import write_rtl
 
-        rtl = rtl_measure(args.rtl_folding, args.yosys, args.reuse, args.flat)
+        rtl = rtl_measure(args.rtl_folding, args.yosys, args.reuse, args.flat, args.rtl_model,
+                          args.rtl_board)
         if args.post_verilator:
             import json
 

@@ -229,15 +229,51 @@ def write_all(rows: list[dict], par: list[dict], results: Path, bnn: dict, goal:
     print(md)
 
 
-def write_rtl(rtl: dict, results: Path, bnn: dict) -> None:
-    """results/hw_efficiency_rtl.{md,json}: the --rtl-folding point alone (``--rtl-only``; prose from
-    benchmarks/hw_efficiency_rtl.md.tmpl)."""
-    (results / "hw_efficiency_rtl.json").write_text(json.dumps(rtl, indent=1, sort_keys=True) + "\n")
+def _point_file(results: Path, rtl: dict) -> Path:
+    """cnv / pynq-z2 keeps results/hw_efficiency_rtl.json; every other design its own JSON."""
+    if (rtl["model"], rtl["board"]) == ("cnv", "pynq-z2"):
+        return results / "hw_efficiency_rtl.json"
+    return results / f"hw_efficiency_rtl_{rtl['model']}-{rtl['board']}.json"
+
+
+def more_points(results: Path) -> list[str]:
+    """One summary row per measured design other than cnv / pynq-z2 (results/hw_efficiency_rtl_*-*.json):
+    Verilator FPS, the flattened Yosys (per-instance sum where no flattened run exists), est. fmax."""
+    out = ["| design | folding | FPS model / Verilator (cycles/frame) | LUT model / measured | FF model / "
+           "measured | BRAM36 model / measured | DSP | est. fmax model / measured | FPS per LUT measured "
+           "| measured by | runs |", "|---|---|---:|---:|---:|---:|---:|---|---:|---|---|"]
+    for path in sorted(results.glob("hw_efficiency_rtl_*-*.json")):
+        r = json.loads(path.read_text())
+        v, fl, y, ms = r["verilator"], r.get("flat") or {}, r.get("yosys") or {}, r["model_sized"]
+        tot, how = (fl, "flattened Yosys") if fl else ((y.get("total") or {}), "per-instance Yosys sum")
+        worst = (fl.get("worst") if fl else y.get("worst")) or {}
+        fps = v.get("fps")
+        runs = "; ".join(
+            f"{w} RTL {x.get('rtl_commit', '?')}, load {x.get('load', '?')}, "
+            f"{_f((x.get('seconds') or {}).get('total') if w == 'Verilator' else x.get('seconds'))} s"
+            for w, x in (("Verilator", v), ("Yosys", fl or y)) if x)
+        out.append(f"| {r['model']} / {r['board']} ({r['clock_mhz']:g} MHz) | `{r['folding']}` | "
+                   f"{_f(r['fps'])} / {_f(fps)} ({_f(v.get('cycles_per_frame'))}) | {_f(ms['lut'])} / "
+                   f"{_f(tot.get('LUT'))} | {_f(ms['ff'])} / {_f(tot.get('FF'))} | {ms['bram36']:g} / "
+                   f"{_f(tot.get('BRAM36'), 'g')} | "
+                   f"{_f(tot.get('DSP'))} | {ms['fmax_mhz']:.1f} / {_worst(worst)} | "
+                   f"{_f(fps / tot['LUT'] if fps and tot.get('LUT') else None, '.3f')} | {how} | {runs} |")
+    return out if len(out) > 2 else ["None measured yet."]
+
+
+def write_rtl(rtl: dict | None, results: Path, bnn: dict) -> None:
+    """results/hw_efficiency_rtl.{md,json}: the --rtl-folding point (``--rtl-only``; a design other than
+    cnv / pynq-z2 to its own JSON), the md regenerated from every point's JSON (prose from
+    benchmarks/hw_efficiency_rtl.md.tmpl); ``rtl`` None: only regenerate."""
+    if rtl is not None:
+        _point_file(results, rtl).write_text(json.dumps(rtl, indent=1, sort_keys=True) + "\n")
+    rtl = json.loads((results / "hw_efficiency_rtl.json").read_text())
     tmpl = Template((Path(__file__).with_name("hw_efficiency_rtl.md.tmpl")).read_text())
     post = rtl.get("post_verilator")
     pv = (f"Verilator on the fixed RTL: {post['fps']:,.0f} FPS ({post['cycles_per_frame']:,} cycles/frame, "
           f"bit-exact on {post['bit_exact_frames']} frames, RTL {post['rtl_commit']})." if post else
           "Verilator was not re-run on the fixed RTL.")
-    md = tmpl.substitute(table="\n".join(rtl_table(rtl, bnn)), folding=rtl["folding"], post_verilator=pv)
+    md = tmpl.substitute(table="\n".join(rtl_table(rtl, bnn)), folding=rtl["folding"], post_verilator=pv,
+                         more="\n".join(more_points(results)))
     (results / "hw_efficiency_rtl.md").write_text(md)
     print(md)

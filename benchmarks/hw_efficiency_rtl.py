@@ -16,6 +16,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,18 @@ def model_numbers(model: Any, part: str, depths: list[int] | None) -> dict:
             "fmax_mhz": rows[worst]["fmax_mhz"], "fmax_instance": worst}
 
 
+def _stage(path: Path, wanted: bool, reuse: bool, run: Callable[[], dict]) -> dict | None:
+    """One Yosys stage of :func:`rtl_point`: None unless ``wanted``; the stored JSON at ``path`` with
+    ``reuse``, else ``run()`` with the run's RTL commit and load, stored at ``path``."""
+    if not wanted:
+        return None
+    if reuse and path.is_file():
+        return json.loads(path.read_text())
+    res = run_meta() | run()
+    path.write_text(json.dumps(res, indent=1) + "\n")
+    return res
+
+
 def rtl_point(work: Path, name: str, board: Any, folded: Any, cfg: Path, cycles: int, yosys: bool,
               reuse: bool, flat: bool = False) -> dict:
     """Model vs Verilator vs Yosys of the folding ``cfg`` (``folded``: the graph folded by it); ``flat``:
@@ -142,18 +155,8 @@ def rtl_point(work: Path, name: str, board: Any, folded: Any, cfg: Path, cycles:
         ver = meta | {k: rep.get(k) for k in ("fps", "cycles_per_frame", "estimate_cycles_per_frame",
                                         "cycles_vs_estimate", "bit_exact_frames", "fifo_depths", "seconds")}
         vfile.write_text(json.dumps(ver, indent=1) + "\n")
-    ys = None
-    if yosys and reuse and yfile.is_file():
-        ys = json.loads(yfile.read_text())
-    elif yosys:
-        ys = run_meta() | yosys_numbers(work / f"{tag}-rtl", ver["fifo_depths"])
-        yfile.write_text(json.dumps(ys, indent=1) + "\n")
-    fl = None
-    if flat and reuse and ffile.is_file():
-        fl = json.loads(ffile.read_text())
-    elif flat:
-        fl = run_meta() | flat_numbers(work / f"{tag}-rtl", ver["fifo_depths"])
-        ffile.write_text(json.dumps(fl, indent=1) + "\n")
+    ys = _stage(yfile, yosys, reuse, lambda: yosys_numbers(work / f"{tag}-rtl", ver["fifo_depths"]))
+    fl = _stage(ffile, flat, reuse, lambda: flat_numbers(work / f"{tag}-rtl", ver["fifo_depths"]))
     return {"folding": cfg.name, "settings": json.loads(cfg.read_text()), "cycles": cycles,
             "fps": board.clock_mhz * 1e6 / cycles, "verilator": ver, "yosys": ys, "flat": fl,
             "model_depth2": model_numbers(folded, board.part, None),

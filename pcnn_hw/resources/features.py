@@ -9,7 +9,8 @@ features count the hardware the module's Verilog describes, e.g. for ``pcnn_mvau
   the popcount: only the 6:3 compressors remain); ``lanes_a5`` / ``a6`` / ``a7``: lanes whose weight
   bit is a logic-ROM function of 5 / 6 / 7 address bits (merged with the XNOR); ``lanes_block``: BRAM;
 - ``tree``: adder-tree bits (PE x leaves x tree width), ``acc``: PE x accumulator bits,
-  ``cmp``: PE x thresholds x accumulator bits (comparators), ``trom``: threshold ROM bits in LUTs;
+  ``cmp``: PE x thresholds x accumulator bits (comparators), ``trom``: threshold ROM bits in LUTs,
+  ``out``: PE x accumulator bits output as they are (NO_ACT, the last layers);
 - ``ibuf``: the replay buffer (SF beats of SIMD*IN_BITS, LUTRAM) when NF > 1.
 
 Monotone in PE and SIMD within a memory regime; the regime changes are real steps of the hardware:
@@ -39,7 +40,8 @@ RAMB18_COST, RAMB36_COST = 129, 257  # memory_libmap's costs of one cell (brams_
 # Flip-flops are counted by the registers the Verilog declares; per kind the features that hold them
 # (the fit of FF uses only these; LUT and DSP use every feature of the kind)
 FF_FEATURES = {
-    "mvau_xnor": ("one", "xw", "xr", "wword", "wbank", "tree", "acc", "cmp", "ibuf_reg", "lanes_const"),
+    "mvau_xnor": ("one", "xw", "xr", "wword", "wbank", "tree", "acc", "cmp", "ibuf_reg", "lanes_const",
+                  "out"),
     "mvau_int": ("one", "xw", "xr", "wword", "wbank", "tree", "acc", "cmp", "ibuf_reg", "xsum",
                  "lanes_const"),
 }
@@ -165,7 +167,9 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         "one": 1.0,
         "lanes_const": lw if wmem == 1 else 0.0,
         "lanes_a5": lw if not block and 1 < wmem <= 32 else 0.0,
-        "lanes_abits": lw * a if not block and 1 < wmem <= 32 else 0.0,  # grows with the address bits
+        # grows with the address bits, log2 of the depth unrounded: the ROM declares exactly wmem words, so
+        # Yosys takes the addresses past them as don't-cares (a 6-word ROM is cheaper than an 8-word one)
+        "lanes_abits": lw * math.log2(wmem) if not block and 1 < wmem <= 32 else 0.0,
         "lanes_a6": lw if not block and a == 6 else 0.0,
         "lanes_a7": lw if not block and a >= 7 else 0.0,
         "lanes_block": lw if block else 0.0,
@@ -173,6 +177,9 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         "tree": float(pe * ng * tw),
         "acc": float(pe * acc),
         "cmp": float(pe * steps * acc),
+        # NO_ACT: the accumulator itself is the output (pcnn_mvau.v g_acc: a2 and the output register,
+        # PE x ACC_BITS with their enables); with an activation this path is the comparator's (in cmp)
+        "out": float(pe * acc) if _p(p, "NO_ACT") else 0.0,
         "trom": 0.0 if tblock else pe * steps * acc * lut_rom_cost(nf),
         # replay buffer: LUTRAM bits / 48 (RAM32M: 6 x 32 bits in 4 LUTs; RAM64M: 3 x 64), smooth in
         # SIMD so the model stays monotone; address counters are in "one" (a few LUTs either way)

@@ -65,3 +65,26 @@ def test_speed_table_flags_a_different_folding() -> None:
     assert "| cnv / pynq-z2 | 55% | 1.00 s / 1.50 s (9) | 8.00 s / 1.50 s (9) | yes |" in same
     differ = speed.render({"x": [row], "y": [dict(row, config={"a": {"PE": 2}})]})
     assert "| NO |" in differ
+
+
+def test_other_designs_get_their_own_json_and_a_measured_row(tmp_path: Path) -> None:
+    """A design other than cnv / pynq-z2 goes to its own JSON (cnv's stays hw_efficiency_rtl.json), and its
+    summary row sets the model beside the flattened Yosys (FPS per LUT on the flattened LUT)."""
+    import json
+
+    rep = _load("hw_efficiency_report")
+    cnv = {**_rtl(None), "model": "cnv", "board": "pynq-z2"}
+    assert rep._point_file(tmp_path, cnv).name == "hw_efficiency_rtl.json"
+    flat = {"LUT": 40000, "FF": 9, "BRAM36": 100.0, "DSP": 0, "rtl_commit": "def", "load": 3.0,
+            "seconds": 900.0,
+            "worst": {"fmax_mhz": 140.0, "lut_levels": 4, "carry_cells": 0, "from": "a", "to": "b"}}
+    sfc = {**_rtl(flat), "model": "sfc", "board": "kv260", "fps": 4e6,
+           "verilator": {**_rtl(None)["verilator"], "fps": 4e6, "cycles_per_frame": 25,
+                         "seconds": {"total": 60}}}
+    path = rep._point_file(tmp_path, sfc)
+    assert path.name == "hw_efficiency_rtl_sfc-kv260.json"
+    path.write_text(json.dumps(sfc))
+    rows = rep.more_points(tmp_path)
+    assert len(rows) == 3 and rows[2].startswith("| sfc / kv260 (100 MHz) |")
+    assert "| 30,000 / 40,000 |" in rows[2] and "| 100.000 |" in rows[2]  # 4e6 FPS / 40,000 LUT
+    assert "| flattened Yosys |" in rows[2] and "Yosys RTL def, load 3.0, 900 s" in rows[2]
