@@ -245,9 +245,12 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
     if module == "pcnn_labelselect":
         pe, inb, ob = _p(p, "PE"), _p(p, "IN_BITS"), _p(p, "OUT_BITS")
         cnt = float(clog2(_p(p, "LABELS")))
-        # running best value / index / base registers exist only when the labels take several beats
-        seq = float(inb + 2 * ob) if pe < _p(p, "LABELS") else 0.0
-        return {"one": 1.0, "cmp": float(pe * inb), "idx": float(pe * ob), "cnt": cnt, "seq": seq}
+        # pipelined tournament tree (#10): level k registers PE2 >> (k + 1) entries of {present, index,
+        # score}; the final stage's best value / index and the output register always exist
+        levels = clog2(pe)
+        treg = sum(((1 << levels) >> (k + 1)) * (inb + ob + 1) for k in range(levels))
+        return {"one": 1.0, "cmp": float(pe * inb), "idx": float(pe * ob), "cnt": cnt,
+                "seq": float(inb + 2 * ob), "treg": float(treg)}
     if module == "pcnn_fifo":
         w, d = _p(p, "WIDTH"), _p(p, "DEPTH")
         block = ram_is_block(w, d)
