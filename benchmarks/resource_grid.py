@@ -39,18 +39,20 @@ def _layer(op: str, inits: dict[str, np.ndarray] | None = None, name: str = "L0"
 
 def mvau(rng: np.random.Generator, mw: int, mh: int, pe: int, simd: int, kind: str = "xnor",
          n_steps: int = 1, name: str = "L0") -> object:
-    """Random MVAU: 'xnor' (binary x binary), 'int' (UINT8 x bipolar), 'acc' (xnor, no activation)."""
-    if kind == "int":
+    """Random MVAU: 'xnor' (binary x binary), 'int' (UINT8 x bipolar), 'acc' (xnor, no activation),
+    'int1' / 'int1acc' (BINARY x bipolar, not XNOR: a classifier head after a 1-bit stream)."""
+    if kind in ("int", "int1", "int1acc"):
         w = rng.choice([-1, 1], size=(mw, mh))
-        lim = 255 * mw // 4
+        lim = 255 * mw // 4 if kind == "int" else mw
         t = np.sort(rng.integers(-lim, lim, size=(mh, n_steps)), axis=1)
-        attrs = dict(inputDataType="UINT8", weightDataType="INT2", binaryXnorMode=0)
+        attrs = dict(inputDataType="UINT8" if kind == "int" else "BINARY", weightDataType="INT2",
+                     binaryXnorMode=0)
     else:
         w = rng.integers(0, 2, size=(mw, mh))
         t = np.sort(rng.integers(0, mw + 1, size=(mh, n_steps)), axis=1)
         attrs = dict(inputDataType="BINARY", weightDataType="BINARY", binaryXnorMode=1)
     inits = {"w": w}
-    noact = kind == "acc"
+    noact = kind in ("acc", "int1acc")
     if not noact:
         inits["t"] = t
     odt = "BINARY" if n_steps == 1 else f"UINT{int(np.ceil(np.log2(n_steps + 1)))}"
@@ -163,6 +165,17 @@ def grid(seed: int = 0) -> list[Config]:
     for mw, mh, pe, simd in [(128, 64, 8, 16), (288, 64, 8, 24), (256, 64, 8, 16), (512, 64, 4, 16)]:
         out.append(_one(f"mvau_int8 {mw}x{mh} pe{pe} simd{simd}", [mvau(rng4, mw, mh, pe, simd, "int")],
                         Fmt(8, False), mw * 2))
+    # integer MVAUs with a 1-bit input (kind mvau_int1: resnet-like flat classifier heads, mostly without
+    # activation); replay buffers on both sides of the async-read block-RAM rule (SF x SIMD: 128 x 32 =
+    # 4,096 bits block; 128 x 16 = 2,048 and 64 x 64 = 4,096 LUTRAM); never resnet-mini's head (5408 x 10)
+    rng5 = np.random.default_rng(seed + 4)
+    for mw, mh, pe, simd, kind in [(64, 10, 1, 8, "int1acc"), (128, 10, 2, 16, "int1acc"),
+                                   (256, 10, 1, 32, "int1acc"), (1024, 10, 1, 32, "int1acc"),
+                                   (4096, 10, 1, 32, "int1acc"), (2048, 10, 1, 16, "int1acc"),
+                                   (4096, 10, 1, 64, "int1acc"), (288, 16, 4, 32, "int1"),
+                                   (64, 16, 16, 64, "int1")]:
+        out.append(_one(f"mvau_{kind} {mw}x{mh} pe{pe} simd{simd}", [mvau(rng5, mw, mh, pe, simd, kind)],
+                        Fmt(1, False), mw * 2))
     return out + residual_grid() + residual_net_shapes()
 
 

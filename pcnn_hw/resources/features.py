@@ -55,8 +55,13 @@ LUT_FIXED = {"mvau_xnor": {"bram_mux": 1.0}, "mvau_int": {"bram_mux": 1.0}, "thr
 # LUTs: every feature of the kind except these (registers without logic; too few runs to separate them)
 LUT_EXCLUDE = {"mvau_xnor": ("xw", "xr", "wword", "acc", "ibuf_reg"),
                "mvau_int": ("xw", "xr", "wword", "ibuf_reg")}
+# mvau_int1: integer MVAU with a 1-bit input (a classifier head after a 1-bit stream): its own coefficient
+# set (the 8-bit first layers' adder costs do not carry over), same registers as mvau_int
+for _d in (FF_FEATURES, FF_FIXED, LUT_FIXED, LUT_EXCLUDE):
+    _d["mvau_int1"] = _d["mvau_int"]
 FF_FEATURES.update(RESIDUAL_FF_FEATURES)
 LUT_EXCLUDE.update(RESIDUAL_LUT_EXCLUDE)
+
 
 
 def clog2(n: int) -> int:
@@ -122,7 +127,9 @@ def _p(params: dict[str, Any], k: str, default: int = 0) -> int:
 def kind_of(module: str, params: dict[str, Any]) -> str:
     """Model kind of an instance (one coefficient set each)."""
     if module == "pcnn_mvau":
-        return "mvau_xnor" if _p(params, "XNOR") else "mvau_int"
+        if _p(params, "XNOR"):
+            return "mvau_xnor"
+        return "mvau_int1" if _p(params, "IN_BITS", 1) == 1 else "mvau_int"
     return module.removeprefix("pcnn_")
 
 
