@@ -223,7 +223,7 @@ def _label(kind: str, p: dict[str, int]) -> str:
 def residual_grid() -> list[Config]:
     """Small configurations of the residual-net kinds (fork, join, padding, global pool): stream widths,
     PE, bits, image sizes, and globalpool's sum memory in flip-flops / LUTRAM / block RAM on both sides of
-    the async-read block-RAM rule (features_residual.async_ram_is_block: >= 128 words and > 3,072 bits)."""
+    the async-read block-RAM rule (features_residual.async_ram_is_block: >= 128 words and > 2,048 bits)."""
     out = [_residual(f"duplicate w{w}", "pcnn_duplicate", {"WIDTH": w}) for w in (1, 4, 16, 24, 64, 128)]
     for a in [(1, 1, 0, 1, 0, 2), (16, 1, 0, 1, 0, 2), (32, 1, 0, 1, 0, 2), (2, 2, 0, 1, 0, 3),
               (8, 2, 0, 2, 0, 3), (4, 4, 1, 4, 1, 5), (16, 3, 0, 2, 0, 4), (2, 8, 1, 8, 1, 9)]:
@@ -235,8 +235,8 @@ def residual_grid() -> list[Config]:
                                      (1, 2, 16, 7, (1, 1, 1, 1)), (64, 1, 2, 12, (1, 1, 1, 1))]:
         p = _pad(simd, bits, cf, ih, pads)
         out.append(_residual(_label("fmpadding", p), "pcnn_fmpadding", p))
-    # globalpool: FOLDS 1 (registers), LUTRAM, and around the block-RAM rule: 128 x 24 bits (3,072:
-    # LUTRAM), 128 x 26 / 128 x 28 (block), 64 x 64 (4,096 bits but 64 deep: LUTRAM), 256 x 8 (LUTRAM)
+    # globalpool: FOLDS 1 (registers), LUTRAM, and around the block-RAM rule: 128 x 24 bits (3,072: block,
+    # as 128 x 26 / 128 x 28), 64 x 64 (4,096 bits but 64 deep: LUTRAM), 256 x 8 (2,048 bits: LUTRAM)
     for g in [(1, 1, 0, 1, 49), (8, 1, 0, 1, 16), (4, 1, 0, 8, 64), (2, 2, 0, 16, 49), (1, 4, 1, 32, 16),
               (16, 1, 0, 4, 100), (2, 4, 0, 128, 196), (2, 4, 0, 128, 300), (2, 8, 0, 128, 64),
               (4, 8, 0, 64, 256), (1, 4, 0, 256, 16)]:

@@ -15,8 +15,10 @@ for the resource model (:mod:`pcnn_hw.resources.features` calls :func:`residual_
 
 Memory rule (:func:`async_ram_is_block`): a RAM read asynchronously at a registered address (globalpool's
 sums at the fold counter, the MVAU's replay buffer) is mapped by Yosys (memory_libmap, xc7) to block RAM
-only from 128 words deep and above 3,072 bits; below, LUTRAM. Checked against Yosys runs of the grid
-(benchmarks/resource_grid.py ``residual_grid``) in tests/resources/test_residual_kinds.py.
+only from 128 words deep and above 2,048 bits; below, LUTRAM. Measured on the grid
+(benchmarks/resource_grid.py ``residual_grid``): 128 x 24 and 512 x 5 are block RAM, 128 x 16, 256 x 8
+and 64 x 64 LUTRAM (the 3,072-bit bound of an earlier session was wrong for 128 x 24);
+tests/resources/test_residual_kinds.py.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 RESIDUAL_MODULES = ("pcnn_duplicate", "pcnn_addstreams", "pcnn_fmpadding", "pcnn_globalpool")
 ASYNC_BLOCK_MIN_DEPTH = 128
-ASYNC_BLOCK_MIN_BITS = 3072  # block RAM only for more bits than this (and >= ASYNC_BLOCK_MIN_DEPTH words)
+ASYNC_BLOCK_MIN_BITS = 2048  # block RAM only for more bits than this (and >= ASYNC_BLOCK_MIN_DEPTH words)
 
 # registers the Verilog declares, per kind: the FF fit uses only these features
 RESIDUAL_FF_FEATURES = {
@@ -44,7 +46,7 @@ def _p(params: dict[str, Any], k: str, default: int = 0) -> int:
 
 def async_ram_is_block(width: int, depth: int) -> bool:
     """Whether Yosys maps a ``width`` x ``depth`` RAM with an asynchronous read at a registered address
-    to block RAM (>= 128 words and > 3,072 bits), else LUTRAM."""
+    to block RAM (>= 128 words and > 2,048 bits), else LUTRAM."""
     return depth >= ASYNC_BLOCK_MIN_DEPTH and width * depth > ASYNC_BLOCK_MIN_BITS
 
 
