@@ -135,7 +135,7 @@ def grid(seed: int = 0) -> list[Config]:
         out.append(_one(f"swg_par c{c} ih{ih} k{k} b{bits}", [swg(c, c, ih, k, par=1, dt=dt)],
                         Fmt(bits, False), ih * ih * c))
     for labels, pe, bits in [(10, 1, 16), (10, 10, 12), (100, 4, 10), (10, 5, 8), (12, 3, 8), (16, 16, 8),
-                              (10, 2, 12)]:
+                              (10, 1, 8), (20, 1, 12), (10, 2, 12)]:
         ls = _layer("LabelSelect_hls", Labels=labels, PE=pe, K=1, inputDataType=f"INT{bits}",
                     outputDataType="UINT8")
         out.append(_one(f"labelselect l{labels} pe{pe} in{bits}", [ls], Fmt(bits, True), labels))
