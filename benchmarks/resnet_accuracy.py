@@ -95,9 +95,13 @@ def cost_of(run_dir: Path, board: str) -> dict:
     start = time.perf_counter()
     res = build(onnx, run_dir / f"build-{board}", board, force=True, stream=io.StringIO())
     rep = res.report
+    mine = [la for la in rep["layers"] if la.get("model_LUT") is not None]
     return {
         "LUT": rep["totals"]["LUT"],
         "BRAM36": rep["totals"]["BRAM36"],
+        # our resource model of our RTL (pcnn_hw/resources): the report's model_* columns, summed
+        "model_LUT": sum(float(la["model_LUT"]) for la in mine),
+        "model_BRAM36": sum(float(la.get("model_BRAM36") or 0.0) for la in mine),
         "bottleneck_cycles": rep["bottleneck"]["cycles"],
         "fps": rep["fps"],
         "layers": len(rep["layers"]),
@@ -113,18 +117,20 @@ def to_markdown(rows: list[dict], settings: dict) -> str:
         f"{settings['epochs']} epochs, batch {settings['batch_size']}, Adam lr {settings['lr']:g}, cosine "
         f"decay, seeds 0..{settings['seeds'] - 1}; final-epoch test accuracy, mean ± sample std. "
         f"Cost: FINN's estimates from the build report of the seed-0 checkpoint on {settings['board']} "
-        "(folding auto: max FPS within 85 % of the LUTs).",
+        "(folding auto: max FPS within 85 % of the LUTs); beside it our model of our RTL "
+        "(pcnn_hw/resources, the report's model LUT / BRAM36 columns summed over the layers).",
         "",
         "| model | quantizer | test accuracy (%) | per seed (%) | train time / run (s) "
-        "| est. LUT | BRAM36 | bottleneck cycles | FPS |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| est. LUT | BRAM36 | our model LUT / BRAM36 | bottleneck cycles | FPS |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         c = r.get("cost") or {}
+        ours = f"{c['model_LUT']:,.0f} / {c['model_BRAM36']:g}" if "model_LUT" in c else "-"
         cost = (
-            f"{c['LUT']:,.0f} | {c['BRAM36']:g} | {c['bottleneck_cycles']:,} | {c['fps']:,.0f}"
+            f"{c['LUT']:,.0f} | {c['BRAM36']:g} | {ours} | {c['bottleneck_cycles']:,} | {c['fps']:,.0f}"
             if c
-            else "- | - | - | -"
+            else "- | - | - | - | -"
         )
         per_seed = ", ".join(f"{100 * a:.1f}" + ("" if e == settings["epochs"] else f" ({e} ep)")
                              for a, e in zip(r["per_seed"], r["epochs_done"], strict=True))

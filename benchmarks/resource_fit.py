@@ -14,8 +14,8 @@ designs.
 
 Stages (``--stage``, default all in order):
   grid     synthesize the calibration grid (benchmarks/resource_grid.py) -> results/resource_fit_runs.json
-  heldout  compile tfc / sfc / mini-cnv (/ cnv with --cnv; random weights) and synthesize every instance
-           of their stitched designs -> results/resource_heldout_runs.json
+  heldout  compile tfc / sfc / mini-cnv / resnet-mini (/ cnv with --cnv; random weights) and synthesize
+           every instance of their stitched designs -> results/resource_heldout_runs.json
   fit      least-squares fit per kind -> pcnn_hw/resources/fit.json (with the Yosys version), then the
            per-kind fit error and the held-out per-layer / total error -> results/resource_fit.md
   fold     our folding optimizer (pcnn_hw/compile/fold_opt.py) vs the FINN-estimate folding on mini-cnv
@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 RESULTS = ROOT / "benchmarks" / "results"
 RUNS = RESULTS / "resource_fit_runs.json"
 HELDOUT = RESULTS / "resource_heldout_runs.json"
-HELDOUT_MODELS = ("mini-cnv", "tfc", "sfc")
+HELDOUT_MODELS = ("mini-cnv", "tfc", "sfc", "resnet-mini")
 
 
 def yosys_version() -> str:

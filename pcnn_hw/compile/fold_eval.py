@@ -29,7 +29,15 @@ from pcnn_hw.compile.folding import Unit, _apply_settings, _inst
 from pcnn_hw.core.hwspec import Rom, RtlLayer
 from pcnn_hw.resources import Resources, estimate_parts
 from pcnn_hw.resources.fmax import fmax_mhz
-from pcnn_hw.resources.shapes import Shape, in_width, mvau_shape, simple_shape, swg_shape, thresholding_shape
+from pcnn_hw.resources.shapes import (
+    Shape,
+    in_width,
+    mvau_shape,
+    residual_shape,
+    simple_shape,
+    swg_shape,
+    thresholding_shape,
+)
 
 
 def shape_rom(layer: str, port: str, what: str, fields: np.ndarray, field_bits: int,
@@ -86,6 +94,10 @@ def shape_at(base: RtlLayer, node: Any) -> Shape | None:
         return swg_shape(p, base.inp.fmt.bits, chans, attr["SIMD"])
     if m in ("pcnn_pool", "pcnn_labelselect"):
         return simple_shape(m, base.params, attr["PE"])
+    if m in ("pcnn_duplicate", "pcnn_addstreams", "pcnn_globalpool"):
+        return residual_shape(m, base.params, base.inp.fmt.bits, attr["PE"])
+    if m == "pcnn_fmpadding":
+        return residual_shape(m, base.params, base.inp.fmt.bits, attr["SIMD"])
     return None
 
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pcnn_hw.resources.features_residual import RESIDUAL_FF_FEATURES, RESIDUAL_LUT_EXCLUDE
+
 # Yosys (memory_libmap, xc7) maps a RAM with a registered read address to block RAM above this size
 # (fitted boundary: 2,400 bits -> RAMB18, 2,048 bits -> LUTRAM, for FIFOs and sliding-window buffers)
 BLOCK_RAM_BITS = 2048
@@ -53,6 +55,13 @@ LUT_FIXED = {"mvau_xnor": {"bram_mux": 1.0}, "mvau_int": {"bram_mux": 1.0}, "thr
 # LUTs: every feature of the kind except these (registers without logic; too few runs to separate them)
 LUT_EXCLUDE = {"mvau_xnor": ("xw", "xr", "wword", "acc", "ibuf_reg"),
                "mvau_int": ("xw", "xr", "wword", "ibuf_reg")}
+# mvau_int1: integer MVAU with a 1-bit input (a classifier head after a 1-bit stream): its own coefficient
+# set (the 8-bit first layers' adder costs do not carry over), same registers as mvau_int
+for _d in (FF_FEATURES, FF_FIXED, LUT_FIXED, LUT_EXCLUDE):
+    _d["mvau_int1"] = _d["mvau_int"]
+FF_FEATURES.update(RESIDUAL_FF_FEATURES)
+LUT_EXCLUDE.update(RESIDUAL_LUT_EXCLUDE)
+
 
 
 def clog2(n: int) -> int:
@@ -118,7 +127,9 @@ def _p(params: dict[str, Any], k: str, default: int = 0) -> int:
 def kind_of(module: str, params: dict[str, Any]) -> str:
     """Model kind of an instance (one coefficient set each)."""
     if module == "pcnn_mvau":
-        return "mvau_xnor" if _p(params, "XNOR") else "mvau_int"
+        if _p(params, "XNOR"):
+            return "mvau_xnor"
+        return "mvau_int1" if _p(params, "IN_BITS", 1) == 1 else "mvau_int"
     return module.removeprefix("pcnn_")
 
 
@@ -140,6 +151,15 @@ def swg_buffer_is_block(params: dict[str, Any]) -> bool:
 def lutram_mux(width: int, depth: int) -> float:
     """Output multiplexer bits of a LUTRAM deeper than one RAM64M (depth / 64 banks per bit)."""
     return float(width * (math.ceil(depth / 64) - 1)) if depth > 64 else 0.0
+
+
+def ibuf_block(p: dict[str, Any]) -> bool:
+    """Whether pcnn_mvau's replay buffer (SF words of SIMD*IN_BITS, read asynchronously at the
+    registered fold counter) is in block RAM (features_residual.async_ram_is_block)."""
+    from pcnn_hw.resources.features_residual import async_ram_is_block
+
+    simd, sf, nf = _p(p, "SIMD"), _p(p, "MW") // max(_p(p, "SIMD"), 1), _p(p, "MH") // max(_p(p, "PE"), 1)
+    return nf > 1 and sf > 1 and async_ram_is_block(simd * _p(p, "IN_BITS", 1), sf)
 
 
 def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, float]:
@@ -183,7 +203,8 @@ def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, floa
         "trom": 0.0 if tblock else pe * steps * acc * lut_rom_cost(nf),
         # replay buffer: LUTRAM bits / 48 (RAM32M: 6 x 32 bits in 4 LUTs; RAM64M: 3 x 64), smooth in
         # SIMD so the model stays monotone; address counters are in "one" (a few LUTs either way)
-        "ibuf": simd * inb * max(sf, 32) / 48 if nf > 1 and sf > 1 else 0.0,
+        # (block RAM when deep and large enough: features_residual.async_ram_is_block, then no LUTs)
+        "ibuf": simd * inb * max(sf, 32) / 48 if nf > 1 and sf > 1 and not ibuf_block(p) else 0.0,
         "ibuf_reg": float(simd * inb) if nf > 1 and sf == 1 else 0.0,  # one replay word: flip-flops
         "xw": float(simd * inb),  # the issue-stage input register (xb)
         # since the 2-cycle ROM read (#10): the input word aligned with the weights (xr) and the ROM's
@@ -245,9 +266,12 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
     if module == "pcnn_labelselect":
         pe, inb, ob = _p(p, "PE"), _p(p, "IN_BITS"), _p(p, "OUT_BITS")
         cnt = float(clog2(_p(p, "LABELS")))
-        # running best value / index / base registers exist only when the labels take several beats
-        seq = float(inb + 2 * ob) if pe < _p(p, "LABELS") else 0.0
-        return {"one": 1.0, "cmp": float(pe * inb), "idx": float(pe * ob), "cnt": cnt, "seq": seq}
+        # pipelined tournament tree (#10): level k registers PE2 >> (k + 1) entries of {present, index,
+        # score}; the final stage's best value / index and the output register always exist
+        levels = clog2(pe)
+        treg = sum(((1 << levels) >> (k + 1)) * (inb + ob + 1) for k in range(levels))
+        return {"one": 1.0, "cmp": float(pe * inb), "idx": float(pe * ob), "cnt": cnt,
+                "seq": float(inb + 2 * ob), "treg": float(treg)}
     if module == "pcnn_fifo":
         w, d = _p(p, "WIDTH"), _p(p, "DEPTH")
         block = ram_is_block(w, d)
@@ -260,12 +284,17 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
         # up: an OW-bit shift/collect register; down: an IW-bit holding register and an OW-wide IW/OW:1 mux
         return {"one": 1.0, "up": float(ow) if ow > iw else 0.0, "down": float(iw) if iw > ow else 0.0,
                 "cnt": float(clog2(max(iw, ow) // min(iw, ow) + 1))}
-    return {"one": 1.0}
+    from pcnn_hw.resources.features_residual import residual_features
+
+    return residual_features(module, p) or {"one": 1.0}
 
 
 def brams(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]]) -> tuple[int, int]:
-    """(RAMB18, RAMB36) of an instance: its block ROMs and a block-mapped sliding-window buffer."""
-    r18 = r36 = 0
+    """(RAMB18, RAMB36) of an instance: its block ROMs, a block-mapped sliding-window buffer, FIFO,
+    MVAU replay buffer or globalpool sum memory (features_residual)."""
+    from pcnn_hw.resources.features_residual import residual_brams
+
+    r18, r36 = residual_brams(module, params)
     for w, d, s in roms:
         if s == "block" and d > 1:
             a, b = bram_tiles(w, d)
@@ -276,5 +305,9 @@ def brams(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]])
     fw, fd = _p(params, "WIDTH"), _p(params, "DEPTH")
     if module == "pcnn_fifo" and fd > 2 and ram_is_block(fw, fd):
         a, b = bram_tiles(fw, fd)
+        r18, r36 = r18 + a, r36 + b
+    if module == "pcnn_mvau" and ibuf_block(params):
+        simd = _p(params, "SIMD")
+        a, b = bram_tiles(simd * _p(params, "IN_BITS", 1), _p(params, "MW") // simd)
         r18, r36 = r18 + a, r36 + b
     return r18, r36

@@ -31,7 +31,8 @@ adds 4 bits, compares 8 bits, since a LUT6 in front of each carry bit compares 2
   benchmarks/results/swg_timing.md); ``pcnn_fifo``: read
   pointer -> registered read (3 LUT + clog2(DEPTH) / 4); ``pcnn_dwc``: its beat counter and (down)
   the IW/OW:1 mux;
-  ``pcnn_pool`` / ``pcnn_labelselect``: a compare.
+  ``pcnn_pool`` / ``pcnn_labelselect``: a compare (label select: one compare + 2:1 mux per registered
+  level of its tournament tree, #10).
 
 An estimate of an estimate: the walk itself is within ~20 % of Vivado for logic paths; this model is
 checked against the walk's numbers in tests/resources/test_fmax.py.

@@ -70,6 +70,28 @@ def simple_shape(module: str, params: dict[str, Any], pe: int) -> Shape:
     return module, dict(params, PE=pe), []
 
 
+def residual_shape(module: str, params: dict[str, Any], bits: int, par: int) -> Shape:
+    """A residual-net module (pcnn_duplicate / pcnn_addstreams / pcnn_fmpadding / pcnn_globalpool) at
+    ``par`` elements per beat (PE, or SIMD for the padding); ``bits`` = input element bits (the fork's
+    WIDTH is PE * bits). ValueError if ``par`` does not divide the channels."""
+    p = dict(params)
+    if module == "pcnn_duplicate":
+        return module, {"WIDTH": par * bits}, []
+    if module == "pcnn_addstreams":
+        return module, dict(p, PE=par), []
+    if module == "pcnn_fmpadding":
+        chans = int(p["CF"]) * int(p["SIMD"])
+        if chans % par:
+            raise ValueError(f"SIMD {par} must divide the {chans} channels")
+        return module, dict(p, SIMD=par, CF=chans // par), []
+    if module == "pcnn_globalpool":
+        chans = int(p["FOLDS"]) * int(p["PE"])
+        if chans % par:
+            raise ValueError(f"PE {par} must divide the {chans} channels")
+        return module, dict(p, PE=par, FOLDS=chans // par), []
+    raise ValueError(f"{module} is not a residual-net module")
+
+
 def in_width(module: str, params: dict[str, Any]) -> int | None:
     """Input stream width (bits per beat) of a shape, i.e. the width of the FIFO the stitcher puts in
     front of it (None for a module not listed)."""
@@ -81,6 +103,10 @@ def in_width(module: str, params: dict[str, Any]) -> int | None:
         "pcnn_swg_par": lambda: p["PIX"],
         "pcnn_pool": lambda: p["PE"] * p["BITS"],
         "pcnn_labelselect": lambda: p["PE"] * p["IN_BITS"],
+        "pcnn_duplicate": lambda: p["WIDTH"],
+        "pcnn_addstreams": lambda: p["PE"] * p["IN0_BITS"],
+        "pcnn_fmpadding": lambda: p["SIMD"] * p["BITS"],
+        "pcnn_globalpool": lambda: p["PE"] * p["IN_BITS"],
     }
     fn = widths.get(module)
     return fn() if fn is not None else None

@@ -24,7 +24,7 @@ PKG = Path(__file__).resolve().parents[1]  # pcnn_hw/
 REFIT_HINT = "refit: python benchmarks/resource_fit.py"
 ROM_SOURCES = ("rtl/verilog/pcnn_rom.vt", "rtl/verilog/pcnn_rom_const.vt", "rtl/rom.py")
 # model kinds whose module is not ``pcnn_<kind>`` (pcnn_hw.resources.features.kind_of splits pcnn_mvau)
-KIND_MODULE = {"mvau_xnor": "pcnn_mvau", "mvau_int": "pcnn_mvau"}
+KIND_MODULE = {"mvau_xnor": "pcnn_mvau", "mvau_int": "pcnn_mvau", "mvau_int1": "pcnn_mvau"}
 
 
 def module_of_kind(kind: str) -> str:

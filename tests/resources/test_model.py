@@ -15,8 +15,8 @@ from pcnn_hw.resources.model import rom_shapes
 from pcnn_hw.resources.shapes import mvau_shape, swg_shape
 
 DATA = Path(__file__).parent / "data" / "yosys_heldout.json"
-KINDS = {"mvau_xnor", "mvau_int", "thresholding", "swg", "swg_par", "pool", "labelselect", "fifo",
-         "dwc"}
+KINDS = {"mvau_xnor", "mvau_int", "mvau_int1", "thresholding", "swg", "swg_par", "pool", "labelselect",
+         "fifo", "dwc", "duplicate", "addstreams", "fmpadding", "globalpool"}
 XNOR = {"PE": 1, "SIMD": 1, "MW": 576, "MH": 64, "XNOR": 1, "NO_ACT": 0, "IN_BITS": 1, "IN_SIGNED": 0,
         "W_BITS": 1, "ACC_BITS": 11, "N_STEPS": 1, "OUT_BITS": 1, "ACT_VAL": 0}
 
@@ -128,8 +128,8 @@ class _Row:
 
 
 def test_heldout_layers_against_stored_yosys():
-    """Real-build instances (tfc / sfc / mini-cnv / cnv, never in the fit grid) against their stored Yosys
-    counts: each layer's LUT within its bound and its BRAM exact, the LUT total within 10 %."""
+    """Real-build instances (tfc / sfc / mini-cnv / cnv / resnet-mini, never in the fit grid) against their
+    stored Yosys counts: each layer's LUT within its bound and its BRAM exact, the LUT total within 10 %."""
     rows = _heldout()
     assert len(rows) >= 8
     tot_y = tot_m = 0.0
@@ -140,7 +140,7 @@ def test_heldout_layers_against_stored_yosys():
         tot_m += e.lut
         assert abs(e.lut - y["LUT"]) <= r["bound"] * max(y["LUT"], 1), (r["label"], e.lut, y["LUT"])
         assert e.bram36 == y["BRAM36"], (r["label"], e, y)  # every row, cnv's deep ROMs and wide FIFOs too
-    assert {r["label"].split("/")[0] for r in rows} == {"cnv", "mini-cnv", "sfc", "tfc"}
+    assert {r["label"].split("/")[0] for r in rows} == {"cnv", "mini-cnv", "sfc", "tfc", "resnet-mini"}
     assert abs(tot_m - tot_y) <= 0.10 * tot_y, (tot_m, tot_y)
 
 

@@ -11,8 +11,8 @@ import pytest
 from pcnn_hw.resources import columns, stale
 from pcnn_hw.resources.stale import PKG, fit_status, kind_record, kind_source_files, rtl_source_files
 
-KINDS = ("mvau_xnor", "mvau_int", "thresholding", "fifo", "dwc", "swg", "swg_par", "pool", "labelselect",
-         "duplicate", "addstreams")
+KINDS = ("mvau_xnor", "mvau_int", "mvau_int1", "thresholding", "fifo", "dwc", "swg", "swg_par", "pool",
+         "labelselect", "duplicate", "addstreams", "fmpadding", "globalpool")
 
 
 def _names(kind: str) -> set[str]:
@@ -24,7 +24,7 @@ def test_kind_files_are_the_modules_sources():
     pcnn_fifo.v only; thresholding has ROMs; a layer folder's module resolves to its own .v file."""
     rom = {"rtl/rom.py", "rtl/verilog/pcnn_rom.vt", "rtl/verilog/pcnn_rom_const.vt"}
     mvau = {"rtl/verilog/pcnn_mvau.v", "rtl/verilog/pcnn_addtree.v"} | rom
-    assert _names("mvau_xnor") == _names("mvau_int") == mvau
+    assert _names("mvau_xnor") == _names("mvau_int") == _names("mvau_int1") == mvau
     assert _names("thresholding") == {"rtl/verilog/pcnn_thresholding.v"} | rom
     for k in ("fifo", "dwc", "swg", "swg_par", "pool", "labelselect"):
         assert _names(k) == {f"rtl/verilog/pcnn_{k}.v"}, k
@@ -57,13 +57,14 @@ def _fit() -> dict:
 
 
 @pytest.mark.parametrize(("touched", "expect"), [
-    ("rtl/verilog/pcnn_mvau.v", ("mvau_int", "mvau_xnor")),
-    ("rtl/verilog/pcnn_addtree.v", ("mvau_int", "mvau_xnor")),
+    ("rtl/verilog/pcnn_mvau.v", ("mvau_int", "mvau_int1", "mvau_xnor")),
+    ("rtl/verilog/pcnn_addtree.v", ("mvau_int", "mvau_int1", "mvau_xnor")),
     ("rtl/verilog/pcnn_fifo.v", ("fifo",)),
     ("rtl/verilog/pcnn_swg.v", ("swg",)),
-    ("rtl/rom.py", ("mvau_int", "mvau_xnor", "thresholding")),
+    ("rtl/rom.py", ("mvau_int", "mvau_int1", "mvau_xnor", "thresholding")),
     ("layers/duplicate/pcnn_duplicate.v", ("duplicate",)),
-    ("layers/fmpadding/pcnn_fmpadding.v", ()),  # no fitted kind uses it
+    ("layers/fmpadding/pcnn_fmpadding.v", ("fmpadding",)),
+    ("layers/globalpool/pcnn_globalpool.v", ("globalpool",)),
 ])
 def test_touching_one_file_stales_only_its_kinds(fake_pkg, touched, expect):
     """One appended byte in one source file stales exactly the kinds synthesized from it."""
