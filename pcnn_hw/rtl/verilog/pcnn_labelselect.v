@@ -95,7 +95,7 @@ module pcnn_labelselect #(
   endgenerate
 
   // final stage: the beat's winner against the running best
-  wire [E-1:0] w = lvl[L][E-1:0];
+  wire [E-2:0] w = lvl[L][E-2:0];  // the winner's {index, score} (its present bit is always 1)
   wire signed [IN_BITS-1:0] ws = w[IN_BITS-1:0];
   wire [OUT_BITS-1:0] wi = w[IN_BITS +: OUT_BITS];
   reg [BB-1:0] beat;
