@@ -21,15 +21,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
+class _R:
+    """A stored run row as the object :func:`pcnn_hw.resources.model.rom_shapes` reads (its ``roms``)."""
+
+    def __init__(self, r: dict) -> None:
+        self.roms = r["roms"]
+
+
 def main() -> None:
     """Select the rows and write the table."""
     from resource_report import current
 
     from pcnn_hw.resources.model import estimate_parts, rom_shapes
-
-    class _R:
-        def __init__(self, r: dict) -> None:
-            self.roms = r["roms"]
 
     runs = json.loads((ROOT / "benchmarks" / "results" / "resource_heldout_runs.json").read_text())["runs"]
     rows, seen = [], set()
@@ -53,7 +56,7 @@ def main() -> None:
     out.write_text(json.dumps({"source": "benchmarks/results/resource_heldout_runs.json", "runs": rows},
                               indent=1, sort_keys=True) + "\n")
     print(f"{len(rows)} rows -> {out}")
-    residual_grid(estimate_parts, rom_shapes, current)
+    residual_grid()
 
 
 RESIDUAL_KINDS = ("duplicate", "addstreams", "fmpadding", "globalpool", "mvau_int1")
@@ -64,21 +67,20 @@ def _bound(err: float) -> float:
     return 0.15 if err <= 0.15 else math.ceil(err * 20) / 20 + 0.05
 
 
-def residual_grid(estimate_parts: object, rom_shapes: object, current: object) -> None:
+def residual_grid() -> None:
     """Write tests/resources/data/yosys_residual_grid.json: the residual kinds' (and mvau_int1's) grid runs
     of results/resource_fit_runs.json on their current RTL, with a per-row bound over LUT and FF."""
-    from pcnn_hw.resources.features import kind_of
+    from resource_report import current
 
-    class _R:
-        def __init__(self, r: dict) -> None:
-            self.roms = r["roms"]
+    from pcnn_hw.resources.features import kind_of
+    from pcnn_hw.resources.model import estimate_parts, rom_shapes
 
     runs = json.loads((ROOT / "benchmarks" / "results" / "resource_fit_runs.json").read_text())["runs"]
     rows = []
     for r in runs:
-        if r["yosys"] is None or not current(r) or kind_of(r["module"], r["params"]) not in RESIDUAL_KINDS:  # type: ignore[operator]
+        if r["yosys"] is None or not current(r) or kind_of(r["module"], r["params"]) not in RESIDUAL_KINDS:
             continue
-        e = estimate_parts(r["module"], r["params"], rom_shapes(_R(r)))  # type: ignore[operator]
+        e = estimate_parts(r["module"], r["params"], rom_shapes(_R(r)))
         y = r["yosys"]
         err = max(abs(e.lut - y["LUT"]) / max(y["LUT"], 4), abs(e.ff - y["FF"]) / max(y["FF"], 4))
         rows.append({**{k: r[k] for k in ("label", "module", "params", "roms")},

@@ -28,7 +28,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pcnn_hw.resources.features_residual import RESIDUAL_FF_FEATURES, RESIDUAL_LUT_EXCLUDE
+from pcnn_hw.resources.features_residual import (
+    RESIDUAL_FF_FEATURES,
+    RESIDUAL_LUT_EXCLUDE,
+    async_ram_is_block,
+    residual_brams,
+    residual_features,
+)
 
 # Yosys (memory_libmap, xc7) maps a RAM with a registered read address to block RAM above this size
 # (fitted boundary: 2,400 bits -> RAMB18, 2,048 bits -> LUTRAM, for FIFOs and sliding-window buffers)
@@ -61,7 +67,6 @@ for _d in (FF_FEATURES, FF_FIXED, LUT_FIXED, LUT_EXCLUDE):
     _d["mvau_int1"] = _d["mvau_int"]
 FF_FEATURES.update(RESIDUAL_FF_FEATURES)
 LUT_EXCLUDE.update(RESIDUAL_LUT_EXCLUDE)
-
 
 
 def clog2(n: int) -> int:
@@ -153,13 +158,18 @@ def lutram_mux(width: int, depth: int) -> float:
     return float(width * (math.ceil(depth / 64) - 1)) if depth > 64 else 0.0
 
 
-def ibuf_block(p: dict[str, Any]) -> bool:
-    """Whether pcnn_mvau's replay buffer (SF words of SIMD*IN_BITS, read asynchronously at the
-    registered fold counter) is in block RAM (features_residual.async_ram_is_block)."""
-    from pcnn_hw.resources.features_residual import async_ram_is_block
+def ibuf_memory(p: dict[str, Any]) -> tuple[int, int]:
+    """(width, depth) of pcnn_mvau's replay buffer: SF words of SIMD*IN_BITS."""
+    simd = max(_p(p, "SIMD"), 1)
+    return simd * _p(p, "IN_BITS", 1), _p(p, "MW") // simd
 
-    simd, sf, nf = _p(p, "SIMD"), _p(p, "MW") // max(_p(p, "SIMD"), 1), _p(p, "MH") // max(_p(p, "PE"), 1)
-    return nf > 1 and sf > 1 and async_ram_is_block(simd * _p(p, "IN_BITS", 1), sf)
+
+def ibuf_block(p: dict[str, Any]) -> bool:
+    """Whether pcnn_mvau's replay buffer (read asynchronously at the registered fold counter; it exists
+    when NF > 1 and SF > 1) is in block RAM (features_residual.async_ram_is_block)."""
+    width, sf = ibuf_memory(p)
+    nf = _p(p, "MH") // max(_p(p, "PE"), 1)
+    return nf > 1 and sf > 1 and async_ram_is_block(width, sf)
 
 
 def _mvau(p: dict[str, Any], roms: list[tuple[int, int, str]]) -> dict[str, float]:
@@ -284,16 +294,12 @@ def features(module: str, params: dict[str, Any], roms: list[tuple[int, int, str
         # up: an OW-bit shift/collect register; down: an IW-bit holding register and an OW-wide IW/OW:1 mux
         return {"one": 1.0, "up": float(ow) if ow > iw else 0.0, "down": float(iw) if iw > ow else 0.0,
                 "cnt": float(clog2(max(iw, ow) // min(iw, ow) + 1))}
-    from pcnn_hw.resources.features_residual import residual_features
-
     return residual_features(module, p) or {"one": 1.0}
 
 
 def brams(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]]) -> tuple[int, int]:
     """(RAMB18, RAMB36) of an instance: its block ROMs, a block-mapped sliding-window buffer, FIFO,
     MVAU replay buffer or globalpool sum memory (features_residual)."""
-    from pcnn_hw.resources.features_residual import residual_brams
-
     r18, r36 = residual_brams(module, params)
     for w, d, s in roms:
         if s == "block" and d > 1:
@@ -307,7 +313,6 @@ def brams(module: str, params: dict[str, Any], roms: list[tuple[int, int, str]])
         a, b = bram_tiles(fw, fd)
         r18, r36 = r18 + a, r36 + b
     if module == "pcnn_mvau" and ibuf_block(params):
-        simd = _p(params, "SIMD")
-        a, b = bram_tiles(simd * _p(params, "IN_BITS", 1), _p(params, "MW") // simd)
+        a, b = bram_tiles(*ibuf_memory(params))
         r18, r36 = r18 + a, r36 + b
     return r18, r36
