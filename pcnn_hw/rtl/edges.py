@@ -76,6 +76,15 @@ def edge_widths(layers: list[RtlLayer], g: Edge) -> tuple[int, int, int]:
     return prod.width, cons.width, cons.elems
 
 
+def fifo_width_elems(layers: list[RtlLayer], g: Edge) -> tuple[int, int]:
+    """(width, elements per beat) of edge ``g``'s FIFO. A down-converting edge (producer wider than
+    consumer) buffers at the producer's width, before its width converter: the converter needs
+    producer/consumer cycles per word, so a producer's burst (a stride-2 window's row of windows) would
+    otherwise be throttled to the converter's rate instead of filling the FIFO."""
+    pw, cw, ce = edge_widths(layers, g)
+    return (pw, ce * pw // cw) if pw > cw else (cw, ce)
+
+
 def check_edges(layers: list[RtlLayer], edges: list[Edge]) -> None:
     """One AXI input and output edge; every port of every layer has exactly one edge."""
     for kind, attr in (("input", "producer"), ("output", "consumer")):

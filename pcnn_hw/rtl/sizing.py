@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from pcnn_hw.errors import SimulationError
-from pcnn_hw.rtl.edges import Edge, edge_widths
+from pcnn_hw.rtl.edges import Edge, fifo_width_elems
 from pcnn_hw.rtl.monitor import DeadlockError
 from pcnn_hw.rtl.spec import RtlLayer
 from pcnn_hw.rtl.stitch import stitch_graph
@@ -30,9 +30,10 @@ MAX_ROUNDS = 4
 
 
 def deep_depths(layers: list[RtlLayer], edges: list[Edge]) -> list[int]:
-    """One frame (+2) of beats per FIFO (at the consumer's width): an upper bound no FIFO of a chain
-    needs to exceed for full throughput (a skip edge holds at most the frame its long branch spans)."""
-    return [g.elems_per_frame // edge_widths(layers, g)[2] + 2 for g in edges]
+    """One frame (+2) of beats per FIFO (at the FIFO's width, `fifo_width_elems`): an upper bound no FIFO
+    of a chain needs to exceed for full throughput (a skip edge holds at most the frame its long branch
+    spans)."""
+    return [g.elems_per_frame // fifo_width_elems(layers, g)[1] + 2 for g in edges]
 
 
 def has_join(layers: list[RtlLayer]) -> bool:

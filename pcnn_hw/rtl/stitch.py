@@ -12,8 +12,10 @@ port); FIFO ``fifo_<e>`` (and ``dwc_<e>``) belongs to edge e and ``fifo_depths[e
 are emitted layer by layer in topological order, each layer preceded by the DWC/FIFO of its input edges and
 the output FIFO last. Stream wires ``s<k>`` are numbered in emission order (s0 = the AXI input), so a chain
 stitches exactly as before: s_axis -> fifo_0 -> layer_0 -> [dwc_1] -> fifo_1 -> layer_1 ... -> fifo_n ->
-m_axis. Under ``PCNN_MON`` the top exports the valid/ready pair of every stream (port ``mon``) for the
-testbench's statistics, timeline and deadlock diagnosis. Verilog text: :mod:`pcnn_hw.rtl.topv`.
+m_axis; on a down-converting edge (producer wider) the FIFO comes before the DWC, at the producer's width
+(:func:`pcnn_hw.rtl.edges.fifo_width_elems`). Under ``PCNN_MON`` the top exports the valid/ready pair of
+every stream (port ``mon``) for the testbench's statistics, timeline and deadlock diagnosis.
+Verilog text: :mod:`pcnn_hw.rtl.topv`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 
 from pcnn_hw.errors import ModelFileError, UnsupportedOpError
-from pcnn_hw.rtl.edges import Edge, chain_edges, check_edges, edge_widths, frame_elems
+from pcnn_hw.rtl.edges import Edge, chain_edges, check_edges, edge_widths, fifo_width_elems, frame_elems
 from pcnn_hw.rtl.rom import Rom
 from pcnn_hw.rtl.spec import Fmt, RtlLayer, Stream
 from pcnn_hw.rtl.topv import instance_verilog, top_verilog
@@ -218,12 +220,19 @@ def stitch_graph(layers: list[RtlLayer], edges: list[Edge], fifo_depths: list[in
                 f"edge {g.name}: producer {layers[g.producer].name} comes after its consumer"
             )
         pw, cw, _ = edge_widths(layers, g)
+        fw = fifo_width_elems(layers, g)[0]
         k = src[e]
+        fifo = Instance(
+            f"fifo_{e}", "fifo", "pcnn_fifo", {"WIDTH": fw, "DEPTH": depths[e]}, fw, fw, layer_name
+        )
+        fifo.edge = e
+        if fw == pw != cw:  # down-converting edge: FIFO first (fifo_width_elems)
+            k = emit(fifo, [k], [fw])[0]
         for x in _dwc_chain(f"dwc_{e}", pw, cw, layer_name):
             k = emit(x, [k], [x.out_width])[0]
-        x = Instance(f"fifo_{e}", "fifo", "pcnn_fifo", {"WIDTH": cw, "DEPTH": depths[e]}, cw, cw, layer_name)
-        x.edge = e
-        return emit(x, [k], [cw])[0]
+        if fw == cw:
+            k = emit(fifo, [k], [fw])[0]
+        return k
 
     e_in = next(e for e, g in enumerate(edges) if g.producer is None)
     streams.append(Wire(edge_widths(layers, edges[e_in])[1], None))

@@ -16,7 +16,7 @@ from pcnn_hw.rtl.stitch import stitch
 
 @pytest.fixture(scope="module")
 def design():
-    """chain_a: its FIFOs of 16 x 2, 4 x 2 and 1 x 2 and its 1 -> 4 width converter occur twice or more."""
+    """chain_a: its FIFOs of 16 x 2 and 4 x 2 and its 1 -> 4 width converter occur twice or more."""
     return stitch(rtl_layers(chain_a(seed=3), Fmt(8)), 72)
 
 
@@ -24,11 +24,24 @@ def test_signature_groups_only_identical_instances(design) -> None:
     """Same module + parameters (+ ROMs) -> same signature; any parameter differing -> different."""
     by = {i.name: i for i in design.instances}
     sig = {n: yosys.instance_signature(i, design) for n, i in by.items()}
-    assert sig["fifo_0"] == sig["fifo_1"] == sig["fifo_3"]  # WIDTH 16, DEPTH 2 each
+    assert sig["fifo_0"] == sig["fifo_3"]  # WIDTH 16, DEPTH 2 each
+    assert sig["fifo_2"] == sig["fifo_7"]  # WIDTH 4, DEPTH 2 each
     assert sig["dwc_2"] == sig["dwc_7"]  # 1 -> 4 bits
     assert sig["fifo_0"] != sig["fifo_2"]  # WIDTH 16 vs 4
+    assert sig["fifo_0"] != sig["fifo_1"]  # WIDTH 16 vs 144 (the window's FIFO, before its 144 -> 16 DWC)
     layers = [i.name for i in design.instances if i.kind == "layer"]
     assert len({sig[n] for n in layers}) == len(layers)  # every layer differs (params or ROM contents)
+
+
+def test_down_converting_edge_buffers_before_its_converter(design) -> None:
+    """A wide producer (the 144-bit parallel window) -> FIFO at 144 bits -> DWC 144 -> 16 -> consumer, so
+    the window's bursts fill the FIFO instead of waiting for the converter; up-converting edges keep the
+    FIFO after the DWC, at the consumer's width."""
+    names = [i.name for i in design.instances]
+    by = {i.name: i for i in design.instances}
+    assert names.index("fifo_1") == names.index("dwc_1") - 1 and by["fifo_1"].params["WIDTH"] == 144
+    assert by["dwc_1"].params == {"IW": 144, "OW": 16}
+    assert names.index("dwc_2") == names.index("fifo_2") - 1 and by["fifo_2"].params["WIDTH"] == 4
 
 
 def test_synth_design_runs_each_group_once(design, monkeypatch, tmp_path: Path) -> None:
@@ -51,11 +64,11 @@ def test_synth_design_runs_each_group_once(design, monkeypatch, tmp_path: Path) 
     assert sorted(runs) == sorted(set(runs)) and len(runs) == len(distinct) < len(names)
     rows = {r["name"]: r for r in ys["instances"]}
     assert list(rows) == names
-    for n in ("fifo_1", "fifo_3"):  # copies of fifo_0
+    for n in ("fifo_3",):  # a copy of fifo_0
         assert rows[n]["same_as"] == "fifo_0" and rows[n]["LUT"] == rows["fifo_0"]["LUT"]
         assert rows[n]["timing"]["xc7-1"]["from"] == f"{n}.r[0] (FDRE.Q)"
         assert rows[n]["timing"]["xc7-1"]["to"] == f"{n}_w_rom.q[1] (FDRE.D)"
-    assert "same_as" not in rows["fifo_0"] and "fifo_1" not in runs
+    assert "same_as" not in rows["fifo_0"] and "fifo_3" not in runs
     assert ys["total"]["LUT"] == sum(r["LUT"] for r in rows.values())  # copies still count
     assert any("identical to another one" in m for m in lines)
 
