@@ -69,7 +69,11 @@ def test_resnet_mini_rtl(tmp_path):
     export_model(model, shape, tmp_path / "model.onnx", imgs)
     b = build(tmp_path / "model.onnx", tmp_path / "b", "pynq-z2", stream=io.StringIO())
     rep = run_rtl(b.out_dir, frames=6, synth=False)
-    assert abs(rep["cycles_vs_estimate"] - 1) < 0.01, rep["cycles_vs_estimate"]
+    # one input beat per cycle, the floor: 12 x 12 pixels per frame. The estimate is FINN's parallel-window
+    # formula, 144 + 2 = 146 (the first window generator); the stitched design lost 40 cycles per frame to
+    # a width converter before the FIFO of the stride-2 window (184) until rtl/stitch buffered first.
+    assert rep["estimate_cycles_per_frame"] == 146
+    assert rep["cycles_per_frame"] == 12 * 12, rep["cycles_per_frame"]
     man = json.loads((b.out_dir / "rtl" / "design.json").read_text())
     joins = [e for e in man["edges"] if "ElementwiseAdd" in e["label"].split("->")[1]]
     assert len(joins) == 6 and max(e["depth"] for e in joins) > 100  # skip paths hold the long branch
