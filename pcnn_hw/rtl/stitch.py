@@ -11,8 +11,8 @@ Edges (:class:`Edge`) are the layer graph's streams in a fixed order (graph inpu
 port); FIFO ``fifo_<e>`` (and ``dwc_<e>``) belongs to edge e and ``fifo_depths[e]`` is its depth. Instances
 are emitted layer by layer in topological order, each layer preceded by the DWC/FIFO of its input edges and
 the output FIFO last. Stream wires ``s<k>`` are numbered in emission order (s0 = the AXI input), so a chain
-stitches exactly as before: s_axis -> fifo_0 -> layer_0 -> [dwc_1] -> fifo_1 -> layer_1 ... -> fifo_n ->
-m_axis; on a down-converting edge (producer wider) the FIFO comes before the DWC, at the producer's width
+stitches as s_axis -> fifo_0 -> layer_0 -> [dwc_1] -> fifo_1 -> layer_1 ... -> fifo_n -> m_axis, except
+that on a down-converting edge (producer wider) the FIFO comes before the DWC, at the producer's width
 (:func:`pcnn_hw.rtl.edges.fifo_width_elems`). Under ``PCNN_MON`` the top exports the valid/ready pair of
 every stream (port ``mon``) for the testbench's statistics, timeline and deadlock diagnosis.
 Verilog text: :mod:`pcnn_hw.rtl.topv`.
@@ -221,17 +221,15 @@ def stitch_graph(layers: list[RtlLayer], edges: list[Edge], fifo_depths: list[in
             )
         pw, cw, _ = edge_widths(layers, g)
         fw = fifo_width_elems(layers, g)[0]
-        k = src[e]
         fifo = Instance(
             f"fifo_{e}", "fifo", "pcnn_fifo", {"WIDTH": fw, "DEPTH": depths[e]}, fw, fw, layer_name
         )
         fifo.edge = e
-        if fw == pw != cw:  # down-converting edge: FIFO first (fifo_width_elems)
-            k = emit(fifo, [k], [fw])[0]
-        for x in _dwc_chain(f"dwc_{e}", pw, cw, layer_name):
+        fifo_first = fw != cw  # a down-converting edge buffers before its DWC (fifo_width_elems)
+        chain = [fifo, *_dwc_chain(f"dwc_{e}", pw, cw, layer_name)]
+        k = src[e]
+        for x in chain if fifo_first else chain[::-1]:
             k = emit(x, [k], [x.out_width])[0]
-        if fw == cw:
-            k = emit(fifo, [k], [fw])[0]
         return k
 
     e_in = next(e for e, g in enumerate(edges) if g.producer is None)
