@@ -10,7 +10,8 @@ rate patterns between layers inside a frame, not to a slow module; the table sho
     .venv/bin/python benchmarks/rtl_stalls.py --model resnet-mini --side 12 --frames 16
     .venv/bin/python benchmarks/rtl_stalls.py --build-dir BUILD --frames 16
 
-Writes benchmarks/results/rtl_stalls_<name>.md (or --out). Needs Verilator.
+Writes benchmarks/results/rtl_stalls_<name>.md (regenerated), or --out (a new file; refused if it exists).
+Needs Verilator.
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=16)
     ap.add_argument("--out", type=Path)
     a = ap.parse_args()
+    if a.out is not None and a.out.exists():
+        ap.error(f"--out {a.out} exists; this command does not overwrite files it did not create")
     with tempfile.TemporaryDirectory(prefix="pcnn_stalls_") as tmp:
         bdir = a.build_dir or build_random(a.model, a.side, a.board, Path(tmp))
         name = a.build_dir.name if a.build_dir else f"{a.model}_{a.side}_{a.board}"
