@@ -3,7 +3,10 @@ least estimated fmax, and the width converters between units charged where the p
 
 A DWC sits on an edge whose producer writes another width (bits per beat) than its consumer reads; its
 cost depends on two units' foldings, so :class:`Limits` adds it when it checks a whole set of picks
-(:meth:`Limits.fits`), from the stream widths each :class:`Choice` records at its nodes' ends.
+(:meth:`Limits.fits`), from the stream widths each :class:`Choice` records at its nodes' ends. So does the
+FIFO's width on a down-converting edge: each node's evaluation charges its input FIFO at its own width
+(`fold_eval.node_eval`), but the stitcher buffers a narrowing edge at the producer's width, before the
+converter (`rtl.edges.fifo_width_elems`); :func:`edge_fifo_extra` is the difference.
 """
 
 from __future__ import annotations
@@ -39,6 +42,20 @@ def dwc_cost(pw: int, cw: int) -> Resources:
             + estimate_parts("pcnn_dwc", {"IW": mid, "OW": cw}, []))
 
 
+@lru_cache(maxsize=4096)
+def edge_fifo_extra(pw: int, cw: int) -> Resources:
+    """What the stitcher's FIFO on a ``pw`` -> ``cw`` edge costs beyond the depth-2 FIFO at the consumer's
+    width ``cw`` already charged with the consumer: on a down-converting edge (``pw > cw``) the FIFO is
+    ``pw`` wide. Depth 2 = the stitcher's default before the RTL step sizes FIFOs (our fitted FIFO model
+    is about W + 11 LUT and 2W + 7 FF at depth 2, so a 144 -> 36 bit edge adds about 108 LUT)."""
+    if pw <= cw:
+        return Resources()
+    wide = estimate_parts("pcnn_fifo", {"WIDTH": pw, "DEPTH": 2}, [])
+    narrow = estimate_parts("pcnn_fifo", {"WIDTH": cw, "DEPTH": 2}, [])
+    return Resources(wide.lut - narrow.lut, wide.ff - narrow.ff, wide.ramb18 - narrow.ramb18,
+                     wide.ramb36 - narrow.ramb36, wide.dsp - narrow.dsp)
+
+
 class Limits:
     """Resource limits of the optimizer: LUT, BRAM36 and DSP (absolute counts), the least estimated
     fmax (MHz, 0 = none) and the graph's node-to-node edges (producer, consumer) for the DWC charge."""
@@ -49,8 +66,9 @@ class Limits:
         self.min_fmax, self.links = float(min_fmax), tuple(links)
 
     def extra(self, picks: list[Option]) -> Resources:
-        """The width converters between the picks: on every edge with both ends known, producer's output
-        elements x its element bits -> consumer's input elements x the same bits (the stitcher's rule)."""
+        """The width converters between the picks, and the wider FIFO of each down-converting edge: on every
+        edge with both ends known, producer's output elements x its element bits -> consumer's input
+        elements x the same bits (the stitcher's rule)."""
         ends: dict[str, tuple[int, int, int]] = {}
         for o in picks:
             ends.update(getattr(o, "ends", {}))
@@ -58,7 +76,8 @@ class Limits:
         for a, b in self.links:
             if a in ends and b in ends and ends[a][2]:
                 bits = ends[a][2]
-                tot = tot + dwc_cost(ends[a][1] * bits, ends[b][0] * bits)
+                pw, cw = ends[a][1] * bits, ends[b][0] * bits
+                tot = tot + dwc_cost(pw, cw) + edge_fifo_extra(pw, cw)
         return tot
 
     def used(self, picks: list[Option]) -> tuple[float, float, float]:

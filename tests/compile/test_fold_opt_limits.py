@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pcnn_hw.compile import finn_compat, fold_opt, folding
 from pcnn_hw.compile.build import load_model, step_path
 from pcnn_hw.compile.context import BuildContext, FoldingSpec
-from pcnn_hw.compile.fold_limits import Choice, Limits, dwc_cost
+from pcnn_hw.compile.fold_limits import Choice, Limits, dwc_cost, edge_fifo_extra
 from pcnn_hw.core.boards import get_board
 from pcnn_hw.resources import Resources, estimate
 
@@ -70,14 +70,31 @@ def test_dwc_cost_is_the_stitchers_chain(pw: int, cw: int) -> None:
     assert (pw == cw) == (not chain)
 
 
+@pytest.mark.parametrize(("pw", "cw"), [(144, 36), (64, 8), (8, 64), (16, 16)])
+def test_edge_fifo_extra_is_the_wider_fifo(pw: int, cw: int) -> None:
+    """On a narrowing edge the stitcher's FIFO is producer-wide: the extra is its estimate minus the
+    consumer-wide depth-2 FIFO the consumer's evaluation charges; widening or equal edges add nothing."""
+    from pcnn_hw.rtl.stitch import Instance
+
+    def fifo(w: int) -> Resources:
+        return estimate(Instance("f", "fifo", "pcnn_fifo", {"WIDTH": w, "DEPTH": 2}, w, w))
+
+    got = edge_fifo_extra(pw, cw)
+    if pw > cw:
+        assert got.lut == pytest.approx(fifo(pw).lut - fifo(cw).lut) and got.lut > 0
+        assert got.ff == pytest.approx(fifo(pw).ff - fifo(cw).ff) and got.ff > 0
+    else:
+        assert got == Resources()
+
+
 def test_dwc_counts_against_the_budget() -> None:
-    """Two nodes whose widths differ on their edge: the layers alone fit, with the converter they do
-    not; equal widths cost nothing."""
+    """Two nodes whose widths differ on their edge: the layers alone fit, with the converter (and the
+    producer-wide FIFO of the narrowing edge) they do not; equal widths cost nothing."""
     a = Choice({"a": {}}, 1, 100.0, 0.0, 0.0, 0.0, 1, math.inf, {"a": (8, 256, 1)})
     b = Choice({"b": {}}, 1, 100.0, 0.0, 0.0, 0.0, 1, math.inf, {"b": (8, 8, 1)})
     c = Choice({"b": {}}, 1, 100.0, 0.0, 0.0, 0.0, 1, math.inf, {"b": (256, 8, 1)})
-    conv = dwc_cost(256, 8).lut
-    assert conv > 5
+    conv = dwc_cost(256, 8).lut + edge_fifo_extra(256, 8).lut
+    assert conv > 5 and edge_fifo_extra(256, 8).lut > 200
     lim = Limits(200.0 + conv / 2, math.inf, math.inf, 0.0, (("a", "b"),))
     assert lim.extra([a, c]) == Resources() and lim.fits([a, c])
     assert lim.extra([a, b]).lut == conv and not lim.fits([a, b])
@@ -132,11 +149,12 @@ def cnn_specialized(cnn_build) -> Path:
 
 @pytest.mark.parametrize("lut", [0.02, 0.1])
 def test_mini_cnn_dwc_charge_matches_the_stitched_design(cnn_specialized, tmp_path, lut: float) -> None:
-    """The optimizer's DWC charge of its own folding equals our model's estimate of the converters the
-    stitcher puts into that folding's RTL (rtl_layers + stitch)."""
+    """The optimizer's edge charge of its own folding equals our model's estimate of what the stitcher
+    puts on the edges of that folding's RTL (rtl_layers + stitch) beyond the consumer-wide depth-2 FIFO
+    each node's evaluation already charges: the converters, and the wider FIFO of a narrowing edge."""
     from pcnn_hw.core.streams import fmt_of_datatype
     from pcnn_hw.rtl.spec import rtl_layers
-    from pcnn_hw.rtl.stitch import stitch
+    from pcnn_hw.rtl.stitch import Instance, stitch
     from pcnn_hw.sim.executor import Simulator
 
     finn_compat.prepare_finn(tmp_path / "finn")
@@ -147,10 +165,20 @@ def test_mini_cnn_dwc_charge_matches_the_stitched_design(cnn_specialized, tmp_pa
     sim = Simulator(m.model)
     rl = rtl_layers(sim.layers, fmt_of_datatype(sim.input_dtype))
     shape = m.get_tensor_shape(m.graph.input[0].name)
-    want = Resources()
-    for inst in stitch(rl, math.prod(shape[1:])).instances:
+    design = stitch(rl, math.prod(shape[1:]))
+    want, wider = Resources(), 0
+    for inst in design.instances:
         if inst.kind == "dwc":
             want = want + estimate(inst)
+    for f in design.fifos():
+        cw = f.out_width
+        convs = [x for x in design.instances if x.kind == "dwc" and x.name.split("_")[1] == str(f.edge)]
+        if convs and convs[0].in_width == f.out_width:  # FIFO first: the chain's last converter is cw
+            cw, wider = convs[-1].out_width, wider + 1
+        base = Instance("b", "fifo", "pcnn_fifo", {"WIDTH": cw, "DEPTH": 2}, cw, cw)
+        got = estimate(f)
+        want = Resources(want.lut + got.lut - estimate(base).lut, want.ff + got.ff - estimate(base).ff)
+    assert wider > 0  # this folding has narrowing edges
     assert charged.lut == pytest.approx(want.lut) and charged.ff == pytest.approx(want.ff)
 
 
