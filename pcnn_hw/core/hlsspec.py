@@ -95,13 +95,16 @@ class Port:
 
 @dataclass
 class CArray:
-    """A constant memory of a kernel: C type, dimensions, literals (row-major), dims partitioned."""
+    """A constant memory of a kernel: C type, dimensions, literals (row-major), dims partitioned, and the
+    literals' integer values (an ``ap_uint`` word's unsigned value, an ``ap_int``'s signed one; empty:
+    only the literals are known), from which the C-sim form of the array is written."""
 
     name: str
     ctype: str
     dims: list[int]
     literals: list[str]
     partition: list[int] = field(default_factory=list)
+    values: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -142,29 +145,39 @@ def targs(*vals: int | bool) -> str:
     return ", ".join(("true" if v else "false") if isinstance(v, bool) else str(int(v)) for v in vals)
 
 
-def word_literals(mem: np.ndarray, elem_bits: int) -> list[str]:
-    """Memory image (..., LANES) -> one literal per word, lanes reversed (element e = lane LANES-1-e),
-    each element as `elem_bits`-bit two's complement, element 0 in the least significant bits."""
+def word_values(mem: np.ndarray, elem_bits: int) -> list[int]:
+    """Memory image (..., LANES) -> one unsigned integer per word, lanes reversed (element e = lane
+    LANES-1-e), each element as `elem_bits`-bit two's complement, element 0 in the least significant
+    bits."""
     mem = np.asarray(mem).astype(np.int64)
     lanes = mem.shape[-1]
     el = mem.reshape(-1, lanes)[:, ::-1] & ((1 << elem_bits) - 1)
     bits = ((el[..., None] >> np.arange(elem_bits)) & 1).astype(np.uint8).reshape(el.shape[0], -1)
     packed = np.packbits(bits, axis=-1, bitorder="little")
-    width = lanes * elem_bits
-    out = []
-    for row in packed:
-        v = int.from_bytes(row.tobytes(), "little")
-        if width <= 64:
-            out.append(f"0x{v:x}ULL" if width > 32 else f"0x{v:x}u")
-        else:
-            out.append(f'ap_uint<{width}>("0x{v:x}", 16)')
-    return out
+    return [int.from_bytes(row.tobytes(), "little") for row in packed]
+
+
+def word_literals(mem: np.ndarray, elem_bits: int) -> list[str]:
+    """:func:`word_values` as C++ literals of the word type ``ap_uint<LANES * elem_bits>``."""
+    width = np.asarray(mem).shape[-1] * elem_bits
+    if width <= 64:
+        return [f"0x{v:x}ULL" if width > 32 else f"0x{v:x}u" for v in word_values(mem, elem_bits)]
+    return [f'ap_uint<{width}>("0x{v:x}", 16)' for v in word_values(mem, elem_bits)]
+
+
+def word_array(name: str, mem: np.ndarray, elem_bits: int, dims: list[int], partition: list[int]) -> CArray:
+    """A constant array of ``ap_uint<LANES * elem_bits>`` words of memory image ``mem`` (see
+    :func:`word_values`), with its literals and values."""
+    width = np.asarray(mem).shape[-1] * elem_bits
+    return CArray(name, f"ap_uint<{width}>", dims, word_literals(mem, elem_bits), partition,
+                  word_values(mem, elem_bits))
 
 
 def threshold_array(t: np.ndarray, tb: int) -> CArray:
     """The (PE, TMEM, n_steps) integer thresholds (see the kinds' threshold policy) as tb-bit constants."""
-    lits = [f"{v}" if abs(v) < 2**31 else f"{v}LL" for v in t.ravel().tolist()]
-    return CArray("thresholds", f"ap_int<{tb}>", list(t.shape), lits, [1, 3])
+    vals = [int(v) for v in t.ravel().tolist()]
+    lits = [f"{v}" if abs(v) < 2**31 else f"{v}LL" for v in vals]
+    return CArray("thresholds", f"ap_int<{tb}>", list(t.shape), lits, [1, 3], vals)
 
 
 def one_input(layer: str, op: str, fins: tuple[ElemFormat, ...] | tuple) -> ElemFormat:

@@ -29,7 +29,37 @@
 #include "pcnn/hls_stream_sim.h"
 #endif
 
+#ifndef __SYNTHESIS__
+#include <cstdint>
+#endif
+
 namespace pcnn {
+
+#ifndef __SYNTHESIS__
+// C-simulation form of the generated constant arrays (pcnn_hw/hls/generate.py `_limb_form`): g++
+// compiles a plain integer initializer cheaply, an ap_uint one as one constructor call per element.
+// unpack_words: n W-bit words from ceil(W / 64) 64-bit limbs each, least significant limb first.
+template <int W>
+bool unpack_words(ap_uint<W> *dst, const uint64_t *limbs, unsigned n) {
+  const unsigned L = (W + 63) / 64;
+  for (unsigned k = 0; k < n; k++) {
+    ap_uint<W> v = 0;
+    for (unsigned i = 0; i < L; i++) {
+      const unsigned lo = 64 * i, hi = (lo + 63 < unsigned(W) - 1) ? lo + 63 : unsigned(W) - 1;
+      v.range(hi, lo) = ap_uint<64>(limbs[k * L + i]);
+    }
+    dst[k] = v;
+  }
+  return true;
+}
+
+// unpack_ints: n signed W-bit (W <= 64) values.
+template <int W>
+bool unpack_ints(ap_int<W> *dst, const int64_t *vals, unsigned n) {
+  for (unsigned k = 0; k < n; k++) dst[k] = ap_int<W>(vals[k]);
+  return true;
+}
+#endif
 
 // How a B-bit element encodes its value.
 enum ElemKind : unsigned {

@@ -15,7 +15,6 @@ import numpy as np
 from pcnn_hw.core.hlsspec import (
     BIT,
     ELEM_SIGNED,
-    CArray,
     ElemFormat,
     Kernel,
     Port,
@@ -23,7 +22,7 @@ from pcnn_hw.core.hlsspec import (
     one_input,
     targs,
     threshold_array,
-    word_literals,
+    word_array,
 )
 from pcnn_hw.errors import UnsupportedOpError
 from pcnn_hw.layers.mvau import MVAU
@@ -48,9 +47,7 @@ def plan_mvau(layer: MVAU, name: str, fin: ElemFormat) -> Kernel:
         lo, hi = int_acc_range(layer.weights, *in_range(fin))
     floor = acc_floor(fin.bits, weight_bits(layer), simd)
     wmem = mw * mh // (pe * simd)
-    warr = CArray(
-        "weights", f"ap_uint<{simd * wfmt.bits}>", [pe, wmem], word_literals(layer.weight_mem, wfmt.bits), [1]
-    )
+    warr = word_array("weights", layer.weight_mem, wfmt.bits, [pe, wmem], [1])
     inp = Port(simd, fin, nv * (mw // simd))
     common = (mw, mh, simd, pe, nv)
     int_args = (fin.bits, fin.kind, wfmt.bits, wfmt.kind)
