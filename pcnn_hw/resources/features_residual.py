@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pcnn_hw.resources.memories import bram_tiles, clog2, lutram_cost, lutram_mux
+
 RESIDUAL_MODULES = ("pcnn_duplicate", "pcnn_addstreams", "pcnn_fmpadding", "pcnn_globalpool")
 ASYNC_BLOCK_MIN_DEPTH = 128
 ASYNC_BLOCK_MIN_BITS = 2048  # block RAM only for more bits than this (and >= ASYNC_BLOCK_MIN_DEPTH words)
@@ -57,7 +59,6 @@ def globalpool_memory(params: dict[str, Any]) -> tuple[int, int]:
 
 def residual_features(module: str, params: dict[str, Any]) -> dict[str, float] | None:
     """Feature vector of a residual-net module instance (None for another module)."""
-    from pcnn_hw.resources.features import clog2, lutram_cost, lutram_mux
 
     p = params
     if module == "pcnn_duplicate":
@@ -86,7 +87,6 @@ def residual_features(module: str, params: dict[str, Any]) -> dict[str, float] |
 
 def residual_brams(module: str, params: dict[str, Any]) -> tuple[int, int]:
     """(RAMB18, RAMB36) of a residual-net module: globalpool's sums when block-mapped, else none."""
-    from pcnn_hw.resources.features import bram_tiles
 
     if module == "pcnn_globalpool":
         w, d = globalpool_memory(params)
