@@ -58,6 +58,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--budget", type=float, default=1800.0, help="seconds per level (tool timeouts)")
     p.add_argument("--rtl-budget", type=float, default=None, help="seconds of the RTL levels (or --budget)")
+    p.add_argument("--rtl-frames", type=int, default=0,
+                   help="frames the RTL level runs (the images, then random frames up to this many) to "
+                        "reach the steady state: with one-frame FIFOs the first frames' spacing is the "
+                        "FIFOs' fill transient, not the throughput")
     p.add_argument("--skip", nargs="*", default=[], help="MODEL:INSTANCE:LEVEL not to run (recorded)")
     p.add_argument("--append", action="store_true",
                    help="keep the rows of an earlier run's results json (a row of the same model, instance "
@@ -105,7 +109,7 @@ def first_mismatch(level: str, got: np.ndarray, want: np.ndarray, layer: str) ->
 
 
 def run_level(level: str, bdir: Path, x: np.ndarray, images: np.ndarray, ref: np.ndarray,
-              last: str, budget: float) -> dict:
+              last: str, budget: float, rtl_frames: int = 0) -> dict:
     """One level on graph inputs x (images: NCHW floats for the driver); timings and agreement."""
     t0, row = time.perf_counter(), {"level": level, "stage": "start"}
     try:
@@ -122,7 +126,7 @@ def run_level(level: str, bdir: Path, x: np.ndarray, images: np.ndarray, ref: np
             if row["mismatch"]:
                 row["mismatch"] += "; first differing layer: " + cs.first_difference(x[:1])
         elif level == "rtl":
-            from pcnn_hw.rtl.flow import load_design
+            from pcnn_hw.rtl.flow import load_design, random_inputs
             from pcnn_hw.rtl.sizing import deep_depths
             from pcnn_hw.rtl.verilate import build_model, run_model
 
@@ -133,11 +137,17 @@ def run_level(level: str, bdir: Path, x: np.ndarray, images: np.ndarray, ref: np
             exe = build_model(d, bdir / "sim" / "board-rtl", None, budget)
             row["compile_s"] = round(time.perf_counter() - t0, 1)
             row["stage"], t1 = "run", time.perf_counter()
-            res = run_model(exe, d, bdir / "sim" / "board-rtl", x.reshape(len(x), -1), timeout_s=budget)
+            frames = x.reshape(len(x), -1)
+            if rtl_frames > len(x):
+                frames = np.concatenate([frames, random_inputs(rd, rtl_frames - len(x)).reshape(
+                    rtl_frames - len(x), -1)])
+            res = run_model(exe, d, bdir / "sim" / "board-rtl", frames, timeout_s=budget)
             row["run_s"] = round(time.perf_counter() - t1, 1)
             row["cycles_per_frame"] = res.cycles_per_frame
+            row["frames"], row["spacings"] = len(frames), res.frame_spacings
+            row["steady_from"] = res.steady_from
             row["estimate_cycles"] = max(r.exp_cycles for r in rd.layers)
-            row["mismatch"] = first_mismatch("RTL", res.outputs, ref, last)
+            row["mismatch"] = first_mismatch("RTL", res.outputs[: len(x)], ref, last)
         else:
             from pcnn_hw.board.buildinfo import make_spec
             from pcnn_hw.board.simboard import BitExactBackend, VerilatorBackend
@@ -208,7 +218,8 @@ def run(args: argparse.Namespace) -> dict:
                         continue
                     rtl = level in ("rtl", "board-rtl") and args.rtl_budget
                     budget = args.rtl_budget if rtl else args.budget
-                    lv = run_level(level, res.out_dir, x, images.numpy(), ref, last, budget)
+                    lv = run_level(level, res.out_dir, x, images.numpy(), ref, last, budget,
+                                   args.rtl_frames if level == "rtl" else 0)
                     row["levels"].append(lv)
                     print(f"    {lv.get('error') or lv.get('mismatch') or 'bit-exact'} ({lv['seconds']} s)",
                           flush=True)
@@ -261,6 +272,10 @@ def _cell(lv: dict | None) -> str:
         return f"**did not finish** at {lv['stage']} after {lv['seconds']:g} s ({lv['error'][:120]})"
     agree = "MISMATCH: " + lv["mismatch"] if lv.get("mismatch") else "bit-exact"
     extra = f", {lv['cycles_per_frame']:,.0f} cyc/frame" if "cycles_per_frame" in lv else ""
+    if "spacings" in lv:
+        k = lv.get("steady_from")
+        extra += (f" (steady from frame {k} of {lv['frames']})" if k is not None
+                  else f" (not steady after {lv['frames']} frames: fill transient)")
     return f"{agree}; build {lv.get('compile_s', 0):g} s + run {lv.get('run_s', 0):g} s{extra}"
 
 

@@ -65,8 +65,27 @@ class SimResult:
         return self.frame_out[0] - self.frame_in[0] + 1
 
     @property
+    def frame_spacings(self) -> list[int]:
+        """Cycles between consecutive frames' completions."""
+        return [b - a for a, b in zip(self.frame_out, self.frame_out[1:], strict=False)]
+
+    @property
+    def steady_from(self) -> int | None:
+        """The first frame from which every completion spacing equals the last one, when the last three
+        are equal (the design has reached its steady state); None when the run is too short to tell
+        (e.g. deep FIFOs still filling: upstream layers run ahead and the spacing falls frame by frame)."""
+        gaps = self.frame_spacings
+        if len(gaps) < 3 or len(set(gaps[-3:])) != 1:
+            return None
+        k = len(gaps) - 1
+        while k > 0 and gaps[k - 1] == gaps[-1]:
+            k -= 1
+        return k + 1
+
+    @property
     def cycles_per_frame(self) -> float:
-        """Steady-state cycles per frame: spacing of the last frames' completions (second half)."""
+        """Cycles per frame: spacing of the last frames' completions (second half). The steady state's
+        only when :attr:`steady_from` is not None; before, it includes the FIFOs' fill transient."""
         n = self.frames
         if n < 2:
             return float(self.first_latency)
