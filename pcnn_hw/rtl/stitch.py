@@ -204,6 +204,8 @@ def stitch_graph(layers: list[RtlLayer], edges: list[Edge], fifo_depths: list[in
     def emit(x: Instance, ins: list[int], out_widths: list[int]) -> list[int]:
         x.ins = list(ins)
         x.in_widths = [streams[k].width for k in ins]
+        if x.kind != "layer" and x.in_widths != [x.in_width]:  # the stitcher's own invariant
+            raise RuntimeError(f"stitch: {x.name} reads {x.in_width} bits from a {x.in_widths}-bit stream")
         x.out_widths = list(out_widths)
         for p, k in enumerate(ins):
             streams[k].consumer = (x.name, p)
@@ -226,9 +228,9 @@ def stitch_graph(layers: list[RtlLayer], edges: list[Edge], fifo_depths: list[in
         )
         fifo.edge = e
         fifo_first = fw != cw  # a down-converting edge buffers before its DWC (fifo_width_elems)
-        chain = [fifo, *_dwc_chain(f"dwc_{e}", pw, cw, layer_name)]
+        dwcs = _dwc_chain(f"dwc_{e}", pw, cw, layer_name)
         k = src[e]
-        for x in chain if fifo_first else chain[::-1]:
+        for x in [fifo, *dwcs] if fifo_first else [*dwcs, fifo]:
             k = emit(x, [k], [x.out_width])[0]
         return k
 

@@ -79,3 +79,25 @@ def test_rename_timing_only_renames_the_instance_prefix() -> None:
     out = yosys.rename_timing(t, "fifo_1", "fifo_3")
     assert out["m"] == {"from": "fifo_3.a", "to": "fifo_10.b"}
     assert out["n"] == {"from": "fifo_3_w_rom.q", "to": "in_tdata"}
+
+
+@pytest.mark.parametrize(("mid", "out"), [(72, 64), (64, 72), (12, 16), (16, 12)])
+def test_two_stage_converters_chain_in_stream_order(mid: int, out: int) -> None:
+    """Edges whose widths do not divide (64 <-> 72, 12 <-> 16) get a converter pair through the lcm; on
+    both an up- and a down-converting edge every FIFO and converter reads the width its feeding stream
+    carries (the pair was once emitted reversed on up-converting edges: cnv at 13,889 FPS mismatched)."""
+    from pcnn_hw.core.hwspec import RtlLayer
+    from pcnn_hw.core.streams import Fmt, Stream
+    from pcnn_hw.rtl.stitch import stitch
+
+    def layer(name: str, i: int, o: int) -> RtlLayer:
+        return RtlLayer(name, "X", "pcnn_fifo", {}, Stream(Fmt(1), i), Stream(Fmt(1), o), 1)
+
+    d = stitch([layer("a", 8, mid), layer("b", out, 8)], 8 * 72 * 64 * 16)
+    convs = [i for i in d.instances if i.kind == "dwc"]
+    assert len(convs) == 2 and convs[0].in_width == mid and convs[-1].out_width == out
+    for x in d.instances:
+        if x.kind != "layer":
+            assert x.in_widths == [x.in_width], x.name
+    b = next(i for i in d.instances if i.name == "b")
+    assert b.in_widths == [out]
