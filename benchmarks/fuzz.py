@@ -135,7 +135,8 @@ def ladder_levels(model: Any, onnx: Path, build_dir: Path, opts: dict) -> list:
 
         levels.append(csim_level(build_dir))
     if opts["rtl"]:
-        from pcnn_hw.rtl.flow import rtl_level, run_rtl
+        from pcnn_hw.rtl.flow import run_rtl
+        from pcnn_hw.rtl.level import rtl_level
 
         run_rtl(build_dir, frames=2, synth=False, stream=io.StringIO())
         levels.append(rtl_level(build_dir))

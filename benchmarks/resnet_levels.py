@@ -12,7 +12,7 @@ graph on the build's memory images:
   a mismatch is located by the C-sim's per-layer taps (`CSim.first_difference`: layer, image, element);
 - ``rtl``: the stitched RTL top with one-frame FIFOs on every edge (`rtl.sizing.deep_depths`, the
   depths the simulated board uses for an unsized graph), one Verilator build (user cache), one run,
-  ending in the class scores (`rtl.scores.scores_design`: the final LabelSelect left out), compared
+  ending in the class scores (`rtl.level.scores_design`: the final LabelSelect left out), compared
   with the simulator's scores — labels alone hide wrong scores (random weights: one label for all);
 - ``board``: the driver (packing, DMA batches, unpacking) on the simulated board with the bit-exact
   accelerator (`board.level.board_level`); ``board-rtl``: the same driver with the Verilator model of
@@ -129,7 +129,7 @@ def run_level(level: str, bdir: Path, x: np.ndarray, images: np.ndarray, ref: np
                 row["mismatch"] += "; first differing layer: " + cs.first_difference(x[:1])
         elif level == "rtl":
             from pcnn_hw.rtl.flow import load_design, random_inputs
-            from pcnn_hw.rtl.scores import scores_design
+            from pcnn_hw.rtl.level import scores_design
             from pcnn_hw.rtl.sizing import deep_depths
             from pcnn_hw.rtl.verilate import build_model, run_model
 

@@ -25,6 +25,9 @@ class Level:
     layer_probe: Callable[[np.ndarray], str] | None = None  # names the first differing layer, if it can
     notes: Callable[[], list[str]] | None = None  # warnings after predict() (e.g. accumulator overflow)
     about: str = ""  # how this level runs (e.g. the simulator's backend), printed above the table
+    # integer class scores (N, C) of a graph ending in LabelSelect (the tensor into it), for the bit-exact
+    # levels: the ladder compares them exactly, since labels alone hide wrong scores
+    scores: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 def label_output(y: np.ndarray) -> np.ndarray:

@@ -136,7 +136,7 @@ def _verify_work(train_dir: Path, build_dir: Path, images: int, rtl: bool):
         levels = [ladder.torch_level(model), ladder.qonnx_level(train_dir / "model.onnx"),
                   ladder.finn_level(folded), ladder.sim_level(folded, build_dir=bd)]  # fmt: skip
         if rtl:
-            from pcnn_hw.rtl.flow import rtl_level
+            from pcnn_hw.rtl.level import rtl_level
 
             levels.append(rtl_level(build_dir))
         results = ladder.run_ladder(levels, x, y)

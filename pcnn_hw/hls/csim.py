@@ -234,4 +234,14 @@ def csim_level(build_dir: str | Path, **kw: object) -> object:
         """The first layer where C-sim and the simulator differ on one image."""
         return cs.first_difference(adapt(xi[None]))
 
-    return Level("C-sim (g++)", predict, probe)
+    score = cs.sim.score_tensor()  # type: ignore[attr-defined]
+    node = next((st.node.name for st in cs.sim.steps if st.out == score), None)  # type: ignore[attr-defined]
+
+    def scores(x: np.ndarray) -> np.ndarray:
+        """The class scores: the C-sim's tap of the layer feeding LabelSelect."""
+        _, taps = cs.run_taps(adapt(x))
+        if node not in taps:
+            raise SimulationError(f"C-sim: no tap of {node}, the layer feeding LabelSelect")
+        return taps[node]
+
+    return Level("C-sim (g++)", predict, probe, scores=scores if node is not None else None)

@@ -31,7 +31,7 @@ from pcnn_hw.rtl.edges import Edge, chain_edges
 from pcnn_hw.rtl.graphrtl import graph_rtl
 from pcnn_hw.rtl.sizing import size_depths
 from pcnn_hw.rtl.spec import RtlLayer, fmt_of_datatype, rtl_layers
-from pcnn_hw.rtl.stitch import Design, check_rtl_dir, stitch, stitch_graph, write_design
+from pcnn_hw.rtl.stitch import Design, stitch, stitch_graph, write_design
 from pcnn_hw.rtl.verilate import SimResult, build_model, run_model
 
 
@@ -79,7 +79,7 @@ class RtlDesign:
 
     def reference(self, x: np.ndarray) -> np.ndarray:
         """Bit-exact simulator output (frames, elements) on graph inputs ``x``: the graph's output, or the
-        tensor the design ends in (:func:`pcnn_hw.rtl.scores.scores_design`)."""
+        tensor the design ends in (:func:`pcnn_hw.rtl.level.scores_design`)."""
         if self.output_tensor is None:
             return np.asarray(self.sim.run(x)).reshape(x.shape[0], -1)
         _, caps = self.sim.run(x, capture=(self.output_tensor,))
@@ -305,25 +305,6 @@ def _write_timing(rep: dict, build_dir: Path, timing: dict | None) -> None:
     if "board" in rep:  # a compiler report.json: rewrite report.md with the warning and the timing table
         extra = "\n" + timing_markdown(timing) if timing is not None else ""
         (build_dir / "report.md").write_text(to_markdown(rep) + extra)
-
-
-def rtl_level(build_dir: str | Path) -> Any:
-    """Ladder level 'RTL (Verilator)': labels from the cycle-accurate simulation of build/NAME/rtl."""
-    from pcnn_hw.core.levels import Level
-    from pcnn_hw.core.levels import label_output as _label_output
-
-    rd = load_design(build_dir)
-    check_rtl_dir(rd.rtl_dir)  # a missing/edited module or ROM file: typed error naming it
-    d = rd.stitch()
-
-    def predict(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x = rd.graph_input(images)
-        exe = build_model(d, rd.rtl_dir, rd.sim_dir)
-        res = run_model(exe, d, rd.rtl_dir, np.asarray(x).reshape(x.shape[0], -1))
-        y = res.outputs
-        return _label_output(y), y.reshape(y.shape[0], -1)
-
-    return Level("RTL (Verilator)", predict)
 
 
 def rtl_summary(build_dir: str | Path) -> str | None:

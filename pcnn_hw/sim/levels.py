@@ -73,5 +73,13 @@ def sim_level(
             )
         return out
 
+    score = sim.score_tensor()
+
+    def scores(x: np.ndarray) -> np.ndarray:
+        """The integer class scores (the tensor into LabelSelect) on NCHW images."""
+        _, caps = sim.run(adapt(x), capture=(score,))
+        return np.asarray(caps[score]).reshape(len(x), -1)
+
     kernels = "native C kernels" if sim.backend == "native" else "numpy"
-    return Level("bit-exact sim", predict, probe, notes, about=f"bit-exact sim: {kernels}")
+    return Level("bit-exact sim", predict, probe, notes, about=f"bit-exact sim: {kernels}",
+                 scores=scores if score is not None else None)

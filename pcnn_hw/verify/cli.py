@@ -184,7 +184,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"C-sim level skipped: {exc}")
     # RTL level (pcnn_hw/rtl), when built with --rtl
     if (args.build / "rtl" / "design.json").is_file():  # chains and DAGs (#11)
-        from pcnn_hw.rtl.flow import rtl_level, rtl_summary
+        from pcnn_hw.rtl.flow import rtl_summary
+        from pcnn_hw.rtl.level import rtl_level
 
         levels.append(rtl_level(args.build))
         print(rtl_summary(args.build) or "RTL (Verilator): no cycle report")

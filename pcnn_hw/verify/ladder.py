@@ -2,7 +2,7 @@
 
 A `Level` (`pcnn_hw.core.levels`) has a name and `predict(images) -> (labels, raw)`. The reference
 levels (PyTorch, QONNX) are made here; the backends make their own (`pcnn_hw.sim.levels`: FINN graph,
-bit-exact sim; `pcnn_hw.hls.csim.csim_level`; `pcnn_hw.rtl.flow.rtl_level`;
+bit-exact sim; `pcnn_hw.hls.csim.csim_level`; `pcnn_hw.rtl.level.rtl_level`;
 `pcnn_hw.board.level.board_level`) and `pcnn-hw verify` (`pcnn_hw.verify.cli`) collects them.
 `run_ladder` computes per-level accuracy and agreement with the level above, and the first
 disagreement (level, image index, values).
@@ -38,6 +38,7 @@ class LevelResult:
     ties: list[int] = field(default_factory=list)  # labels differ only among classes tied for the top
     detail: str = ""
     notes: list[str] = field(default_factory=list)  # the level's warnings
+    scores: np.ndarray | None = None  # integer class scores (Level.scores), compared exactly
 
 
 TIE_ATOL = 1e-5
@@ -125,10 +126,15 @@ def run_ladder(levels: list[Level], x: np.ndarray, y: np.ndarray | None) -> list
                 mism = np.union1d(mism, np.nonzero(np.any(prev.raw != raw, axis=1))[0])
             ties = [int(i) for i in mism if _tied(prev, i, labels[i]) or _tied(res, i, prev.labels[i])]
             mism = np.setdiff1d(mism, ties)
+            bad, score_detail = _score_check(lv, res, results, x)
+            ties = [i for i in ties if i not in set(bad.tolist())]  # a tie excuses labels, never scores
+            mism = np.union1d(mism, bad)
             res.agreement = 1.0 - len(mism) / len(labels)
             res.mismatches = [int(i) for i in mism]
             res.ties = ties
-            if len(mism):
+            if len(bad) and int(bad[0]) == int(mism[0]):
+                res.detail = score_detail
+            elif len(mism):
                 i = int(mism[0])
                 where = lv.layer_probe(x[i]) if lv.layer_probe is not None else "layer unknown"
                 res.detail = (
@@ -136,8 +142,33 @@ def run_ladder(levels: list[Level], x: np.ndarray, y: np.ndarray | None) -> list
                     f"raw {np.round(prev.raw[i], 4).tolist()} vs "
                     f"{lv.name} label {labels[i]} raw {np.round(raw[i], 4).tolist()} ({where})"
                 )
+        else:
+            _score_check(lv, res, results, x)
         results.append(res)
     return results
+
+
+def _score_check(lv: Level, res: LevelResult, results: list[LevelResult], x: np.ndarray
+                 ) -> tuple[np.ndarray, str]:
+    """Compare ``lv``'s class scores exactly with the nearest level above that has them (sets
+    ``res.scores``): (images whose scores differ, detail of the first); none when either has no scores."""
+    none = np.array([], dtype=np.int64), ""
+    if lv.scores is None:
+        return none
+    res.scores = np.asarray(lv.scores(x)).reshape(len(x), -1)
+    ref = next((r for r in reversed(results) if r.scores is not None), None)
+    if ref is None or ref.scores is None:
+        return none
+    if ref.scores.shape != res.scores.shape:
+        return np.arange(len(x)), (f"{lv.name} class scores {res.scores.shape} vs {ref.name} "
+                                   f"{ref.scores.shape}")
+    diff = np.argwhere(ref.scores != res.scores)
+    if not len(diff):
+        return none
+    i, j = (int(v) for v in diff[0])
+    where = lv.layer_probe(x[i]) if lv.layer_probe is not None else "layer unknown"
+    return np.unique(diff[:, 0]), (f"image {i}: class {j} score {lv.name} {res.scores[i, j]} vs {ref.name} "
+                                   f"{ref.scores[i, j]} (labels {res.labels[i]} / {ref.labels[i]}; {where})")
 
 
 def format_ladder(results: list[LevelResult], n: int) -> str:

@@ -39,7 +39,8 @@ def _ladder(name: str, tmp: Path, csim: bool = False, rtl: bool = False) -> list
 
         levels.append(csim_level(res.out_dir))
     if rtl:
-        from pcnn_hw.rtl.flow import rtl_level, run_rtl
+        from pcnn_hw.rtl.flow import run_rtl
+        from pcnn_hw.rtl.level import rtl_level
 
         run_rtl(res.out_dir, frames=2, synth=False, stream=io.StringIO())
         levels.append(rtl_level(res.out_dir))

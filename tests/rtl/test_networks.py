@@ -15,7 +15,8 @@ from pcnn_hw.compile.build import build
 from pcnn_hw.export import export_model
 from pcnn_hw.models import build_model, randomize_batchnorm
 from pcnn_hw.quant import QuantConfig
-from pcnn_hw.rtl.flow import load_design, rtl_level, run_rtl
+from pcnn_hw.rtl.flow import load_design, run_rtl
+from pcnn_hw.rtl.level import rtl_level, scores_design
 
 
 def _build(name, shape, tmp_path):
@@ -84,3 +85,8 @@ def test_resnet_mini_rtl(tmp_path):
     rd = load_design(b.out_dir)
     ref = rd.reference(rd.graph_input(imgs.numpy()))
     np.testing.assert_array_equal(raw.reshape(ref.shape), ref)
+    # the class scores from the RTL without its LabelSelect equal the simulator's tensor into it
+    scores = lv.scores(imgs.numpy())
+    sref = scores_design(rd).reference(rd.graph_input(imgs.numpy()))
+    assert scores.shape == (8, 10) and len(np.unique(sref, axis=0)) > 1
+    np.testing.assert_array_equal(scores, sref)

@@ -1,4 +1,4 @@
-"""rtl/scores.py: the RTL design up to the class scores, so a level compares scores, not labels."""
+"""rtl/level.py scores_design: the RTL design up to the class scores (levels compare scores, not labels)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pcnn_hw.core.hwspec import RtlLayer
 from pcnn_hw.core.streams import Fmt, Stream
 from pcnn_hw.rtl.edges import Edge
 from pcnn_hw.rtl.flow import RtlDesign, load_design
-from pcnn_hw.rtl.scores import scores_design
+from pcnn_hw.rtl.level import scores_design
 
 
 def _layer(name: str, op: str) -> RtlLayer:
