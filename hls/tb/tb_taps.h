@@ -22,6 +22,12 @@ inline std::string &tap_dir() {
   return dir;
 }
 
+// Record only this layer's tap ("" = every layer's).
+inline std::string &tap_only() {
+  static std::string name;
+  return name;
+}
+
 // The open file of one tap (created on first use, closed at exit).
 inline FILE *tap_file(const std::string &name) {
   struct Files {
@@ -45,7 +51,7 @@ inline FILE *tap_file(const std::string &name) {
 // Append every element of the words in `s` to the tap file of `name`; the stream is left unchanged.
 template <unsigned N, unsigned B, unsigned KIND>
 void tap(const char *name, hls::stream<ap_uint<N * B> > &s) {
-  if (tap_dir().empty()) return;
+  if (tap_dir().empty() || (!tap_only().empty() && tap_only() != name)) return;
   std::vector<ap_uint<N * B> > words;
   while (!s.empty()) words.push_back(s.read());
   FILE *f = tap_file(name);

@@ -140,11 +140,13 @@ class CSim:
         """Run a batch of graph inputs (N, ...) (integers of the input datatype) -> outputs (N, ...)."""
         return self._run(x, taps=False)[0]
 
-    def run_taps(self, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Outputs and every tapped layer output stream ({node name: (N, elements per image)})."""
-        return self._run(x, taps=True)
+    def run_taps(self, x: np.ndarray, only: str | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Outputs and every tapped layer output stream ({node name: (N, elements per image)}); with
+        ``only`` a node name, just that layer's (the testbench writes no other tap file)."""
+        return self._run(x, taps=True, only=only)
 
-    def _run(self, x: np.ndarray, taps: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _run(self, x: np.ndarray, taps: bool, only: str | None = None
+             ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The batch in chunks (first FIRST_CHUNK images, then ~CHUNK_SECONDS each), a line per chunk."""
         x = np.asarray(x)
         n = x.shape[0]
@@ -159,7 +161,7 @@ class CSim:
         with tempfile.TemporaryDirectory(prefix="run-", dir=self.design.out_dir) as run_dir:
             while done < n:
                 m = min(chunk, n - done)
-                y, t = self._run_chunk(flat[done : done + m], Path(run_dir), taps)
+                y, t = self._run_chunk(flat[done : done + m], Path(run_dir), taps, only)
                 ys.append(y)
                 for k, v in t.items():
                     tapped.setdefault(k, []).append(v)
@@ -173,7 +175,8 @@ class CSim:
         shape = [n] + list(self.design.output_shape[1:])
         return out.reshape(shape), {k: np.concatenate(v) for k, v in tapped.items()}
 
-    def _run_chunk(self, flat: np.ndarray, run_dir: Path, taps: bool) -> tuple[np.ndarray, dict]:
+    def _run_chunk(self, flat: np.ndarray, run_dir: Path, taps: bool, only: str | None = None
+                   ) -> tuple[np.ndarray, dict]:
         """One testbench process on `flat` (n, in_elems) -> ((n, out_elems), {tap: (n, elems)})."""
         n = flat.shape[0]
         inp, outp = run_dir / "inputs.bin", run_dir / "outputs.bin"
@@ -184,7 +187,7 @@ class CSim:
         if taps:
             shutil.rmtree(tap_dir, ignore_errors=True)
             tap_dir.mkdir()
-            args += ["-", str(tap_dir.resolve())]
+            args += ["-", str(tap_dir.resolve())] + ([only] if only else [])
         run_exe(self.exe, args, cwd=run_dir, timeout=self.timeout)
         y = np.fromfile(outp, dtype=np.int64)
         if y.size != n * self.design.out_elems:
@@ -239,7 +242,7 @@ def csim_level(build_dir: str | Path, **kw: object) -> object:
 
     def scores(x: np.ndarray) -> np.ndarray:
         """The class scores: the C-sim's tap of the layer feeding LabelSelect."""
-        _, taps = cs.run_taps(adapt(x))
+        _, taps = cs.run_taps(adapt(x), only=node)
         if node not in taps:
             raise SimulationError(f"C-sim: no tap of {node}, the layer feeding LabelSelect")
         return taps[node]

@@ -53,6 +53,9 @@ def test_csim_level_on_images(model_builds, tc, cache_dir):
     scores, ref_scores = lv.scores(imgs), sl.scores(imgs)
     assert scores.shape == (10, 10) and np.array_equal(scores, ref_scores)
     assert np.array_equal(scores.argmax(1), labels)
+    cs = CSim(build, cache_dir=cache_dir)  # the scores come from the one tap of the layer feeding LabelSelect
+    node = next(st.node.name for st in cs.sim.steps if st.out == cs.sim.score_tensor())
+    assert list(cs.run_taps(_inputs(cs, 2), only=node)[1]) == [node]
 
 
 def test_first_difference_names_the_layer(model_builds, tc, cache_dir):
