@@ -24,9 +24,10 @@ from string import Template
 import numpy as np
 
 from pcnn_hw.errors import ModelFileError, UnsupportedOpError
+from pcnn_hw.hls.arrays import array_text
 from pcnn_hw.hls.dag import Stream, graph_of_simulator, nodes_from_graph, plan_dataflow
 from pcnn_hw.hls.dtypes import elem_format
-from pcnn_hw.hls.plan import CArray, Kernel, Port
+from pcnn_hw.hls.plan import Kernel, Port
 from pcnn_hw.hls.toolchain import library_dir
 
 TOP = "pcnn_top"
@@ -95,65 +96,6 @@ def plan_build(build_dir: Path, sim: object | None = None) -> tuple[object, list
 
 
 # -- C++ text ----------------------------------------------------------------------------------------
-def _nested(dims: list[int], literals: list[str]) -> str:
-    """Brace-nested initializer of an array of ``dims`` from its row-major literals."""
-    inner = dims[-1]
-    rows = [", ".join(literals[i : i + inner]) for i in range(0, len(literals), inner)]
-
-    def nest(level: int, rows_: list[str]) -> str:
-        if level == len(dims) - 1:
-            return "{" + rows_[0] + "}"
-        per = int(np.prod(dims[level + 1 : -1])) if level + 1 < len(dims) - 1 else 1
-        parts = [nest(level + 1, rows_[i : i + per]) for i in range(0, len(rows_), per)]
-        sep = ",\n    " if level == 0 else ", "
-        return "{" + sep.join(parts) + "}"
-
-    return nest(0, rows)
-
-
-def _flat(literals: list[str], per_line: int = 16) -> str:
-    """A flat initializer, ``per_line`` literals per line."""
-    lines = [", ".join(literals[i : i + per_line]) for i in range(0, len(literals), per_line)]
-    return "{" + ",\n    ".join(lines) + "}"
-
-
-def _limb_form(a: CArray) -> list[str] | None:
-    """The C-sim (g++) form of array ``a``: its values as a plain ``uint64_t`` (ap_uint<W>, W/64 limbs a
-    word, least significant first) or ``int64_t`` (ap_int<W <= 64>) initializer, unpacked once into the
-    ``ap_*`` array by ``pcnn::unpack_words`` / ``unpack_ints`` (pcnn/common.h). Written because g++ turns
-    every ``ap_uint`` initializer element into a constructor call of the static initializer: the
-    ResNet-18 top needed about 30 GB to compile. None when ``a`` has no values or is wider signed."""
-    m = re.fullmatch(r"ap_(u?)int<(\d+)>", a.ctype)
-    if not a.values or m is None or (not m.group(1) and int(m.group(2)) > 64):
-        return None
-    w, n, idx = int(m.group(2)), len(a.values), "[0]" * len(a.dims)
-    dims = "".join(f"[{d}]" for d in a.dims)
-    if m.group(1):
-        limbs = -(-w // 64)
-        mask = (1 << 64) - 1
-        lits = [f"0x{(v >> (64 * i)) & mask:x}ULL" for v in a.values for i in range(limbs)]
-        init = (f"  static const uint64_t {a.name}_limbs[{n * limbs}] = {_flat(lits)};",
-                f"pcnn::unpack_words<{w}>(&{a.name}{idx}, {a.name}_limbs, {n})")
-    else:
-        lits = [f"{v}LL" for v in a.values]
-        init = (f"  static const int64_t {a.name}_ints[{n}] = {_flat(lits)};",
-                f"pcnn::unpack_ints<{w}>(&{a.name}{idx}, {a.name}_ints, {n})")
-    return [init[0], f"  static {a.ctype} {a.name}{dims};",
-            f"  static const bool {a.name}_ready = {init[1]};", f"  (void){a.name}_ready;"]
-
-
-def _array_text(a: CArray) -> list[str]:
-    """The array's declaration: exact ``ap_*`` constants for Vitis HLS (``__SYNTHESIS__``, where the
-    ROM's word width must stay exact), the cheaper :func:`_limb_form` for g++ when it has one."""
-    dims = "".join(f"[{d}]" for d in a.dims)
-    lines = [f"  static const {a.ctype} {a.name}{dims} = {_nested(a.dims, a.literals)};"]
-    lines += [f"#pragma HLS ARRAY_PARTITION variable={a.name} complete dim={d}" for d in a.partition]
-    limbs = _limb_form(a)
-    if limbs is None:
-        return lines
-    return ["#ifdef __SYNTHESIS__", *lines, "#else", *limbs, "#endif"]
-
-
 def port_names(k: Kernel) -> tuple[list[str], list[str]]:
     """Parameter names of a kernel's stream ports: in, in1, ... and out, out1, ..."""
     ins = ["in"] + [f"in{i}" for i in range(1, len(k.inputs))]
@@ -180,7 +122,7 @@ def layer_header(k: Kernel) -> str:
         f"static void {k.name}({kernel_params(k)}) {{",
     ]
     for a in k.arrays:
-        lines += _array_text(a)
+        lines += array_text(a)
     lines += [f"  {k.call}", "}", "", f"#endif  // {guard}", ""]
     return "\n".join(lines)
 

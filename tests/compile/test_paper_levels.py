@@ -25,7 +25,7 @@ import torch
 BOARD = "zcu104"
 N_IMAGES = 2
 FULL_RTL = ["wrn22", "resnet18"]
-# the full-size resnet18 C-sim top compiles since its weights are 64-bit limbs in C-sim (hls/generate.py
+# the full-size resnet18 C-sim top compiles since its weights are 64-bit limbs in C-sim (hls/arrays.py
 # `_limb_form`; before, g++ needed > 23 GB for its 2.8M ap_uint initializers: resnet_levels_notes.md)
 CSIM_NETS = ["wrn22", "resnet18"]
 Built = tuple[Path, np.ndarray, np.ndarray, np.ndarray, str]

@@ -1,4 +1,4 @@
-"""The two forms of a kernel's constant array (hls/generate.py `_array_text`): the exact ``ap_*``
+"""The two forms of a kernel's constant array (hls/arrays.py `array_text`): the exact ``ap_*``
 constants Vitis HLS synthesises (``__SYNTHESIS__``) and the 64-bit-limb form g++ compiles cheaply; both
 must hold the same words (the C-sim network tests check the limb form bit-exact end to end)."""
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pcnn_hw.core.hlsspec import threshold_array, word_array
-from pcnn_hw.hls.generate import _array_text
+from pcnn_hw.hls.arrays import array_text as _array_text
 
 
 def _branches(text: str) -> tuple[str, str]:

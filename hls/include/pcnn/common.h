@@ -36,7 +36,7 @@
 namespace pcnn {
 
 #ifndef __SYNTHESIS__
-// C-simulation form of the generated constant arrays (pcnn_hw/hls/generate.py `_limb_form`): g++
+// C-simulation form of the generated constant arrays (pcnn_hw/hls/arrays.py `_limb_form`): g++
 // compiles a plain integer initializer cheaply, an ap_uint one as one constructor call per element.
 // unpack_words: n W-bit words from ceil(W / 64) 64-bit limbs each, least significant limb first.
 template <int W>
