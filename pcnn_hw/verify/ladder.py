@@ -191,4 +191,7 @@ def format_ladder(results: list[LevelResult], n: int) -> str:
             lines.append(f"DISAGREEMENT at {r.name}: {r.detail}")
         for note in r.notes:
             lines.append(f"WARNING at {r.name}: {note}")
+    scored = [r.name for r in results if r.scores is not None]
+    if len(scored) > 1:
+        lines.append(f"class scores (the integers into LabelSelect) compared exactly: {', '.join(scored)}")
     return "\n".join(lines)

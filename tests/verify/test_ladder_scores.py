@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pcnn_hw.verify.ladder import Level, run_ladder
+from pcnn_hw.verify.ladder import Level, format_ladder, run_ladder
 
 
 def _level(name: str, labels: list[int], scores: list[list[int]] | None) -> Level:
@@ -31,6 +31,8 @@ def test_scores_compare_with_the_nearest_level_that_has_them() -> None:
     res = run_ladder([a, b, c, d], np.zeros((2, 1)), None)
     assert [r.mismatches for r in res[1:]] == [[], [], [1]]
     assert "vs C-sim (g++) 0" in res[3].detail
+    assert ("class scores (the integers into LabelSelect) compared exactly: bit-exact sim, C-sim (g++), "
+            "RTL (Verilator)") in format_ladder(res, 2)
 
 
 def test_a_tie_in_labels_does_not_excuse_different_scores() -> None:
